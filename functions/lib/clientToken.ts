@@ -1,0 +1,62 @@
+/**
+ * Idempotency keys (DESIGN §4). A ClientToken is a pure function of (trigger kind, idempotency key): never of
+ * time, randomness or the payload, so every redelivery of one logical request carries the same token, and a
+ * replay of the key with other parameters reaches the API as `IdempotentParameterMismatch` instead of
+ * silently creating a second session.
+ */
+import { createHash } from 'node:crypto';
+
+export type TriggerKind = 'event' | 'webhook' | 'reconcile';
+
+const KIND_TAG: Record<TriggerKind, string> = { event: 'ev', webhook: 'wh', reconcile: 'rc' };
+
+/** 40 hex digits = 160 bits: collisions are out of reach, and the token stays far under 64 characters. */
+const DIGEST_HEX = 40;
+
+function digest(...parts: string[]): string {
+  const hash = createHash('sha256');
+  // Length-prefixed parts: ("ab","c") and ("a","bc") must not hash alike.
+  for (const part of parts) hash.update(`${Buffer.byteLength(part)}:${part};`);
+  return hash.digest('hex');
+}
+
+/** `mf-<kind>-<40 hex>`: 46 ASCII characters, already a valid CloudFlow execution name. */
+export function clientToken(kind: TriggerKind, key: string): string {
+  return `mf-${KIND_TAG[kind]}-${digest(kind, key).slice(0, DIGEST_HEX)}`;
+}
+
+/** The idempotency key of an EventBridge delivery: its CloudEvent `source` + `id`, stable across redeliveries. */
+export function eventKey(source: string, id: string): string {
+  return JSON.stringify([source, id]);
+}
+
+/** The key of a webhook delivery: the sender's delivery id when it has one, else a hash of the raw body. */
+export function webhookKey(deliveryId: string | undefined, rawBody: Buffer | string): string {
+  if (deliveryId !== undefined && deliveryId !== '') return JSON.stringify(['delivery', deliveryId]);
+  return JSON.stringify(['body', createHash('sha256').update(rawBody).digest('hex')]);
+}
+
+/** The key of one desired entry in one scheduled reconcile run. */
+export function reconcileKey(entryIdentity: string, triggerTime: string): string {
+  return JSON.stringify([entryIdentity, triggerTime]);
+}
+
+/** CloudFlow execution names: 1–128 of `[A-Za-z0-9_-]`, starting with a letter or `_`. */
+export const EXECUTION_NAME = /^[A-Za-z_][A-Za-z0-9_-]{0,127}$/;
+/** Prefixes of names mirrorflow hashes itself; a caller's token with one of them is hashed too. */
+const RESERVED_NAME_PREFIX = /^mf[xb]-/;
+
+/**
+ * The execution name for a ClientToken. Tokens mirrorflow derives are already valid names and are used as
+ * they are (readable in the console). A caller-supplied token with other characters is hashed under a
+ * prefix that derived tokens never carry, so two distinct tokens never share an execution.
+ */
+export function executionName(token: string): string {
+  if (EXECUTION_NAME.test(token) && !RESERVED_NAME_PREFIX.test(token)) return token;
+  return `mfx-${digest('token', token).slice(0, DIGEST_HEX)}`;
+}
+
+/** One execution for a batch of tokens (reconcile hands up to 100 sessions to one flow run). */
+export function batchExecutionName(tokens: readonly string[]): string {
+  return `mfb-${digest('batch', ...[...tokens].sort()).slice(0, DIGEST_HEX)}`;
+}

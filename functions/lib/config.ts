@@ -1,0 +1,94 @@
+/**
+ * mirrorflow's settings, read from the environment (on FC: the function's environment variables, set in
+ * s.yaml). A wrong value is a configuration error that names the variable and the rule.
+ */
+import { z } from 'zod';
+import { type Problem, problemsFromZod } from './problems.js';
+
+const wholeFromEnv = (min: number, max: number, fallback: number) =>
+  z
+    .string()
+    .optional()
+    .transform((s, ctx) => {
+      if (s === undefined || s.trim() === '') return fallback;
+      const n = Number(s);
+      if (!Number.isInteger(n) || n < min || n > max) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `must be a whole number from ${min} to ${max} (got "${s}")`,
+        });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const priorityRange = z
+  .string()
+  .optional()
+  .transform((s, ctx) => {
+    const text = s === undefined || s.trim() === '' ? '16384-32766' : s.trim();
+    const match = /^(\d+)-(\d+)$/.exec(text);
+    const min = match ? Number(match[1]) : Number.NaN;
+    const max = match ? Number(match[2]) : Number.NaN;
+    if (!match || min < 1 || max > 32766 || min > max) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be "MIN-MAX" within 1-32766 with MIN <= MAX (got "${text}")`,
+      });
+      return z.NEVER;
+    }
+    return { min, max };
+  });
+
+const envSchema = z.object({
+  MIRRORFLOW_VPC_ENDPOINT: z.url({ error: 'must be an http:// or https:// URL' }).optional(),
+  MIRRORFLOW_HTTP_TIMEOUT_MS: wholeFromEnv(100, 120_000, 10_000),
+  MIRRORFLOW_PRIORITY_RANGE: priorityRange,
+  MIRRORFLOW_PRIORITY_ATTEMPTS: wholeFromEnv(1, 64, 8),
+  MIRRORFLOW_OWNER: z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z0-9._-]{0,63}$/, {
+      error: 'must start with a letter and contain only letters, digits, ".", "_" and "-" (at most 64)',
+    })
+    .default('mirrorflow'),
+  MIRRORFLOW_RETRY_MAX_ATTEMPTS: wholeFromEnv(1, 20, 6),
+  MIRRORFLOW_RETRY_MAX_ELAPSED_MS: wholeFromEnv(0, 600_000, 30_000),
+});
+
+export interface MirrorflowConfig {
+  /** Overrides the regional VPC endpoint (the local cloud sets it). */
+  vpcEndpoint: string | undefined;
+  httpTimeoutMs: number;
+  /** Where allocated priorities come from; the default leaves 1–16383 to people who choose their own. */
+  priorityRange: { min: number; max: number };
+  priorityAttempts: number;
+  /** The value of the ownership tag on sessions this deployment creates. */
+  owner: string;
+  retryMaxAttempts: number;
+  retryMaxElapsedMs: number;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly problems: Problem[]) {
+    super(`invalid configuration: ${problems.map((p) => `${p.path} ${p.rule}`).join('; ')}`);
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): MirrorflowConfig {
+  const input = Object.fromEntries(
+    Object.keys(envSchema.shape).map((k) => [k, env[k] === '' ? undefined : env[k]]),
+  );
+  const result = envSchema.safeParse(input);
+  if (!result.success) throw new ConfigError(problemsFromZod(result.error, input));
+  const c = result.data;
+  return {
+    vpcEndpoint: c.MIRRORFLOW_VPC_ENDPOINT,
+    httpTimeoutMs: c.MIRRORFLOW_HTTP_TIMEOUT_MS,
+    priorityRange: c.MIRRORFLOW_PRIORITY_RANGE,
+    priorityAttempts: c.MIRRORFLOW_PRIORITY_ATTEMPTS,
+    owner: c.MIRRORFLOW_OWNER,
+    retryMaxAttempts: c.MIRRORFLOW_RETRY_MAX_ATTEMPTS,
+    retryMaxElapsedMs: c.MIRRORFLOW_RETRY_MAX_ELAPSED_MS,
+  };
+}

@@ -1,0 +1,33 @@
+/**
+ * Structured logs: one JSON line per entry (Powertools Logger), the service name, per-invocation keys (FC
+ * request id, ClientToken, correlation) and no secrets: values under secret-looking keys are replaced, and
+ * error objects are logged through their redacted toJSON.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { isSensitiveKey } from './redact.js';
+
+export type { Logger };
+
+export function createLogger(serviceName: string): Logger {
+  return new Logger({
+    serviceName,
+    jsonReplacerFn: (key, value) => {
+      if (key !== '' && isSensitiveKey(key) && value !== undefined && value !== null) return '[redacted]';
+      if (typeof value === 'bigint') return value.toString();
+      return value;
+    },
+  });
+}
+
+export interface InvocationKeys {
+  requestId?: string;
+  clientToken?: string;
+  correlation?: Record<string, string>;
+}
+
+/** Sets the keys of this invocation (cleared by the next call, so a warm instance never leaks keys across). */
+export function beginInvocation(logger: Logger, keys: InvocationKeys): void {
+  logger.resetKeys();
+  const present = Object.fromEntries(Object.entries(keys).filter(([, v]) => v !== undefined));
+  logger.appendKeys(present);
+}

@@ -1,0 +1,244 @@
+/**
+ * provision(): one mirror request up to its session — validate → ClientToken → look up an equivalent
+ * session → allocate a priority when none was given → create, with retries that send identical parameters.
+ * The hand-off to the workflow is the caller's next step; everything it needs is in the result.
+ *
+ * Safe to run twice: the token is derived from the trigger, the look-up catches a session that already
+ * exists, and a repeated create with the same token and parameters returns the same session.
+ */
+
+import { clientToken as deriveClientToken, type TriggerKind } from './clientToken.js';
+import { CloudApiError } from './cloudError.js';
+import type { MirrorflowConfig } from './config.js';
+import { priorityCandidates } from './priority.js';
+import type { Problem } from './problems.js';
+import { type MirrorRequest, OWNERSHIP_TAG_KEY, validateMirrorRequest } from './request.js';
+import { type RetryHooks, type RetryPolicy, withRetry } from './retry.js';
+import {
+  type CreateSessionParams,
+  listAllSessions,
+  type TrafficMirrorSession,
+  type VpcApi,
+} from './vpcClient.js';
+
+export interface ProvisionInput {
+  /** The request as the trigger carried it, not yet validated. */
+  request: unknown;
+  kind: TriggerKind;
+  /** The trigger's idempotency key (see clientToken.ts for how each trigger builds it). */
+  key: string;
+}
+
+export interface ProvisionDeps {
+  vpc: VpcApi;
+  config: Pick<
+    MirrorflowConfig,
+    'priorityRange' | 'priorityAttempts' | 'owner' | 'retryMaxAttempts' | 'retryMaxElapsedMs'
+  >;
+  retryHooks?: RetryHooks;
+  log?: (message: string, details: Record<string, unknown>) => void;
+}
+
+interface Accepted {
+  clientToken: string;
+  request: MirrorRequest;
+}
+
+export interface ErrorSummary {
+  code: string;
+  message: string;
+  hint: string;
+  retryable: boolean;
+  requestId?: string;
+}
+
+export type ProvisionResult =
+  | (Accepted & { outcome: 'Created' | 'AlreadyExists'; sessionId: string; priority: number })
+  | (Accepted & { outcome: 'DryRunPassed'; priority: number })
+  /** The cloud refused the request for good (a terminal code): the caller reports it, never retries it. */
+  | (Accepted & { outcome: 'Rejected'; error: ErrorSummary })
+  /** The request broke the contract; nothing was sent to the cloud. */
+  | { outcome: 'Invalid'; clientToken: string; problems: Problem[] };
+
+export function summarise(error: CloudApiError): ErrorSummary {
+  return {
+    code: error.code,
+    message: error.message,
+    hint: error.hint,
+    retryable: error.retryable,
+    ...(error.requestId ? { requestId: error.requestId } : {}),
+  };
+}
+
+/** Same sources (as a set), same target, same filter: the session already does what was asked. */
+export function isEquivalentSession(session: TrafficMirrorSession, request: MirrorRequest): boolean {
+  if (session.TrafficMirrorSessionStatus === 'Deleting') return false;
+  if (session.TrafficMirrorTargetId !== request.TrafficMirrorTargetId) return false;
+  if (session.TrafficMirrorFilterId !== request.TrafficMirrorFilterId) return false;
+  const want = new Set(request.TrafficMirrorSourceIds);
+  const have = new Set(session.TrafficMirrorSourceIds);
+  return want.size === have.size && [...want].every((id) => have.has(id));
+}
+
+/** The Create parameters for a request; identical on every attempt but for the priority candidate. */
+export function createParams(
+  request: MirrorRequest,
+  token: string,
+  priority: number,
+  owner: string,
+): CreateSessionParams {
+  return {
+    RegionId: request.RegionId,
+    TrafficMirrorSourceIds: request.TrafficMirrorSourceIds,
+    TrafficMirrorTargetId: request.TrafficMirrorTargetId,
+    TrafficMirrorTargetType: request.TrafficMirrorTargetType,
+    TrafficMirrorFilterId: request.TrafficMirrorFilterId,
+    Priority: priority,
+    VirtualNetworkId: request.VirtualNetworkId,
+    PacketLength: request.PacketLength,
+    Enabled: request.Enabled,
+    TrafficMirrorSessionName: request.TrafficMirrorSessionName,
+    TrafficMirrorSessionDescription: request.TrafficMirrorSessionDescription,
+    ResourceGroupId: request.ResourceGroupId,
+    Tag: [...(request.Tag ?? []), { Key: OWNERSHIP_TAG_KEY, Value: owner }],
+    DryRun: request.DryRun,
+    ClientToken: token,
+  };
+}
+
+export async function provision(input: ProvisionInput, deps: ProvisionDeps): Promise<ProvisionResult> {
+  const derivedToken = deriveClientToken(input.kind, input.key);
+  const validation = validateMirrorRequest(input.request);
+  if (!validation.ok) return { outcome: 'Invalid', clientToken: derivedToken, problems: validation.problems };
+  const request = validation.value;
+  const token = request.ClientToken ?? derivedToken;
+  const log = deps.log ?? (() => {});
+  const policy: RetryPolicy = {
+    maxAttempts: deps.config.retryMaxAttempts,
+    baseDelayMs: 200,
+    maxDelayMs: 5_000,
+    maxElapsedMs: deps.config.retryMaxElapsedMs,
+  };
+  const hooks: RetryHooks = {
+    ...deps.retryHooks,
+    onRetry: (info) => {
+      log('retrying cloud call', {
+        action: info.error.action,
+        code: info.error.code,
+        attempt: info.attempt,
+        delayMs: info.delayMs,
+      });
+      deps.retryHooks?.onRetry?.(info);
+    },
+  };
+  const retrying = <T>(operation: () => Promise<T>) => withRetry(operation, policy, hooks);
+
+  try {
+    const existing = await retrying(() => findEquivalentSession(deps.vpc, request));
+    if (existing) {
+      log('equivalent session exists', { sessionId: existing.TrafficMirrorSessionId });
+      return {
+        outcome: 'AlreadyExists',
+        sessionId: existing.TrafficMirrorSessionId,
+        priority: existing.Priority,
+        clientToken: token,
+        request,
+      };
+    }
+    if (request.Priority !== undefined) {
+      return await createOnce(deps, request, token, request.Priority, retrying);
+    }
+    return await createWithAllocatedPriority(deps, request, token, retrying, log);
+  } catch (error) {
+    if (error instanceof CloudApiError && error.retryClass === 'terminal') {
+      return { outcome: 'Rejected', clientToken: token, request, error: summarise(error) };
+    }
+    // Retryable errors that outlived their budget propagate: the trigger redelivers (same token, same result).
+    throw error;
+  }
+}
+
+async function findEquivalentSession(
+  vpc: VpcApi,
+  request: MirrorRequest,
+): Promise<TrafficMirrorSession | undefined> {
+  // An ENI is in at most 3 sessions, so listing by the first source is one small page.
+  for await (const session of listAllSessions(vpc, {
+    RegionId: request.RegionId,
+    TrafficMirrorSourceId: request.TrafficMirrorSourceIds[0],
+  })) {
+    if (isEquivalentSession(session, request)) return session;
+  }
+  return undefined;
+}
+
+type Retrying = <T>(operation: () => Promise<T>) => Promise<T>;
+
+async function createOnce(
+  deps: ProvisionDeps,
+  request: MirrorRequest,
+  token: string,
+  priority: number,
+  retrying: Retrying,
+): Promise<ProvisionResult> {
+  const params = createParams(request, token, priority, deps.config.owner);
+  try {
+    const created = await retrying(() => deps.vpc.createTrafficMirrorSession(params));
+    return {
+      outcome: 'Created',
+      sessionId: created.TrafficMirrorSessionId,
+      priority,
+      clientToken: token,
+      request,
+    };
+  } catch (error) {
+    if (error instanceof CloudApiError && error.code === 'DryRunOperation') {
+      return { outcome: 'DryRunPassed', priority, clientToken: token, request };
+    }
+    throw error;
+  }
+}
+
+async function createWithAllocatedPriority(
+  deps: ProvisionDeps,
+  request: MirrorRequest,
+  token: string,
+  retrying: Retrying,
+  log: NonNullable<ProvisionDeps['log']>,
+): Promise<ProvisionResult> {
+  const { priorityRange, priorityAttempts } = deps.config;
+  const candidates = priorityCandidates(token, priorityRange, priorityAttempts);
+  let mismatches = 0;
+  let last: CloudApiError | undefined;
+  for (const candidate of candidates) {
+    try {
+      return await createOnce(deps, request, token, candidate, retrying);
+    } catch (error) {
+      if (!(error instanceof CloudApiError)) throw error;
+      if (error.code === 'IllegalParam.Priority') {
+        log('allocated priority taken, trying the next', { priority: candidate });
+      } else if (error.code === 'IdempotentParameterMismatch') {
+        // This token was used before with a later candidate: walk on until the API hands back its session.
+        mismatches++;
+        log('token used with another candidate, walking on', { priority: candidate });
+      } else {
+        throw error;
+      }
+      last = error;
+    }
+  }
+  if (mismatches > 0) {
+    throw new CloudApiError({
+      code: 'IdempotentParameterMismatch',
+      message: `this request's idempotency key was already used with different parameters (none of the ${candidates.length} allocated priorities matched)`,
+      action: 'CreateTrafficMirrorSession',
+      requestId: last?.requestId,
+    });
+  }
+  throw new CloudApiError({
+    code: 'IllegalParam.Priority',
+    message: `none of the ${candidates.length} allocated priorities (range ${priorityRange.min}-${priorityRange.max}) was free; widen MIRRORFLOW_PRIORITY_RANGE or MIRRORFLOW_PRIORITY_ATTEMPTS, or give Priority explicitly`,
+    action: 'CreateTrafficMirrorSession',
+    requestId: last?.requestId,
+  });
+}

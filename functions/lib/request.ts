@@ -1,0 +1,272 @@
+/**
+ * The mirror request: the CreateTrafficMirrorSession request as the API spells it, with every limit of the
+ * API page enforced before any call, plus mirrorflow's product rules (DESIGN §3).
+ */
+import { z } from 'zod';
+import { type Problem, problemsFromZod } from './problems.js';
+
+/** Limits from the CreateTrafficMirrorSession and ListTrafficMirrorSessions pages (seeds). */
+export const LIMITS = {
+  nameLength: { min: 1, max: 128 },
+  descriptionLength: { min: 1, max: 256 },
+  priority: { min: 1, max: 32766 },
+  virtualNetworkId: { min: 0, max: 16777215 },
+  packetLength: { min: 64, max: 9600 },
+  tagsPerResource: 20,
+  tagKeyLength: 128,
+  tagValueLength: 128,
+  listTagKeyLength: 64,
+  clientTokenLength: 64,
+  sourcesPerSession: 10,
+  listMaxResults: { min: 1, max: 100, default: 10 },
+  listSessionIds: 100,
+  correlationEntries: 20,
+  correlationKeyLength: 64,
+  correlationValueLength: 256,
+} as const;
+
+/** The tag mirrorflow puts on every session it creates, so reconciliation only touches its own. */
+export const OWNERSHIP_TAG_KEY = 'mirrorflow-owner';
+
+const ID_PATTERNS = {
+  eni: /^eni-[a-z0-9]{1,64}$/,
+  slb: /^lb-[a-z0-9]{1,64}$/,
+  filter: /^tmf-[a-z0-9]{1,64}$/,
+  session: /^tms-[a-z0-9]{1,64}$/,
+  resourceGroup: /^rg-[a-z0-9]{1,64}$/,
+  region: /^[a-z]{2,}(-[a-z0-9]+)+$/,
+} as const;
+
+const URL_PREFIX = /^https?:\/\//i;
+const URL_ANYWHERE = /https?:\/\//i;
+const RESERVED_TAG_PREFIX = /^(aliyun|acs:)/i;
+/** ListTrafficMirrorSessions `Tags.N.Key`: starts with a letter; letters, digits, `.`, `_`, `-`. */
+const LIST_TAG_KEY = /^[A-Za-z][A-Za-z0-9._-]*$/;
+const LIST_TAG_VALUE = /^([A-Za-z][A-Za-z0-9._-]*)?$/;
+const CORRELATION_KEY = /^[A-Za-z][A-Za-z0-9_.-]*$/;
+const ASCII_PRINTABLE = /^[\x20-\x7e]+$/;
+
+const whole = (min: number, max: number) => {
+  const rule = `must be a whole number from ${min} to ${max}`;
+  return z.number({ error: rule }).int({ error: rule }).min(min, { error: rule }).max(max, { error: rule });
+};
+
+const text = (min: number, max: number) =>
+  z
+    .string()
+    .min(min, { error: `must be ${min} to ${max} characters long` })
+    .max(max, { error: `must be ${min} to ${max} characters long` })
+    .refine((s) => !URL_PREFIX.test(s), { error: 'must not start with http:// or https://' });
+
+const id = (pattern: RegExp, what: string) =>
+  z.string().regex(pattern, { error: `must be ${what} (like ${exampleOf(pattern)})` });
+
+function exampleOf(pattern: RegExp): string {
+  const prefix = /\^([a-z]+-)/.exec(pattern.source)?.[1];
+  return prefix ? `${prefix}bp1abc123` : 'cn-hangzhou';
+}
+
+const createTagSchema = z.strictObject({
+  Key: z
+    .string()
+    .min(1, { error: 'must not be empty' })
+    .max(LIMITS.tagKeyLength, { error: `must be at most ${LIMITS.tagKeyLength} characters long` })
+    .refine((s) => !RESERVED_TAG_PREFIX.test(s), { error: 'must not start with "aliyun" or "acs:"' })
+    .refine((s) => !URL_ANYWHERE.test(s), { error: 'must not contain http:// or https://' }),
+  Value: z
+    .string()
+    .max(LIMITS.tagValueLength, { error: `must be at most ${LIMITS.tagValueLength} characters long` })
+    .refine((s) => !RESERVED_TAG_PREFIX.test(s), { error: 'must not start with "aliyun" or "acs:"' })
+    .refine((s) => !URL_ANYWHERE.test(s), { error: 'must not contain http:// or https://' }),
+});
+
+export const clientTokenSchema = z
+  .string()
+  .min(1, { error: 'must not be empty' })
+  .max(LIMITS.clientTokenLength, { error: `must be at most ${LIMITS.clientTokenLength} characters long` })
+  .regex(ASCII_PRINTABLE, { error: 'must contain only printable ASCII characters' });
+
+const correlationSchema = z
+  .record(
+    z
+      .string()
+      .max(LIMITS.correlationKeyLength, {
+        error: `keys must be at most ${LIMITS.correlationKeyLength} characters long`,
+      })
+      .regex(CORRELATION_KEY, {
+        error: 'keys must start with a letter and contain only letters, digits, ".", "_" and "-"',
+      }),
+    z.string({ error: 'values must be strings' }).max(LIMITS.correlationValueLength, {
+      error: `values must be at most ${LIMITS.correlationValueLength} characters long`,
+    }),
+  )
+  .refine((m) => Object.keys(m).length <= LIMITS.correlationEntries, {
+    error: `must have at most ${LIMITS.correlationEntries} entries`,
+  });
+
+/** The mirror request as a caller sends it (JSON), before defaults. */
+export const mirrorRequestSchema = z
+  .strictObject({
+    RegionId: id(ID_PATTERNS.region, 'a region ID'),
+    TrafficMirrorSourceIds: z
+      .array(id(ID_PATTERNS.eni, 'an ENI ID'), { error: 'must be an array of ENI IDs' })
+      .min(1, { error: 'must list at least one source ENI' })
+      .max(LIMITS.sourcesPerSession, {
+        error: `must list at most ${LIMITS.sourcesPerSession} source ENIs`,
+      }),
+    // Its prefix depends on TrafficMirrorTargetType: checked in crossFieldRules.
+    TrafficMirrorTargetId: z.string(),
+    TrafficMirrorTargetType: z.enum(['NetworkInterface', 'SLB'], {
+      error: 'must be "NetworkInterface" or "SLB"',
+    }),
+    TrafficMirrorFilterId: id(ID_PATTERNS.filter, 'a traffic mirror filter ID'),
+    Priority: whole(LIMITS.priority.min, LIMITS.priority.max).optional(),
+    VirtualNetworkId: whole(LIMITS.virtualNetworkId.min, LIMITS.virtualNetworkId.max).optional(),
+    PacketLength: whole(LIMITS.packetLength.min, LIMITS.packetLength.max).optional(),
+    Enabled: z.boolean({ error: 'must be true or false' }).default(true),
+    TrafficMirrorSessionName: text(LIMITS.nameLength.min, LIMITS.nameLength.max).optional(),
+    TrafficMirrorSessionDescription: text(
+      LIMITS.descriptionLength.min,
+      LIMITS.descriptionLength.max,
+    ).optional(),
+    ResourceGroupId: id(ID_PATTERNS.resourceGroup, 'a resource group ID').optional(),
+    Tag: z
+      .array(createTagSchema, { error: 'must be an array of {Key, Value} objects' })
+      // One tag of the API's 20 is mirrorflow's ownership tag.
+      .max(LIMITS.tagsPerResource - 1, {
+        error: `must have at most ${LIMITS.tagsPerResource - 1} tags (the API allows ${LIMITS.tagsPerResource}; mirrorflow adds its ownership tag)`,
+      })
+      .optional(),
+    DryRun: z.boolean({ error: 'must be true or false' }).optional(),
+    ClientToken: clientTokenSchema.optional(),
+    Correlation: correlationSchema.optional(),
+  })
+  // Cross-field rules run even when single fields failed, so a caller sees every problem at once; they
+  // therefore read the raw values defensively.
+  .superRefine((req, ctx) => crossFieldRules(req as unknown as Record<string, unknown>, ctx), {
+    when: (payload) => typeof payload.value === 'object' && payload.value !== null,
+  });
+
+function crossFieldRules(req: Record<string, unknown>, ctx: z.RefinementCtx): void {
+  const issue = (path: PropertyKey[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+  const target = req.TrafficMirrorTargetId;
+  const sources = Array.isArray(req.TrafficMirrorSourceIds) ? (req.TrafficMirrorSourceIds as unknown[]) : [];
+  if (typeof target === 'string') {
+    if (req.TrafficMirrorTargetType === 'SLB' && !ID_PATTERNS.slb.test(target)) {
+      issue(
+        ['TrafficMirrorTargetId'],
+        'must be an SLB instance ID (like lb-bp1abc123) when TrafficMirrorTargetType is "SLB"',
+      );
+    } else if (req.TrafficMirrorTargetType === 'NetworkInterface' && !ID_PATTERNS.eni.test(target)) {
+      issue(
+        ['TrafficMirrorTargetId'],
+        'must be an ENI ID (like eni-bp1abc123) when TrafficMirrorTargetType is "NetworkInterface"',
+      );
+    } else if (
+      req.TrafficMirrorTargetType === undefined &&
+      !ID_PATTERNS.eni.test(target) &&
+      !ID_PATTERNS.slb.test(target)
+    ) {
+      issue(['TrafficMirrorTargetId'], 'must be an ENI ID (eni-…) or an SLB instance ID (lb-…)');
+    }
+  }
+  const seen = new Set<unknown>();
+  sources.forEach((source, index) => {
+    if (seen.has(source)) {
+      issue(
+        ['TrafficMirrorSourceIds', index],
+        `must not repeat a source (${String(source)} is listed twice)`,
+      );
+    }
+    seen.add(source);
+  });
+  if (typeof target === 'string' && seen.has(target)) {
+    issue(
+      ['TrafficMirrorTargetId'],
+      'must not also be a source: an ENI cannot be both source and target of mirroring',
+    );
+  }
+  const keys = new Set<unknown>();
+  const tags = Array.isArray(req.Tag) ? (req.Tag as unknown[]) : [];
+  tags.forEach((tag, index) => {
+    const key = tag !== null && typeof tag === 'object' ? (tag as Record<string, unknown>).Key : undefined;
+    if (typeof key !== 'string') return;
+    if (key === OWNERSHIP_TAG_KEY) {
+      issue(['Tag', index, 'Key'], `must not be "${OWNERSHIP_TAG_KEY}": mirrorflow sets that tag itself`);
+    }
+    if (keys.has(key)) issue(['Tag', index, 'Key'], `must be unique ("${key}" repeats)`);
+    keys.add(key);
+  });
+}
+
+export type MirrorRequestInput = z.input<typeof mirrorRequestSchema>;
+export type MirrorRequest = z.output<typeof mirrorRequestSchema>;
+export type CreateTag = z.output<typeof createTagSchema>;
+
+export type Validation<T> = { ok: true; value: T } | { ok: false; problems: Problem[] };
+
+export function validateMirrorRequest(input: unknown): Validation<MirrorRequest> {
+  const result = mirrorRequestSchema.safeParse(input);
+  return result.success
+    ? { ok: true, value: result.data }
+    : { ok: false, problems: problemsFromZod(result.error, input) };
+}
+
+const listTagSchema = z.strictObject({
+  Key: z
+    .string()
+    .min(1, { error: 'must not be empty' })
+    .max(LIMITS.listTagKeyLength, { error: `must be at most ${LIMITS.listTagKeyLength} characters long` })
+    .regex(LIST_TAG_KEY, {
+      error: 'must start with a letter and contain only letters, digits, ".", "_" and "-"',
+    })
+    .refine((s) => !RESERVED_TAG_PREFIX.test(s), { error: 'must not start with "aliyun" or "acs:"' }),
+  Value: z
+    .string()
+    .max(LIMITS.tagValueLength, { error: `must be at most ${LIMITS.tagValueLength} characters long` })
+    .regex(LIST_TAG_VALUE, {
+      error: 'must be empty or start with a letter and contain only letters, digits, ".", "_" and "-"',
+    })
+    .refine((s) => !RESERVED_TAG_PREFIX.test(s), { error: 'must not start with "aliyun" or "acs:"' })
+    .optional(),
+});
+
+/** ListTrafficMirrorSessions filters, as its API page spells and limits them. */
+export const listFiltersSchema = z.strictObject({
+  RegionId: id(ID_PATTERNS.region, 'a region ID'),
+  MaxResults: whole(LIMITS.listMaxResults.min, LIMITS.listMaxResults.max).optional(),
+  NextToken: z.string().min(1, { error: 'must not be empty' }).optional(),
+  TrafficMirrorSessionIds: z
+    .array(id(ID_PATTERNS.session, 'a traffic mirror session ID'))
+    .min(1, { error: 'must list at least one session ID when given' })
+    .max(LIMITS.listSessionIds, { error: `must list at most ${LIMITS.listSessionIds} session IDs` })
+    .optional(),
+  TrafficMirrorSessionName: text(LIMITS.nameLength.min, LIMITS.nameLength.max).optional(),
+  TrafficMirrorSourceId: id(ID_PATTERNS.eni, 'an ENI ID').optional(),
+  TrafficMirrorTargetId: z
+    .string()
+    .refine((s) => ID_PATTERNS.eni.test(s) || ID_PATTERNS.slb.test(s), {
+      error: 'must be an ENI ID (eni-…) or an SLB instance ID (lb-…)',
+    })
+    .optional(),
+  TrafficMirrorFilterId: id(ID_PATTERNS.filter, 'a traffic mirror filter ID').optional(),
+  VirtualNetworkId: whole(LIMITS.virtualNetworkId.min, LIMITS.virtualNetworkId.max).optional(),
+  Priority: whole(LIMITS.priority.min, LIMITS.priority.max).optional(),
+  Enabled: z.boolean({ error: 'must be true or false' }).optional(),
+  ResourceGroupId: id(ID_PATTERNS.resourceGroup, 'a resource group ID').optional(),
+  Tags: z
+    .array(listTagSchema)
+    .max(LIMITS.tagsPerResource, { error: `must have at most ${LIMITS.tagsPerResource} tags` })
+    .optional(),
+});
+
+export type ListFilters = z.output<typeof listFiltersSchema>;
+
+export function validateListFilters(input: unknown): Validation<ListFilters> {
+  const result = listFiltersSchema.safeParse(input);
+  return result.success
+    ? { ok: true, value: result.data }
+    : { ok: false, problems: problemsFromZod(result.error, input) };
+}
+
+export const ID_RULES = ID_PATTERNS;

@@ -1,0 +1,165 @@
+/**
+ * The VPC traffic-mirror API as mirrorflow uses it: create, list (one page, or every page as an async
+ * iterator) and delete sessions, over `@alicloud/pop-core`. Responses are checked against the shapes of the
+ * API pages; a body that does not fit is an `InvalidResponse` (retryable), never a silent `undefined`.
+ */
+import { z } from 'zod';
+import { CloudApiError } from './cloudError.js';
+import type { Credentials } from './credentials.js';
+import type { CreateTag, ListFilters } from './request.js';
+import { createRpcCaller, type RpcCaller } from './rpcCaller.js';
+
+export const VPC_API_VERSION = '2016-04-28';
+
+/** Public endpoint of a region (`vpc.<region>.aliyuncs.com`), unless an override (the local cloud) is given. */
+export function vpcEndpoint(regionId: string, override?: string): string {
+  if (override) return override.replace(/\/+$/, '');
+  return `https://vpc.${regionId}.aliyuncs.com`;
+}
+
+export interface CreateSessionParams {
+  RegionId: string;
+  TrafficMirrorSourceIds: readonly string[];
+  TrafficMirrorTargetId: string;
+  TrafficMirrorTargetType: 'NetworkInterface' | 'SLB';
+  TrafficMirrorFilterId: string;
+  Priority: number;
+  VirtualNetworkId?: number;
+  PacketLength?: number;
+  Enabled?: boolean;
+  TrafficMirrorSessionName?: string;
+  TrafficMirrorSessionDescription?: string;
+  ResourceGroupId?: string;
+  Tag?: readonly CreateTag[];
+  DryRun?: boolean;
+  ClientToken?: string;
+}
+
+export interface DeleteSessionParams {
+  RegionId: string;
+  TrafficMirrorSessionId: string;
+  ClientToken?: string;
+  DryRun?: boolean;
+}
+
+const int = z.coerce.number().int();
+const bool = z.union([z.boolean(), z.enum(['true', 'false']).transform((s) => s === 'true')]);
+
+export const sessionRecordSchema = z.object({
+  TrafficMirrorSessionId: z.string(),
+  TrafficMirrorSessionName: z.string().optional(),
+  TrafficMirrorSessionDescription: z.string().optional(),
+  TrafficMirrorSessionStatus: z.string(),
+  TrafficMirrorSessionBusinessStatus: z.string().optional(),
+  Enabled: bool,
+  Priority: int,
+  VirtualNetworkId: int.optional(),
+  PacketLength: int.optional(),
+  TrafficMirrorFilterId: z.string(),
+  TrafficMirrorSourceIds: z.array(z.string()),
+  TrafficMirrorTargetId: z.string(),
+  TrafficMirrorTargetType: z.string(),
+  ResourceGroupId: z.string().optional(),
+  Tags: z.array(z.object({ Key: z.string(), Value: z.string().default('') })).default([]),
+  CreationTime: z.string().optional(),
+});
+export type TrafficMirrorSession = z.output<typeof sessionRecordSchema>;
+
+const listResponseSchema = z.object({
+  RequestId: z.string(),
+  NextToken: z.string().optional(),
+  TotalCount: int.optional(),
+  TrafficMirrorSessions: z.array(sessionRecordSchema).default([]),
+});
+export type SessionPage = z.output<typeof listResponseSchema>;
+
+const createResponseSchema = z.object({
+  RequestId: z.string(),
+  TrafficMirrorSessionId: z.string().min(1),
+  ResourceGroupId: z.string().optional(),
+});
+export type CreateSessionResult = z.output<typeof createResponseSchema>;
+
+const deleteResponseSchema = z.object({ RequestId: z.string() });
+
+/** The operations mirrorflow needs; the core takes this interface, so tests can point it anywhere. */
+export interface VpcApi {
+  createTrafficMirrorSession(params: CreateSessionParams): Promise<CreateSessionResult>;
+  listTrafficMirrorSessions(filters: ListFilters): Promise<SessionPage>;
+  deleteTrafficMirrorSession(params: DeleteSessionParams): Promise<{ RequestId: string }>;
+}
+
+export interface VpcClientOptions {
+  regionId: string;
+  credentials: Credentials;
+  /** Overrides the regional endpoint, e.g. the local cloud's `http://127.0.0.1:PORT`. */
+  endpoint?: string;
+  timeoutMs?: number;
+}
+
+function parsed<T>(schema: z.ZodType<T>, body: unknown, action: string): T {
+  const result = schema.safeParse(body);
+  if (result.success) return result.data;
+  const first = result.error.issues[0];
+  throw new CloudApiError({
+    code: 'InvalidResponse',
+    message: `unexpected ${action} response: ${first ? `${first.path.join('.') || 'body'} ${first.message}` : 'shape'}`,
+    action,
+    requestId:
+      typeof (body as { RequestId?: unknown })?.RequestId === 'string'
+        ? (body as { RequestId: string }).RequestId
+        : undefined,
+  });
+}
+
+export function createVpcClient(options: VpcClientOptions): VpcApi {
+  const call: RpcCaller = createRpcCaller({
+    endpoint: vpcEndpoint(options.regionId, options.endpoint),
+    apiVersion: VPC_API_VERSION,
+    credentials: options.credentials,
+    timeoutMs: options.timeoutMs ?? 10_000,
+  });
+  return {
+    async createTrafficMirrorSession(params) {
+      const body = await call('CreateTrafficMirrorSession', { ...params });
+      return parsed(createResponseSchema, body, 'CreateTrafficMirrorSession');
+    },
+    async listTrafficMirrorSessions(filters) {
+      const body = await call('ListTrafficMirrorSessions', { ...filters });
+      return parsed(listResponseSchema, body, 'ListTrafficMirrorSessions');
+    },
+    async deleteTrafficMirrorSession(params) {
+      const body = await call('DeleteTrafficMirrorSession', { ...params });
+      return parsed(deleteResponseSchema, body, 'DeleteTrafficMirrorSession');
+    },
+  };
+}
+
+/** Every session matching the filters, page after page (MaxResults 100 unless the filters say otherwise). */
+export async function* listAllSessions(
+  vpc: Pick<VpcApi, 'listTrafficMirrorSessions'>,
+  filters: Omit<ListFilters, 'NextToken'>,
+): AsyncGenerator<TrafficMirrorSession> {
+  let nextToken: string | undefined;
+  const seenTokens = new Set<string>();
+  do {
+    const page = await vpc.listTrafficMirrorSessions({
+      MaxResults: 100,
+      ...filters,
+      ...(nextToken ? { NextToken: nextToken } : {}),
+    });
+    yield* page.TrafficMirrorSessions;
+    nextToken = page.NextToken || undefined;
+    // A token handed back twice would loop forever; the API never does that, so it is an invalid response.
+    if (nextToken !== undefined) {
+      if (seenTokens.has(nextToken)) {
+        throw new CloudApiError({
+          code: 'InvalidResponse',
+          message: 'ListTrafficMirrorSessions returned a NextToken it had returned before',
+          action: 'ListTrafficMirrorSessions',
+        });
+      }
+      seenTokens.add(nextToken);
+    }
+  } while (nextToken !== undefined);
+}

@@ -1,0 +1,11 @@
+/** An error the local cloud answers with, shaped and statused like the cloud's. */
+export class RpcError extends Error {
+  override readonly name = 'RpcError';
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly httpStatus = 400,
+  ) {
+    super(message);
+  }
+}
