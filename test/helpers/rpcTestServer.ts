@@ -2,7 +2,12 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
-import { type CallRecord, createRpcEndpoint, type RpcAction, type RpcCredential } from '../../infra/local/rpc/server.js';
+import {
+  type CallRecord,
+  createRpcEndpoint,
+  type RpcAction,
+  type RpcCredential,
+} from '../../infra/local/rpc/server.js';
 
 export interface RecordedRequest {
   method: string;
@@ -61,4 +66,3 @@ export async function startRpcTestServer(options: {
       }),
   };
 }
-

@@ -42,7 +42,10 @@ beforeAll(async () => {
   };
   server = await startRpcTestServer({
     version: '2016-04-28',
-    credentials: { [AK]: { accessKeySecret: SECRET }, [STS_AK]: { accessKeySecret: STS_SECRET, securityToken: STS_TOKEN } },
+    credentials: {
+      [AK]: { accessKeySecret: SECRET },
+      [STS_AK]: { accessKeySecret: STS_SECRET, securityToken: STS_TOKEN },
+    },
     actions: {
       CreateTrafficMirrorSession: record,
       ListTrafficMirrorSessions: record,
@@ -83,8 +86,16 @@ describe('VPC client on the wire', () => {
       ClientToken: 'mf-ev-0123',
       PacketLength: undefined,
     });
-    expect(result).toEqual({ TrafficMirrorSessionId: 'tms-new1', ResourceGroupId: 'rg-1', RequestId: expect.any(String) });
-    expect(server.calls.at(-1)).toMatchObject({ action: 'CreateTrafficMirrorSession', code: 'OK', signatureVersion: 'v1' });
+    expect(result).toEqual({
+      TrafficMirrorSessionId: 'tms-new1',
+      ResourceGroupId: 'rg-1',
+      RequestId: expect.any(String),
+    });
+    expect(server.calls.at(-1)).toMatchObject({
+      action: 'CreateTrafficMirrorSession',
+      code: 'OK',
+      signatureVersion: 'v1',
+    });
     const last = server.requests.at(-1)!;
     expect(last.method).toBe('POST');
     expect(last.contentType).toBe('application/x-www-form-urlencoded');
@@ -146,19 +157,33 @@ describe('VPC client on the wire', () => {
     behaviour = () => ({ TotalCount: '1', TrafficMirrorSessions: [session('tms-x')] });
     const page = await client().listTrafficMirrorSessions({ RegionId: 'cn-hangzhou' });
     expect(page.TotalCount).toBe(1);
-    expect(page.TrafficMirrorSessions[0]).toMatchObject({ TrafficMirrorSessionId: 'tms-x', Enabled: true, Priority: 1 });
+    expect(page.TrafficMirrorSessions[0]).toMatchObject({
+      TrafficMirrorSessionId: 'tms-x',
+      Enabled: true,
+      Priority: 1,
+    });
   });
 
   it('deletes', async () => {
     received.length = 0;
     behaviour = () => ({});
-    await client().deleteTrafficMirrorSession({ RegionId: 'cn-hangzhou', TrafficMirrorSessionId: 'tms-1', ClientToken: 'c' });
-    expect(received[0]!.params).toEqual({ RegionId: 'cn-hangzhou', TrafficMirrorSessionId: 'tms-1', ClientToken: 'c' });
+    await client().deleteTrafficMirrorSession({
+      RegionId: 'cn-hangzhou',
+      TrafficMirrorSessionId: 'tms-1',
+      ClientToken: 'c',
+    });
+    expect(received[0]!.params).toEqual({
+      RegionId: 'cn-hangzhou',
+      TrafficMirrorSessionId: 'tms-1',
+      ClientToken: 'c',
+    });
   });
 
   it('signs STS credentials with their SecurityToken', async () => {
     behaviour = () => ({ TrafficMirrorSessions: [] });
-    await expect(client({ sts: true }).listTrafficMirrorSessions({ RegionId: 'cn-hangzhou' })).resolves.toMatchObject({
+    await expect(
+      client({ sts: true }).listTrafficMirrorSessions({ RegionId: 'cn-hangzhou' }),
+    ).resolves.toMatchObject({
       TrafficMirrorSessions: [],
     });
     expect(server.calls.at(-1)).toMatchObject({ code: 'OK' });
@@ -166,7 +191,10 @@ describe('VPC client on the wire', () => {
 
   it('normalises cloud errors with code, message, request id, status and class — and no secrets', async () => {
     behaviour = () => {
-      throw new RpcError('IllegalParam.Priority', 'The specified Priority is illegal or the same as other mirroring sessions.');
+      throw new RpcError(
+        'IllegalParam.Priority',
+        'The specified Priority is illegal or the same as other mirroring sessions.',
+      );
     };
     const error = await client({ sts: true })
       .createTrafficMirrorSession({
@@ -225,7 +253,11 @@ describe('VPC client on the wire', () => {
     });
     await new Promise<void>((r) => bad.listen(0, '127.0.0.1', r));
     const port = (bad.address() as { port: number }).port;
-    const c = createVpcClient({ regionId: 'x', endpoint: `http://127.0.0.1:${port}`, credentials: { accessKeyId: AK, accessKeySecret: SECRET } });
+    const c = createVpcClient({
+      regionId: 'x',
+      endpoint: `http://127.0.0.1:${port}`,
+      credentials: { accessKeyId: AK, accessKeySecret: SECRET },
+    });
     const error = await c.listTrafficMirrorSessions({ RegionId: 'cn-hangzhou' }).catch((e) => e);
     bad.close();
     expect(error).toMatchObject({ code: 'InvalidResponse', retryClass: 'retry' });
@@ -290,16 +322,34 @@ describe('the loopback server checks requests like the cloud', () => {
     const fresh = { ...base, Timestamp: stamp(Date.now()), SignatureNonce: `n-${Math.random()}` };
     expect((await send(fresh)).status).toBe(200);
     expect((await send(fresh)).body.Code).toBe('SignatureNonceUsed');
-    const unknown = await send({ ...base, AccessKeyId: 'nobody', Timestamp: stamp(Date.now()), SignatureNonce: 'n-x' });
+    const unknown = await send({
+      ...base,
+      AccessKeyId: 'nobody',
+      Timestamp: stamp(Date.now()),
+      SignatureNonce: 'n-x',
+    });
     expect(unknown).toMatchObject({ status: 404, body: { Code: 'InvalidAccessKeyId.NotFound' } });
     const stale = await send({ ...base, Timestamp: stamp(Date.now() - 16 * 60_000), SignatureNonce: 'n-y' });
     expect(stale.body.Code).toBe('InvalidTimeStamp.Expired');
     const malformed = await send({ ...base, Timestamp: '22/11/2026', SignatureNonce: 'n-z' });
     expect(malformed.body.Code).toBe('InvalidTimeStamp.Format');
-    const badVersion = await send({ ...base, Version: '2014-01-01', Timestamp: stamp(Date.now()), SignatureNonce: 'n-v' });
+    const badVersion = await send({
+      ...base,
+      Version: '2014-01-01',
+      Timestamp: stamp(Date.now()),
+      SignatureNonce: 'n-v',
+    });
     expect(badVersion.body.Code).toBe('InvalidVersion.NotFound');
-    const badAction = await send({ ...base, Action: 'DescribeNothing', Timestamp: stamp(Date.now()), SignatureNonce: 'n-a' });
-    expect(badAction).toMatchObject({ status: 404, body: { Code: 'InvalidAction.NotFound', HostId: 'test.local' } });
+    const badAction = await send({
+      ...base,
+      Action: 'DescribeNothing',
+      Timestamp: stamp(Date.now()),
+      SignatureNonce: 'n-a',
+    });
+    expect(badAction).toMatchObject({
+      status: 404,
+      body: { Code: 'InvalidAction.NotFound', HostId: 'test.local' },
+    });
     expect(badAction.body.Recommend).toContain('InvalidAction.NotFound');
   });
 });

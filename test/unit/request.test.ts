@@ -223,6 +223,11 @@ describe('ListTrafficMirrorSessions filters', () => {
     );
     expect(listProblems({ Tags: [{ Key: '1abc', Value: 'v' }] })[0]?.rule).toMatch(/start with a letter/);
     expect(listProblems({ Tags: [{ Key: 'acs:x' }] }).length).toBeGreaterThan(0);
+    expect(listProblems({ Tags: [{ Key: 'k', Value: `v${'a'.repeat(127)}` }] })).toEqual([]);
+    expect(listProblems({ Tags: [{ Key: 'k', Value: `v${'a'.repeat(128)}` }] })[0]?.rule).toMatch(
+      /at most 128/,
+    );
+    expect(listProblems({ Tags: [{ Key: 'k', Value: '' }] })).toEqual([]);
     const tags = (n: number) => Array.from({ length: n }, (_, i) => ({ Key: `k${i}`, Value: 'v' }));
     expect(listProblems({ Tags: tags(20) })).toEqual([]);
     expect(listProblems({ Tags: tags(21) })[0]?.rule).toMatch(/at most 20/);

@@ -47,12 +47,21 @@ describe('signature V3 (ACS3-HMAC-SHA256)', () => {
       },
       payloadHash: EMPTY_PAYLOAD_SHA256,
     };
-    const signed = ['host', 'x-acs-action', 'x-acs-content-sha256', 'x-acs-date', 'x-acs-signature-nonce', 'x-acs-version'];
+    const signed = [
+      'host',
+      'x-acs-action',
+      'x-acs-content-sha256',
+      'x-acs-date',
+      'x-acs-signature-nonce',
+      'x-acs-version',
+    ];
     const canonical = canonicalRequestV3(request, signed);
     expect(stringToSignV3(canonical)).toBe(
       'ACS3-HMAC-SHA256\n7ea06492da5221eba5297e897ce16e55f964061054b7695beedaac1145b1e259',
     );
-    expect(signV3(canonical, 'YourAccessKeySecret')).toBe('06563a9e1b43f5dfe96b81484da74bceab24a1d853912eee15083a6f0f3283c0');
+    expect(signV3(canonical, 'YourAccessKeySecret')).toBe(
+      '06563a9e1b43f5dfe96b81484da74bceab24a1d853912eee15083a6f0f3283c0',
+    );
   });
 
   it('reproduces test vector B of the SDK unit tests (repeated headers, bare empty query values)', () => {
@@ -67,11 +76,15 @@ describe('signature V3 (ACS3-HMAC-SHA256)', () => {
     expect(canonical).toBe(
       'GET\n\nempty&test=ok\nx-acs-test:http,https\n\nx-acs-test\n55e12e91650d2fec56ec74e1d3e4ddbfce2ef3a65890c2a19ecf88a307e76a23',
     );
-    expect(signV3(canonical, 'secret')).toBe('da772425f29289d3460d5fc961455d40c5e8c6afd0888b78a910c991e6a14846');
+    expect(signV3(canonical, 'secret')).toBe(
+      'da772425f29289d3460d5fc961455d40c5e8c6afd0888b78a910c991e6a14846',
+    );
   });
 
   it('parses the Authorization header', () => {
-    expect(parseV3Authorization('ACS3-HMAC-SHA256 Credential=ak,SignedHeaders=host;x-acs-date,Signature=ab12')).toEqual({
+    expect(
+      parseV3Authorization('ACS3-HMAC-SHA256 Credential=ak,SignedHeaders=host;x-acs-date,Signature=ab12'),
+    ).toEqual({
       accessKeyId: 'ak',
       signedHeaders: ['host', 'x-acs-date'],
       signature: 'ab12',

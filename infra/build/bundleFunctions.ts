@@ -1,0 +1,52 @@
+/**
+ * Bundles each `functions/<name>/index.ts` into one CommonJS file, `dist/<name>/index.js`, for Node 20 —
+ * what FC 3.0 loads as `index.handler`. `lib` is the shared core, not a function.
+ */
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { build } from 'esbuild';
+
+export interface BundleResult {
+  name: string;
+  file: string;
+  bytes: number;
+}
+
+export function functionNames(functionsDir: string): string[] {
+  if (!existsSync(functionsDir)) return [];
+  return readdirSync(functionsDir)
+    .filter((name) => name !== 'lib' && existsSync(join(functionsDir, name, 'index.ts')))
+    .sort();
+}
+
+export async function bundleFunctions(options: {
+  functionsDir: string;
+  outDir: string;
+  names?: string[];
+}): Promise<BundleResult[]> {
+  const functionsDir = resolve(options.functionsDir);
+  const outDir = resolve(options.outDir);
+  const names = options.names ?? functionNames(functionsDir);
+  if (names.length === 0) return [];
+  await build({
+    entryPoints: Object.fromEntries(
+      names.map((name) => [`${name}/index`, join(functionsDir, name, 'index.ts')]),
+    ),
+    outdir: outDir,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    minify: true,
+    keepNames: true,
+    sourcemap: 'linked',
+    legalComments: 'none',
+    // @alicloud/fc2 → ali-oss → urllib requires proxy-agent dynamically; it is never used on FC.
+    external: ['proxy-agent'],
+    logLevel: 'warning',
+  });
+  return names.map((name) => {
+    const file = join(outDir, name, 'index.js');
+    return { name, file, bytes: statSync(file).size };
+  });
+}

@@ -1,0 +1,92 @@
+/** `mirrorflow validate <request.json…>`: checks mirror requests against the contract, naming each problem. */
+import type { Command } from 'commander';
+import { loadConfig } from '../../../functions/lib/config.js';
+import { LIMITS, type MirrorRequest, validateMirrorRequest } from '../../../functions/lib/request.js';
+import { type CliIo, EXIT } from '../io.js';
+import { InputError, readJsonDocument } from '../readJson.js';
+
+function allocationRange(): string {
+  try {
+    const { min, max } = loadConfig().priorityRange;
+    return `${min}-${max}`;
+  } catch {
+    return 'the configured range';
+  }
+}
+
+function summary(request: MirrorRequest): string[] {
+  const rows: [string, string][] = [
+    ['region', request.RegionId],
+    ['sources', request.TrafficMirrorSourceIds.join(', ')],
+    ['target', `${request.TrafficMirrorTargetId} (${request.TrafficMirrorTargetType})`],
+    ['filter', request.TrafficMirrorFilterId],
+    [
+      'priority',
+      request.Priority === undefined
+        ? `allocated by mirrorflow (from ${allocationRange()})`
+        : String(request.Priority),
+    ],
+    ['enabled', String(request.Enabled)],
+  ];
+  if (request.PacketLength !== undefined) rows.push(['packet length', String(request.PacketLength)]);
+  if (request.VirtualNetworkId !== undefined) rows.push(['VNI', String(request.VirtualNetworkId)]);
+  if (request.TrafficMirrorSessionName) rows.push(['name', request.TrafficMirrorSessionName]);
+  if (request.Tag?.length)
+    rows.push(['tags', `${request.Tag.length} (+1 ownership tag, ${LIMITS.tagsPerResource} at most)`]);
+  if (request.DryRun) rows.push(['dry run', 'yes: the cloud checks it without creating anything']);
+  if (request.Correlation) {
+    rows.push([
+      'correlation',
+      Object.entries(request.Correlation)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', '),
+    ]);
+  }
+  return rows.map(([k, v]) => `  ${k.padEnd(14)}${v}`);
+}
+
+export function registerValidate(program: Command, io: CliIo, setExit: (code: number) => void): void {
+  program
+    .command('validate')
+    .description('check mirror requests against the contract; prints each problem with its field')
+    .argument('<files...>', 'request files (JSON); "-" reads standard input')
+    .option('--json', 'machine-readable output: one JSON object per file')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 every request is valid, 2 a request is invalid or unreadable.\nExample: mirrorflow validate infra/examples/request-eni.json',
+    )
+    .action(async (files: string[], options: { json?: boolean }) => {
+      let worst: number = EXIT.ok;
+      for (const file of files) {
+        let document: unknown;
+        try {
+          document = await readJsonDocument(file, io);
+        } catch (error) {
+          if (!(error instanceof InputError)) throw error;
+          worst = EXIT.usage;
+          if (options.json) io.out(JSON.stringify({ file, valid: false, error: error.message }));
+          else io.err(`error: ${error.message}`);
+          continue;
+        }
+        const result = validateMirrorRequest(document);
+        if (result.ok) {
+          if (options.json) io.out(JSON.stringify({ file, valid: true, request: result.value }));
+          else io.out([`valid: ${file}`, ...summary(result.value)].join('\n'));
+          continue;
+        }
+        worst = EXIT.usage;
+        if (options.json) {
+          io.out(JSON.stringify({ file, valid: false, problems: result.problems }));
+        } else {
+          const n = result.problems.length;
+          io.out(
+            [
+              `invalid: ${file} (${n} problem${n === 1 ? '' : 's'})`,
+              ...result.problems.map((p) => `  ${p.path}: ${p.rule}`),
+            ].join('\n'),
+          );
+        }
+      }
+      setExit(worst);
+    });
+}

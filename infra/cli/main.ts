@@ -1,0 +1,55 @@
+/**
+ * The `mirrorflow` command line: one CLI for people and tests. Every command has --help, machine-readable
+ * output with --json, and the exit codes 0 (success), 1 (the operation failed), 2 (bad usage or input).
+ */
+import { Command, CommanderError } from 'commander';
+import { registerBuild } from './commands/build.js';
+import { registerValidate } from './commands/validate.js';
+import { type CliIo, EXIT, processIo, UsageError } from './io.js';
+
+export function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
+  const program = new Command('mirrorflow')
+    .description(
+      'Provision Alibaba Cloud VPC traffic mirror sessions reliably — and run it all on a local cloud.',
+    )
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
+    .exitOverride();
+  registerValidate(program, io, setExit);
+  registerBuild(program, io, setExit);
+  for (const command of program.commands) {
+    command
+      .exitOverride()
+      .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
+      .showHelpAfterError('(run with --help for usage)');
+  }
+  return program;
+}
+
+export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
+  let exitCode: number = EXIT.ok;
+  const program = buildProgram(io, (code) => {
+    exitCode = code;
+  });
+  if (argv.length === 0) {
+    program.outputHelp({ error: true });
+    return EXIT.usage;
+  }
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version exit 0; every other commander error is a usage error.
+      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    if (error instanceof UsageError) {
+      io.err(`error: ${error.message}\n(run with --help for usage)`);
+      return EXIT.usage;
+    }
+    // The operation failed: one line, no stack trace (set MIRRORFLOW_DEBUG=1 for the stack).
+    io.err(`error: ${error instanceof Error ? error.message : String(error)}`);
+    if (process.env.MIRRORFLOW_DEBUG) io.err(String((error as Error)?.stack));
+    return EXIT.failed;
+  }
+}

@@ -1,0 +1,114 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { main } from '../../infra/cli/main.js';
+import { captureIo } from '../helpers/cliIo.js';
+
+const examples = ['request-eni.json', 'request-slb.json', 'request-dry-run.json'].map(
+  (f) => `infra/examples/${f}`,
+);
+
+describe('mirrorflow validate', () => {
+  it.each(examples)('accepts the shipped example %s with a summary', async (file) => {
+    const io = captureIo();
+    expect(await main(['validate', file], io)).toBe(0);
+    expect(io.stdout).toMatch(new RegExp(`^valid: ${file}`));
+    expect(io.stdout).toMatch(/region\s+cn-hangzhou/);
+  });
+
+  it('names every problem of the invalid example, one per line, and exits 2', async () => {
+    const io = captureIo();
+    expect(await main(['validate', 'infra/examples/request-invalid.json'], io)).toBe(2);
+    const lines = io.stdout.trim().split('\n');
+    expect(lines[0]).toBe('invalid: infra/examples/request-invalid.json (5 problems)');
+    expect(lines.slice(1).map((l) => l.trim().split(':')[0])).toEqual(
+      expect.arrayContaining([
+        'Priority',
+        'TrafficMirrorSessionName',
+        'Tag[0].Key',
+        'TrafficMirrorTargetId',
+        'TrafficMirrorSourceIds[1]',
+      ]),
+    );
+  });
+
+  it('prints machine-readable results with --json', async () => {
+    const io = captureIo();
+    expect(await main(['validate', '--json', examples[0]!, 'infra/examples/request-invalid.json'], io)).toBe(
+      2,
+    );
+    const [ok, bad] = io.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(ok).toMatchObject({ valid: true, request: { Enabled: true } });
+    expect(bad).toMatchObject({
+      valid: false,
+      problems: expect.arrayContaining([{ path: 'Priority', rule: expect.any(String) }]),
+    });
+  });
+
+  it('explains a file that is not JSON, with its line and column, and no stack trace', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mf-'));
+    const file = join(dir, 'broken.json');
+    writeFileSync(file, '{\n  "RegionId": "cn-hangzhou",\n  oops\n}');
+    const io = captureIo();
+    expect(await main(['validate', file], io)).toBe(2);
+    expect(io.stderr).toMatch(/is not valid JSON at line 3, column 3/);
+    expect(io.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('explains a missing file and an empty stdin', async () => {
+    let io = captureIo();
+    expect(await main(['validate', 'does-not-exist.json'], io)).toBe(2);
+    expect(io.stderr).toContain('cannot read does-not-exist.json: no such file');
+    io = captureIo('');
+    expect(await main(['validate', '-'], io)).toBe(2);
+    expect(io.stderr).toContain('standard input is not valid JSON');
+  });
+
+  it('reads a request from standard input', async () => {
+    const io = captureIo(
+      JSON.stringify({
+        RegionId: 'cn-hangzhou',
+        TrafficMirrorSourceIds: ['eni-a'],
+        TrafficMirrorTargetId: 'eni-b',
+        TrafficMirrorTargetType: 'NetworkInterface',
+        TrafficMirrorFilterId: 'tmf-c',
+      }),
+    );
+    expect(await main(['validate', '-'], io)).toBe(0);
+  });
+});
+
+describe('mirrorflow usage', () => {
+  it('exits 2 with a hint on wrong usage, 0 on --help', async () => {
+    let io = captureIo();
+    expect(await main(['frobnicate'], io)).toBe(2);
+    expect(io.stderr).toMatch(/unknown command 'frobnicate'[\s\S]*--help/);
+    io = captureIo();
+    expect(await main(['validate'], io)).toBe(2);
+    expect(io.stderr).toMatch(/missing required argument/);
+    io = captureIo();
+    expect(await main(['--help'], io)).toBe(0);
+    expect(io.stdout).toMatch(/validate/);
+    io = captureIo();
+    expect(await main(['validate', '--help'], io)).toBe(0);
+    expect(io.stdout).toMatch(/Exit codes/);
+  });
+
+  it('works as the installed bin, in a child process', async () => {
+    const run = promisify(execFile);
+    const { stdout } = await run(process.execPath, ['bin/mirrorflow.js', 'validate', examples[0]!]);
+    expect(stdout).toMatch(/^valid:/);
+    const failure = await run(process.execPath, [
+      'bin/mirrorflow.js',
+      'validate',
+      'infra/examples/request-invalid.json',
+    ]).catch((e) => e);
+    expect(failure.code).toBe(2);
+  });
+});

@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../functions/lib/config.js';
+
+describe('loadConfig', () => {
+  it('has safe defaults', () => {
+    expect(loadConfig({})).toEqual({
+      vpcEndpoint: undefined,
+      httpTimeoutMs: 10_000,
+      priorityRange: { min: 16384, max: 32766 },
+      priorityAttempts: 8,
+      owner: 'mirrorflow',
+      retryMaxAttempts: 6,
+      retryMaxElapsedMs: 30_000,
+    });
+  });
+  it('reads every variable', () => {
+    const c = loadConfig({
+      MIRRORFLOW_VPC_ENDPOINT: 'http://127.0.0.1:9000',
+      MIRRORFLOW_HTTP_TIMEOUT_MS: '2500',
+      MIRRORFLOW_PRIORITY_RANGE: '30000-30010',
+      MIRRORFLOW_PRIORITY_ATTEMPTS: '3',
+      MIRRORFLOW_OWNER: 'team-a',
+      MIRRORFLOW_RETRY_MAX_ATTEMPTS: '2',
+      MIRRORFLOW_RETRY_MAX_ELAPSED_MS: '1000',
+    });
+    expect(c).toMatchObject({
+      vpcEndpoint: 'http://127.0.0.1:9000',
+      priorityRange: { min: 30000, max: 30010 },
+      owner: 'team-a',
+    });
+  });
+  it('names the variable and the rule when a value is wrong', () => {
+    const attempt = () =>
+      loadConfig({
+        MIRRORFLOW_PRIORITY_RANGE: '5-1',
+        MIRRORFLOW_HTTP_TIMEOUT_MS: 'soon',
+        MIRRORFLOW_OWNER: '9x',
+      });
+    expect(attempt).toThrow(ConfigError);
+    try {
+      attempt();
+    } catch (error) {
+      const paths = (error as ConfigError).problems.map((p) => p.path);
+      expect(paths.sort()).toEqual([
+        'MIRRORFLOW_HTTP_TIMEOUT_MS',
+        'MIRRORFLOW_OWNER',
+        'MIRRORFLOW_PRIORITY_RANGE',
+      ]);
+      expect((error as Error).message).toMatch(/MIRRORFLOW_PRIORITY_RANGE must be "MIN-MAX"/);
+    }
+  });
+});

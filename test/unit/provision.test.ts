@@ -1,0 +1,233 @@
+import { describe, expect, it } from 'vitest';
+import { clientToken, eventKey } from '../../functions/lib/clientToken.js';
+import { priorityCandidates } from '../../functions/lib/priority.js';
+import { type ProvisionDeps, provision } from '../../functions/lib/provision.js';
+import { OWNERSHIP_TAG_KEY } from '../../functions/lib/request.js';
+import { MemoryVpc } from '../helpers/memoryVpc.js';
+import { validRequest } from '../helpers/requests.js';
+
+const config: ProvisionDeps['config'] = {
+  priorityRange: { min: 16384, max: 32766 },
+  priorityAttempts: 8,
+  owner: 'mirrorflow',
+  retryMaxAttempts: 5,
+  retryMaxElapsedMs: 60_000,
+};
+const noWait = { sleep: async () => {}, random: () => 0.5 };
+const deps = (vpc: MemoryVpc, overrides: Partial<ProvisionDeps> = {}): ProvisionDeps => ({
+  vpc,
+  config,
+  retryHooks: noWait,
+  ...overrides,
+});
+const key = eventKey('acs.ticketing', 'evt-1');
+const token = clientToken('event', key);
+const candidates = priorityCandidates(token, config.priorityRange, config.priorityAttempts);
+
+describe('provision()', () => {
+  it('creates a session with a derived token, an allocated priority, Enabled=true and the ownership tag', async () => {
+    const vpc = new MemoryVpc();
+    const result = await provision(
+      { request: validRequest({ Tag: [{ Key: 'team', Value: 'secops' }] }), kind: 'event', key },
+      deps(vpc),
+    );
+    expect(result).toMatchObject({
+      outcome: 'Created',
+      sessionId: 'tms-mem1',
+      clientToken: token,
+      priority: candidates[0],
+    });
+    expect(vpc.createCalls).toHaveLength(1);
+    expect(vpc.createCalls[0]).toMatchObject({
+      ClientToken: token,
+      Priority: candidates[0],
+      Enabled: true,
+      Tag: [
+        { Key: 'team', Value: 'secops' },
+        { Key: OWNERSHIP_TAG_KEY, Value: 'mirrorflow' },
+      ],
+    });
+  });
+
+  it('sends nothing to the cloud for an invalid request', async () => {
+    const vpc = new MemoryVpc();
+    const result = await provision({ request: validRequest({ Priority: 0 }), kind: 'event', key }, deps(vpc));
+    expect(result).toMatchObject({
+      outcome: 'Invalid',
+      clientToken: token,
+      problems: [{ path: 'Priority' }],
+    });
+    expect(vpc.listCalls + vpc.createCalls.length).toBe(0);
+  });
+
+  it('reuses an equivalent session instead of creating a duplicate', async () => {
+    const vpc = new MemoryVpc();
+    const first = await provision({ request: validRequest(), kind: 'event', key }, deps(vpc));
+    // Another trigger asks for the same mirroring (same sources, target and filter) under another key.
+    const second = await provision(
+      { request: validRequest({ TrafficMirrorSessionName: 'other' }), kind: 'webhook', key: 'x' },
+      deps(vpc),
+    );
+    expect(second).toMatchObject({
+      outcome: 'AlreadyExists',
+      sessionId: first.outcome === 'Created' ? first.sessionId : '',
+    });
+    expect(vpc.sessions).toHaveLength(1);
+  });
+
+  it('is safe to run twice: a redelivery finds its own session', async () => {
+    const vpc = new MemoryVpc();
+    const a = await provision({ request: validRequest(), kind: 'event', key }, deps(vpc));
+    const b = await provision({ request: validRequest(), kind: 'event', key }, deps(vpc));
+    expect(b).toMatchObject({
+      outcome: 'AlreadyExists',
+      sessionId: a.outcome === 'Created' ? a.sessionId : 'x',
+    });
+    expect(vpc.sessions).toHaveLength(1);
+  });
+
+  it('is safe to run concurrently: the shared token yields one session', async () => {
+    const vpc = new MemoryVpc();
+    const results = await Promise.all(
+      Array.from({ length: 5 }, () => provision({ request: validRequest(), kind: 'event', key }, deps(vpc))),
+    );
+    expect(vpc.sessions).toHaveLength(1);
+    expect(new Set(results.map((r) => ('sessionId' in r ? r.sessionId : undefined)))).toEqual(
+      new Set(['tms-mem1']),
+    );
+  });
+
+  it('walks to the next candidate when an allocated priority is taken', async () => {
+    const vpc = new MemoryVpc();
+    vpc.foreignPriorities.add(candidates[0]!);
+    vpc.foreignPriorities.add(candidates[1]!);
+    const result = await provision({ request: validRequest(), kind: 'event', key }, deps(vpc));
+    expect(result).toMatchObject({ outcome: 'Created', priority: candidates[2] });
+    expect(vpc.createCalls.map((c) => c.Priority)).toEqual(candidates.slice(0, 3));
+    expect(new Set(vpc.createCalls.map((c) => c.ClientToken))).toEqual(new Set([token]));
+  });
+
+  it('a redelivery the look-up misses walks past mismatches to its own session', async () => {
+    const vpc = new MemoryVpc();
+    vpc.foreignPriorities.add(candidates[0]!);
+    vpc.foreignPriorities.add(candidates[1]!);
+    const first = await provision({ request: validRequest(), kind: 'event', key }, deps(vpc));
+    vpc.hideFromList = true; // read-after-create lag: the look-up cannot see it yet
+    const again = await provision({ request: validRequest(), kind: 'event', key }, deps(vpc));
+    expect(again).toMatchObject({
+      outcome: 'Created',
+      sessionId: first.outcome === 'Created' ? first.sessionId : '',
+      priority: candidates[2],
+    });
+    expect(vpc.sessions).toHaveLength(1);
+  });
+
+  it('the same key with other parameters ends in IdempotentParameterMismatch, never a second session', async () => {
+    const vpc = new MemoryVpc();
+    await provision({ request: validRequest(), kind: 'event', key }, deps(vpc));
+    vpc.hideFromList = true;
+    const changed = await provision(
+      { request: validRequest({ TrafficMirrorFilterId: 'tmf-other' }), kind: 'event', key },
+      deps(vpc),
+    );
+    expect(changed).toMatchObject({
+      outcome: 'Rejected',
+      error: { code: 'IdempotentParameterMismatch', retryable: false },
+    });
+    expect(vpc.sessions).toHaveLength(1);
+    expect(vpc.createCalls).toHaveLength(1 + config.priorityAttempts);
+  });
+
+  it('gives up with IllegalParam.Priority when every candidate is taken', async () => {
+    const vpc = new MemoryVpc();
+    for (const p of candidates) vpc.foreignPriorities.add(p);
+    const result = await provision({ request: validRequest(), kind: 'event', key }, deps(vpc));
+    expect(result).toMatchObject({ outcome: 'Rejected', error: { code: 'IllegalParam.Priority' } });
+    expect(result.outcome === 'Rejected' && result.error.message).toMatch(/MIRRORFLOW_PRIORITY_RANGE/);
+    expect(vpc.createCalls).toHaveLength(config.priorityAttempts);
+  });
+
+  it('an explicit Priority is never walked: taken means rejected', async () => {
+    const vpc = new MemoryVpc();
+    vpc.foreignPriorities.add(100);
+    const result = await provision(
+      { request: validRequest({ Priority: 100 }), kind: 'event', key },
+      deps(vpc),
+    );
+    expect(result).toMatchObject({
+      outcome: 'Rejected',
+      error: { code: 'IllegalParam.Priority', hint: expect.stringMatching(/omit Priority/) },
+    });
+    expect(vpc.createCalls).toHaveLength(1);
+  });
+
+  it('an explicit Priority with a reused key stays a terminal mismatch', async () => {
+    const vpc = new MemoryVpc();
+    await provision({ request: validRequest({ Priority: 100 }), kind: 'event', key }, deps(vpc));
+    vpc.hideFromList = true;
+    const result = await provision(
+      { request: validRequest({ Priority: 101 }), kind: 'event', key },
+      deps(vpc),
+    );
+    expect(result).toMatchObject({ outcome: 'Rejected', error: { code: 'IdempotentParameterMismatch' } });
+    expect(vpc.createCalls).toHaveLength(2);
+  });
+
+  it('retries transient errors with identical parameters and the same token', async () => {
+    const vpc = new MemoryVpc();
+    vpc.listFailures = ['Throttling.User'];
+    vpc.createFailures = ['ServiceUnavailable', 'LastTokenProcessing', 'Throttling'];
+    const result = await provision({ request: validRequest(), kind: 'event', key }, deps(vpc));
+    expect(result.outcome).toBe('Created');
+    expect(vpc.createCalls).toHaveLength(4);
+    const wire = vpc.createCalls.map((c) => JSON.stringify(c));
+    expect(new Set(wire).size).toBe(1);
+  });
+
+  it('lets retryable errors that outlive the budget propagate, so the trigger redelivers', async () => {
+    const vpc = new MemoryVpc();
+    vpc.createFailures = Array(10).fill('Throttling');
+    await expect(provision({ request: validRequest(), kind: 'event', key }, deps(vpc))).rejects.toMatchObject(
+      {
+        code: 'Throttling',
+        retryClass: 'retry',
+      },
+    );
+    expect(vpc.sessions).toHaveLength(0);
+  });
+
+  it('reports a terminal cloud error as Rejected, with the code and a hint', async () => {
+    const vpc = new MemoryVpc();
+    vpc.createFailures = ['ResourceNotFound.NetworkInterface'];
+    const result = await provision({ request: validRequest(), kind: 'event', key }, deps(vpc));
+    expect(result).toMatchObject({
+      outcome: 'Rejected',
+      clientToken: token,
+      error: {
+        code: 'ResourceNotFound.NetworkInterface',
+        retryable: false,
+        hint: expect.stringMatching(/ENI/),
+      },
+    });
+  });
+
+  it('a dry run passes without creating anything', async () => {
+    const vpc = new MemoryVpc();
+    const result = await provision(
+      { request: validRequest({ DryRun: true }), kind: 'event', key },
+      deps(vpc),
+    );
+    expect(result).toMatchObject({ outcome: 'DryRunPassed', clientToken: token });
+    expect(vpc.sessions).toHaveLength(0);
+  });
+
+  it("uses the caller's ClientToken when the request carries one", async () => {
+    const vpc = new MemoryVpc();
+    const result = await provision(
+      { request: validRequest({ ClientToken: 'ticket-42-attempt' }), kind: 'webhook', key: 'k' },
+      deps(vpc),
+    );
+    expect(result).toMatchObject({ outcome: 'Created', clientToken: 'ticket-42-attempt' });
+    expect(vpc.createCalls[0]!.ClientToken).toBe('ticket-42-attempt');
+  });
+});
