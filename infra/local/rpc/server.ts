@@ -57,8 +57,6 @@ export interface RpcEndpointOptions {
   maxClockSkewMs?: number;
   nonceTtlMs?: number;
   maxBodyBytes?: number;
-  /** Runs before the action, after authentication: where faults (throttling, latency, 5xx) are injected. */
-  beforeAction?: (call: RpcCall) => Promise<void> | void;
   onCall?: (record: CallRecord) => void;
 }
 
@@ -335,7 +333,6 @@ export function createRpcEndpoint(service: RpcService, options: RpcEndpointOptio
           `Specified api is not found, please check your url and method.`,
           404,
         );
-      await options.beforeAction?.(call);
       const result = await handler(call);
       finish(200, 'OK', { RequestId: requestId, ...result });
     } catch (error) {

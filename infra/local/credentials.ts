@@ -1,0 +1,36 @@
+/**
+ * The local cloud's credentials. They are local-only values, printed by `mirrorflow up --json` and
+ * `mirrorflow emulator vpc --json`, and accepted by every piece: a plain AccessKey pair, and an STS-style
+ * pair with a SecurityToken (what FC hands a function role).
+ */
+import type { RpcCredential } from './rpc/server.js';
+
+export interface LocalCredentials {
+  accessKeyId: string;
+  accessKeySecret: string;
+  securityToken?: string;
+}
+
+export const LOCAL_ACCESS_KEY: LocalCredentials = {
+  accessKeyId: 'LTAI5tMirrorflowLocal',
+  accessKeySecret: 'mirrorflow-local-secret',
+};
+
+export const LOCAL_STS: LocalCredentials = {
+  accessKeyId: 'STS.MirrorflowLocalRole',
+  accessKeySecret: 'mirrorflow-local-sts-secret',
+  securityToken: 'mirrorflow-local-sts-token',
+};
+
+export function localCredentialStore(
+  extra: LocalCredentials[] = [],
+): (accessKeyId: string) => RpcCredential | undefined {
+  const all = [LOCAL_ACCESS_KEY, LOCAL_STS, ...extra];
+  return (accessKeyId) => {
+    const found = all.find((c) => c.accessKeyId === accessKeyId);
+    if (!found) return undefined;
+    return found.securityToken === undefined
+      ? { accessKeySecret: found.accessKeySecret }
+      : { accessKeySecret: found.accessKeySecret, securityToken: found.securityToken };
+  };
+}

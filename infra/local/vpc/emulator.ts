@@ -1,0 +1,184 @@
+/**
+ * The VPC API emulator: the RPC server core with the traffic-mirror routes, fault injection, the admin API
+ * under /_admin/ (loopback only), a virtual clock, and optional persistence of its state in a file.
+ */
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type Clock, VirtualClock } from '../clock.js';
+import { localCredentialStore } from '../credentials.js';
+import { isLoopback, listen, readJsonBody } from '../http.js';
+import { type CallRecord, createRpcEndpoint, type RpcAction, sendJson } from '../rpc/server.js';
+import { FaultInjector, FaultsError, parseFaults } from './faults.js';
+import { type Inventory, InventoryError, loadInventoryFile, parseInventory } from './inventory.js';
+import { type ModelSnapshot, TrafficMirrorModel } from './model.js';
+import { sessionView, vpcRoutes } from './routes.js';
+
+export const VPC_VERSION = '2016-04-28';
+const MUTATING = new Set([
+  'CreateTrafficMirrorSession',
+  'DeleteTrafficMirrorSession',
+  'OpenTrafficMirrorService',
+]);
+const CALL_LOG_LIMIT = 20_000;
+
+export interface VpcEmulatorOptions {
+  port?: number;
+  /** Virtual seconds per real second (ignored when a clock is given). */
+  timeScale?: number;
+  clock?: Clock;
+  inventory?: Inventory;
+  /** Keep sessions, tokens and inventory in this file between runs. */
+  stateFile?: string;
+  random?: () => number;
+}
+
+export interface CallLogEntry extends CallRecord {
+  virtualTime: string;
+}
+
+export interface VpcEmulator {
+  url: string;
+  adminUrl: string;
+  /** The first region of the inventory that has traffic mirroring opened. */
+  regionId: string;
+  clock: Clock;
+  model: TrafficMirrorModel;
+  faults: FaultInjector;
+  calls: CallLogEntry[];
+  close(): Promise<void>;
+}
+
+export async function startVpcEmulator(options: VpcEmulatorOptions = {}): Promise<VpcEmulator> {
+  const clock = options.clock ?? new VirtualClock(options.timeScale ?? 1);
+  const initialInventory = options.inventory ?? loadInventoryFile();
+  const model = new TrafficMirrorModel(structuredClone(initialInventory), clock, options.random);
+  const faults = new FaultInjector(options.random);
+  const calls: CallLogEntry[] = [];
+
+  const stateFile = options.stateFile;
+  if (stateFile && existsSync(stateFile))
+    model.restore(JSON.parse(readFileSync(stateFile, 'utf8')) as ModelSnapshot);
+  let saveTimer: NodeJS.Timeout | undefined;
+  const saveNow = () => {
+    if (!stateFile) return;
+    clearTimeout(saveTimer);
+    saveTimer = undefined;
+    writeFileSync(`${stateFile}.tmp`, JSON.stringify(model.snapshot()));
+    renameSync(`${stateFile}.tmp`, stateFile);
+  };
+  const saveSoon = () => {
+    if (stateFile && !saveTimer) saveTimer = setTimeout(saveNow, 100);
+  };
+
+  const routes = vpcRoutes(model, { lifecycleFaults: () => faults.lifecycle() });
+  const actions: Record<string, RpcAction> = Object.fromEntries(
+    Object.entries(routes).map(([name, action]) => [
+      name,
+      async (call) => {
+        await faults.before(name);
+        const result = await action(call);
+        if (MUTATING.has(name)) saveSoon();
+        faults.after(name);
+        return result;
+      },
+    ]),
+  );
+  const rpc = createRpcEndpoint(
+    { product: 'Vpc', version: VPC_VERSION, hostId: 'vpc.aliyuncs.com', actions },
+    {
+      credentials: localCredentialStore(),
+      onCall: (record) => {
+        calls.push({ ...record, virtualTime: new Date(clock.now()).toISOString() });
+        if (calls.length > CALL_LOG_LIMIT) calls.splice(0, calls.length - CALL_LOG_LIMIT);
+      },
+    },
+  );
+
+  const admin = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
+    if (!isLoopback(req)) return sendJson(res, 403, { error: 'the admin API answers loopback callers only' });
+    const route = `${req.method} ${url.pathname}`;
+    try {
+      switch (route) {
+        case 'GET /_admin/inventory':
+          return sendJson(res, 200, model.getInventory());
+        case 'POST /_admin/inventory':
+          model.setInventory(parseInventory(await readJsonBody(req)));
+          saveSoon();
+          return sendJson(res, 200, { ok: true });
+        case 'GET /_admin/faults':
+          return sendJson(res, 200, faults.get());
+        case 'POST /_admin/faults':
+          faults.set(parseFaults(await readJsonBody(req)));
+          return sendJson(res, 200, { ok: true });
+        case 'GET /_admin/calls': {
+          const action = url.searchParams.get('action');
+          return sendJson(res, 200, { calls: action ? calls.filter((c) => c.action === action) : calls });
+        }
+        case 'GET /_admin/sessions':
+          return sendJson(res, 200, {
+            sessions: model.liveSessions().map((s) => ({
+              ...sessionView(model, s),
+              RegionId: s.regionId,
+              _clientToken: s.clientToken ?? null,
+              _readyAt: s.readyAt === null ? null : new Date(s.readyAt).toISOString(),
+              _stuckInCreating: s.readyAt === null,
+              _vanishAt: s.vanishAt === undefined ? null : new Date(s.vanishAt).toISOString(),
+            })),
+          });
+        case 'POST /_admin/reset':
+          model.reset(structuredClone(initialInventory));
+          faults.set({ rules: [] });
+          calls.length = 0;
+          saveSoon();
+          return sendJson(res, 200, { ok: true });
+        case 'GET /_admin/time':
+          return sendJson(res, 200, { now: new Date(clock.now()).toISOString(), timeScale: clock.timeScale });
+        case 'POST /_admin/time': {
+          const body = (await readJsonBody(req)) as { advanceSeconds?: unknown };
+          if (typeof body.advanceSeconds !== 'number' || !(body.advanceSeconds >= 0)) {
+            return sendJson(res, 400, { error: 'advanceSeconds must be a number of seconds, 0 or more' });
+          }
+          clock.advance(body.advanceSeconds * 1000);
+          return sendJson(res, 200, { now: new Date(clock.now()).toISOString() });
+        }
+        default:
+          return sendJson(res, 404, { error: `no admin route ${route}` });
+      }
+    } catch (error) {
+      if (error instanceof InventoryError || error instanceof FaultsError) {
+        return sendJson(res, 400, { error: error.message, problems: error.problems });
+      }
+      if (error instanceof SyntaxError)
+        return sendJson(res, 400, { error: `the body is not valid JSON: ${error.message}` });
+      throw error;
+    }
+  };
+
+  const running = await listen(
+    async (req, res) => {
+      const url = new URL(req.url ?? '/', 'http://local');
+      if (url.pathname.startsWith('/_admin/')) return admin(req, res, url);
+      return rpc(req, res);
+    },
+    options.port ?? 0,
+    'VPC emulator',
+  );
+
+  const regionId =
+    Object.entries(model.getInventory().regions).find(
+      ([, r]) => r.trafficMirrorSupported && r.serviceOpened,
+    )?.[0] ?? 'cn-hangzhou';
+  return {
+    url: running.url,
+    adminUrl: `${running.url}/_admin`,
+    regionId,
+    clock,
+    model,
+    faults,
+    calls,
+    close: async () => {
+      saveNow();
+      await running.close();
+    },
+  };
+}

@@ -1,0 +1,487 @@
+/**
+ * The traffic-mirror model of the VPC emulator: sessions, ClientTokens and the rules that raise every error
+ * code of the CreateTrafficMirrorSession page from the state that causes it. It knows nothing of HTTP; the
+ * routes parse the wire and call it. Time is the virtual clock's; status is computed from it, so a session
+ * is `Creating` until its `readyAt`, `Deleting` until its `goneAt`, and then absent.
+ */
+import { randomInt } from 'node:crypto';
+import type { Clock } from '../clock.js';
+import type { Inventory } from './inventory.js';
+
+export class ModelError extends Error {
+  override readonly name = 'ModelError';
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The messages of the API page, by code. */
+export const MESSAGES: Record<string, string> = {
+  'IncorrectBusinessStatus.TrafficMirror': 'The business status of traffic mirror is incorrect.',
+  'OptInRequired.TrafficMirror': 'You need to subscribe to the traffic mirror service first.',
+  'DuplicatedParam.SourceInstanceIds': 'The parameter of source instance IDs contains duplicate values.',
+  'OperationDenied.DuplicateRole':
+    'The network interface must not be the source and the target of traffic mirror sessions at the same time.',
+  'ResourceNotFound.NetworkInterface': 'The specified resource of %s is not found.',
+  'ResourceNotFound.EcsInstance': 'The specified resource of ECS instance is not found.',
+  'ResourceNotFound.Slb': 'The specified resource of SLB is not found.',
+  'OperationDenied.SlbNotInVpc': 'The specified SLB is not in any VPC.',
+  'ResourceNotFound.TrafficMirrorFilter': 'The specified resource of traffic mirror filter is not found.',
+  'IncorrectStatus.TrafficMirrorFilter': 'The status of traffic mirror filter is incorrect.',
+  'OperationDenied.EcsNotSupportTrafficMirror': 'The ECS instance does not support traffic mirroring.',
+  'QuotaExceeded.SessionNum': 'The quota of the number of traffic mirror sessions is exceeded.',
+  'QuotaExceeded.FilterRelatedSession':
+    'The quota of the number of traffic mirror sessions related to one filter is exceeded.',
+  'QuotaExceeded.SourceNumPerSession':
+    'The quota of the number of traffic mirror sources per session is exceeded.',
+  'QuotaExceeded.NetworkInterfaceRelatedSession':
+    'The quota of the number of traffic mirror sessions related to one network interface is exceeded.',
+  'QuotaExceeded.SlbRelatedSession':
+    'The quota of the number of traffic mirror sessions related to one SLB is exceeded.',
+  UnsupportedRegion: 'The feature is not supported in current region.',
+  'InvalidLoadBalancerId.NotFound': 'The specified resource of load balancer is not found.',
+  'OperationDenied.FreeNetworkInterface': 'The network interface is not attached to any ECS instance.',
+  'OperationDenied.ClassicSLB': 'The operation is not allowed because of ClassicSLB.',
+  'ResourceNotFound.TargetInstance': 'The specified target instance for traffic mirroring is not found.',
+  'QuotaExceeded.SourceNumPerTarget':
+    'The maximum number of traffic mirror sources for a target is exceeded.',
+  'IncorrectStatus.NetworkInterface': 'The status of network interface is incorrect.',
+  'OperationFailed.NotSupportBizType': 'The specified instance type does not support the operation.',
+  'IllegalParam.Priority': 'The specified Priority is illegal or the same as other mirroring sessions.',
+  'OperationDenied.UnsupportedTargetType':
+    'Traffic mirror target must be SLB if traffic mirror sources contain nat gateway network interface.',
+  'IllegalParam.NextToken': 'The specified NextToken is invalid.',
+  IdempotentParameterMismatch:
+    'The request uses the same client token as a previous, but non-identical request.',
+  LastTokenProcessing: 'The last token request is processing.',
+  DryRunOperation: 'Request validation has been passed with DryRun flag set.',
+  'ResourceNotFound.TrafficMirrorSession': 'The specified resource of traffic mirror session is not found.',
+  'IncorrectStatus.TrafficMirrorSession': 'The status of traffic mirror session is incorrect.',
+  'ORDER.OPEND': 'The service has been opened.',
+};
+
+const fail = (code: string, detail?: string): never => {
+  const template = MESSAGES[code] ?? code;
+  throw new ModelError(
+    code,
+    template.includes('%s') ? template.replace('%s', detail ?? 'resource') : template,
+  );
+};
+
+export type SessionStatus = 'Creating' | 'Created' | 'Modifying' | 'Deleting';
+
+export interface Tag {
+  Key: string;
+  Value: string;
+}
+
+export interface StoredSession {
+  id: string;
+  /** Creation order; List pages and NextTokens follow it. */
+  seq: number;
+  regionId: string;
+  name?: string;
+  description?: string;
+  sourceIds: string[];
+  targetId: string;
+  targetType: 'NetworkInterface' | 'SLB';
+  filterId: string;
+  priority: number;
+  virtualNetworkId: number;
+  packetLength: number;
+  enabled: boolean;
+  resourceGroupId: string;
+  tags: Tag[];
+  createdAt: number;
+  /** Virtual time it becomes Created; null: stuck in Creating (a fault). */
+  readyAt: number | null;
+  deletingAt?: number;
+  goneAt?: number;
+  /** Virtual time it disappears without a delete (a fault). */
+  vanishAt?: number;
+  clientToken?: string;
+}
+
+export interface CreateSessionInput {
+  regionId: string;
+  sourceIds: string[];
+  targetId: string;
+  targetType: 'NetworkInterface' | 'SLB';
+  filterId: string;
+  priority: number;
+  virtualNetworkId?: number;
+  packetLength?: number;
+  enabled?: boolean;
+  name?: string;
+  description?: string;
+  resourceGroupId?: string;
+  tags: Tag[];
+  dryRun: boolean;
+  clientToken?: string;
+  /** Identity of the request's parameters, for the ClientToken check (everything but token and DryRun). */
+  fingerprint: string;
+}
+
+/** Per-creation faults decided by the fault injector. */
+export interface LifecycleFaults {
+  stuckInCreating: boolean;
+  /** Virtual seconds after creation at which the session vanishes; undefined: it stays. */
+  vanishAfterSeconds?: number;
+}
+
+export interface ListQuery {
+  regionId: string;
+  sessionIds?: string[];
+  name?: string;
+  sourceId?: string;
+  targetId?: string;
+  filterId?: string;
+  virtualNetworkId?: number;
+  priority?: number;
+  enabled?: boolean;
+  resourceGroupId?: string;
+  tags?: { Key: string; Value?: string }[];
+  /** Only sessions after this creation sequence number (the decoded NextToken). */
+  afterSeq?: number;
+  maxResults: number;
+}
+
+interface TokenRecord {
+  fingerprint: string;
+  sessionId: string;
+  at: number;
+}
+
+export interface ModelSnapshot {
+  inventory: Inventory;
+  sessions: StoredSession[];
+  tokens: [string, TokenRecord][];
+  seq: number;
+  virtualNow: number;
+}
+
+const ID_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
+const randomId = (prefix: string) =>
+  `${prefix}-${Array.from({ length: 20 }, () => ID_ALPHABET[randomInt(ID_ALPHABET.length)]).join('')}`;
+
+export class TrafficMirrorModel {
+  private sessions = new Map<string, StoredSession>();
+  private tokens = new Map<string, TokenRecord>();
+  private seq = 0;
+
+  constructor(
+    private inventory: Inventory,
+    private readonly clock: Clock,
+    private readonly random: () => number = Math.random,
+  ) {}
+
+  getInventory(): Inventory {
+    return this.inventory;
+  }
+
+  setInventory(inventory: Inventory): void {
+    this.inventory = inventory;
+  }
+
+  // ---- lifecycle ---------------------------------------------------------------------------------------
+
+  statusOf(session: StoredSession, now = this.clock.now()): SessionStatus | 'Gone' {
+    if (session.goneAt !== undefined && session.goneAt <= now) return 'Gone';
+    if (session.vanishAt !== undefined && session.vanishAt <= now) return 'Gone';
+    if (session.deletingAt !== undefined) return 'Deleting';
+    if (session.readyAt !== null && session.readyAt <= now) return 'Created';
+    return 'Creating';
+  }
+
+  businessStatus(): 'Normal' | 'FinancialLocked' {
+    return this.inventory.businessStatus;
+  }
+
+  /** Sessions that still exist, in creation order; gone ones are forgotten. */
+  liveSessions(now = this.clock.now()): StoredSession[] {
+    const live: StoredSession[] = [];
+    for (const session of this.sessions.values()) {
+      if (this.statusOf(session, now) === 'Gone') this.sessions.delete(session.id);
+      else live.push(session);
+    }
+    return live;
+  }
+
+  // ---- service opt-in ----------------------------------------------------------------------------------
+
+  private region(regionId: string) {
+    return this.inventory.regions[regionId];
+  }
+
+  serviceEnabled(regionId: string): boolean {
+    return Boolean(this.region(regionId)?.serviceOpened && this.region(regionId)?.trafficMirrorSupported);
+  }
+
+  openService(regionId: string): void {
+    const region = this.region(regionId);
+    if (!region?.trafficMirrorSupported) fail('UnsupportedRegion');
+    if (region!.serviceOpened) fail('ORDER.OPEND');
+    region!.serviceOpened = true;
+  }
+
+  // ---- CreateTrafficMirrorSession ----------------------------------------------------------------------
+
+  /**
+   * Creates a session, or answers as the cloud would. The ClientToken check comes first: an identical
+   * repeat gets the original session back even though, by then, its priority and quotas are taken by that
+   * very session.
+   */
+  createSession(
+    input: CreateSessionInput,
+    faults: LifecycleFaults = { stuckInCreating: false },
+  ): StoredSession {
+    const now = this.clock.now();
+    const { lifecycle } = this.inventory;
+    if (input.clientToken) {
+      const record = this.tokens.get(input.clientToken);
+      const retained =
+        record !== undefined &&
+        (lifecycle.tokenRetentionSeconds === null ||
+          now - record.at <= lifecycle.tokenRetentionSeconds * 1000);
+      if (record && retained) {
+        if (record.fingerprint !== input.fingerprint) fail('IdempotentParameterMismatch');
+        if (now - record.at < lifecycle.tokenProcessingMs) fail('LastTokenProcessing');
+        if (!input.dryRun) {
+          const original = this.sessions.get(record.sessionId);
+          if (original) return original;
+          // The session was deleted since: the cloud still answers with the id it handed out.
+          return this.ghost(record.sessionId, input, now);
+        }
+      }
+    }
+    this.checkCreate(input, now);
+    if (input.dryRun) fail('DryRunOperation');
+
+    const delay = this.between(lifecycle.createSeconds.min, lifecycle.createSeconds.max);
+    const session: StoredSession = {
+      id: randomId('tms'),
+      seq: ++this.seq,
+      regionId: input.regionId,
+      ...(input.name !== undefined ? { name: input.name } : {}),
+      ...(input.description !== undefined ? { description: input.description } : {}),
+      sourceIds: [...input.sourceIds],
+      targetId: input.targetId,
+      targetType: input.targetType,
+      filterId: input.filterId,
+      priority: input.priority,
+      virtualNetworkId: input.virtualNetworkId ?? this.freeVni(input.regionId),
+      packetLength: input.packetLength ?? 1500,
+      enabled: input.enabled ?? false,
+      resourceGroupId: input.resourceGroupId ?? this.inventory.defaultResourceGroupId,
+      tags: input.tags.map((t) => ({ ...t })),
+      createdAt: now,
+      readyAt: faults.stuckInCreating ? null : now + Math.round(delay * 1000),
+      ...(faults.vanishAfterSeconds !== undefined
+        ? { vanishAt: now + Math.round(faults.vanishAfterSeconds * 1000) }
+        : {}),
+      ...(input.clientToken ? { clientToken: input.clientToken } : {}),
+    };
+    this.sessions.set(session.id, session);
+    if (input.clientToken)
+      this.tokens.set(input.clientToken, { fingerprint: input.fingerprint, sessionId: session.id, at: now });
+    return session;
+  }
+
+  /** The rules, in the order the cloud would plausibly check them: region, account, request, resources, quotas. */
+  private checkCreate(input: CreateSessionInput, now: number): void {
+    const region = this.region(input.regionId);
+    if (!region?.trafficMirrorSupported) fail('UnsupportedRegion');
+    if (!region!.serviceOpened) fail('OptInRequired.TrafficMirror');
+    if (this.inventory.businessStatus !== 'Normal') fail('IncorrectBusinessStatus.TrafficMirror');
+    if (new Set(input.sourceIds).size !== input.sourceIds.length) fail('DuplicatedParam.SourceInstanceIds');
+    const { quotas } = this.inventory;
+    if (input.sourceIds.length > quotas.sourcesPerSession) fail('QuotaExceeded.SourceNumPerSession');
+    if (input.priority < 1 || input.priority > 32766) fail('IllegalParam.Priority');
+
+    const filter = this.inventory.filters.find(
+      (f) => f.id === input.filterId && f.regionId === input.regionId,
+    );
+    if (!filter) fail('ResourceNotFound.TrafficMirrorFilter');
+    if (filter!.status !== 'Created') fail('IncorrectStatus.TrafficMirrorFilter');
+
+    const live = this.liveSessions(now).filter((s) => s.regionId === input.regionId);
+    const targets = new Set(live.map((s) => s.targetId));
+    const sources = new Set(live.flatMap((s) => s.sourceIds));
+    for (const sourceId of input.sourceIds) {
+      const eni = this.inventory.networkInterfaces.find(
+        (e) => e.id === sourceId && e.regionId === input.regionId,
+      );
+      if (!eni) fail('ResourceNotFound.NetworkInterface', sourceId);
+      if (eni!.kind === 'managed') fail('OperationFailed.NotSupportBizType');
+      if (['Attaching', 'Detaching', 'Deleting'].includes(eni!.status))
+        fail('IncorrectStatus.NetworkInterface');
+      if (!eni!.instanceId || eni!.status === 'Available') fail('OperationDenied.FreeNetworkInterface');
+      const instance = this.inventory.instances.find((i) => i.id === eni!.instanceId);
+      if (!instance) fail('ResourceNotFound.EcsInstance');
+      if (!instance!.supportsTrafficMirror) fail('OperationDenied.EcsNotSupportTrafficMirror');
+      if (eni!.kind === 'natGateway' && input.targetType !== 'SLB')
+        fail('OperationDenied.UnsupportedTargetType');
+      if (sourceId === input.targetId || targets.has(sourceId)) fail('OperationDenied.DuplicateRole');
+      const using = live.filter((s) => s.sourceIds.includes(sourceId)).length;
+      if (using >= quotas.sessionsPerSourceEni) fail('QuotaExceeded.NetworkInterfaceRelatedSession');
+    }
+
+    const onTarget = live.filter((s) => s.targetId === input.targetId);
+    const targetSources = new Set([...onTarget.flatMap((s) => s.sourceIds), ...input.sourceIds]);
+    if (input.targetType === 'NetworkInterface') {
+      const eni = this.inventory.networkInterfaces.find(
+        (e) => e.id === input.targetId && e.regionId === input.regionId,
+      );
+      if (!eni) fail('ResourceNotFound.TargetInstance');
+      if (sources.has(input.targetId)) fail('OperationDenied.DuplicateRole');
+      const instance = this.inventory.instances.find((i) => i.id === eni!.instanceId);
+      const limit =
+        instance?.size === 'large' ? quotas.sourcesPerLargeEcsTarget : quotas.sourcesPerSmallEcsTarget;
+      if (targetSources.size > limit) fail('QuotaExceeded.SourceNumPerTarget');
+    } else {
+      const slb = this.inventory.loadBalancers.find((l) => l.id === input.targetId);
+      if (slb && slb.regionId !== input.regionId) fail('InvalidLoadBalancerId.NotFound');
+      if (!slb) fail('ResourceNotFound.Slb');
+      if (slb!.networkType === 'classic') fail('OperationDenied.ClassicSLB');
+      if (!slb!.vpcId) fail('OperationDenied.SlbNotInVpc');
+      if (onTarget.length >= quotas.sessionsPerSlbTarget) fail('QuotaExceeded.SlbRelatedSession');
+      if (targetSources.size > quotas.sourcesPerSlbTarget) fail('QuotaExceeded.SourceNumPerTarget');
+    }
+
+    if (live.some((s) => s.priority === input.priority)) fail('IllegalParam.Priority');
+    if (live.length >= quotas.sessionsPerRegion) fail('QuotaExceeded.SessionNum');
+    if (live.filter((s) => s.filterId === input.filterId).length >= quotas.sessionsPerFilter) {
+      fail('QuotaExceeded.FilterRelatedSession');
+    }
+  }
+
+  /** What a token replay returns after its session was deleted: the same id, already gone. */
+  private ghost(id: string, input: CreateSessionInput, now: number): StoredSession {
+    return {
+      id,
+      seq: 0,
+      regionId: input.regionId,
+      sourceIds: input.sourceIds,
+      targetId: input.targetId,
+      targetType: input.targetType,
+      filterId: input.filterId,
+      priority: input.priority,
+      virtualNetworkId: input.virtualNetworkId ?? 0,
+      packetLength: input.packetLength ?? 1500,
+      enabled: input.enabled ?? false,
+      resourceGroupId: input.resourceGroupId ?? this.inventory.defaultResourceGroupId,
+      tags: input.tags,
+      createdAt: now,
+      readyAt: now,
+      goneAt: now,
+    };
+  }
+
+  private between(min: number, max: number): number {
+    return min + (max - min) * this.random();
+  }
+
+  private freeVni(regionId: string): number {
+    const used = new Set(
+      this.liveSessions()
+        .filter((s) => s.regionId === regionId)
+        .map((s) => s.virtualNetworkId),
+    );
+    for (;;) {
+      const vni = randomInt(0, 16_777_216);
+      if (!used.has(vni)) return vni;
+    }
+  }
+
+  // ---- ListTrafficMirrorSessions -----------------------------------------------------------------------
+
+  /** One page of matching sessions in creation order, and whether more follow. */
+  listSessions(query: ListQuery): {
+    page: StoredSession[];
+    total: number;
+    lastSeq: number | undefined;
+    more: boolean;
+  } {
+    const matching = this.liveSessions().filter((s) => this.matches(s, query));
+    const after = matching.filter((s) => query.afterSeq === undefined || s.seq > query.afterSeq);
+    const page = after.slice(0, query.maxResults);
+    return { page, total: matching.length, lastSeq: page.at(-1)?.seq, more: after.length > page.length };
+  }
+
+  private matches(s: StoredSession, q: ListQuery): boolean {
+    if (s.regionId !== q.regionId) return false;
+    if (q.sessionIds && !q.sessionIds.includes(s.id)) return false;
+    if (q.name !== undefined && s.name !== q.name) return false;
+    if (q.sourceId !== undefined && !s.sourceIds.includes(q.sourceId)) return false;
+    if (q.targetId !== undefined && s.targetId !== q.targetId) return false;
+    if (q.filterId !== undefined && s.filterId !== q.filterId) return false;
+    if (q.virtualNetworkId !== undefined && s.virtualNetworkId !== q.virtualNetworkId) return false;
+    if (q.priority !== undefined && s.priority !== q.priority) return false;
+    if (q.enabled !== undefined && s.enabled !== q.enabled) return false;
+    if (q.resourceGroupId !== undefined && s.resourceGroupId !== q.resourceGroupId) return false;
+    for (const tag of q.tags ?? []) {
+      const has = s.tags.find((t) => t.Key === tag.Key);
+      if (!has || (tag.Value !== undefined && has.Value !== tag.Value)) return false;
+    }
+    return true;
+  }
+
+  // ---- DeleteTrafficMirrorSession ----------------------------------------------------------------------
+
+  deleteSession(regionId: string, sessionId: string, dryRun: boolean): void {
+    const session = this.liveSessions().find((s) => s.id === sessionId && s.regionId === regionId);
+    if (!session) fail('ResourceNotFound.TrafficMirrorSession');
+    const status = this.statusOf(session!);
+    if (status !== 'Created') fail('IncorrectStatus.TrafficMirrorSession');
+    if (dryRun) fail('DryRunOperation');
+    const now = this.clock.now();
+    const { deleteSeconds } = this.inventory.lifecycle;
+    session!.deletingAt = now;
+    session!.goneAt = now + Math.round(this.between(deleteSeconds.min, deleteSeconds.max) * 1000);
+  }
+
+  // ---- admin -------------------------------------------------------------------------------------------
+
+  snapshot(): ModelSnapshot {
+    return {
+      inventory: this.inventory,
+      sessions: [...this.sessions.values()],
+      tokens: [...this.tokens.entries()],
+      seq: this.seq,
+      virtualNow: this.clock.now(),
+    };
+  }
+
+  /** Restores a snapshot, shifting its virtual times so that pending transitions keep their remaining time. */
+  restore(snapshot: ModelSnapshot): void {
+    const shift = this.clock.now() - snapshot.virtualNow;
+    const moved = (t: number | undefined) => (t === undefined ? undefined : t + shift);
+    this.inventory = snapshot.inventory;
+    this.seq = snapshot.seq;
+    this.sessions = new Map(
+      snapshot.sessions.map((s) => {
+        const copy: StoredSession = {
+          ...s,
+          createdAt: s.createdAt + shift,
+          readyAt: s.readyAt === null ? null : s.readyAt + shift,
+        };
+        for (const key of ['deletingAt', 'goneAt', 'vanishAt'] as const) {
+          const value = moved(s[key]);
+          if (value !== undefined) copy[key] = value;
+        }
+        return [s.id, copy];
+      }),
+    );
+    this.tokens = new Map(snapshot.tokens.map(([k, v]) => [k, { ...v, at: v.at + shift }]));
+  }
+
+  reset(inventory: Inventory): void {
+    this.inventory = inventory;
+    this.sessions.clear();
+    this.tokens.clear();
+    this.seq = 0;
+  }
+}

@@ -1,0 +1,297 @@
+/**
+ * The VPC emulator's routes: wire parameters in, model calls, response shapes out — exactly as the two API
+ * pages spell them. Parameter checks here are the cloud's (not mirrorflow's stricter contract).
+ */
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { ruleFor } from '../../../functions/lib/errorTable.js';
+import { formatCreationTime } from '../clock.js';
+import { RpcError } from '../rpc/errors.js';
+import type { RpcAction, RpcCall } from '../rpc/server.js';
+import {
+  type LifecycleFaults,
+  ModelError,
+  type StoredSession,
+  type Tag,
+  type TrafficMirrorModel,
+} from './model.js';
+
+const missing = (name: string) =>
+  new RpcError(
+    'MissingParameter',
+    `The input parameter "${name}" that is mandatory for processing this request is not supplied.`,
+  );
+const invalid = (name: string, why: string) =>
+  new RpcError('InvalidParameter', `The specified parameter "${name}" is not valid: ${why}.`);
+
+/** Model errors become RPC errors with the cloud's HTTP status for that code. */
+export function toRpcError(error: ModelError): RpcError {
+  return new RpcError(error.code, error.message, ruleFor(error.code).httpStatus || 400);
+}
+
+function required(params: Record<string, string>, name: string): string {
+  const value = params[name];
+  if (value === undefined || value === '') throw missing(name);
+  return value;
+}
+
+function integer(
+  params: Record<string, string>,
+  name: string,
+  min: number,
+  max: number,
+  code?: string,
+): number | undefined {
+  const raw = params[name];
+  if (raw === undefined || raw === '') return undefined;
+  const n = Number(raw);
+  if (!/^-?\d+$/.test(raw) || n < min || n > max) {
+    if (code) throw new RpcError(code, `The specified ${name} is illegal.`);
+    throw invalid(name, `must be an integer from ${min} to ${max}`);
+  }
+  return n;
+}
+
+function boolean(params: Record<string, string>, name: string): boolean | undefined {
+  const raw = params[name];
+  if (raw === undefined || raw === '') return undefined;
+  if (raw !== 'true' && raw !== 'false') throw invalid(name, 'must be true or false');
+  return raw === 'true';
+}
+
+function text(params: Record<string, string>, name: string, max: number): string | undefined {
+  const raw = params[name];
+  if (raw === undefined) return undefined;
+  if (raw.length < 1 || raw.length > max) throw invalid(name, `must be 1 to ${max} characters`);
+  if (/^https?:\/\//i.test(raw)) throw invalid(name, 'must not start with http:// or https://');
+  return raw;
+}
+
+/** `Name.1`, `Name.2`, … in order; a gap in the numbering is invalid. */
+function repeated(params: Record<string, string>, name: string, max: number): string[] {
+  const indexes = Object.keys(params)
+    .map((k) => new RegExp(`^${name.replace('.', '\\.')}\\.(\\d+)$`).exec(k)?.[1])
+    .filter((i): i is string => i !== undefined)
+    .map(Number)
+    .sort((a, b) => a - b);
+  indexes.forEach((n, i) => {
+    if (n !== i + 1) throw invalid(`${name}.${n}`, 'list indexes must start at 1 and have no gaps');
+  });
+  if (indexes.length > max) throw invalid(name, `at most ${max} values`);
+  return indexes.map((n) => params[`${name}.${n}`]!);
+}
+
+function tags(
+  params: Record<string, string>,
+  name: 'Tag' | 'Tags',
+  keyMax: number,
+): { Key: string; Value?: string }[] {
+  const numbers = new Set<number>();
+  for (const key of Object.keys(params)) {
+    const match = new RegExp(`^${name}\\.(\\d+)\\.(Key|Value)$`).exec(key);
+    if (match) numbers.add(Number(match[1]));
+  }
+  const sorted = [...numbers].sort((a, b) => a - b);
+  if (sorted.length > 20) throw invalid(name, 'at most 20 tags');
+  return sorted.map((n) => {
+    const key = params[`${name}.${n}.Key`];
+    const value = params[`${name}.${n}.Value`];
+    if (key === undefined || key === '') throw invalid(`${name}.${n}.Key`, 'the tag key cannot be empty');
+    if (key.length > keyMax) throw invalid(`${name}.${n}.Key`, `at most ${keyMax} characters`);
+    if (value !== undefined && value.length > 128)
+      throw invalid(`${name}.${n}.Value`, 'at most 128 characters');
+    for (const [field, v] of [
+      ['Key', key],
+      ['Value', value],
+    ] as const) {
+      if (v !== undefined && (/^(aliyun|acs:)/i.test(v) || /https?:\/\//i.test(v))) {
+        throw invalid(
+          `${name}.${n}.${field}`,
+          'cannot start with aliyun or acs: or contain http:// or https://',
+        );
+      }
+    }
+    return value === undefined ? { Key: key } : { Key: key, Value: value };
+  });
+}
+
+function clientToken(params: Record<string, string>): string | undefined {
+  const token = params.ClientToken;
+  if (token === undefined || token === '') return undefined;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the API documents ASCII-only tokens.
+  if (token.length > 64 || !/^[\x00-\x7f]+$/.test(token))
+    throw invalid('ClientToken', 'at most 64 ASCII characters');
+  return token;
+}
+
+/** The identity of a Create request for the ClientToken check: every parameter but the token and DryRun. */
+function fingerprint(params: Record<string, string>): string {
+  const kept = Object.keys(params)
+    .filter((k) => k !== 'ClientToken' && k !== 'DryRun')
+    .sort()
+    .map((k) => [k, params[k]]);
+  return createHash('sha256').update(JSON.stringify(kept)).digest('hex');
+}
+
+/** A session as ListTrafficMirrorSessions returns it (field order and types of the page's example). */
+export function sessionView(model: TrafficMirrorModel, s: StoredSession) {
+  return {
+    TrafficMirrorTargetId: s.targetId,
+    TrafficMirrorSessionId: s.id,
+    Priority: s.priority,
+    TrafficMirrorTargetType: s.targetType,
+    PacketLength: s.packetLength,
+    TrafficMirrorSessionDescription: s.description ?? '',
+    TrafficMirrorSessionStatus: model.statusOf(s),
+    Enabled: s.enabled,
+    TrafficMirrorSessionBusinessStatus: model.businessStatus(),
+    VirtualNetworkId: s.virtualNetworkId,
+    TrafficMirrorFilterId: s.filterId,
+    TrafficMirrorSessionName: s.name ?? '',
+    TrafficMirrorSourceIds: [...s.sourceIds],
+    ResourceGroupId: s.resourceGroupId,
+    Tags: s.tags.map((t) => ({ Key: t.Key, Value: t.Value })),
+    CreationTime: formatCreationTime(s.createdAt),
+  };
+}
+
+/**
+ * Opaque, tamper-evident NextTokens: the position (creation sequence) and a hash of the filters, signed with
+ * a key of this emulator instance. A token that was altered, belongs to other filters or to another
+ * emulator is `IllegalParam.NextToken`.
+ */
+class NextTokens {
+  private readonly key = randomBytes(32);
+
+  issue(lastSeq: number, filterHash: string): string {
+    const payload = Buffer.from(JSON.stringify({ s: lastSeq, f: filterHash })).toString('base64url');
+    return `${payload}.${this.mac(payload)}`;
+  }
+
+  read(token: string, filterHash: string): number {
+    const bad = () => new RpcError('IllegalParam.NextToken', 'The specified NextToken is invalid.');
+    const [payload, mac] = token.split('.');
+    if (!payload || !mac) throw bad();
+    const expected = Buffer.from(this.mac(payload));
+    const given = Buffer.from(mac);
+    if (expected.length !== given.length || !timingSafeEqual(expected, given)) throw bad();
+    const decoded = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as {
+      s: number;
+      f: string;
+    };
+    if (decoded.f !== filterHash || !Number.isInteger(decoded.s)) throw bad();
+    return decoded.s;
+  }
+
+  private mac(payload: string): string {
+    return createHmac('sha256', this.key).update(payload).digest('base64url').slice(0, 22);
+  }
+}
+
+export interface VpcRoutesOptions {
+  /** Per-creation lifecycle faults (stuck in Creating, vanishing). */
+  lifecycleFaults: () => LifecycleFaults;
+}
+
+export function vpcRoutes(model: TrafficMirrorModel, options: VpcRoutesOptions): Record<string, RpcAction> {
+  const nextTokens = new NextTokens();
+  const guarded =
+    (action: (call: RpcCall) => Record<string, unknown>): RpcAction =>
+    (call) => {
+      try {
+        return action(call);
+      } catch (error) {
+        if (error instanceof ModelError) throw toRpcError(error);
+        throw error;
+      }
+    };
+
+  return {
+    CreateTrafficMirrorSession: guarded(({ params }) => {
+      const regionId = required(params, 'RegionId');
+      const targetType = required(params, 'TrafficMirrorTargetType');
+      if (targetType !== 'NetworkInterface' && targetType !== 'SLB') {
+        throw invalid('TrafficMirrorTargetType', 'must be NetworkInterface or SLB');
+      }
+      const sourceIds = repeated(params, 'TrafficMirrorSourceIds', 100);
+      if (sourceIds.length === 0) throw missing('TrafficMirrorSourceIds.1');
+      const priority = integer(params, 'Priority', 1, 32766, 'IllegalParam.Priority');
+      if (priority === undefined) throw missing('Priority');
+      const session = model.createSession(
+        {
+          regionId,
+          sourceIds,
+          targetId: required(params, 'TrafficMirrorTargetId'),
+          targetType,
+          filterId: required(params, 'TrafficMirrorFilterId'),
+          priority,
+          virtualNetworkId: integer(params, 'VirtualNetworkId', 0, 16_777_215),
+          packetLength: integer(params, 'PacketLength', 64, 9600),
+          enabled: boolean(params, 'Enabled'),
+          name: text(params, 'TrafficMirrorSessionName', 128),
+          description: text(params, 'TrafficMirrorSessionDescription', 256),
+          resourceGroupId: params.ResourceGroupId || undefined,
+          tags: tags(params, 'Tag', 128).map((t): Tag => ({ Key: t.Key, Value: t.Value ?? '' })),
+          dryRun: boolean(params, 'DryRun') ?? false,
+          clientToken: clientToken(params),
+          fingerprint: fingerprint(params),
+        },
+        options.lifecycleFaults(),
+      );
+      return { TrafficMirrorSessionId: session.id, ResourceGroupId: session.resourceGroupId };
+    }),
+
+    ListTrafficMirrorSessions: guarded(({ params }) => {
+      const regionId = required(params, 'RegionId');
+      const maxResults = integer(params, 'MaxResults', 1, 100) ?? 10;
+      const filterKeys = Object.keys(params)
+        .filter((k) => k !== 'MaxResults' && k !== 'NextToken')
+        .sort();
+      const filterHash = createHash('sha256')
+        .update(JSON.stringify(filterKeys.map((k) => [k, params[k]])))
+        .digest('hex')
+        .slice(0, 16);
+      const afterSeq = params.NextToken ? nextTokens.read(params.NextToken, filterHash) : undefined;
+      const sessionIds = repeated(params, 'TrafficMirrorSessionIds', 100);
+      const result = model.listSessions({
+        regionId,
+        ...(sessionIds.length ? { sessionIds } : {}),
+        name: text(params, 'TrafficMirrorSessionName', 128),
+        sourceId: params.TrafficMirrorSourceId || undefined,
+        targetId: params.TrafficMirrorTargetId || undefined,
+        filterId: params.TrafficMirrorFilterId || undefined,
+        virtualNetworkId: integer(params, 'VirtualNetworkId', 0, 16_777_215),
+        priority: integer(params, 'Priority', 1, 32766),
+        enabled: boolean(params, 'Enabled'),
+        resourceGroupId: params.ResourceGroupId || undefined,
+        tags: tags(params, 'Tags', 64),
+        ...(afterSeq !== undefined ? { afterSeq } : {}),
+        maxResults,
+      });
+      return {
+        NextToken:
+          result.more && result.lastSeq !== undefined ? nextTokens.issue(result.lastSeq, filterHash) : '',
+        TotalCount: result.total,
+        TrafficMirrorSessions: result.page.map((s) => sessionView(model, s)),
+      };
+    }),
+
+    DeleteTrafficMirrorSession: guarded(({ params }) => {
+      model.deleteSession(
+        required(params, 'RegionId'),
+        required(params, 'TrafficMirrorSessionId'),
+        boolean(params, 'DryRun') ?? false,
+      );
+      return {};
+    }),
+
+    OpenTrafficMirrorService: guarded(({ params }) => {
+      model.openService(required(params, 'RegionId'));
+      // A success body that carries a Code: clients must not take a Code alone for an error.
+      return { Code: '200', Message: 'successful' };
+    }),
+
+    GetTrafficMirrorServiceStatus: guarded(({ params }) => ({
+      Enabled: model.serviceEnabled(required(params, 'RegionId')),
+    })),
+  };
+}
