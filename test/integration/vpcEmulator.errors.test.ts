@@ -47,7 +47,9 @@ const scenarios: Scenario[] = [
   {
     code: 'IncorrectBusinessStatus.TrafficMirror',
     request: base,
-    setup: (i) => void (i.businessStatus = 'FinancialLocked'),
+    setup: (i) => {
+      i.businessStatus = 'FinancialLocked';
+    },
   },
   {
     code: 'OptInRequired.TrafficMirror',
@@ -97,19 +99,25 @@ const scenarios: Scenario[] = [
   {
     code: 'QuotaExceeded.SessionNum',
     request: base,
-    setup: (i) => void (i.quotas.sessionsPerRegion = 1),
+    setup: (i) => {
+      i.quotas.sessionsPerRegion = 1;
+    },
     existing: [{ ...base, TrafficMirrorSourceIds: ['eni-bp1web02'], Priority: 1 }],
   },
   {
     code: 'QuotaExceeded.FilterRelatedSession',
     request: base,
-    setup: (i) => void (i.quotas.sessionsPerFilter = 1),
+    setup: (i) => {
+      i.quotas.sessionsPerFilter = 1;
+    },
     existing: [{ ...base, TrafficMirrorSourceIds: ['eni-bp1web02'], Priority: 1 }],
   },
   {
     code: 'QuotaExceeded.SourceNumPerSession',
     request: { ...base, TrafficMirrorSourceIds: ['eni-bp1web01', 'eni-bp1web02'] },
-    setup: (i) => void (i.quotas.sourcesPerSession = 1),
+    setup: (i) => {
+      i.quotas.sourcesPerSession = 1;
+    },
   },
   {
     code: 'QuotaExceeded.NetworkInterfaceRelatedSession',
@@ -123,7 +131,9 @@ const scenarios: Scenario[] = [
   {
     code: 'QuotaExceeded.SlbRelatedSession',
     request: { ...base, TrafficMirrorTargetType: 'SLB', TrafficMirrorTargetId: 'lb-bp1ndr01' },
-    setup: (i) => void (i.quotas.sessionsPerSlbTarget = 1),
+    setup: (i) => {
+      i.quotas.sessionsPerSlbTarget = 1;
+    },
     existing: [
       {
         ...base,
@@ -156,12 +166,16 @@ const scenarios: Scenario[] = [
       TrafficMirrorSourceIds: ['eni-bp1web01', 'eni-bp1web02'],
       TrafficMirrorTargetId: 'eni-bp1app01',
     },
-    setup: (i) => void (i.quotas.sourcesPerSmallEcsTarget = 1),
+    setup: (i) => {
+      i.quotas.sourcesPerSmallEcsTarget = 1;
+    },
   },
   {
     code: 'QuotaExceeded.SourceNumPerTarget',
     request: { ...base, TrafficMirrorTargetType: 'SLB', TrafficMirrorTargetId: 'lb-bp1ndr01' },
-    setup: (i) => void (i.quotas.sourcesPerSlbTarget = 1),
+    setup: (i) => {
+      i.quotas.sourcesPerSlbTarget = 1;
+    },
     existing: [
       {
         ...base,

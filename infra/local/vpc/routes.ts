@@ -117,7 +117,6 @@ function tags(
 function clientToken(params: Record<string, string>): string | undefined {
   const token = params.ClientToken;
   if (token === undefined || token === '') return undefined;
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: the API documents ASCII-only tokens.
   if (token.length > 64 || !/^[\x00-\x7f]+$/.test(token))
     throw invalid('ClientToken', 'at most 64 ASCII characters');
   return token;
