@@ -1,0 +1,217 @@
+/**
+ * provision() and mirrorflow's VPC client against the VPC emulator: real pop-core over HTTP, signed with
+ * STS-style credentials as on FC, with the emulator's rules deciding every outcome.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { clientToken, eventKey } from '../../functions/lib/clientToken.js';
+import { loadConfig } from '../../functions/lib/config.js';
+import { priorityCandidates } from '../../functions/lib/priority.js';
+import { type ProvisionDeps, type ProvisionResult, provision } from '../../functions/lib/provision.js';
+import { OWNERSHIP_TAG_KEY } from '../../functions/lib/request.js';
+import { createVpcClient, listAllSessions, type VpcApi } from '../../functions/lib/vpcClient.js';
+import { VirtualClock } from '../../infra/local/clock.js';
+import { LOCAL_STS } from '../../infra/local/credentials.js';
+import { startVpcEmulator, type VpcEmulator } from '../../infra/local/vpc/emulator.js';
+import { loadInventoryFile } from '../../infra/local/vpc/inventory.js';
+import { popCoreCaller } from '../helpers/vpcClients.js';
+
+let emu: VpcEmulator;
+let vpc: VpcApi;
+const demo = loadInventoryFile();
+const config = { ...loadConfig({}), retryMaxAttempts: 12, retryMaxElapsedMs: 120_000 };
+const deps = (): ProvisionDeps => ({ vpc, config, retryHooks: { sleep: async () => {} } });
+
+const request = (overrides: Record<string, unknown> = {}) => ({
+  RegionId: 'cn-hangzhou',
+  TrafficMirrorSourceIds: ['eni-bp1web01'],
+  TrafficMirrorTargetId: 'eni-bp1ids01',
+  TrafficMirrorTargetType: 'NetworkInterface',
+  TrafficMirrorFilterId: 'tmf-bp1all01',
+  ...overrides,
+});
+const sessionIdOf = (r: ProvisionResult) => ('sessionId' in r ? r.sessionId : undefined);
+
+beforeAll(async () => {
+  emu = await startVpcEmulator({ clock: new VirtualClock(1000) });
+  vpc = createVpcClient({
+    regionId: 'cn-hangzhou',
+    endpoint: emu.url,
+    credentials: LOCAL_STS,
+    timeoutMs: 5000,
+  });
+});
+afterAll(() => emu.close());
+beforeEach(() => {
+  emu.model.reset(structuredClone(demo));
+  emu.faults.set({ rules: [] });
+});
+
+describe('provision() against the VPC emulator', () => {
+  it('creates one enabled, tagged session with an allocated priority', async () => {
+    const key = eventKey('acs.test', 'e-1');
+    const result = await provision({ request: request(), kind: 'event', key }, deps());
+    expect(result.outcome).toBe('Created');
+    const [session] = emu.model.liveSessions();
+    expect(session).toMatchObject({
+      id: sessionIdOf(result),
+      enabled: true,
+      clientToken: clientToken('event', key),
+      priority: priorityCandidates(clientToken('event', key), config.priorityRange, 1)[0],
+      tags: [{ Key: OWNERSHIP_TAG_KEY, Value: 'mirrorflow' }],
+    });
+  });
+
+  it('a redelivery, or five concurrent deliveries, still make one session', async () => {
+    const key = eventKey('acs.test', 'e-2');
+    const results = await Promise.all(
+      Array.from({ length: 5 }, () => provision({ request: request(), kind: 'event', key }, deps())),
+    );
+    const again = await provision({ request: request(), kind: 'event', key }, deps());
+    expect(emu.model.liveSessions()).toHaveLength(1);
+    const id = emu.model.liveSessions()[0]!.id;
+    expect([...results, again].map(sessionIdOf)).toEqual(Array(6).fill(id));
+    expect(again.outcome).toBe('AlreadyExists');
+  });
+
+  it('walks past allocated priorities that other sessions hold', async () => {
+    const key = eventKey('acs.test', 'e-3');
+    const candidates = priorityCandidates(clientToken('event', key), config.priorityRange, 3);
+    const pop = popCoreCaller(emu.url);
+    for (const [i, priority] of candidates.slice(0, 2).entries()) {
+      await pop.call('CreateTrafficMirrorSession', {
+        ...request({ TrafficMirrorSourceIds: [`eni-bp1db0${i + 1}`] }),
+        Priority: priority,
+      });
+    }
+    const result = await provision({ request: request(), kind: 'event', key }, deps());
+    expect(result).toMatchObject({ outcome: 'Created', priority: candidates[2] });
+  });
+
+  it('the same key with other parameters is refused as IdempotentParameterMismatch', async () => {
+    const key = eventKey('acs.test', 'e-4');
+    await provision({ request: request(), kind: 'event', key }, deps());
+    const changed = await provision(
+      { request: request({ TrafficMirrorFilterId: 'tmf-bp1http01' }), kind: 'event', key },
+      deps(),
+    );
+    expect(changed).toMatchObject({ outcome: 'Rejected', error: { code: 'IdempotentParameterMismatch' } });
+    expect(emu.model.liveSessions()).toHaveLength(1);
+  });
+
+  it('an explicit priority already in use is rejected with a hint', async () => {
+    await popCoreCaller(emu.url).call('CreateTrafficMirrorSession', {
+      ...request({ TrafficMirrorSourceIds: ['eni-bp1db01'] }),
+      Priority: 77,
+    });
+    const result = await provision(
+      { request: request({ Priority: 77 }), kind: 'webhook', key: 'w-1' },
+      deps(),
+    );
+    expect(result).toMatchObject({
+      outcome: 'Rejected',
+      error: { code: 'IllegalParam.Priority', retryable: false, hint: expect.any(String) },
+    });
+  });
+
+  it('reports the cloud code and hint for a request the cloud refuses', async () => {
+    const result = await provision(
+      { request: request({ TrafficMirrorSourceIds: ['eni-bp1nope01'] }), kind: 'webhook', key: 'w-2' },
+      deps(),
+    );
+    expect(result).toMatchObject({
+      outcome: 'Rejected',
+      error: {
+        code: 'ResourceNotFound.NetworkInterface',
+        message: expect.stringContaining('eni-bp1nope01'),
+        requestId: expect.any(String),
+      },
+    });
+  });
+
+  it('a dry run passes and creates nothing', async () => {
+    const result = await provision(
+      { request: request({ DryRun: true }), kind: 'webhook', key: 'w-3' },
+      deps(),
+    );
+    expect(result.outcome).toBe('DryRunPassed');
+    expect(emu.model.liveSessions()).toHaveLength(0);
+  });
+
+  it('with throttling, 5xx and lost responses on every action, each request still ends in exactly one session', async () => {
+    emu.faults.set({
+      rules: [
+        {
+          throttleRate: 0.2,
+          serverErrorRate: 0.05,
+          lostResponseRate: 0.1,
+          latencyMs: 0,
+          stuckInCreatingRate: 0,
+          vanishRate: 0,
+          vanishAfterSeconds: { min: 1, max: 1 },
+        },
+      ],
+    });
+    const sources = [
+      'eni-bp1web01',
+      'eni-bp1web02',
+      'eni-bp1web03',
+      'eni-bp1db01',
+      'eni-bp1db02',
+      'eni-bp1app01',
+    ];
+    const results = await Promise.all(
+      sources.flatMap((source) =>
+        // Each request is delivered twice, concurrently.
+        [0, 1].map(() =>
+          provision(
+            {
+              request: request({ TrafficMirrorSourceIds: [source] }),
+              kind: 'event',
+              key: eventKey('acs.test', source),
+            },
+            deps(),
+          ),
+        ),
+      ),
+    );
+    expect(results.every((r) => r.outcome === 'Created' || r.outcome === 'AlreadyExists')).toBe(true);
+    const live = emu.model.liveSessions();
+    expect(live).toHaveLength(sources.length);
+    expect(new Set(live.map((s) => s.sourceIds[0]))).toEqual(new Set(sources));
+    const failures = emu.calls.filter((c) => c.code !== 'OK').length;
+    expect(failures).toBeGreaterThan(0); // the faults really fired
+  });
+});
+
+describe('the VPC client against the emulator', () => {
+  it('lists every session across pages', async () => {
+    const inventory = structuredClone(demo);
+    inventory.quotas.sessionsPerSourceEni = 50;
+    emu.model.setInventory(inventory);
+    const pop = popCoreCaller(emu.url);
+    for (let i = 0; i < 23; i++) {
+      await pop.call('CreateTrafficMirrorSession', {
+        ...request({ TrafficMirrorTargetType: 'SLB', TrafficMirrorTargetId: 'lb-bp1ndr01' }),
+        Priority: 500 + i,
+      });
+    }
+    const ids: string[] = [];
+    for await (const s of listAllSessions(vpc, { RegionId: 'cn-hangzhou', MaxResults: 7 }))
+      ids.push(s.TrafficMirrorSessionId);
+    expect(ids).toEqual(emu.model.liveSessions().map((s) => s.id));
+    expect(new Set(ids).size).toBe(23);
+  });
+
+  it('deletes, and reports a missing session as a terminal error', async () => {
+    const clock = emu.clock;
+    const id = (
+      await popCoreCaller(emu.url).call('CreateTrafficMirrorSession', { ...request(), Priority: 5 })
+    ).TrafficMirrorSessionId as string;
+    clock.advance(31_000);
+    await vpc.deleteTrafficMirrorSession({ RegionId: 'cn-hangzhou', TrafficMirrorSessionId: id });
+    const error = await vpc
+      .deleteTrafficMirrorSession({ RegionId: 'cn-hangzhou', TrafficMirrorSessionId: 'tms-none' })
+      .catch((e) => e);
+    expect(error).toMatchObject({ code: 'ResourceNotFound.TrafficMirrorSession', retryClass: 'terminal' });
+  });
+});

@@ -1,0 +1,212 @@
+/**
+ * Random sequences of create / list / delete (and time passing) against the emulator over HTTP, through
+ * mirrorflow's VPC client, checking the invariants the cloud keeps:
+ * - paging with any MaxResults returns every visible session exactly once;
+ * - a ClientToken never yields two sessions;
+ * - priorities stay unique per region;
+ * - quotas hold (per region, per filter, per source ENI).
+ */
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CloudApiError } from '../../functions/lib/cloudError.js';
+import { createVpcClient, listAllSessions, type VpcApi } from '../../functions/lib/vpcClient.js';
+import { VirtualClock } from '../../infra/local/clock.js';
+import { LOCAL_ACCESS_KEY } from '../../infra/local/credentials.js';
+import { startVpcEmulator, type VpcEmulator } from '../../infra/local/vpc/emulator.js';
+import { type Inventory, parseInventory } from '../../infra/local/vpc/inventory.js';
+
+const REGION = 'cn-hangzhou';
+const SOURCES = ['eni-s1', 'eni-s2', 'eni-s3', 'eni-s4'];
+const TARGETS = [
+  { id: 'eni-t1', type: 'NetworkInterface' as const },
+  { id: 'eni-t2', type: 'NetworkInterface' as const },
+  { id: 'lb-t3', type: 'SLB' as const },
+];
+const FILTERS = ['tmf-f1', 'tmf-f2'];
+const QUOTAS = { sessionsPerRegion: 8, sessionsPerFilter: 5, sessionsPerSourceEni: 3 };
+
+const inventory: Inventory = parseInventory({
+  regions: { [REGION]: {} },
+  instances: [
+    { id: 'i-1', regionId: REGION, size: 'large' },
+    { id: 'i-2', regionId: REGION, size: 'large' },
+  ],
+  networkInterfaces: [
+    ...SOURCES.map((id) => ({ id, regionId: REGION, instanceId: 'i-1' })),
+    { id: 'eni-t1', regionId: REGION, instanceId: 'i-2' },
+    { id: 'eni-t2', regionId: REGION, instanceId: 'i-2' },
+  ],
+  loadBalancers: [{ id: 'lb-t3', regionId: REGION, vpcId: 'vpc-1' }],
+  filters: FILTERS.map((id) => ({ id, regionId: REGION })),
+  quotas: QUOTAS,
+  lifecycle: { createSeconds: { min: 1, max: 5 }, deleteSeconds: { min: 1, max: 3 }, tokenProcessingMs: 0 },
+});
+
+type Op =
+  | {
+      kind: 'create';
+      source: number;
+      target: number;
+      filter: number;
+      priority: number;
+      token: number | null;
+      enabled: boolean;
+    }
+  | { kind: 'list'; maxResults: number; by: 'all' | 'source' | 'filter' | 'target'; pick: number }
+  | { kind: 'delete'; pick: number }
+  | { kind: 'advance'; seconds: number };
+
+const op: fc.Arbitrary<Op> = fc.oneof(
+  {
+    weight: 5,
+    arbitrary: fc.record({
+      kind: fc.constant('create' as const),
+      source: fc.nat(SOURCES.length - 1),
+      target: fc.nat(TARGETS.length - 1),
+      filter: fc.nat(FILTERS.length - 1),
+      priority: fc.integer({ min: 1, max: 20 }),
+      token: fc.option(fc.nat(5), { nil: null }),
+      enabled: fc.boolean(),
+    }),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('list' as const),
+      maxResults: fc.integer({ min: 1, max: 12 }),
+      by: fc.constantFrom('all' as const, 'source' as const, 'filter' as const, 'target' as const),
+      pick: fc.nat(5),
+    }),
+  },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('delete' as const), pick: fc.nat(20) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({ kind: fc.constant('advance' as const), seconds: fc.integer({ min: 1, max: 10 }) }),
+  },
+);
+
+let emu: VpcEmulator;
+let clock: VirtualClock;
+let vpc: VpcApi;
+
+beforeAll(async () => {
+  clock = new VirtualClock(1);
+  emu = await startVpcEmulator({ clock, inventory });
+  vpc = createVpcClient({ regionId: REGION, endpoint: emu.url, credentials: LOCAL_ACCESS_KEY });
+});
+afterAll(() => emu.close());
+
+async function run(ops: Op[]): Promise<void> {
+  emu.model.reset(structuredClone(inventory));
+  const idsByToken = new Map<string, Set<string>>();
+  const params = new Map<string, string>(); // token → the parameters first sent with it
+  for (const o of ops) {
+    if (o.kind === 'advance') {
+      clock.advance(o.seconds * 1000);
+    } else if (o.kind === 'create') {
+      const target = TARGETS[o.target]!;
+      const token = o.token === null ? undefined : `tok-${o.token}`;
+      const request = {
+        RegionId: REGION,
+        TrafficMirrorSourceIds: [SOURCES[o.source]!],
+        TrafficMirrorTargetId: target.id,
+        TrafficMirrorTargetType: target.type,
+        TrafficMirrorFilterId: FILTERS[o.filter]!,
+        Priority: o.priority,
+        Enabled: o.enabled,
+        ...(token ? { ClientToken: token } : {}),
+      };
+      try {
+        const { TrafficMirrorSessionId } = await vpc.createTrafficMirrorSession(request);
+        if (token) {
+          const set = idsByToken.get(token) ?? new Set();
+          set.add(TrafficMirrorSessionId);
+          idsByToken.set(token, set);
+        }
+      } catch (error) {
+        if (!(error instanceof CloudApiError)) throw error;
+        // A token reused with other parameters must be refused, never create a second session.
+        const { ClientToken: _t, ...rest } = request;
+        if (token && params.has(token) && params.get(token) !== JSON.stringify(rest)) {
+          expect(error.code).toBe('IdempotentParameterMismatch');
+        }
+      }
+      if (token && !params.has(token) && emu.model.liveSessions().some((s) => s.clientToken === token)) {
+        const { ClientToken: _t, ...rest } = request;
+        params.set(token, JSON.stringify(rest));
+      }
+    } else if (o.kind === 'delete') {
+      const live = emu.model.liveSessions();
+      const victim = live[o.pick % Math.max(1, live.length)];
+      if (victim)
+        await vpc
+          .deleteTrafficMirrorSession({ RegionId: REGION, TrafficMirrorSessionId: victim.id })
+          .catch(() => undefined);
+    } else {
+      const filters: {
+        TrafficMirrorSourceId?: string;
+        TrafficMirrorFilterId?: string;
+        TrafficMirrorTargetId?: string;
+      } =
+        o.by === 'source'
+          ? { TrafficMirrorSourceId: SOURCES[o.pick % SOURCES.length]! }
+          : o.by === 'filter'
+            ? { TrafficMirrorFilterId: FILTERS[o.pick % FILTERS.length]! }
+            : o.by === 'target'
+              ? { TrafficMirrorTargetId: TARGETS[o.pick % TARGETS.length]!.id }
+              : {};
+      const paged: string[] = [];
+      for await (const s of listAllSessions(vpc, { RegionId: REGION, MaxResults: o.maxResults, ...filters }))
+        paged.push(s.TrafficMirrorSessionId);
+      const expected = emu.model
+        .liveSessions()
+        .filter(
+          (s) =>
+            (filters.TrafficMirrorSourceId === undefined ||
+              s.sourceIds.includes(filters.TrafficMirrorSourceId)) &&
+            (filters.TrafficMirrorFilterId === undefined || s.filterId === filters.TrafficMirrorFilterId) &&
+            (filters.TrafficMirrorTargetId === undefined || s.targetId === filters.TrafficMirrorTargetId),
+        )
+        .map((s) => s.id);
+      expect(paged).toEqual(expected);
+      expect(new Set(paged).size).toBe(paged.length);
+    }
+
+    const live = emu.model.liveSessions();
+    for (const [token, ids] of idsByToken) {
+      expect(ids.size, `token ${token}`).toBe(1);
+      expect(live.filter((s) => s.clientToken === token).length).toBeLessThanOrEqual(1);
+    }
+    const priorities = live.map((s) => s.priority);
+    expect(new Set(priorities).size).toBe(priorities.length);
+    expect(live.length).toBeLessThanOrEqual(QUOTAS.sessionsPerRegion);
+    for (const filter of FILTERS)
+      expect(live.filter((s) => s.filterId === filter).length).toBeLessThanOrEqual(QUOTAS.sessionsPerFilter);
+    for (const source of SOURCES)
+      expect(live.filter((s) => s.sourceIds.includes(source)).length).toBeLessThanOrEqual(
+        QUOTAS.sessionsPerSourceEni,
+      );
+  }
+}
+
+describe('VPC emulator invariants under random operation sequences', () => {
+  it('paging, ClientToken, priority uniqueness and quotas hold', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(op, { minLength: 5, maxLength: 60, size: 'max' }), (ops) => run(ops)),
+      { numRuns: 100 },
+    );
+    // The sequences reached the interesting cases, so the invariants above were really put to the test.
+    const codes = new Set(emu.calls.map((c) => c.code));
+    for (const code of [
+      'OK',
+      'IllegalParam.Priority',
+      'IdempotentParameterMismatch',
+      'IncorrectStatus.TrafficMirrorSession',
+    ]) {
+      expect(codes, code).toContain(code);
+    }
+    expect([...codes].some((c) => c.startsWith('QuotaExceeded.'))).toBe(true);
+    const lists = emu.calls.filter((c) => c.action === 'ListTrafficMirrorSessions').length;
+    expect(lists).toBeGreaterThan(100);
+  }, 120_000);
+});
