@@ -84,3 +84,13 @@ export async function outcome(caller: VpcCaller, action: string, request: ApiReq
     return String((error as { code?: unknown }).code);
   }
 }
+
+/** A Create request the demo inventory accepts: web01 mirrored to the IDS sensor's ENI. */
+export const DEMO_CREATE_REQUEST: ApiRequest = {
+  RegionId: 'cn-hangzhou',
+  TrafficMirrorSourceIds: ['eni-bp1web01'],
+  TrafficMirrorTargetId: 'eni-bp1ids01',
+  TrafficMirrorTargetType: 'NetworkInterface',
+  TrafficMirrorFilterId: 'tmf-bp1all01',
+  Priority: 10,
+};

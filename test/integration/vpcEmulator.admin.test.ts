@@ -6,19 +6,12 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../infra/local/clock.js';
 import { startVpcEmulator, type VpcEmulator } from '../../infra/local/vpc/emulator.js';
 import { loadInventoryFile } from '../../infra/local/vpc/inventory.js';
-import { type ApiRequest, outcome, popCoreCaller, sdkV3Caller } from '../helpers/vpcClients.js';
+import { DEMO_CREATE_REQUEST, outcome, popCoreCaller, sdkV3Caller } from '../helpers/vpcClients.js';
 
 let emu: VpcEmulator;
 let clock: VirtualClock;
 const demo = loadInventoryFile();
-const base: ApiRequest = {
-  RegionId: 'cn-hangzhou',
-  TrafficMirrorSourceIds: ['eni-bp1web01'],
-  TrafficMirrorTargetId: 'eni-bp1ids01',
-  TrafficMirrorTargetType: 'NetworkInterface',
-  TrafficMirrorFilterId: 'tmf-bp1all01',
-  Priority: 10,
-};
+const base = DEMO_CREATE_REQUEST;
 
 const admin = async (method: string, path: string, body?: unknown) => {
   const res = await fetch(`${emu.adminUrl}${path}`, {

@@ -9,6 +9,7 @@ import { startVpcEmulator, type VpcEmulator } from '../../infra/local/vpc/emulat
 import { type Inventory, loadInventoryFile } from '../../infra/local/vpc/inventory.js';
 import {
   type ApiRequest,
+  DEMO_CREATE_REQUEST,
   outcome,
   popCoreCaller,
   sdkV3Caller,
@@ -25,14 +26,10 @@ beforeAll(async () => {
 });
 afterAll(() => emu.close());
 
-const base: ApiRequest = {
-  RegionId: 'cn-hangzhou',
-  TrafficMirrorSourceIds: ['eni-bp1web01'],
-  TrafficMirrorTargetId: 'eni-bp1ids01',
-  TrafficMirrorTargetType: 'NetworkInterface',
-  TrafficMirrorFilterId: 'tmf-bp1all01',
-  Priority: 10,
-};
+const base = DEMO_CREATE_REQUEST;
+const ndr = { TrafficMirrorTargetType: 'SLB', TrafficMirrorTargetId: 'lb-bp1ndr01' } as const;
+/** Another session already mirroring to the NDR load balancer. */
+const web02OnNdr: ApiRequest = { ...base, ...ndr, TrafficMirrorSourceIds: ['eni-bp1web02'], Priority: 1 };
 
 type Setup = (inventory: Inventory) => void;
 interface Scenario {
@@ -130,19 +127,11 @@ const scenarios: Scenario[] = [
   },
   {
     code: 'QuotaExceeded.SlbRelatedSession',
-    request: { ...base, TrafficMirrorTargetType: 'SLB', TrafficMirrorTargetId: 'lb-bp1ndr01' },
+    request: { ...base, ...ndr },
     setup: (i) => {
       i.quotas.sessionsPerSlbTarget = 1;
     },
-    existing: [
-      {
-        ...base,
-        TrafficMirrorSourceIds: ['eni-bp1web02'],
-        TrafficMirrorTargetType: 'SLB',
-        TrafficMirrorTargetId: 'lb-bp1ndr01',
-        Priority: 1,
-      },
-    ],
+    existing: [web02OnNdr],
   },
   { code: 'UnsupportedRegion', request: { ...base, RegionId: 'ap-south-1' } },
   { code: 'UnsupportedRegion', request: { ...base, RegionId: 'xx-nowhere-1' } },
@@ -172,19 +161,11 @@ const scenarios: Scenario[] = [
   },
   {
     code: 'QuotaExceeded.SourceNumPerTarget',
-    request: { ...base, TrafficMirrorTargetType: 'SLB', TrafficMirrorTargetId: 'lb-bp1ndr01' },
+    request: { ...base, ...ndr },
     setup: (i) => {
       i.quotas.sourcesPerSlbTarget = 1;
     },
-    existing: [
-      {
-        ...base,
-        TrafficMirrorSourceIds: ['eni-bp1web02'],
-        TrafficMirrorTargetType: 'SLB',
-        TrafficMirrorTargetId: 'lb-bp1ndr01',
-        Priority: 1,
-      },
-    ],
+    existing: [web02OnNdr],
   },
   {
     code: 'IncorrectStatus.NetworkInterface',

@@ -6,6 +6,7 @@ import { startVpcEmulator, type VpcEmulator } from '../../infra/local/vpc/emulat
 import { loadInventoryFile } from '../../infra/local/vpc/inventory.js';
 import {
   type ApiRequest,
+  DEMO_CREATE_REQUEST,
   outcome,
   popCoreCaller,
   sdkV3Caller,
@@ -28,14 +29,7 @@ beforeEach(() => {
   emu.faults.set({ rules: [] });
 });
 
-const base: ApiRequest = {
-  RegionId: 'cn-hangzhou',
-  TrafficMirrorSourceIds: ['eni-bp1web01'],
-  TrafficMirrorTargetId: 'eni-bp1ids01',
-  TrafficMirrorTargetType: 'NetworkInterface',
-  TrafficMirrorFilterId: 'tmf-bp1all01',
-  Priority: 10,
-};
+const base = DEMO_CREATE_REQUEST;
 const idOf = (body: Record<string, unknown>) =>
   (body.TrafficMirrorSessionId ?? body.trafficMirrorSessionId) as string;
 const sessionsOf = (body: Record<string, unknown>) =>
