@@ -311,6 +311,7 @@ export const PLATFORM_ERRORS = {
     400,
     'An execution with this name already ran: the hand-off had happened before.',
   ),
+  ExecutionNotExists: rule('terminal', 404, 'No execution with this name exists in the flow.'),
   FlowNotExists: rule(
     'terminal',
     404,

@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerBuild } from './commands/build.js';
 import { registerEmulator } from './commands/emulator.js';
+import { registerFlow } from './commands/flow.js';
 import { registerValidate } from './commands/validate.js';
 import { type CliIo, EXIT, processIo, UsageError } from './io.js';
 
@@ -19,6 +20,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   registerValidate(program, io, setExit);
   registerBuild(program, io, setExit);
   registerEmulator(program, io, setExit);
+  registerFlow(program, io, setExit);
   for (const command of program.commands) {
     command
       .exitOverride()

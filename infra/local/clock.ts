@@ -71,3 +71,57 @@ export class VirtualClock implements Clock {
 export function formatCreationTime(epochMs: number): string {
   return `${new Date(epochMs).toISOString().slice(0, 16)}Z`;
 }
+
+/**
+ * A clock for tests and benchmarks: virtual time stands still until everything that runs is waiting on a
+ * sleep, then jumps to the earliest one. Timings in virtual seconds come out exact, however loaded the
+ * machine is. `settleMs` is how long (real) it waits for other work to settle before jumping.
+ */
+export class SimulatedClock implements Clock {
+  readonly timeScale = Number.POSITIVE_INFINITY;
+  private current: number;
+  private readonly sleepers: { due: number; resolve: () => void }[] = [];
+  private scheduled = false;
+
+  constructor(
+    startAt: number = Date.parse('2026-01-01T00:00:00Z'),
+    private readonly settleMs = 3,
+  ) {
+    this.current = startAt;
+  }
+
+  now(): number {
+    return this.current;
+  }
+
+  sleep(virtualMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      this.sleepers.push({ due: this.current + Math.max(0, virtualMs), resolve });
+      this.sleepers.sort((a, b) => a.due - b.due);
+      this.schedule();
+    });
+  }
+
+  advance(virtualMs: number): void {
+    if (virtualMs < 0) throw new RangeError('the clock only moves forward');
+    this.current += virtualMs;
+    this.wakeDue();
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setTimeout(() => {
+      this.scheduled = false;
+      const next = this.sleepers[0];
+      if (!next) return;
+      this.current = Math.max(this.current, next.due);
+      this.wakeDue();
+      if (this.sleepers.length) this.schedule();
+    }, this.settleMs);
+  }
+
+  private wakeDue(): void {
+    while (this.sleepers.length && this.sleepers[0]!.due <= this.current) this.sleepers.shift()!.resolve();
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * The instances of one function: worker threads, each with the function's own environment (as FC sets it),
+ * one invocation at a time (FC 3.0 built-in runtimes have no instance concurrency), more started on demand
+ * up to a limit, and an instance that passes the timeout is killed, as FC kills it.
+ */
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+
+const INSTANCE_SCRIPT = fileURLToPath(new URL('./instance.mjs', import.meta.url));
+
+export interface FcFunctionConfig {
+  name: string;
+  /** Path of the bundle (`dist/<name>/index.js`). */
+  bundle: string;
+  /** `index.handler` → the `handler` export. */
+  handler?: string;
+  env: Record<string, string>;
+  timeoutSeconds: number;
+  memoryMB?: number;
+  maxInstances?: number;
+}
+
+export type InvocationOutcome =
+  | { ok: true; result: { kind: 'json' | 'text' | 'bytes'; payload: string } }
+  | { ok: false; error: { errorMessage: string; errorType: string; stackTrace?: string[] } };
+
+interface Instance {
+  worker: Worker;
+  busy: boolean;
+}
+
+export class InstancePool {
+  private readonly instances: Instance[] = [];
+  private readonly queue: (() => void)[] = [];
+  private nextId = 0;
+  private closed = false;
+
+  constructor(
+    readonly config: FcFunctionConfig,
+    private readonly onLog: (line: string) => void,
+  ) {}
+
+  private spawn(): Instance {
+    const worker = new Worker(INSTANCE_SCRIPT, {
+      workerData: { bundle: this.config.bundle, exportName: (this.config.handler ?? 'index.handler').split('.').pop() },
+      env: { ...this.config.env },
+      stdout: true,
+      stderr: true,
+      resourceLimits: this.config.memoryMB ? { maxOldGenerationSizeMb: Math.max(64, this.config.memoryMB) } : {},
+    });
+    for (const stream of [worker.stdout, worker.stderr]) {
+      let partial = '';
+      stream.on('data', (chunk: Buffer) => {
+        const lines = (partial + chunk.toString()).split('\n');
+        partial = lines.pop() ?? '';
+        for (const line of lines) if (line) this.onLog(line);
+      });
+    }
+    const instance: Instance = { worker, busy: false };
+    worker.once('exit', () => {
+      const index = this.instances.indexOf(instance);
+      if (index >= 0) this.instances.splice(index, 1);
+    });
+    worker.on('error', (error) => this.onLog(`instance error: ${error.message}`));
+    this.instances.push(instance);
+    return instance;
+  }
+
+  private async acquire(): Promise<Instance> {
+    for (;;) {
+      if (this.closed) throw new Error('the FC host is shutting down');
+      const idle = this.instances.find((i) => !i.busy);
+      if (idle) {
+        idle.busy = true;
+        return idle;
+      }
+      if (this.instances.length < (this.config.maxInstances ?? 20)) {
+        const fresh = this.spawn();
+        fresh.busy = true;
+        return fresh;
+      }
+      await new Promise<void>((resolve) => this.queue.push(resolve));
+    }
+  }
+
+  private release(instance: Instance): void {
+    instance.busy = false;
+    this.queue.shift()?.();
+  }
+
+  async invoke(event: Buffer, context: Record<string, unknown>): Promise<InvocationOutcome> {
+    const instance = await this.acquire();
+    const id = ++this.nextId;
+    const timeoutMs = this.config.timeoutSeconds * 1000;
+    try {
+      return await new Promise<InvocationOutcome>((resolve) => {
+        const finish = (outcome: InvocationOutcome) => {
+          clearTimeout(timer);
+          instance.worker.off('message', onMessage);
+          instance.worker.off('exit', onExit);
+          resolve(outcome);
+        };
+        const onMessage = (message: { id: number } & InvocationOutcome) => {
+          if (message.id === id) finish(message);
+        };
+        const onExit = (code: number) =>
+          finish({ ok: false, error: { errorMessage: `the instance exited with code ${code} (the function crashed)`, errorType: 'InstanceExited' } });
+        const timer = setTimeout(() => {
+          void instance.worker.terminate();
+          finish({ ok: false, error: { errorMessage: `Function timed out after ${this.config.timeoutSeconds} seconds`, errorType: 'FunctionTimeout' } });
+        }, timeoutMs);
+        instance.worker.on('message', onMessage);
+        instance.worker.once('exit', onExit);
+        instance.worker.postMessage({ id, event: event.toString('base64'), context });
+      });
+    } finally {
+      this.release(instance);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const wake of this.queue.splice(0)) wake();
+    await Promise.all(this.instances.map((i) => i.worker.terminate()));
+  }
+}

@@ -1,0 +1,143 @@
+/**
+ * The new CloudFlow FDL (`Type: StateMachine`, `SpecVersion: v1`, `States` as a list), as zod schemas: one
+ * per state type, strict, so an unknown field is refused as the cloud would.
+ */
+import { z } from 'zod';
+
+const template = z.record(z.string(), z.unknown());
+const next = { Next: z.string().min(1).optional(), End: z.literal(true).optional() };
+const io = { InputConstructor: template.optional(), OutputConstructor: template.optional() };
+const common = { Name: z.string().min(1), Description: z.string().optional() };
+
+export const retrySchema = z.strictObject({
+  Errors: z.array(z.string().min(1)).min(1),
+  Description: z.string().min(1),
+  MaxAttempts: z.number().int().min(0),
+  IntervalSeconds: z.number().int().min(0).max(86_400),
+  BackoffRate: z.number().min(1).optional(),
+  MaxBackoffSeconds: z.number().int().min(0).max(86_400).optional(),
+});
+
+export const catchSchema = z.strictObject({
+  Errors: z.array(z.string().min(1)).min(1),
+  Description: z.string().min(1),
+  Next: z.string().min(1),
+  OutputConstructor: template.optional(),
+});
+
+const errorHandling = { Retry: z.array(retrySchema).optional(), Catch: z.array(catchSchema).optional() };
+
+export const taskSchema = z.strictObject({
+  ...common,
+  ...next,
+  ...io,
+  ...errorHandling,
+  Type: z.literal('Task'),
+  Action: z.string().regex(/^[A-Za-z0-9]+:[A-Za-z0-9]+$/, { error: 'must be "<Service>:<API>", e.g. FC:InvokeFunction' }),
+  TaskMode: z.enum(['RequestComplete', 'WaitForSystemCallback', 'WaitForCustomCallback']).optional(),
+  Parameters: template.optional(),
+  Timeout: z.union([z.string().regex(/^\d+$/), z.number().int()]).optional(),
+  GlobalConstructor: template.optional(),
+});
+
+export const passSchema = z.strictObject({ ...common, ...next, ...io, Type: z.literal('Pass'), GlobalConstructor: template.optional() });
+
+export const waitSchema = z.strictObject({
+  ...common,
+  ...next,
+  ...io,
+  Type: z.literal('Wait'),
+  Seconds: z.number().optional(),
+  'Seconds.$': z.string().optional(),
+});
+
+export const choiceSchema = z.strictObject({
+  ...common,
+  Type: z.literal('Choice'),
+  InputConstructor: template.optional(),
+  Branches: z.array(z.strictObject({ Condition: z.string().min(1), Next: z.string().min(1), Description: z.string().optional() })).min(1),
+  Default: z.string().min(1, { error: 'is required' }),
+});
+
+export const succeedSchema = z.strictObject({ ...common, ...io, Type: z.literal('Succeed') });
+
+export const failSchema = z.strictObject({
+  ...common,
+  Type: z.literal('Fail'),
+  Code: z.string().optional(),
+  Detail: z.string().min(1, { error: 'is required' }),
+});
+
+// Parallel branches and Map processors hold nested scopes; their states are checked recursively.
+const scope = z.strictObject({ StartAt: z.string().min(1), States: z.array(z.unknown()).min(1) });
+
+export const parallelSchema = z.strictObject({
+  ...common,
+  ...next,
+  ...io,
+  ...errorHandling,
+  Type: z.literal('Parallel'),
+  Branches: z.array(scope).min(1).max(50),
+});
+
+export const mapSchema = z.strictObject({
+  ...common,
+  ...next,
+  ...io,
+  ...errorHandling,
+  Type: z.literal('Map'),
+  ItemsPath: z.string().min(1),
+  Processor: scope,
+  // Spelled as the docs spell it; accepted and ignored (items run one after another locally).
+  MaxConcuccency: z.number().int().min(1).max(40).optional(),
+});
+
+export const STATE_SCHEMAS = {
+  Task: taskSchema,
+  Pass: passSchema,
+  Wait: waitSchema,
+  Choice: choiceSchema,
+  Succeed: succeedSchema,
+  Fail: failSchema,
+  Parallel: parallelSchema,
+  Map: mapSchema,
+} as const;
+
+export type StateType = keyof typeof STATE_SCHEMAS;
+export type TaskState = z.output<typeof taskSchema>;
+export type PassState = z.output<typeof passSchema>;
+export type WaitState = z.output<typeof waitSchema>;
+export type ChoiceState = z.output<typeof choiceSchema>;
+export type SucceedState = z.output<typeof succeedSchema>;
+export type FailState = z.output<typeof failSchema>;
+export type ParallelState = Omit<z.output<typeof parallelSchema>, 'Branches'> & { Branches: Scope[] };
+export type MapState = Omit<z.output<typeof mapSchema>, 'Processor'> & { Processor: Scope };
+export type State = TaskState | PassState | WaitState | ChoiceState | SucceedState | FailState | ParallelState | MapState;
+export type RetryRule = z.output<typeof retrySchema>;
+export type CatchRule = z.output<typeof catchSchema>;
+
+export interface Scope {
+  StartAt: string;
+  States: State[];
+}
+
+export interface FlowDefinition extends Scope {
+  Type: 'StateMachine';
+  Name: string;
+  SpecVersion: 'v1';
+  Description?: string;
+  /** Execution timeout in seconds (appears in official templates; see assumptions). */
+  Timeout?: number;
+}
+
+export const topSchema = z.strictObject({
+  Type: z.literal('StateMachine', { error: 'must be "StateMachine" (the new FDL; the legacy `type: flow` is not supported)' }),
+  Name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]{0,127}$/, {
+    error: 'must be 1–128 of letters, digits, "_" and "-", starting with a letter or "_"',
+  }),
+  SpecVersion: z.literal('v1'),
+  StartAt: z.string().min(1),
+  States: z.array(z.unknown()).min(1),
+  Description: z.string().optional(),
+  Timeout: z.number().int().min(1).optional(),
+});

@@ -1,0 +1,100 @@
+/**
+ * One execution of a flow: its status, output or error, `$Global`, and its history (the events
+ * GetExecutionHistory returns), with the platform's limits on history size and state data.
+ */
+import type { Clock } from '../clock.js';
+import { ASSUMPTIONS } from './assumptions.js';
+import type { FlowDefinition } from './definition/schema.js';
+import { FatalFlowError } from './errors.js';
+
+export type ExecutionStatus = 'Running' | 'Succeeded' | 'Failed' | 'TimedOut' | 'Stopped';
+
+export interface HistoryEvent {
+  EventId: number;
+  Type: string;
+  StepName: string;
+  Time: string;
+  /** Virtual milliseconds since the execution started (tests assert Wait and retry timing with it). */
+  ElapsedMs: number;
+  EventDetail: string;
+}
+
+/** The integrations a Task can call. */
+export interface Integrations {
+  invokeFunction(params: Record<string, unknown>): Promise<Record<string, unknown>>;
+  putEvents(params: Record<string, unknown>): Promise<Record<string, unknown>>;
+}
+
+export class Execution {
+  status: ExecutionStatus = 'Running';
+  output: Record<string, unknown> | undefined;
+  errorCode: string | undefined;
+  errorDetail: string | undefined;
+  stoppedAt: number | undefined;
+  readonly startedAt: number;
+  readonly events: HistoryEvent[] = [];
+  global: Record<string, unknown> = {};
+  private readonly waiters = new Set<() => void>();
+
+  constructor(
+    readonly name: string,
+    readonly flow: FlowDefinition,
+    readonly input: Record<string, unknown>,
+    readonly clock: Clock,
+    readonly integrations: Integrations,
+  ) {
+    this.startedAt = clock.now();
+  }
+
+  record(type: string, stepName: string, detail: unknown = {}): void {
+    if (this.events.length >= ASSUMPTIONS.historyEventLimit) {
+      throw new FatalFlowError('FnF.HistoryEventLimitExceeded', `the execution reached ${ASSUMPTIONS.historyEventLimit} history events`);
+    }
+    const now = this.clock.now();
+    this.events.push({
+      EventId: this.events.length + 1,
+      Type: type,
+      StepName: stepName,
+      Time: new Date(now).toISOString(),
+      ElapsedMs: now - this.startedAt,
+      EventDetail: JSON.stringify(detail),
+    });
+  }
+
+  finish(status: Exclude<ExecutionStatus, 'Running'>, result: { output?: Record<string, unknown>; code?: string; detail?: string }): void {
+    if (this.status !== 'Running') return;
+    this.status = status;
+    this.output = result.output;
+    this.errorCode = result.code;
+    this.errorDetail = result.detail;
+    this.stoppedAt = this.clock.now();
+    for (const wake of this.waiters) wake();
+    this.waiters.clear();
+  }
+
+  /** Resolves when the execution ends, or after `realMs` (for DescribeExecution's WaitTimeSeconds). */
+  waitForEnd(realMs: number): Promise<void> {
+    if (this.status !== 'Running') return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, realMs);
+      const waiters = this.waiters;
+      function done() {
+        clearTimeout(timer);
+        waiters.delete(done);
+        resolve();
+      }
+      waiters.add(done);
+    });
+  }
+}
+
+/** State data must be a JSON object within the size limit. */
+export function checkStateData(value: unknown, what: string, state: string): asserts value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new FatalFlowError('FnF.InvalidStateData', `the ${what} of ${state} must be a JSON object`);
+  }
+  const bytes = Buffer.byteLength(JSON.stringify(value));
+  if (bytes > ASSUMPTIONS.stateDataLimitBytes) {
+    throw new FatalFlowError('FnF.DataLimitExceeded', `the ${what} of ${state} is ${bytes} bytes; the limit is ${ASSUMPTIONS.stateDataLimitBytes}`);
+  }
+}

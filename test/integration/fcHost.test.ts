@@ -1,0 +1,135 @@
+/** The local FC host through the real @alicloud/fc2 client over HTTP, with bundled fixture handlers. */
+import FCClient from '@alicloud/fc2';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SimulatedClock } from '../../infra/local/clock.js';
+import { LOCAL_ACCESS_KEY, LOCAL_STS, localCredentialStore } from '../../infra/local/credentials.js';
+import { type FcHost, functionsFromDir, startFcHost } from '../../infra/local/fc/host.js';
+import { fixtureBundles } from '../helpers/fixtures.js';
+
+let host: FcHost;
+let client: FCClient;
+const ACCOUNT = '1234567890123456';
+
+beforeAll(async () => {
+  const dir = await fixtureBundles();
+  host = await startFcHost({
+    functions: functionsFromDir(dir, (name) => ({
+      env: { MF_FIXTURE: `env-of-${name}` },
+      timeoutSeconds: name === 'sleepy' ? 1 : 30,
+    })),
+    credentials: localCredentialStore(),
+    roleCredentials: LOCAL_STS,
+    accountId: ACCOUNT,
+    region: 'cn-hangzhou',
+    clock: new SimulatedClock(),
+  });
+  client = new FCClient(ACCOUNT, {
+    accessKeyID: LOCAL_ACCESS_KEY.accessKeyId,
+    accessKeySecret: LOCAL_ACCESS_KEY.accessKeySecret,
+    region: 'cn-hangzhou',
+    endpoint: host.url,
+  });
+}, 60_000);
+afterAll(() => host.close());
+
+describe('FC host invoke API', () => {
+  it('runs a bundled handler synchronously with a Buffer event, an FC context and its own environment', async () => {
+    const response = await client.invokeFunction('mirrorflow', 'echo', JSON.stringify({ hello: 'fc' }));
+    expect(response.headers['x-fc-error-type']).toBeUndefined();
+    expect(response.data).toEqual({
+      event: { hello: 'fc' },
+      requestId: response.headers['x-fc-request-id'],
+      functionName: 'echo',
+      region: 'cn-hangzhou',
+      accountId: ACCOUNT,
+      hasCredentials: true,
+      fixtureEnv: 'env-of-echo',
+    });
+  });
+
+  it('reports an error thrown by the function with HTTP 200 and x-fc-error-type', async () => {
+    const response = await client.invokeFunction('mirrorflow', 'boom', '{}');
+    expect(response.headers['x-fc-error-type']).toBe('UnhandledInvocationError');
+    expect(response.data).toMatchObject({ errorMessage: 'boom: the fixture failed on purpose', errorType: 'Error' });
+  });
+
+  it('kills an instance that passes its timeout and reports the timeout', async () => {
+    const started = Date.now();
+    const response = await client.invokeFunction('mirrorflow', 'sleepy', '{}');
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(response.headers['x-fc-error-type']).toBe('UnhandledInvocationError');
+    expect(response.data).toMatchObject({ errorMessage: 'Function timed out after 1 seconds' });
+  });
+
+  it('accepts an async invocation with 202 and retries it when the function fails (FC default: 3 retries)', async () => {
+    const key = `async-${Date.now()}`;
+    const response = await client.invokeFunction('mirrorflow', 'flaky', JSON.stringify({ key, failTimes: 2 }), { 'x-fc-invocation-type': 'Async' });
+    expect(response.data).toBe('');
+    await host.idle();
+    const attempts = host.invocations.filter((i) => i.requestId === response.headers['x-fc-request-id']);
+    expect(attempts.map((a) => a.outcome)).toEqual(['error', 'error', 'ok']);
+    expect(attempts.every((a) => a.invocationType === 'Async')).toBe(true);
+  });
+
+  it('gives up an async invocation after the retries', async () => {
+    const response = await client.invokeFunction('mirrorflow', 'boom', '{}', { 'x-fc-invocation-type': 'Async' });
+    await host.idle();
+    expect(host.invocations.filter((i) => i.requestId === response.headers['x-fc-request-id'])).toHaveLength(4);
+  });
+
+  it('answers an unknown function with FunctionNotFound (fc2 throws FCFunctionNotFoundError)', async () => {
+    const error = await client.invokeFunction('mirrorflow', 'nope', '{}').catch((e) => e);
+    expect(error).toMatchObject({ name: 'FCFunctionNotFoundError', code: 'FunctionNotFound' });
+  });
+
+  it('checks the FC signature: a wrong secret or an unknown key is refused', async () => {
+    const wrong = new FCClient(ACCOUNT, { accessKeyID: LOCAL_ACCESS_KEY.accessKeyId, accessKeySecret: 'wrong', region: 'cn-hangzhou', endpoint: host.url });
+    expect(await wrong.invokeFunction('mirrorflow', 'echo', '{}').catch((e) => e.code)).toBe('SignatureNotMatch');
+    const unknown = new FCClient(ACCOUNT, { accessKeyID: 'LTAInobody', accessKeySecret: 'x', region: 'cn-hangzhou', endpoint: host.url });
+    expect(await unknown.invokeFunction('mirrorflow', 'echo', '{}').catch((e) => e.code)).toBe('InvalidAccessKeyID');
+    const sts = new FCClient(ACCOUNT, {
+      accessKeyID: LOCAL_STS.accessKeyId,
+      accessKeySecret: LOCAL_STS.accessKeySecret,
+      securityToken: LOCAL_STS.securityToken!,
+      region: 'cn-hangzhou',
+      endpoint: host.url,
+    });
+    expect((await sts.invokeFunction('mirrorflow', 'echo', '{}')).data).toMatchObject({ functionName: 'echo' });
+  });
+});
+
+describe('FC host HTTP triggers', () => {
+  it('passes the FC 3.0 HTTP event and returns the handler response struct', async () => {
+    const response = await fetch(`${host.url}/http/web/tickets/42?x=1&x=2&y=3`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-custom': 'a' },
+      body: '{"ticket":42}',
+    });
+    expect(response.status).toBe(201);
+    expect(response.headers.get('x-echo-method')).toBe('POST');
+    expect(response.headers.get('x-fc-forbidden')).toBeNull(); // handlers may not set x-fc-* headers
+    expect(response.headers.get('x-fc-request-id')).toBeTruthy();
+    expect(await response.json()).toEqual({
+      rawPath: '/tickets/42',
+      body: '{"ticket":42}',
+      isBase64Encoded: false,
+      query: { x: '1,2', y: '3' },
+      contentType: 'application/json',
+      method: 'POST',
+      sourceIp: expect.stringMatching(/127\.0\.0\.1/),
+      timeEpochIsString: true,
+    });
+  });
+
+  it('base64-encodes a binary body', async () => {
+    const response = await fetch(`${host.url}/http/web`, { method: 'PUT', body: new Uint8Array([0xff, 0xfe, 0x00]) });
+    const body = (await response.json()) as { isBase64Encoded: boolean; body: string };
+    expect(body.isBase64Encoded).toBe(true);
+    expect(Buffer.from(body.body, 'base64')).toEqual(Buffer.from([0xff, 0xfe, 0x00]));
+  });
+
+  it('answers 502 when the HTTP handler throws, and 404 for an unknown function', async () => {
+    expect((await fetch(`${host.url}/http/boom`)).status).toBe(502);
+    expect((await fetch(`${host.url}/http/nothing-here`)).status).toBe(404);
+  });
+});
