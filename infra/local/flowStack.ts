@@ -32,7 +32,9 @@ export interface FlowStack {
 }
 
 export async function startFlowStack(options: FlowStackOptions): Promise<FlowStack> {
-  const functions = options.functions ?? (options.functionsDir ? functionsFromDir(options.functionsDir, options.configure) : []);
+  const functions =
+    options.functions ??
+    (options.functionsDir ? functionsFromDir(options.functionsDir, options.configure) : []);
   const fc = await startFcHost({
     port: options.ports?.fc ?? 0,
     functions,
@@ -43,14 +45,23 @@ export async function startFlowStack(options: FlowStackOptions): Promise<FlowSta
     clock: options.clock,
     ...(options.onLog ? { onLog: options.onLog } : {}),
   });
-  const deliverTo = createFcInvoker({ endpoint: fc.url, accountId: LOCAL_ACCOUNT_ID, region: options.region, credentials: LOCAL_ACCESS_KEY });
+  const deliverTo = createFcInvoker({
+    endpoint: fc.url,
+    accountId: LOCAL_ACCOUNT_ID,
+    region: options.region,
+    credentials: LOCAL_ACCESS_KEY,
+  });
   const bus = await startBus({
     port: options.ports?.bus ?? 0,
     clock: options.clock,
     rules: options.rules ?? [],
     // EventBridge → FC: an asynchronous invocation carrying one CloudEvent.
     deliver: async (fn, event) => {
-      await deliverTo({ resourceArn: `acs:fc:${options.region}:${LOCAL_ACCOUNT_ID}:functions/${fn}`, invocationType: 'Async', body: event });
+      await deliverTo({
+        resourceArn: `acs:fc:${options.region}:${LOCAL_ACCOUNT_ID}:functions/${fn}`,
+        invocationType: 'Async',
+        body: event,
+      });
     },
   });
   const integrations = localIntegrations({

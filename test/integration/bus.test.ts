@@ -25,7 +25,11 @@ const event = (id: string, type = 'mirrorflow:MirrorRequest:Submitted') => ({
   data: { hello: id },
 });
 const post = (body: unknown, contentType = 'application/cloudevents+json') =>
-  fetch(`${stack.bus.url}/events`, { method: 'POST', headers: { 'content-type': contentType }, body: JSON.stringify(body) });
+  fetch(`${stack.bus.url}/events`, {
+    method: 'POST',
+    headers: { 'content-type': contentType },
+    body: JSON.stringify(body),
+  });
 
 beforeAll(async () => {
   stack = await startFlowStack({
@@ -33,7 +37,13 @@ beforeAll(async () => {
     region: 'cn-hangzhou',
     functionsDir: await fixtureBundles(),
     configure: () => ({ env: { RECORD_FILE: recordFile } }),
-    rules: [{ name: 'requests', pattern: { source: ['acs.test'], type: [{ prefix: 'mirrorflow:MirrorRequest:' }] }, function: 'recorder' }],
+    rules: [
+      {
+        name: 'requests',
+        pattern: { source: ['acs.test'], type: [{ prefix: 'mirrorflow:MirrorRequest:' }] },
+        function: 'recorder',
+      },
+    ],
   });
 }, 60_000);
 afterAll(() => stack.close());
@@ -50,7 +60,13 @@ describe('EventBridge bus', () => {
   it('accepts binary-mode events too', async () => {
     const response = await fetch(`${stack.bus.url}/events`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'ce-specversion': '1.0', 'ce-id': 'bin-1', 'ce-source': 'acs.test', 'ce-type': 'other:Thing' },
+      headers: {
+        'content-type': 'application/json',
+        'ce-specversion': '1.0',
+        'ce-id': 'bin-1',
+        'ce-source': 'acs.test',
+        'ce-type': 'other:Thing',
+      },
       body: JSON.stringify({ x: 1 }),
     });
     expect(response.status).toBe(200);
@@ -66,7 +82,9 @@ describe('EventBridge bus', () => {
 
   it('lets a caller follow: since=N returns later events, wait=S waits for one', async () => {
     const count = ((await (await fetch(`${stack.bus.url}/events`)).json()) as unknown[]).length;
-    const pending = fetch(`${stack.bus.url}/events?since=${count}&wait=10`).then((r) => r.json() as Promise<{ id: string }[]>);
+    const pending = fetch(`${stack.bus.url}/events?since=${count}&wait=10`).then(
+      (r) => r.json() as Promise<{ id: string }[]>,
+    );
     await new Promise((r) => setTimeout(r, 100));
     await post(event('later-1', 'other:Thing'));
     expect((await pending).map((e) => e.id)).toEqual(['later-1']);

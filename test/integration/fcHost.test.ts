@@ -50,7 +50,10 @@ describe('FC host invoke API', () => {
   it('reports an error thrown by the function with HTTP 200 and x-fc-error-type', async () => {
     const response = await client.invokeFunction('mirrorflow', 'boom', '{}');
     expect(response.headers['x-fc-error-type']).toBe('UnhandledInvocationError');
-    expect(response.data).toMatchObject({ errorMessage: 'boom: the fixture failed on purpose', errorType: 'Error' });
+    expect(response.data).toMatchObject({
+      errorMessage: 'boom: the fixture failed on purpose',
+      errorType: 'Error',
+    });
   });
 
   it('kills an instance that passes its timeout and reports the timeout', async () => {
@@ -63,7 +66,12 @@ describe('FC host invoke API', () => {
 
   it('accepts an async invocation with 202 and retries it when the function fails (FC default: 3 retries)', async () => {
     const key = `async-${Date.now()}`;
-    const response = await client.invokeFunction('mirrorflow', 'flaky', JSON.stringify({ key, failTimes: 2 }), { 'x-fc-invocation-type': 'Async' });
+    const response = await client.invokeFunction(
+      'mirrorflow',
+      'flaky',
+      JSON.stringify({ key, failTimes: 2 }),
+      { 'x-fc-invocation-type': 'Async' },
+    );
     expect(response.data).toBe('');
     await host.idle();
     const attempts = host.invocations.filter((i) => i.requestId === response.headers['x-fc-request-id']);
@@ -72,9 +80,13 @@ describe('FC host invoke API', () => {
   });
 
   it('gives up an async invocation after the retries', async () => {
-    const response = await client.invokeFunction('mirrorflow', 'boom', '{}', { 'x-fc-invocation-type': 'Async' });
+    const response = await client.invokeFunction('mirrorflow', 'boom', '{}', {
+      'x-fc-invocation-type': 'Async',
+    });
     await host.idle();
-    expect(host.invocations.filter((i) => i.requestId === response.headers['x-fc-request-id'])).toHaveLength(4);
+    expect(host.invocations.filter((i) => i.requestId === response.headers['x-fc-request-id'])).toHaveLength(
+      4,
+    );
   });
 
   it('answers an unknown function with FunctionNotFound (fc2 throws FCFunctionNotFoundError)', async () => {
@@ -83,10 +95,24 @@ describe('FC host invoke API', () => {
   });
 
   it('checks the FC signature: a wrong secret or an unknown key is refused', async () => {
-    const wrong = new FCClient(ACCOUNT, { accessKeyID: LOCAL_ACCESS_KEY.accessKeyId, accessKeySecret: 'wrong', region: 'cn-hangzhou', endpoint: host.url });
-    expect(await wrong.invokeFunction('mirrorflow', 'echo', '{}').catch((e) => e.code)).toBe('SignatureNotMatch');
-    const unknown = new FCClient(ACCOUNT, { accessKeyID: 'LTAInobody', accessKeySecret: 'x', region: 'cn-hangzhou', endpoint: host.url });
-    expect(await unknown.invokeFunction('mirrorflow', 'echo', '{}').catch((e) => e.code)).toBe('InvalidAccessKeyID');
+    const wrong = new FCClient(ACCOUNT, {
+      accessKeyID: LOCAL_ACCESS_KEY.accessKeyId,
+      accessKeySecret: 'wrong',
+      region: 'cn-hangzhou',
+      endpoint: host.url,
+    });
+    expect(await wrong.invokeFunction('mirrorflow', 'echo', '{}').catch((e) => e.code)).toBe(
+      'SignatureNotMatch',
+    );
+    const unknown = new FCClient(ACCOUNT, {
+      accessKeyID: 'LTAInobody',
+      accessKeySecret: 'x',
+      region: 'cn-hangzhou',
+      endpoint: host.url,
+    });
+    expect(await unknown.invokeFunction('mirrorflow', 'echo', '{}').catch((e) => e.code)).toBe(
+      'InvalidAccessKeyID',
+    );
     const sts = new FCClient(ACCOUNT, {
       accessKeyID: LOCAL_STS.accessKeyId,
       accessKeySecret: LOCAL_STS.accessKeySecret,
@@ -94,7 +120,9 @@ describe('FC host invoke API', () => {
       region: 'cn-hangzhou',
       endpoint: host.url,
     });
-    expect((await sts.invokeFunction('mirrorflow', 'echo', '{}')).data).toMatchObject({ functionName: 'echo' });
+    expect((await sts.invokeFunction('mirrorflow', 'echo', '{}')).data).toMatchObject({
+      functionName: 'echo',
+    });
   });
 });
 
@@ -122,7 +150,10 @@ describe('FC host HTTP triggers', () => {
   });
 
   it('base64-encodes a binary body', async () => {
-    const response = await fetch(`${host.url}/http/web`, { method: 'PUT', body: new Uint8Array([0xff, 0xfe, 0x00]) });
+    const response = await fetch(`${host.url}/http/web`, {
+      method: 'PUT',
+      body: new Uint8Array([0xff, 0xfe, 0x00]),
+    });
     const body = (await response.json()) as { isBase64Encoded: boolean; body: string };
     expect(body.isBase64Encoded).toBe(true);
     expect(Buffer.from(body.body, 'base64')).toEqual(Buffer.from([0xff, 0xfe, 0x00]));

@@ -24,7 +24,8 @@ function readInput(text: string): Record<string, unknown> {
   } catch (error) {
     throw new UsageError(`--input is not valid JSON: ${(error as Error).message}`);
   }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new UsageError('--input must be a JSON object');
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+    throw new UsageError('--input must be a JSON object');
   return parsed as Record<string, unknown>;
 }
 
@@ -42,7 +43,9 @@ export function registerFlow(program: Command, io: CliIo, setExit: (code: number
   const flow = program.command('flow').description('CloudFlow flows on the local runner');
   flow
     .command('run')
-    .description('execute a flow file locally; FC:InvokeFunction runs DIR/<name>/index.js for the last segment of the ARN')
+    .description(
+      'execute a flow file locally; FC:InvokeFunction runs DIR/<name>/index.js for the last segment of the ARN',
+    )
     .argument('<flow.yaml>', 'the flow definition (new FDL: Type StateMachine, SpecVersion v1)')
     .requiredOption('--input <json|@file>', 'the execution input, a JSON object, inline or @path')
     .option('--functions <dir>', 'where the bundled functions are', 'dist')
@@ -50,48 +53,74 @@ export function registerFlow(program: Command, io: CliIo, setExit: (code: number
     .option('--region <id>', 'region the functions see', 'cn-hangzhou')
     .option('--env <KEY=VALUE...>', 'environment variables for every function', [])
     .option('--json', 'print the execution with its history as JSON')
-    .action(async (file: string, options: { input: string; functions: string; timeScale: string; region: string; env: string[]; json?: boolean }) => {
-      const input = readInput(options.input);
-      const timeScale = parseNumberOption('--time-scale', options.timeScale, 0.001, 1_000_000);
-      let text: string;
-      try {
-        text = readFileSync(file, 'utf8');
-      } catch {
-        throw new UsageError(`cannot read ${file}`);
-      }
-      let definition: ReturnType<typeof parseDefinition>;
-      try {
-        definition = parseDefinition(text);
-      } catch (error) {
-        if (error instanceof DefinitionError) {
-          io.err(`${file}: ${error.message}`);
-          return setExit(EXIT.usage);
+    .action(
+      async (
+        file: string,
+        options: {
+          input: string;
+          functions: string;
+          timeScale: string;
+          region: string;
+          env: string[];
+          json?: boolean;
+        },
+      ) => {
+        const input = readInput(options.input);
+        const timeScale = parseNumberOption('--time-scale', options.timeScale, 0.001, 1_000_000);
+        let text: string;
+        try {
+          text = readFileSync(file, 'utf8');
+        } catch {
+          throw new UsageError(`cannot read ${file}`);
         }
-        throw error;
-      }
-      const clock = new VirtualClock(timeScale);
-      const env = parseEnv(options.env);
-      const stack = await startFlowStack({ clock, region: options.region, functionsDir: options.functions, configure: () => ({ env }) });
-      try {
-        const execution = startExecution(definition, { name: `local-${Date.now()}`, input, clock, integrations: stack.integrations });
-        while (execution.status === 'Running') await execution.waitForEnd(60_000);
-        const result = {
-          name: execution.name,
-          status: execution.status,
-          output: execution.output ?? null,
-          errorCode: execution.errorCode ?? null,
-          errorDetail: execution.errorDetail ?? null,
-          virtualSeconds: ((execution.stoppedAt ?? execution.startedAt) - execution.startedAt) / 1000,
-        };
-        if (options.json) io.out(JSON.stringify({ ...result, history: execution.events }));
-        else {
-          io.out(`${definition.Name}: ${execution.status} after ${result.virtualSeconds} virtual seconds (${execution.events.length} events)`);
-          if (execution.output !== undefined) io.out(`output: ${JSON.stringify(execution.output, null, 2)}`);
-          if (execution.errorCode !== undefined) io.out(`error: ${execution.errorCode}: ${execution.errorDetail ?? ''}`);
+        let definition: ReturnType<typeof parseDefinition>;
+        try {
+          definition = parseDefinition(text);
+        } catch (error) {
+          if (error instanceof DefinitionError) {
+            io.err(`${file}: ${error.message}`);
+            return setExit(EXIT.usage);
+          }
+          throw error;
         }
-        setExit(execution.status === 'Succeeded' ? EXIT.ok : EXIT.failed);
-      } finally {
-        await stack.close();
-      }
-    });
+        const clock = new VirtualClock(timeScale);
+        const env = parseEnv(options.env);
+        const stack = await startFlowStack({
+          clock,
+          region: options.region,
+          functionsDir: options.functions,
+          configure: () => ({ env }),
+        });
+        try {
+          const execution = startExecution(definition, {
+            name: `local-${Date.now()}`,
+            input,
+            clock,
+            integrations: stack.integrations,
+          });
+          while (execution.status === 'Running') await execution.waitForEnd(60_000);
+          const result = {
+            name: execution.name,
+            status: execution.status,
+            output: execution.output ?? null,
+            errorCode: execution.errorCode ?? null,
+            errorDetail: execution.errorDetail ?? null,
+            virtualSeconds: ((execution.stoppedAt ?? execution.startedAt) - execution.startedAt) / 1000,
+          };
+          if (options.json) io.out(JSON.stringify({ ...result, history: execution.events }));
+          else {
+            io.out(
+              `${definition.Name}: ${execution.status} after ${result.virtualSeconds} virtual seconds (${execution.events.length} events)`,
+            );
+            if (execution.output !== undefined)
+              io.out(`output: ${JSON.stringify(execution.output, null, 2)}`);
+            if (execution.errorCode !== undefined)
+              io.out(`error: ${execution.errorCode}: ${execution.errorDetail ?? ''}`);
+          }
+          setExit(execution.status === 'Succeeded' ? EXIT.ok : EXIT.failed);
+        } finally {
+          await stack.close();
+        }
+      },
+    );
 }

@@ -5,8 +5,9 @@
  * matching a rule to a function, at least once (retried until FC accepts it; a switch delivers duplicates on
  * purpose, to prove consumers are idempotent).
  */
-import { type CloudEvent, HTTP } from 'cloudevents';
+
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type CloudEvent, HTTP } from 'cloudevents';
 import type { Clock } from '../clock.js';
 import { listen } from '../http.js';
 import { sendJson } from '../rpc/server.js';
@@ -106,13 +107,20 @@ export async function startBus(options: BusOptions): Promise<Bus> {
       const body = await readBody(req);
       let parsed: CloudEvent<unknown> | CloudEvent<unknown>[];
       try {
-        parsed = HTTP.toEvent({ headers: req.headers as Record<string, string>, body }) as CloudEvent<unknown> | CloudEvent<unknown>[];
+        parsed = HTTP.toEvent({ headers: req.headers as Record<string, string>, body }) as
+          | CloudEvent<unknown>
+          | CloudEvent<unknown>[];
         // The SDK deserialises leniently; the bus, like EventBridge, requires valid CloudEvents 1.0.
         for (const e of Array.isArray(parsed) ? parsed : [parsed]) e.validate();
       } catch (error) {
-        return sendJson(res, 400, { code: 'InvalidArgument', message: `not a valid CloudEvent: ${(error as Error).message}` });
+        return sendJson(res, 400, {
+          code: 'InvalidArgument',
+          message: `not a valid CloudEvent: ${(error as Error).message}`,
+        });
       }
-      const list = (Array.isArray(parsed) ? parsed : [parsed]).map((e) => JSON.parse(JSON.stringify(e)) as StoredEvent);
+      const list = (Array.isArray(parsed) ? parsed : [parsed]).map(
+        (e) => JSON.parse(JSON.stringify(e)) as StoredEvent,
+      );
       accept(list);
       return sendJson(res, 200, { accepted: list.length, ids: list.map((e) => e.id) });
     }
@@ -120,7 +128,10 @@ export async function startBus(options: BusOptions): Promise<Bus> {
       const since = Number(url.searchParams.get('since') ?? 0);
       const waitSeconds = Math.min(60, Number(url.searchParams.get('wait') ?? 0));
       if (!(Number.isInteger(since) && since >= 0) || !(waitSeconds >= 0)) {
-        return sendJson(res, 400, { code: 'InvalidArgument', message: 'since must be a whole number ≥ 0 and wait 0–60 seconds' });
+        return sendJson(res, 400, {
+          code: 'InvalidArgument',
+          message: 'since must be a whole number ≥ 0 and wait 0–60 seconds',
+        });
       }
       if (events.length <= since && waitSeconds > 0) {
         await new Promise<void>((resolve) => {
@@ -141,9 +152,14 @@ export async function startBus(options: BusOptions): Promise<Bus> {
       if (req.method === 'POST') {
         const body = JSON.parse((await readBody(req)) || '{}') as { rules?: BusRule[]; duplicates?: number };
         const problems = (body.rules ?? []).flatMap((r, i) =>
-          typeof r?.name === 'string' && typeof r?.function === 'string' ? patternProblems(r.pattern, `rules[${i}].pattern`) : [`rules[${i}] needs name, pattern and function`],
+          typeof r?.name === 'string' && typeof r?.function === 'string'
+            ? patternProblems(r.pattern, `rules[${i}].pattern`)
+            : [`rules[${i}] needs name, pattern and function`],
         );
-        if (body.duplicates !== undefined && !(Number.isInteger(body.duplicates) && body.duplicates >= 0 && body.duplicates <= 10)) {
+        if (
+          body.duplicates !== undefined &&
+          !(Number.isInteger(body.duplicates) && body.duplicates >= 0 && body.duplicates <= 10)
+        ) {
           problems.push('duplicates must be a whole number from 0 to 10');
         }
         if (problems.length) return sendJson(res, 400, { error: 'invalid rules', problems });

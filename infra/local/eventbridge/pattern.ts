@@ -33,7 +33,8 @@ export function matchesPattern(event: Record<string, unknown>, pattern: EventPat
 
 /** Problems of a pattern, for refusing a bad rule when it is configured rather than when an event arrives. */
 export function patternProblems(pattern: unknown, path = 'pattern'): string[] {
-  if (pattern === null || typeof pattern !== 'object' || Array.isArray(pattern)) return [`${path} must be a map`];
+  if (pattern === null || typeof pattern !== 'object' || Array.isArray(pattern))
+    return [`${path} must be a map`];
   return Object.entries(pattern).flatMap(([key, rule]) => {
     if (Array.isArray(rule)) return rule.length === 0 ? [`${path}.${key} must list at least one value`] : [];
     return patternProblems(rule, `${path}.${key}`);

@@ -67,7 +67,13 @@ export function functionsFromDir(
   return readdirSync(root)
     .filter((name) => existsSync(join(root, name, 'index.js')))
     .sort()
-    .map((name) => ({ name, bundle: join(root, name, 'index.js'), env: {}, timeoutSeconds: 60, ...configure(name) }));
+    .map((name) => ({
+      name,
+      bundle: join(root, name, 'index.js'),
+      env: {},
+      timeoutSeconds: 60,
+      ...configure(name),
+    }));
 }
 
 async function readBody(req: IncomingMessage): Promise<Buffer> {
@@ -76,7 +82,13 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-function sendFcError(res: ServerResponse, status: number, code: string, message: string, requestId: string): void {
+function sendFcError(
+  res: ServerResponse,
+  status: number,
+  code: string,
+  message: string,
+  requestId: string,
+): void {
   const body = JSON.stringify({ ErrorCode: code, ErrorMessage: message });
   res.writeHead(status, { 'content-type': 'application/json', 'x-fc-request-id': requestId });
   res.end(body);
@@ -126,7 +138,13 @@ export async function startFcHost(options: FcHostOptions): Promise<FcHost> {
     accountId: options.accountId,
   });
 
-  const invoke = async (pool: InstancePool, event: Buffer, requestId: string, type: InvocationRecord['invocationType'], attempt: number) => {
+  const invoke = async (
+    pool: InstancePool,
+    event: Buffer,
+    requestId: string,
+    type: InvocationRecord['invocationType'],
+    attempt: number,
+  ) => {
     const started = Date.now();
     const outcome = await pool.invoke(event, context(pool, requestId));
     invocations.push({
@@ -148,7 +166,10 @@ export async function startFcHost(options: FcHostOptions): Promise<FcHost> {
     if (!match) return 'the Authorization header must be "FC <AccessKeyID>:<signature>"';
     const credential = options.credentials(match[1]!);
     if (!credential) return 'InvalidAccessKeyID';
-    if (credential.securityToken !== undefined && !sameText(String(req.headers['x-fc-security-token'] ?? ''), credential.securityToken)) {
+    if (
+      credential.securityToken !== undefined &&
+      !sameText(String(req.headers['x-fc-security-token'] ?? ''), credential.securityToken)
+    ) {
       return 'the x-fc-security-token does not match the access key';
     }
     const date = Date.parse(String(req.headers.date ?? ''));
@@ -158,7 +179,10 @@ export async function startFcHost(options: FcHostOptions): Promise<FcHost> {
       const expected = Buffer.from(createHash('md5').update(body).digest('hex')).toString('base64');
       if (md5 !== expected) return 'the Content-MD5 header does not match the body';
     }
-    const expected = fcSignature(fcStringToSign(req.method ?? 'POST', path, req.headers), credential.accessKeySecret);
+    const expected = fcSignature(
+      fcStringToSign(req.method ?? 'POST', path, req.headers),
+      credential.accessKeySecret,
+    );
     return sameText(expected, match[2]!) ? undefined : 'SignatureNotMatch';
   };
 
@@ -187,11 +211,15 @@ export async function startFcHost(options: FcHostOptions): Promise<FcHost> {
     const body = await readBody(req);
     const denied = authenticate(req, body, path);
     if (denied) {
-      const code = denied === 'InvalidAccessKeyID' || denied === 'SignatureNotMatch' || denied === 'RequestTimeTooSkewed' ? denied : 'InvalidArgument';
+      const code =
+        denied === 'InvalidAccessKeyID' || denied === 'SignatureNotMatch' || denied === 'RequestTimeTooSkewed'
+          ? denied
+          : 'InvalidArgument';
       return sendFcError(res, 403, code, denied, requestId);
     }
     const pool = pools.get(fnName);
-    if (!pool) return sendFcError(res, 404, 'FunctionNotFound', `function ${fnName} does not exist`, requestId);
+    if (!pool)
+      return sendFcError(res, 404, 'FunctionNotFound', `function ${fnName} does not exist`, requestId);
     const type = String(req.headers['x-fc-invocation-type'] ?? 'Sync');
     if (type === 'Async') {
       res.writeHead(202, { 'x-fc-request-id': requestId });
@@ -211,7 +239,13 @@ export async function startFcHost(options: FcHostOptions): Promise<FcHost> {
     return respondOutcome(res, await invoke(pool, body, requestId, 'Sync', 1), requestId);
   };
 
-  const handleHttpTrigger = async (req: IncomingMessage, res: ServerResponse, fnName: string, rest: string, url: URL) => {
+  const handleHttpTrigger = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    fnName: string,
+    rest: string,
+    url: URL,
+  ) => {
     const requestId = randomUUID();
     const pool = pools.get(fnName);
     if (!pool) return sendFcError(res, 404, 'FunctionNotFound', `no HTTP trigger for ${fnName}`, requestId);
@@ -219,10 +253,12 @@ export async function startFcHost(options: FcHostOptions): Promise<FcHost> {
     const headers: Record<string, string> = {};
     for (let i = 0; i < req.rawHeaders.length; i += 2) {
       const name = req.rawHeaders[i]!;
-      headers[name] = headers[name] === undefined ? req.rawHeaders[i + 1]! : `${headers[name]},${req.rawHeaders[i + 1]}`;
+      headers[name] =
+        headers[name] === undefined ? req.rawHeaders[i + 1]! : `${headers[name]},${req.rawHeaders[i + 1]}`;
     }
     const queryParameters: Record<string, string> = {};
-    for (const [k, v] of url.searchParams) queryParameters[k] = queryParameters[k] === undefined ? v : `${queryParameters[k]},${v}`;
+    for (const [k, v] of url.searchParams)
+      queryParameters[k] = queryParameters[k] === undefined ? v : `${queryParameters[k]},${v}`;
     const text = raw.toString('utf8');
     const binary = Buffer.from(text, 'utf8').compare(raw) !== 0;
     const now = Date.now();
@@ -251,13 +287,22 @@ export async function startFcHost(options: FcHostOptions): Promise<FcHost> {
     };
     const outcome = await invoke(pool, Buffer.from(JSON.stringify(event)), requestId, 'HTTP', 1);
     if (!outcome.ok) {
-      res.writeHead(502, { 'content-type': 'application/json', 'x-fc-request-id': requestId, 'x-fc-error-type': 'UnhandledInvocationError' });
-      res.end(JSON.stringify({ errorMessage: outcome.error.errorMessage, errorType: outcome.error.errorType }));
+      res.writeHead(502, {
+        'content-type': 'application/json',
+        'x-fc-request-id': requestId,
+        'x-fc-error-type': 'UnhandledInvocationError',
+      });
+      res.end(
+        JSON.stringify({ errorMessage: outcome.error.errorMessage, errorType: outcome.error.errorType }),
+      );
       return;
     }
     let reply: { statusCode?: unknown; headers?: unknown; body?: unknown; isBase64Encoded?: unknown };
     try {
-      reply = outcome.result.kind === 'json' ? JSON.parse(outcome.result.payload) : { statusCode: 200, body: outcome.result.payload };
+      reply =
+        outcome.result.kind === 'json'
+          ? JSON.parse(outcome.result.payload)
+          : { statusCode: 200, body: outcome.result.payload };
     } catch {
       reply = { statusCode: 200, body: outcome.result.payload };
     }
@@ -270,7 +315,10 @@ export async function startFcHost(options: FcHostOptions): Promise<FcHost> {
         outHeaders[k] = String(v);
       }
     }
-    const body = typeof reply.body === 'string' ? Buffer.from(reply.body, reply.isBase64Encoded ? 'base64' : 'utf8') : Buffer.alloc(0);
+    const body =
+      typeof reply.body === 'string'
+        ? Buffer.from(reply.body, reply.isBase64Encoded ? 'base64' : 'utf8')
+        : Buffer.alloc(0);
     res.writeHead(status, outHeaders);
     res.end(body);
   };

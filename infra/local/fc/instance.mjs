@@ -12,14 +12,25 @@ if (typeof handler !== 'function') {
 }
 
 function logger(requestId) {
-  const line = (level) => (...args) =>
-    console.log(`${new Date().toISOString()} ${requestId} [${level}] ${args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ')}`);
-  return { debug: line('DEBUG'), info: line('INFO'), warn: line('WARN'), error: line('ERROR'), log: line('INFO') };
+  const line =
+    (level) =>
+    (...args) =>
+      console.log(
+        `${new Date().toISOString()} ${requestId} [${level}] ${args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ')}`,
+      );
+  return {
+    debug: line('DEBUG'),
+    info: line('INFO'),
+    warn: line('WARN'),
+    error: line('ERROR'),
+    log: line('INFO'),
+  };
 }
 
 function serialise(result) {
   if (result === undefined || result === null) return { kind: 'text', payload: '' };
-  if (Buffer.isBuffer(result) || result instanceof Uint8Array) return { kind: 'bytes', payload: Buffer.from(result).toString('base64') };
+  if (Buffer.isBuffer(result) || result instanceof Uint8Array)
+    return { kind: 'bytes', payload: Buffer.from(result).toString('base64') };
   if (typeof result === 'string') return { kind: 'text', payload: result };
   return { kind: 'json', payload: JSON.stringify(result) };
 }
@@ -28,7 +39,10 @@ function describe(error) {
   return {
     errorMessage: String(error?.message ?? error),
     errorType: String(error?.name ?? 'Error'),
-    stackTrace: String(error?.stack ?? '').split('\n').slice(1, 8).map((l) => l.trim()),
+    stackTrace: String(error?.stack ?? '')
+      .split('\n')
+      .slice(1, 8)
+      .map((l) => l.trim()),
   };
 }
 

@@ -42,11 +42,16 @@ export class InstancePool {
 
   private spawn(): Instance {
     const worker = new Worker(INSTANCE_SCRIPT, {
-      workerData: { bundle: this.config.bundle, exportName: (this.config.handler ?? 'index.handler').split('.').pop() },
+      workerData: {
+        bundle: this.config.bundle,
+        exportName: (this.config.handler ?? 'index.handler').split('.').pop(),
+      },
       env: { ...this.config.env },
       stdout: true,
       stderr: true,
-      resourceLimits: this.config.memoryMB ? { maxOldGenerationSizeMb: Math.max(64, this.config.memoryMB) } : {},
+      resourceLimits: this.config.memoryMB
+        ? { maxOldGenerationSizeMb: Math.max(64, this.config.memoryMB) }
+        : {},
     });
     for (const stream of [worker.stdout, worker.stderr]) {
       let partial = '';
@@ -104,10 +109,22 @@ export class InstancePool {
           if (message.id === id) finish(message);
         };
         const onExit = (code: number) =>
-          finish({ ok: false, error: { errorMessage: `the instance exited with code ${code} (the function crashed)`, errorType: 'InstanceExited' } });
+          finish({
+            ok: false,
+            error: {
+              errorMessage: `the instance exited with code ${code} (the function crashed)`,
+              errorType: 'InstanceExited',
+            },
+          });
         const timer = setTimeout(() => {
           void instance.worker.terminate();
-          finish({ ok: false, error: { errorMessage: `Function timed out after ${this.config.timeoutSeconds} seconds`, errorType: 'FunctionTimeout' } });
+          finish({
+            ok: false,
+            error: {
+              errorMessage: `Function timed out after ${this.config.timeoutSeconds} seconds`,
+              errorType: 'FunctionTimeout',
+            },
+          });
         }, timeoutMs);
         instance.worker.on('message', onMessage);
         instance.worker.once('exit', onExit);

@@ -4,7 +4,11 @@
  */
 import { createHmac } from 'node:crypto';
 
-export function fcStringToSign(method: string, path: string, headers: Record<string, string | string[] | undefined>): string {
+export function fcStringToSign(
+  method: string,
+  path: string,
+  headers: Record<string, string | string[] | undefined>,
+): string {
   const get = (name: string) => {
     const v = headers[name];
     return Array.isArray(v) ? v.join(',') : (v ?? '');

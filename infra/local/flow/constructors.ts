@@ -7,15 +7,17 @@ import { parseExpression, type Root, rootsOf } from './expressions/parse.js';
 
 export type Template = Record<string, unknown>;
 
-const isPlainObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /** Problems of a template, each as a sentence naming the key; `allowed` are the roots its expressions may read. */
 export function templateProblems(template: unknown, where: string, allowed: readonly Root[]): string[] {
   if (!isPlainObject(template)) return [`${where} must be a map`];
   const problems: string[] = [];
   const walk = (value: unknown, path: string) => {
-    if (Array.isArray(value)) value.forEach((item, i) => walk(item, `${path}[${i}]`));
-    else if (isPlainObject(value)) {
+    if (Array.isArray(value)) {
+      for (const [i, item] of value.entries()) walk(item, `${path}[${i}]`);
+    } else if (isPlainObject(value)) {
       for (const [key, inner] of Object.entries(value)) {
         const at = path ? `${path}.${key}` : key;
         if (key.endsWith('.$')) problems.push(...expressionProblems(inner, `${where} ${at}`, allowed));
@@ -28,10 +30,13 @@ export function templateProblems(template: unknown, where: string, allowed: read
 }
 
 export function expressionProblems(source: unknown, where: string, allowed: readonly Root[]): string[] {
-  if (typeof source !== 'string') return [`${where} must be an expression string (keys ending in ".$" take expressions)`];
+  if (typeof source !== 'string')
+    return [`${where} must be an expression string (keys ending in ".$" take expressions)`];
   try {
     const roots = rootsOf(parseExpression(source));
-    return [...roots].filter((r) => !allowed.includes(r)).map((r) => `${where} reads ${r}, which is not available there`);
+    return [...roots]
+      .filter((r) => !allowed.includes(r))
+      .map((r) => `${where} reads ${r}, which is not available there`);
   } catch (error) {
     return [`${where}: ${(error as Error).message}`];
   }

@@ -48,7 +48,10 @@ export class Execution {
 
   record(type: string, stepName: string, detail: unknown = {}): void {
     if (this.events.length >= ASSUMPTIONS.historyEventLimit) {
-      throw new FatalFlowError('FnF.HistoryEventLimitExceeded', `the execution reached ${ASSUMPTIONS.historyEventLimit} history events`);
+      throw new FatalFlowError(
+        'FnF.HistoryEventLimitExceeded',
+        `the execution reached ${ASSUMPTIONS.historyEventLimit} history events`,
+      );
     }
     const now = this.clock.now();
     this.events.push({
@@ -61,7 +64,10 @@ export class Execution {
     });
   }
 
-  finish(status: Exclude<ExecutionStatus, 'Running'>, result: { output?: Record<string, unknown>; code?: string; detail?: string }): void {
+  finish(
+    status: Exclude<ExecutionStatus, 'Running'>,
+    result: { output?: Record<string, unknown>; code?: string; detail?: string },
+  ): void {
     if (this.status !== 'Running') return;
     this.status = status;
     this.output = result.output;
@@ -89,12 +95,19 @@ export class Execution {
 }
 
 /** State data must be a JSON object within the size limit. */
-export function checkStateData(value: unknown, what: string, state: string): asserts value is Record<string, unknown> {
+export function checkStateData(
+  value: unknown,
+  what: string,
+  state: string,
+): asserts value is Record<string, unknown> {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new FatalFlowError('FnF.InvalidStateData', `the ${what} of ${state} must be a JSON object`);
   }
   const bytes = Buffer.byteLength(JSON.stringify(value));
   if (bytes > ASSUMPTIONS.stateDataLimitBytes) {
-    throw new FatalFlowError('FnF.DataLimitExceeded', `the ${what} of ${state} is ${bytes} bytes; the limit is ${ASSUMPTIONS.stateDataLimitBytes}`);
+    throw new FatalFlowError(
+      'FnF.DataLimitExceeded',
+      `the ${what} of ${state} is ${bytes} bytes; the limit is ${ASSUMPTIONS.stateDataLimitBytes}`,
+    );
   }
 }

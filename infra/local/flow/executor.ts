@@ -31,7 +31,8 @@ const RUNNERS: Record<State['Type'], Runner> = {
   Map: runMap,
 };
 
-const matches = (errors: string[], code: string) => errors.includes(ASSUMPTIONS.wildcard) || errors.includes(code);
+const matches = (errors: string[], code: string) =>
+  errors.includes(ASSUMPTIONS.wildcard) || errors.includes(code);
 
 /** Wait before retry n (1-based) of a rule: min(IntervalSeconds × BackoffRate^(n−1), MaxBackoffSeconds). */
 export function retryDelaySeconds(rule: RetryRule, n: number): number {
@@ -42,7 +43,12 @@ export function retryDelaySeconds(rule: RetryRule, n: number): number {
 export class StateExecutor {
   constructor(private readonly execution: Execution) {}
 
-  private contextVars(state: State, input: Record<string, unknown>, retryCount: number, extra: Variables = {}): Variables {
+  private contextVars(
+    state: State,
+    input: Record<string, unknown>,
+    retryCount: number,
+    extra: Variables = {},
+  ): Variables {
     const e = this.execution;
     return {
       $Input: input,
@@ -67,14 +73,19 @@ export class StateExecutor {
         result = await this.runWithRetry(state, data);
       } catch (error) {
         if (!(error instanceof FlowError) || error instanceof FatalFlowError) throw error;
-        const rule = ('Catch' in state ? (state.Catch as CatchRule[] | undefined) : undefined)?.find((c) => matches(c.Errors, error.code));
+        const rule = ('Catch' in state ? (state.Catch as CatchRule[] | undefined) : undefined)?.find((c) =>
+          matches(c.Errors, error.code),
+        );
         if (!rule) throw error;
         const failure = { Code: error.code, Detail: error.detail };
         data = rule.OutputConstructor
           ? construct(rule.OutputConstructor, {
               $Input: data,
               $Global: this.execution.global,
-              $Context: { Execution: { Name: this.execution.name, Input: this.execution.input }, Current: { Name: state.Name, Input: data, Error: failure } },
+              $Context: {
+                Execution: { Name: this.execution.name, Input: this.execution.input },
+                Current: { Name: state.Name, Input: data, Error: failure },
+              },
             })
           : { Error: failure };
         this.execution.record('StateCaught', state.Name, { error: failure, next: rule.Next });
@@ -96,36 +107,58 @@ export class StateExecutor {
         return await this.runOnce(state, input, retryCount);
       } catch (error) {
         if (!(error instanceof FlowError) || error instanceof FatalFlowError) throw error;
-        this.execution.record('StateFailed', state.Name, { error: { Code: error.code, Detail: error.detail } });
+        this.execution.record('StateFailed', state.Name, {
+          error: { Code: error.code, Detail: error.detail },
+        });
         const index = rules.findIndex((r) => matches(r.Errors, error.code));
         if (index < 0 || used[index]! >= rules[index]!.MaxAttempts) throw error;
         used[index]!++;
         retryCount++;
         const delay = retryDelaySeconds(rules[index]!, used[index]!);
-        this.execution.record('StateRetried', state.Name, { attempt: retryCount, delaySeconds: delay, code: error.code });
+        this.execution.record('StateRetried', state.Name, {
+          attempt: retryCount,
+          delaySeconds: delay,
+          code: error.code,
+        });
         await this.execution.clock.sleep(delay * 1000);
       }
     }
   }
 
-  private async runOnce(state: State, rawInput: Record<string, unknown>, retryCount: number): Promise<StateResult> {
+  private async runOnce(
+    state: State,
+    rawInput: Record<string, unknown>,
+    retryCount: number,
+  ): Promise<StateResult> {
     const e = this.execution;
     e.record('StateStarted', state.Name, { retryCount });
-    const input = 'InputConstructor' in state && state.InputConstructor ? construct(state.InputConstructor, this.contextVars(state, rawInput, retryCount)) : rawInput;
+    const input =
+      'InputConstructor' in state && state.InputConstructor
+        ? construct(state.InputConstructor, this.contextVars(state, rawInput, retryCount))
+        : rawInput;
     checkStateData(input, 'input', state.Name);
     const vars = this.contextVars(state, input, retryCount);
-    const ctx: StateContext = { execution: e, vars, runScope: (scope, scopeInput) => this.runScope(scope, scopeInput) };
+    const ctx: StateContext = {
+      execution: e,
+      vars,
+      runScope: (scope, scopeInput) => this.runScope(scope, scopeInput),
+    };
     let result: StateResult;
     try {
       result = await RUNNERS[state.Type](state as never, input, ctx);
     } catch (error) {
-      if (state.Type === 'Task' && error instanceof FlowError) e.record('TaskFailed', state.Name, { error: { Code: error.code, Detail: error.detail } });
+      if (state.Type === 'Task' && error instanceof FlowError)
+        e.record('TaskFailed', state.Name, { error: { Code: error.code, Detail: error.detail } });
       throw error;
     }
     if (state.Type === 'Task') e.record('TaskSucceeded', state.Name, { output: result.output });
     const outputVars = { ...vars, $Output: result.output };
-    const output = 'OutputConstructor' in state && state.OutputConstructor ? construct(state.OutputConstructor, outputVars) : result.output;
-    if ('GlobalConstructor' in state && state.GlobalConstructor) e.global = { ...e.global, ...construct(state.GlobalConstructor, outputVars) };
+    const output =
+      'OutputConstructor' in state && state.OutputConstructor
+        ? construct(state.OutputConstructor, outputVars)
+        : result.output;
+    if ('GlobalConstructor' in state && state.GlobalConstructor)
+      e.global = { ...e.global, ...construct(state.GlobalConstructor, outputVars) };
     checkStateData(output, 'output', state.Name);
     e.record('StateSucceeded', state.Name, { output });
     return { ...result, output };
@@ -140,14 +173,15 @@ export function startExecution(
   const execution = new Execution(options.name, flow, options.input, options.clock, options.integrations);
   execution.record('ExecutionStarted', '', { input: options.input });
   const run = new StateExecutor(execution).runScope(flow, options.input);
-  const guarded = flow.Timeout === undefined
-    ? run
-    : Promise.race([
-        run,
-        options.clock.sleep(flow.Timeout * 1000).then(() => {
-          throw new FatalFlowError('FnF.Timeout', `the execution ran longer than ${flow.Timeout} seconds`);
-        }),
-      ]);
+  const guarded =
+    flow.Timeout === undefined
+      ? run
+      : Promise.race([
+          run,
+          options.clock.sleep(flow.Timeout * 1000).then(() => {
+            throw new FatalFlowError('FnF.Timeout', `the execution ran longer than ${flow.Timeout} seconds`);
+          }),
+        ]);
   guarded.then(
     (output) => {
       if (execution.status !== 'Running') return;
@@ -156,10 +190,16 @@ export function startExecution(
     },
     (error: unknown) => {
       if (execution.status !== 'Running') return;
-      const flowError = error instanceof FlowError ? error : new FlowError('FnF.RuntimeError', (error as Error)?.message ?? String(error));
+      const flowError =
+        error instanceof FlowError
+          ? error
+          : new FlowError('FnF.RuntimeError', (error as Error)?.message ?? String(error));
       const timedOut = flowError.code === 'FnF.Timeout';
       try {
-        execution.record(timedOut ? 'ExecutionTimedOut' : 'ExecutionFailed', '', { error: flowError.code, cause: flowError.detail });
+        execution.record(timedOut ? 'ExecutionTimedOut' : 'ExecutionFailed', '', {
+          error: flowError.code,
+          cause: flowError.detail,
+        });
       } catch {
         // The history is full: the failure is still reported by the status.
       }

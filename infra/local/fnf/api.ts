@@ -7,11 +7,11 @@ import { randomUUID } from 'node:crypto';
 import { ruleFor } from '../../../functions/lib/errorTable.js';
 import type { Clock } from '../clock.js';
 import { localCredentialStore } from '../credentials.js';
-import { listen } from '../http.js';
 import { ASSUMPTIONS } from '../flow/assumptions.js';
 import type { FlowDefinition } from '../flow/definition/schema.js';
 import type { Execution, Integrations } from '../flow/execution.js';
 import { startExecution } from '../flow/executor.js';
+import { listen } from '../http.js';
 import { RpcError } from '../rpc/errors.js';
 import { type CallRecord, createRpcEndpoint } from '../rpc/server.js';
 
@@ -58,9 +58,13 @@ export async function startFnfApi(options: FnfApiOptions): Promise<FnfApi> {
   const key = (flow: string, name: string) => `${flow}\u0000${name}`;
   const find = (params: Record<string, string>): Execution => {
     const flow = params.FlowName ?? fail('MissingParameter', 'FlowName is mandatory for this action.');
-    const name = params.ExecutionName ?? fail('MissingParameter', 'ExecutionName is mandatory for this action.');
+    const name =
+      params.ExecutionName ?? fail('MissingParameter', 'ExecutionName is mandatory for this action.');
     if (!options.flows.has(flow)) fail('FlowNotExists', `flow ${flow} does not exist`);
-    return executions.get(key(flow, name)) ?? fail('ExecutionNotExists', `execution ${name} does not exist in flow ${flow}`);
+    return (
+      executions.get(key(flow, name)) ??
+      fail('ExecutionNotExists', `execution ${name} does not exist in flow ${flow}`)
+    );
   };
 
   const endpoint = createRpcEndpoint(
@@ -70,11 +74,16 @@ export async function startFnfApi(options: FnfApiOptions): Promise<FnfApi> {
       hostId: 'fnf.aliyuncs.com',
       actions: {
         StartExecution: ({ params }) => {
-          const flowName = params.FlowName ?? fail('MissingParameter', 'FlowName is mandatory for this action.');
-          const flow = options.flows.get(flowName) ?? fail('FlowNotExists', `flow ${flowName} does not exist`);
+          const flowName =
+            params.FlowName ?? fail('MissingParameter', 'FlowName is mandatory for this action.');
+          const flow =
+            options.flows.get(flowName) ?? fail('FlowNotExists', `flow ${flowName} does not exist`);
           const name = params.ExecutionName || `exec-${randomUUID()}`;
           if (!EXECUTION_NAME.test(name)) {
-            fail('InvalidArgument', 'ExecutionName must be 1–128 of letters, digits, "_" and "-", starting with a letter or "_"');
+            fail(
+              'InvalidArgument',
+              'ExecutionName must be 1–128 of letters, digits, "_" and "-", starting with a letter or "_"',
+            );
           }
           const inputText = params.Input ?? '{}';
           if (Buffer.byteLength(inputText) > ASSUMPTIONS.stateDataLimitBytes) {
@@ -86,12 +95,16 @@ export async function startFnfApi(options: FnfApiOptions): Promise<FnfApi> {
           } catch {
             fail('InvalidArgument', 'Input must be a JSON object');
           }
-          if (input === null || typeof input !== 'object' || Array.isArray(input)) fail('InvalidArgument', 'Input must be a JSON object');
+          if (input === null || typeof input !== 'object' || Array.isArray(input))
+            fail('InvalidArgument', 'Input must be a JSON object');
           const existing = executions.get(key(flowName, name));
           if (existing) {
             // A running duplicate is the same execution; a finished one is refused.
             if (existing.status === 'Running') return describe(existing);
-            fail('ExecutionAlreadyExists', `execution ${name} already exists in flow ${flowName} (${existing.status})`);
+            fail(
+              'ExecutionAlreadyExists',
+              `execution ${name} already exists in flow ${flowName} (${existing.status})`,
+            );
           }
           const execution = startExecution(flow, {
             name,
@@ -105,18 +118,23 @@ export async function startFnfApi(options: FnfApiOptions): Promise<FnfApi> {
         DescribeExecution: async ({ params }) => {
           const execution = find(params);
           const wait = params.WaitTimeSeconds === undefined ? 0 : Number(params.WaitTimeSeconds);
-          if (!(Number.isInteger(wait) && wait >= 0 && wait <= 60)) fail('InvalidArgument', 'WaitTimeSeconds must be 0–60');
+          if (!(Number.isInteger(wait) && wait >= 0 && wait <= 60))
+            fail('InvalidArgument', 'WaitTimeSeconds must be 0–60');
           if (wait > 0) await execution.waitForEnd(wait * 1000);
           return describe(execution);
         },
         GetExecutionHistory: ({ params }) => {
           const execution = find(params);
           const limit = params.Limit === undefined ? 100 : Number(params.Limit);
-          if (!(Number.isInteger(limit) && limit >= 1 && limit <= 1000)) fail('InvalidArgument', 'Limit must be 1–1000');
+          if (!(Number.isInteger(limit) && limit >= 1 && limit <= 1000))
+            fail('InvalidArgument', 'Limit must be 1–1000');
           const start = params.NextToken ? Number(Buffer.from(params.NextToken, 'base64url').toString()) : 0;
           if (!(Number.isInteger(start) && start >= 0)) fail('InvalidArgument', 'NextToken is invalid');
           const events = execution.events.slice(start, start + limit);
-          const next = start + events.length < execution.events.length ? Buffer.from(String(start + events.length)).toString('base64url') : '';
+          const next =
+            start + events.length < execution.events.length
+              ? Buffer.from(String(start + events.length)).toString('base64url')
+              : '';
           return { Events: events, NextToken: next };
         },
       },

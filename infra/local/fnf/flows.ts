@@ -9,7 +9,12 @@ export function loadFlowFile(path: string): FlowDefinition {
   const flow = parseDefinition(readFileSync(path, 'utf8'));
   const expected = basename(path, extname(path));
   if (flow.Name !== expected) {
-    throw new DefinitionError([{ state: '(flow)', reason: `Name "${flow.Name}" must equal the flow name "${expected}" (the file name)` }]);
+    throw new DefinitionError([
+      {
+        state: '(flow)',
+        reason: `Name "${flow.Name}" must equal the flow name "${expected}" (the file name)`,
+      },
+    ]);
   }
   return flow;
 }
@@ -17,7 +22,9 @@ export function loadFlowFile(path: string): FlowDefinition {
 export function loadFlowsDir(dir: string): Map<string, FlowDefinition> {
   const flows = new Map<string, FlowDefinition>();
   if (!existsSync(dir)) return flows;
-  for (const file of readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort()) {
+  for (const file of readdirSync(dir)
+    .filter((f) => /\.ya?ml$/.test(f))
+    .sort()) {
     const flow = loadFlowFile(join(dir, file));
     flows.set(flow.Name, flow);
   }

@@ -7,24 +7,34 @@
 import { parse as parseYaml } from 'yaml';
 import { ASSUMPTIONS } from '../assumptions.js';
 import { expressionProblems, templateProblems } from '../constructors.js';
-import { type DefinitionProblem, DefinitionError } from '../errors.js';
+import { DefinitionError, type DefinitionProblem } from '../errors.js';
 import type { Root } from '../expressions/parse.js';
 import { type FlowDefinition, STATE_SCHEMAS, type StateType, topSchema } from './schema.js';
 
 const IN: readonly Root[] = ['$Input', '$Context', '$Global'];
 const OUT: readonly Root[] = ['$Input', '$Output', '$Context', '$Global'];
 
-function zodProblems(state: string, issues: { path: PropertyKey[]; message: string; code: string; keys?: string[] }[]): DefinitionProblem[] {
+function zodProblems(
+  state: string,
+  issues: { path: PropertyKey[]; message: string; code: string; keys?: string[] }[],
+): DefinitionProblem[] {
   return issues.flatMap((issue) => {
     if (issue.code === 'unrecognized_keys') {
-      return (issue.keys ?? []).map((k) => ({ state, reason: `unknown field "${[...issue.path.map(String), k].join('.')}"` }));
+      return (issue.keys ?? []).map((k) => ({
+        state,
+        reason: `unknown field "${[...issue.path.map(String), k].join('.')}"`,
+      }));
     }
     const path = issue.path.map(String).join('.');
     return [{ state, reason: path ? `${path}: ${issue.message}` : issue.message }];
   });
 }
 
-function checkScope(raw: { StartAt: string; States: unknown[] }, where: string, problems: DefinitionProblem[]): void {
+function checkScope(
+  raw: { StartAt: string; States: unknown[] },
+  where: string,
+  problems: DefinitionProblem[],
+): void {
   const names = new Map<string, Record<string, unknown>>();
   raw.States.forEach((entry, index) => {
     const label = `${where}States[${index}]`;
@@ -34,12 +44,16 @@ function checkScope(raw: { StartAt: string; States: unknown[] }, where: string, 
     }
     const state = entry as Record<string, unknown>;
     const name = typeof state.Name === 'string' && state.Name ? state.Name : label;
-    if (names.has(name)) problems.push({ state: name, reason: 'another state in the same scope has this Name' });
+    if (names.has(name))
+      problems.push({ state: name, reason: 'another state in the same scope has this Name' });
     names.set(name, state);
     const type = state.Type as StateType;
     const schema = STATE_SCHEMAS[type];
     if (!schema) {
-      problems.push({ state: name, reason: `unknown Type "${String(state.Type)}" (one of ${Object.keys(STATE_SCHEMAS).join(', ')})` });
+      problems.push({
+        state: name,
+        reason: `unknown Type "${String(state.Type)}" (one of ${Object.keys(STATE_SCHEMAS).join(', ')})`,
+      });
       return;
     }
     const result = schema.safeParse(state);
@@ -47,7 +61,8 @@ function checkScope(raw: { StartAt: string; States: unknown[] }, where: string, 
     checkState(name, type, state, problems);
     if (type === 'Parallel' && Array.isArray(state.Branches)) {
       state.Branches.forEach((branch, i) => {
-        if (branch && typeof branch === 'object') checkScope(branch as never, `${name}.Branches[${i}].`, problems);
+        if (branch && typeof branch === 'object')
+          checkScope(branch as never, `${name}.Branches[${i}].`, problems);
       });
     }
     if (type === 'Map' && state.Processor && typeof state.Processor === 'object') {
@@ -60,16 +75,24 @@ function checkScope(raw: { StartAt: string; States: unknown[] }, where: string, 
     const out: string[] = [];
     if (typeof state.Next === 'string') out.push(state.Next);
     if (typeof state.Default === 'string') out.push(state.Default);
-    for (const b of (Array.isArray(state.Branches) && state.Type === 'Choice' ? state.Branches : []) as { Next?: unknown }[]) {
+    for (const b of (Array.isArray(state.Branches) && state.Type === 'Choice' ? state.Branches : []) as {
+      Next?: unknown;
+    }[]) {
       if (typeof b?.Next === 'string') out.push(b.Next);
     }
-    for (const c of (Array.isArray(state.Catch) ? state.Catch : []) as { Next?: unknown }[]) if (typeof c?.Next === 'string') out.push(c.Next);
+    for (const c of (Array.isArray(state.Catch) ? state.Catch : []) as { Next?: unknown }[])
+      if (typeof c?.Next === 'string') out.push(c.Next);
     return out;
   };
-  if (!names.has(raw.StartAt)) problems.push({ state: `${where || '(flow)'}`.replace(/\.$/, '') || '(flow)', reason: `StartAt "${raw.StartAt}" is not a state of this scope` });
+  if (!names.has(raw.StartAt))
+    problems.push({
+      state: `${where || '(flow)'}`.replace(/\.$/, '') || '(flow)',
+      reason: `StartAt "${raw.StartAt}" is not a state of this scope`,
+    });
   for (const [name, state] of names) {
     for (const target of targets(state)) {
-      if (!names.has(target)) problems.push({ state: name, reason: `goes to "${target}", which is not a state of this scope` });
+      if (!names.has(target))
+        problems.push({ state: name, reason: `goes to "${target}", which is not a state of this scope` });
     }
   }
   const reached = new Set<string>();
@@ -81,17 +104,27 @@ function checkScope(raw: { StartAt: string; States: unknown[] }, where: string, 
     stack.push(...targets(names.get(current) ?? {}).filter((t) => names.has(t)));
   }
   for (const name of names.keys()) {
-    if (!reached.has(name) && names.has(raw.StartAt)) problems.push({ state: name, reason: 'is unreachable from StartAt' });
+    if (!reached.has(name) && names.has(raw.StartAt))
+      problems.push({ state: name, reason: 'is unreachable from StartAt' });
   }
 }
 
-function checkState(name: string, type: StateType, state: Record<string, unknown>, problems: DefinitionProblem[]): void {
+function checkState(
+  name: string,
+  type: StateType,
+  state: Record<string, unknown>,
+  problems: DefinitionProblem[],
+): void {
   const add = (reason: string) => problems.push({ state: name, reason });
   const flowing = ['Task', 'Pass', 'Wait', 'Parallel', 'Map'].includes(type);
-  if (flowing && (state.Next === undefined) === (state.End === undefined)) add('needs exactly one of Next and End');
-  if (state.InputConstructor !== undefined) templateProblems(state.InputConstructor, 'InputConstructor', IN).forEach(add);
-  if (state.OutputConstructor !== undefined) templateProblems(state.OutputConstructor, 'OutputConstructor', OUT).forEach(add);
-  if (state.GlobalConstructor !== undefined) templateProblems(state.GlobalConstructor, 'GlobalConstructor', OUT).forEach(add);
+  if (flowing && (state.Next === undefined) === (state.End === undefined))
+    add('needs exactly one of Next and End');
+  if (state.InputConstructor !== undefined)
+    templateProblems(state.InputConstructor, 'InputConstructor', IN).forEach(add);
+  if (state.OutputConstructor !== undefined)
+    templateProblems(state.OutputConstructor, 'OutputConstructor', OUT).forEach(add);
+  if (state.GlobalConstructor !== undefined)
+    templateProblems(state.GlobalConstructor, 'GlobalConstructor', OUT).forEach(add);
   for (const [i, c] of (Array.isArray(state.Catch) ? state.Catch : []).entries()) {
     const ctor = (c as { OutputConstructor?: unknown })?.OutputConstructor;
     if (ctor !== undefined) templateProblems(ctor, `Catch[${i}].OutputConstructor`, OUT).forEach(add);
@@ -100,30 +133,42 @@ function checkState(name: string, type: StateType, state: Record<string, unknown
     case 'Task': {
       if (state.Parameters !== undefined) templateProblems(state.Parameters, 'Parameters', IN).forEach(add);
       const action = state.Action;
-      if (typeof action === 'string' && !(ASSUMPTIONS.supportedActions as readonly string[]).includes(action)) {
+      if (
+        typeof action === 'string' &&
+        !(ASSUMPTIONS.supportedActions as readonly string[]).includes(action)
+      ) {
         add(`Action ${action} cannot run locally (supported: ${ASSUMPTIONS.supportedActions.join(', ')})`);
       }
-      if (state.TaskMode !== undefined && state.TaskMode !== 'RequestComplete') add(`TaskMode ${String(state.TaskMode)} cannot run locally`);
+      if (state.TaskMode !== undefined && state.TaskMode !== 'RequestComplete')
+        add(`TaskMode ${String(state.TaskMode)} cannot run locally`);
       const params = (state.Parameters ?? {}) as Record<string, unknown>;
       const has = (k: string) => k in params || `${k}.$` in params;
       if (action === 'FC:InvokeFunction') {
-        for (const k of ['resourceArn', 'invocationType']) if (!has(k)) add(`FC:InvokeFunction needs Parameters.${k}`);
+        for (const k of ['resourceArn', 'invocationType'])
+          if (!has(k)) add(`FC:InvokeFunction needs Parameters.${k}`);
         const type = params.invocationType;
-        if (typeof type === 'string' && type !== 'Sync' && type !== 'Async') add('Parameters.invocationType must be Sync or Async');
+        if (typeof type === 'string' && type !== 'Sync' && type !== 'Async')
+          add('Parameters.invocationType must be Sync or Async');
       }
       if (action === 'EventBridge:PutEvents') {
-        for (const k of ['eventBusName', 'source', 'type', 'id', 'data']) if (!has(k)) add(`EventBridge:PutEvents needs Parameters.${k}`);
+        for (const k of ['eventBusName', 'source', 'type', 'id', 'data'])
+          if (!has(k)) add(`EventBridge:PutEvents needs Parameters.${k}`);
       }
       const timeout = state.Timeout === undefined ? undefined : Number(state.Timeout);
-      if (timeout !== undefined && !(timeout >= 0 && timeout <= 604_800)) add('Timeout must be 0–604800 seconds');
+      if (timeout !== undefined && !(timeout >= 0 && timeout <= 604_800))
+        add('Timeout must be 0–604800 seconds');
       break;
     }
     case 'Wait': {
       const literal = state.Seconds;
       const expression = state['Seconds.$'];
-      if ((literal === undefined) === (expression === undefined)) add('needs exactly one of Seconds and Seconds.$');
+      if ((literal === undefined) === (expression === undefined))
+        add('needs exactly one of Seconds and Seconds.$');
       const { min, max } = ASSUMPTIONS.waitSeconds;
-      if (literal !== undefined && !(Number.isInteger(literal) && (literal as number) >= min && (literal as number) <= max)) {
+      if (
+        literal !== undefined &&
+        !(Number.isInteger(literal) && (literal as number) >= min && (literal as number) <= max)
+      ) {
         add(`Seconds must be a whole number from ${min} to ${max} in Standard mode`);
       }
       if (expression !== undefined) expressionProblems(expression, 'Seconds.$', IN).forEach(add);
@@ -133,7 +178,8 @@ function checkState(name: string, type: StateType, state: Record<string, unknown
       if (state.Default === undefined) add('Default is required');
       for (const [i, b] of (Array.isArray(state.Branches) ? state.Branches : []).entries()) {
         const condition = (b as { Condition?: unknown })?.Condition;
-        if (condition !== undefined) expressionProblems(condition, `Branches[${i}].Condition`, IN).forEach(add);
+        if (condition !== undefined)
+          expressionProblems(condition, `Branches[${i}].Condition`, IN).forEach(add);
       }
       break;
     case 'Map':

@@ -33,14 +33,22 @@ export const taskSchema = z.strictObject({
   ...io,
   ...errorHandling,
   Type: z.literal('Task'),
-  Action: z.string().regex(/^[A-Za-z0-9]+:[A-Za-z0-9]+$/, { error: 'must be "<Service>:<API>", e.g. FC:InvokeFunction' }),
+  Action: z
+    .string()
+    .regex(/^[A-Za-z0-9]+:[A-Za-z0-9]+$/, { error: 'must be "<Service>:<API>", e.g. FC:InvokeFunction' }),
   TaskMode: z.enum(['RequestComplete', 'WaitForSystemCallback', 'WaitForCustomCallback']).optional(),
   Parameters: template.optional(),
   Timeout: z.union([z.string().regex(/^\d+$/), z.number().int()]).optional(),
   GlobalConstructor: template.optional(),
 });
 
-export const passSchema = z.strictObject({ ...common, ...next, ...io, Type: z.literal('Pass'), GlobalConstructor: template.optional() });
+export const passSchema = z.strictObject({
+  ...common,
+  ...next,
+  ...io,
+  Type: z.literal('Pass'),
+  GlobalConstructor: template.optional(),
+});
 
 export const waitSchema = z.strictObject({
   ...common,
@@ -55,7 +63,15 @@ export const choiceSchema = z.strictObject({
   ...common,
   Type: z.literal('Choice'),
   InputConstructor: template.optional(),
-  Branches: z.array(z.strictObject({ Condition: z.string().min(1), Next: z.string().min(1), Description: z.string().optional() })).min(1),
+  Branches: z
+    .array(
+      z.strictObject({
+        Condition: z.string().min(1),
+        Next: z.string().min(1),
+        Description: z.string().optional(),
+      }),
+    )
+    .min(1),
   Default: z.string().min(1, { error: 'is required' }),
 });
 
@@ -112,7 +128,15 @@ export type SucceedState = z.output<typeof succeedSchema>;
 export type FailState = z.output<typeof failSchema>;
 export type ParallelState = Omit<z.output<typeof parallelSchema>, 'Branches'> & { Branches: Scope[] };
 export type MapState = Omit<z.output<typeof mapSchema>, 'Processor'> & { Processor: Scope };
-export type State = TaskState | PassState | WaitState | ChoiceState | SucceedState | FailState | ParallelState | MapState;
+export type State =
+  | TaskState
+  | PassState
+  | WaitState
+  | ChoiceState
+  | SucceedState
+  | FailState
+  | ParallelState
+  | MapState;
 export type RetryRule = z.output<typeof retrySchema>;
 export type CatchRule = z.output<typeof catchSchema>;
 
@@ -131,7 +155,9 @@ export interface FlowDefinition extends Scope {
 }
 
 export const topSchema = z.strictObject({
-  Type: z.literal('StateMachine', { error: 'must be "StateMachine" (the new FDL; the legacy `type: flow` is not supported)' }),
+  Type: z.literal('StateMachine', {
+    error: 'must be "StateMachine" (the new FDL; the legacy `type: flow` is not supported)',
+  }),
   Name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]{0,127}$/, {
     error: 'must be 1–128 of letters, digits, "_" and "-", starting with a letter or "_"',
   }),

@@ -12,8 +12,13 @@ function follow(root: Root, value: unknown, steps: (string | number)[], text: st
     const ok =
       current !== null &&
       typeof current === 'object' &&
-      (typeof step === 'number' ? Array.isArray(current) && step >= 0 && step < current.length : Object.hasOwn(current, step));
-    if (!ok) throw expressionError(`${text}: no ${typeof step === 'number' ? `item [${step}]` : `field "${step}"`} (in ${root})`);
+      (typeof step === 'number'
+        ? Array.isArray(current) && step >= 0 && step < current.length
+        : Object.hasOwn(current, step));
+    if (!ok)
+      throw expressionError(
+        `${text}: no ${typeof step === 'number' ? `item [${step}]` : `field "${step}"`} (in ${root})`,
+      );
     current = (current as Record<string | number, unknown>)[step];
   }
   return current;
@@ -24,7 +29,8 @@ function compare(op: string, a: unknown, b: unknown): boolean {
   if (op === '!=') return !jsonEqual(a, b);
   const bothNumbers = typeof a === 'number' && typeof b === 'number';
   const bothStrings = typeof a === 'string' && typeof b === 'string';
-  if (!bothNumbers && !bothStrings) throw expressionError(`"${op}" compares two numbers or two strings, got ${typeof a} and ${typeof b}`);
+  if (!bothNumbers && !bothStrings)
+    throw expressionError(`"${op}" compares two numbers or two strings, got ${typeof a} and ${typeof b}`);
   const x = a as number | string;
   const y = b as number | string;
   switch (op) {

@@ -38,7 +38,11 @@ function pathOf(node: Node, source: string): Expr {
   while (current.type === 'MemberExpression') {
     const property = current.property as Node;
     if (current.computed) {
-      if (property.type !== 'Literal' || typeof property.value !== 'number' || !Number.isInteger(property.value)) {
+      if (
+        property.type !== 'Literal' ||
+        typeof property.value !== 'number' ||
+        !Number.isInteger(property.value)
+      ) {
         throw new ExpressionSyntaxError(`only whole-number indexes are allowed in paths: ${source}`);
       }
       steps.unshift(property.value);
@@ -49,7 +53,11 @@ function pathOf(node: Node, source: string): Expr {
   }
   if (current.type === 'CallExpression') {
     // e.g. stringToJson($Output.Body).Data[0]: a path into a function's result.
-    return { kind: 'call', name: '__get', args: [convert(current, source), { kind: 'literal', value: steps }] };
+    return {
+      kind: 'call',
+      name: '__get',
+      args: [convert(current, source), { kind: 'literal', value: steps }],
+    };
   }
   if (current.type !== 'Identifier' || !ROOTS.includes(current.name as Root)) {
     throw new ExpressionSyntaxError(`a path must start with ${ROOTS.join(', ')}: ${source}`);
@@ -63,12 +71,16 @@ function convert(node: Node, source: string): Expr {
       return { kind: 'literal', value: node.value };
     case 'TemplateLiteral': {
       const quasis = node.quasis as { value: { cooked: string } }[];
-      if ((node.expressions as unknown[]).length > 0) throw new ExpressionSyntaxError(`backtick strings cannot embed expressions: ${source}`);
+      if ((node.expressions as unknown[]).length > 0)
+        throw new ExpressionSyntaxError(`backtick strings cannot embed expressions: ${source}`);
       return { kind: 'literal', value: quasis.map((q) => q.value.cooked).join('') };
     }
     case 'Identifier':
-      if (ROOTS.includes(node.name as Root)) return { kind: 'path', root: node.name as Root, steps: [], text: String(node.name) };
-      throw new ExpressionSyntaxError(`unknown name "${String(node.name)}" (paths start with ${ROOTS.join(', ')})`);
+      if (ROOTS.includes(node.name as Root))
+        return { kind: 'path', root: node.name as Root, steps: [], text: String(node.name) };
+      throw new ExpressionSyntaxError(
+        `unknown name "${String(node.name)}" (paths start with ${ROOTS.join(', ')})`,
+      );
     case 'MemberExpression':
       return pathOf(node, source);
     case 'BinaryExpression': {
@@ -77,26 +89,46 @@ function convert(node: Node, source: string): Expr {
       const right = convert(node.right as Node, source);
       if (COMPARISONS.has(op)) return { kind: 'compare', op, left, right };
       if (LOGICAL.has(op)) return { kind: 'logical', op: op as '&&' | '||', left, right };
-      throw new ExpressionSyntaxError(`operator "${op}" is not part of CloudFlow expressions (only comparisons, && and ||)`);
+      throw new ExpressionSyntaxError(
+        `operator "${op}" is not part of CloudFlow expressions (only comparisons, && and ||)`,
+      );
     }
     case 'UnaryExpression':
-      if (node.operator === '-' && (node.argument as Node).type === 'Literal' && typeof (node.argument as Node).value === 'number') {
+      if (
+        node.operator === '-' &&
+        (node.argument as Node).type === 'Literal' &&
+        typeof (node.argument as Node).value === 'number'
+      ) {
         return { kind: 'literal', value: -((node.argument as Node).value as number) };
       }
-      throw new ExpressionSyntaxError(`operator "${String(node.operator)}" is not part of CloudFlow expressions`);
+      throw new ExpressionSyntaxError(
+        `operator "${String(node.operator)}" is not part of CloudFlow expressions`,
+      );
     case 'CallExpression': {
       const callee = node.callee as Node;
       if (callee.type !== 'Identifier' || !Object.hasOwn(BUILTINS, String(callee.name))) {
-        throw new ExpressionSyntaxError(`unknown function "${callee.type === 'Identifier' ? String(callee.name) : '?'}" (built-ins: ${Object.keys(BUILTINS).join(', ')})`);
+        throw new ExpressionSyntaxError(
+          `unknown function "${callee.type === 'Identifier' ? String(callee.name) : '?'}" (built-ins: ${Object.keys(BUILTINS).join(', ')})`,
+        );
       }
-      return { kind: 'call', name: String(callee.name), args: (node.arguments as Node[]).map((a) => convert(a, source)) };
+      return {
+        kind: 'call',
+        name: String(callee.name),
+        args: (node.arguments as Node[]).map((a) => convert(a, source)),
+      };
     }
     case 'ObjectExpression': {
       const entries: [string, Expr][] = [];
       for (const property of node.properties as Node[]) {
         const key = property.key as Node;
-        const name = key.type === 'Literal' ? String(key.value) : key.type === 'Identifier' ? String(key.name) : undefined;
-        if (name === undefined || property.computed) throw new ExpressionSyntaxError(`object keys must be plain names or strings: ${source}`);
+        const name =
+          key.type === 'Literal'
+            ? String(key.value)
+            : key.type === 'Identifier'
+              ? String(key.name)
+              : undefined;
+        if (name === undefined || property.computed)
+          throw new ExpressionSyntaxError(`object keys must be plain names or strings: ${source}`);
         entries.push([name, convert(property.value as Node, source)]);
       }
       return { kind: 'object', entries };
@@ -106,7 +138,9 @@ function convert(node: Node, source: string): Expr {
     case 'Compound':
       throw new ExpressionSyntaxError(`one expression expected: ${source}`);
     default:
-      throw new ExpressionSyntaxError(`"${String(node.type)}" is not part of CloudFlow expressions: ${source}`);
+      throw new ExpressionSyntaxError(
+        `"${String(node.type)}" is not part of CloudFlow expressions: ${source}`,
+      );
   }
 }
 
@@ -139,7 +173,9 @@ export function parseExpression(source: string): Expr {
   }
   const expr = convert(node, source);
   if (callDepth(expr) > ASSUMPTIONS.maxNestedFunctionCalls) {
-    throw new ExpressionSyntaxError(`more than ${ASSUMPTIONS.maxNestedFunctionCalls} nested function calls: ${source}`);
+    throw new ExpressionSyntaxError(
+      `more than ${ASSUMPTIONS.maxNestedFunctionCalls} nested function calls: ${source}`,
+    );
   }
   cache.set(source, expr);
   return expr;

@@ -28,7 +28,10 @@ export function createEventPutter(busUrl: string) {
     }
     if (!response.ok) {
       const text = await response.text();
-      throw new FlowError(`EventBridge.${response.status === 400 ? 'InvalidArgument' : 'ServiceUnavailable'}`, text.slice(0, 500));
+      throw new FlowError(
+        `EventBridge.${response.status === 400 ? 'InvalidArgument' : 'ServiceUnavailable'}`,
+        text.slice(0, 500),
+      );
     }
     return {};
   };

@@ -36,10 +36,17 @@ export function createFcInvoker(options: FcInvokerOptions) {
   return async (params: Record<string, unknown>): Promise<Record<string, unknown>> => {
     const name = functionNameFromArn(String(params.resourceArn ?? ''));
     const invocationType = params.invocationType === 'Async' ? 'Async' : 'Sync';
-    const body = params.body === undefined ? '' : typeof params.body === 'string' ? params.body : JSON.stringify(params.body);
+    const body =
+      params.body === undefined
+        ? ''
+        : typeof params.body === 'string'
+          ? params.body
+          : JSON.stringify(params.body);
     let response: Awaited<ReturnType<FCClient['invokeFunction']>>;
     try {
-      response = await client.invokeFunction(LOCAL_FC_SERVICE, name, body, { 'x-fc-invocation-type': invocationType });
+      response = await client.invokeFunction(LOCAL_FC_SERVICE, name, body, {
+        'x-fc-invocation-type': invocationType,
+      });
     } catch (error) {
       const e = error as { code?: string; message?: string };
       throw new FlowError(`FC.${e.code ?? 'Unknown'}`, e.message ?? 'the FC invocation failed');
@@ -47,7 +54,10 @@ export function createFcInvoker(options: FcInvokerOptions) {
     const errorType = response.headers['x-fc-error-type'];
     const data = response.data;
     if (errorType) {
-      const message = typeof data === 'object' && data !== null ? String((data as { errorMessage?: unknown }).errorMessage ?? '') : String(data);
+      const message =
+        typeof data === 'object' && data !== null
+          ? String((data as { errorMessage?: unknown }).errorMessage ?? '')
+          : String(data);
       throw new FlowError(`FC.${errorType}`, message || `${name} failed`);
     }
     if (invocationType === 'Async') return {};

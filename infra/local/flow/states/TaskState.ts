@@ -4,7 +4,11 @@ import { FlowError } from '../errors.js';
 import type { StateContext, StateResult } from './types.js';
 
 /** Task: evaluates Parameters and calls the integration; a Timeout (seconds, 0 = none) fails with FnF.TaskTimeout. */
-export async function runTask(state: TaskState, _input: Record<string, unknown>, ctx: StateContext): Promise<StateResult> {
+export async function runTask(
+  state: TaskState,
+  _input: Record<string, unknown>,
+  ctx: StateContext,
+): Promise<StateResult> {
   const params = state.Parameters ? construct(state.Parameters, ctx.vars) : {};
   const { integrations, clock } = ctx.execution;
   const call =
@@ -17,7 +21,8 @@ export async function runTask(state: TaskState, _input: Record<string, unknown>,
   if (timeoutSeconds <= 0) return { output: await call };
   let timer = true;
   const timeout = clock.sleep(timeoutSeconds * 1000).then(() => {
-    if (timer) throw new FlowError('FnF.TaskTimeout', `${state.Name} did not finish within ${timeoutSeconds} seconds`);
+    if (timer)
+      throw new FlowError('FnF.TaskTimeout', `${state.Name} did not finish within ${timeoutSeconds} seconds`);
     return {};
   });
   try {

@@ -13,5 +13,8 @@ export interface StateContext {
   /** The variables expressions of this state see ($Input is the state's effective input). */
   vars: Variables;
   /** Runs a nested scope (Parallel branch, Map processor) with an input. */
-  runScope(scope: import('../definition/schema.js').Scope, input: Record<string, unknown>): Promise<Record<string, unknown>>;
+  runScope(
+    scope: import('../definition/schema.js').Scope,
+    input: Record<string, unknown>,
+  ): Promise<Record<string, unknown>>;
 }

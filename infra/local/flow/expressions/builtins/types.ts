@@ -6,7 +6,9 @@ export type Builtin = (args: unknown[]) => unknown;
 export function expectArgs(name: string, args: unknown[], count: number | [number, number]): void {
   const [min, max] = typeof count === 'number' ? [count, count] : count;
   if (args.length < min || args.length > max) {
-    throw expressionError(`${name}() takes ${min === max ? min : `${min} to ${max}`} argument(s), got ${args.length}`);
+    throw expressionError(
+      `${name}() takes ${min === max ? min : `${min} to ${max}`} argument(s), got ${args.length}`,
+    );
   }
 }
 

@@ -1,0 +1,271 @@
+/**
+ * Task states against the local FC host (fixture handlers bundled by esbuild, invoked through the real
+ * @alicloud/fc2 client) and the local bus: outputs, Retry ordering and backoff in virtual seconds, Catch.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SimulatedClock } from '../../infra/local/clock.js';
+import { retryDelaySeconds } from '../../infra/local/flow/executor.js';
+import { type FlowStack, startFlowStack } from '../../infra/local/flowStack.js';
+import { fixtureBundles } from '../helpers/fixtures.js';
+import { flowOf, runToEnd } from '../helpers/flows.js';
+
+let stack: FlowStack;
+const clock = new SimulatedClock();
+const arn = (fn: string) => `acs:fc:cn-hangzhou:1234567890123456:functions/${fn}/LATEST`;
+const invoke = (fn: string, extra: Record<string, unknown> = {}) => ({
+  Type: 'Task',
+  Action: 'FC:InvokeFunction',
+  Parameters: { resourceArn: arn(fn), invocationType: 'Sync', 'body.$': '$Input' },
+  ...extra,
+});
+const retried = (e: Awaited<ReturnType<typeof runToEnd>>) =>
+  e.events
+    .filter((ev) => ev.Type === 'StateRetried')
+    .map((ev) => JSON.parse(ev.EventDetail) as { delaySeconds: number; code: string });
+
+beforeAll(async () => {
+  stack = await startFlowStack({
+    clock,
+    region: 'cn-hangzhou',
+    functionsDir: await fixtureBundles(),
+    configure: (name) => ({ timeoutSeconds: name === 'sleepy' ? 1 : 30, env: { MF_FIXTURE: name } }),
+  });
+}, 60_000);
+afterAll(() => stack.close());
+
+const run = (states: unknown[], input: Record<string, unknown>) =>
+  runToEnd(flowOf(states), input, clock, stack.integrations);
+
+describe('FC:InvokeFunction', () => {
+  it('puts the function result under Body, for the OutputConstructor to read', async () => {
+    const e = await run(
+      [
+        {
+          ...invoke('echo'),
+          Name: 'Call',
+          OutputConstructor: { 'env.$': '$Output.Body.fixtureEnv', 'got.$': '$Output.Body.event.ask' },
+          End: true,
+        },
+      ],
+      { ask: 'hi' },
+    );
+    expect(e).toMatchObject({ status: 'Succeeded', output: { env: 'echo', got: 'hi' } });
+  });
+
+  it('an Async invocation returns at once with an empty output', async () => {
+    const e = await run(
+      [
+        {
+          Type: 'Task',
+          Name: 'Fire',
+          Action: 'FC:InvokeFunction',
+          Parameters: { resourceArn: arn('echo'), invocationType: 'Async', body: { x: 1 } },
+          End: true,
+        },
+      ],
+      {},
+    );
+    expect(e).toMatchObject({ status: 'Succeeded', output: {} });
+  });
+
+  it('retries with the first matching rule, at IntervalSeconds × BackoffRate^(n−1), in virtual seconds', async () => {
+    const e = await run(
+      [
+        {
+          ...invoke('flaky'),
+          Name: 'Flaky',
+          Retry: [
+            {
+              Errors: ['FC.ResourceThrottled'],
+              Description: 'never matches',
+              IntervalSeconds: 1,
+              MaxAttempts: 9,
+            },
+            {
+              Errors: ['FC.UnhandledInvocationError'],
+              Description: 'function errors',
+              IntervalSeconds: 2,
+              BackoffRate: 2,
+              MaxAttempts: 3,
+            },
+            {
+              Errors: ['FnF.ALL'],
+              Description: 'would match too, but comes later',
+              IntervalSeconds: 100,
+              MaxAttempts: 9,
+            },
+          ],
+          OutputConstructor: {
+            'attempts.$': '$Output.Body.attempts',
+            'retries.$': '$Context.Current.RetryCount',
+          },
+          End: true,
+        },
+      ],
+      { key: `retry-${Date.now()}`, failTimes: 2 },
+    );
+    expect(e).toMatchObject({ status: 'Succeeded', output: { attempts: 3, retries: 2 } });
+    expect(retried(e).map((r) => r.delaySeconds)).toEqual([2, 4]);
+    const succeeded = e.events.find((ev) => ev.Type === 'TaskSucceeded')!;
+    expect(succeeded.ElapsedMs).toBe(6000);
+  });
+
+  it('caps the backoff at MaxBackoffSeconds', async () => {
+    const e = await run(
+      [
+        {
+          ...invoke('flaky'),
+          Name: 'Capped',
+          Retry: [
+            {
+              Errors: ['FnF.ALL'],
+              Description: 'capped',
+              IntervalSeconds: 10,
+              BackoffRate: 3,
+              MaxBackoffSeconds: 20,
+              MaxAttempts: 3,
+            },
+          ],
+          End: true,
+        },
+      ],
+      { key: `cap-${Date.now()}`, failTimes: 3 },
+    );
+    expect(e.status).toBe('Succeeded');
+    expect(retried(e).map((r) => r.delaySeconds)).toEqual([10, 20, 20]);
+    expect(
+      retryDelaySeconds(
+        { Errors: ['x'], Description: 'd', IntervalSeconds: 10, BackoffRate: 3, MaxAttempts: 3 },
+        3,
+      ),
+    ).toBe(90);
+  });
+
+  it('after the retries, Catch takes over with the error in $Context.Current.Error', async () => {
+    const e = await run(
+      [
+        {
+          ...invoke('boom'),
+          Name: 'Boom',
+          Retry: [{ Errors: ['FnF.ALL'], Description: 'twice', IntervalSeconds: 1, MaxAttempts: 2 }],
+          Catch: [
+            {
+              Errors: ['FnF.ALL'],
+              Description: 'report',
+              OutputConstructor: {
+                'code.$': '$Context.Current.Error.Code',
+                'detail.$': '$Context.Current.Error.Detail',
+              },
+              Next: 'Report',
+            },
+          ],
+          End: true,
+        },
+        { Type: 'Pass', Name: 'Report', End: true },
+      ],
+      {},
+    );
+    expect(e).toMatchObject({
+      status: 'Succeeded',
+      output: { code: 'FC.UnhandledInvocationError', detail: 'boom: the fixture failed on purpose' },
+    });
+    expect(retried(e)).toHaveLength(2);
+  });
+
+  it('a handler that times out takes the Catch path', async () => {
+    const e = await run(
+      [
+        {
+          ...invoke('sleepy'),
+          Name: 'Slow',
+          Catch: [{ Errors: ['FnF.ALL'], Description: 'timeout', Next: 'Handle' }],
+          End: true,
+        },
+        { Type: 'Pass', Name: 'Handle', End: true },
+      ],
+      {},
+    );
+    expect(e.status).toBe('Succeeded');
+    // Without an OutputConstructor, Catch hands on {Error: {Code, Detail}} (an assumption, see assumptions.ts).
+    expect(e.output).toEqual({
+      Error: { Code: 'FC.UnhandledInvocationError', Detail: 'Function timed out after 1 seconds' },
+    });
+  });
+
+  it('Catch rules are tried in order: a specific error before FnF.ALL', async () => {
+    const e = await run(
+      [
+        {
+          ...invoke('no-such-function'),
+          Name: 'Missing',
+          Catch: [
+            {
+              Errors: ['FC.FunctionNotFound'],
+              Description: 'specific',
+              OutputConstructor: { route: 'specific' },
+              Next: 'Out',
+            },
+            {
+              Errors: ['FnF.ALL'],
+              Description: 'general',
+              OutputConstructor: { route: 'general' },
+              Next: 'Out',
+            },
+          ],
+          End: true,
+        },
+        { Type: 'Pass', Name: 'Out', End: true },
+      ],
+      {},
+    );
+    expect(e.output).toEqual({ route: 'specific' });
+  });
+
+  it('a Task Timeout fails the task with FnF.TaskTimeout after that many virtual seconds', async () => {
+    const e = await run([{ ...invoke('sleepy'), Name: 'Bounded', Timeout: 5, End: true }], {});
+    expect(e).toMatchObject({ status: 'Failed', errorCode: 'FnF.TaskTimeout' });
+    expect(e.events.find((ev) => ev.Type === 'TaskFailed')!.ElapsedMs).toBe(5000);
+  });
+
+  it('an uncaught task error fails the execution with its name', async () => {
+    const e = await run([{ ...invoke('boom'), Name: 'Boom', End: true }], {});
+    expect(e).toMatchObject({ status: 'Failed', errorCode: 'FC.UnhandledInvocationError' });
+  });
+});
+
+describe('EventBridge:PutEvents', () => {
+  it('puts one CloudEvent on the bus with the given id, source, type, subject, bus name and data', async () => {
+    const before = stack.bus.events.length;
+    const e = await run(
+      [
+        {
+          Type: 'Task',
+          Name: 'Emit',
+          Action: 'EventBridge:PutEvents',
+          Parameters: {
+            eventBusName: 'mirrorflow',
+            source: 'mirrorflow',
+            type: 'mirrorflow:TrafficMirrorSession:Ready',
+            'id.$': '$Input.id',
+            subject: 'acs:vpc:cn-hangzhou:1234567890123456:trafficmirrorsession/tms-1',
+            data: { 'sessionId.$': '$Input.sessionId', outcome: 'Ready' },
+          },
+          End: true,
+        },
+      ],
+      { id: 'evt-ready-1', sessionId: 'tms-1' },
+    );
+    expect(e).toMatchObject({ status: 'Succeeded', output: {} });
+    expect(stack.bus.events.slice(before)).toEqual([
+      expect.objectContaining({
+        specversion: '1.0',
+        id: 'evt-ready-1',
+        source: 'mirrorflow',
+        type: 'mirrorflow:TrafficMirrorSession:Ready',
+        subject: 'acs:vpc:cn-hangzhou:1234567890123456:trafficmirrorsession/tms-1',
+        aliyuneventbusname: 'mirrorflow',
+        data: { sessionId: 'tms-1', outcome: 'Ready' },
+      }),
+    ]);
+  });
+});
