@@ -3,15 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { checkDefinition, parseDefinition } from '../../infra/local/flow/definition/check.js';
 import { DefinitionError } from '../../infra/local/flow/errors.js';
+import { rawFlow } from '../helpers/flows.js';
 
-const flow = (states: unknown[], extra: Record<string, unknown> = {}) => ({
-  Type: 'StateMachine',
-  Name: 'test-flow',
-  SpecVersion: 'v1',
-  StartAt: (states[0] as { Name: string }).Name,
-  States: states,
-  ...extra,
-});
+const flow = rawFlow;
 
 function problems(definition: unknown): string[] {
   try {
