@@ -15,15 +15,20 @@ export const noIntegrations: Integrations = {
 
 let counter = 0;
 
-export function flowOf(states: unknown[], extra: Record<string, unknown> = {}) {
-  return checkDefinition({
+/** A flow definition object around some states (not yet checked), starting at the first. */
+export function rawFlow(states: unknown[], extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
     Type: 'StateMachine',
     Name: 'test-flow',
     SpecVersion: 'v1',
     StartAt: (states[0] as { Name: string }).Name,
     States: states,
     ...extra,
-  });
+  };
+}
+
+export function flowOf(states: unknown[], extra: Record<string, unknown> = {}) {
+  return checkDefinition(rawFlow(states, extra));
 }
 
 export async function runToEnd(
