@@ -65,6 +65,7 @@ describe('CloudFlow expressions', () => {
     ['$.status', /a path must start with/],
     ['$Input.items[$Input.n]', /whole-number indexes/],
     ['$Input.a; $Input.b', /one expression/],
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the expression text itself is under test.
     ['`a${1}`', /cannot embed/],
     [
       'length(length(length(length(length(length(length(length(length(length(length("x")))))))))))',
