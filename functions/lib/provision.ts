@@ -12,7 +12,7 @@ import { CloudApiError } from './cloudError.js';
 import type { MirrorflowConfig } from './config.js';
 import { priorityCandidates } from './priority.js';
 import type { Problem } from './problems.js';
-import { type MirrorRequest, OWNERSHIP_TAG_KEY, validateMirrorRequest } from './request.js';
+import { type MirrorRequest, OWNERSHIP_TAG_KEY, TOKEN_TAG_KEY, validateMirrorRequest } from './request.js';
 import { type RetryHooks, type RetryPolicy, withRetry } from './retry.js';
 import {
   type CreateSessionParams,
@@ -100,7 +100,11 @@ export function createParams(
     TrafficMirrorSessionName: request.TrafficMirrorSessionName,
     TrafficMirrorSessionDescription: request.TrafficMirrorSessionDescription,
     ResourceGroupId: request.ResourceGroupId,
-    Tag: [...(request.Tag ?? []), { Key: OWNERSHIP_TAG_KEY, Value: owner }],
+    Tag: [
+      ...(request.Tag ?? []),
+      { Key: OWNERSHIP_TAG_KEY, Value: owner },
+      { Key: TOKEN_TAG_KEY, Value: token },
+    ],
     DryRun: request.DryRun,
     ClientToken: token,
   };
@@ -136,9 +140,11 @@ export async function provision(input: ProvisionInput, deps: ProvisionDeps): Pro
   try {
     const existing = await retrying(() => findEquivalentSession(deps.vpc, request));
     if (existing) {
-      log('equivalent session exists', { sessionId: existing.TrafficMirrorSessionId });
+      // Our own earlier create (a redelivery) answers as it did the first time; anyone else's is AlreadyExists.
+      const ownCreate = existing.Tags.some((t) => t.Key === TOKEN_TAG_KEY && t.Value === token);
+      log('equivalent session exists', { sessionId: existing.TrafficMirrorSessionId, ownCreate });
       return {
-        outcome: 'AlreadyExists',
+        outcome: ownCreate ? 'Created' : 'AlreadyExists',
         sessionId: existing.TrafficMirrorSessionId,
         priority: existing.Priority,
         clientToken: token,

@@ -27,6 +27,9 @@ export const LIMITS = {
 
 /** The tag mirrorflow puts on every session it creates, so reconciliation only touches its own. */
 export const OWNERSHIP_TAG_KEY = 'mirrorflow-owner';
+/** The ClientToken a session was created with, so a replayed request recognises its own session. */
+export const TOKEN_TAG_KEY = 'mirrorflow-token';
+export const RESERVED_TAG_KEYS: readonly string[] = [OWNERSHIP_TAG_KEY, TOKEN_TAG_KEY];
 
 const ID_PATTERNS = {
   eni: /^eni-[a-z0-9]{1,64}$/,
@@ -132,9 +135,9 @@ export const mirrorRequestSchema = z
     ResourceGroupId: id(ID_PATTERNS.resourceGroup, 'a resource group ID').optional(),
     Tag: z
       .array(createTagSchema, { error: 'must be an array of {Key, Value} objects' })
-      // One tag of the API's 20 is mirrorflow's ownership tag.
-      .max(LIMITS.tagsPerResource - 1, {
-        error: `must have at most ${LIMITS.tagsPerResource - 1} tags (the API allows ${LIMITS.tagsPerResource}; mirrorflow adds its ownership tag)`,
+      // Two tags of the API's 20 are mirrorflow's own (owner and token).
+      .max(LIMITS.tagsPerResource - RESERVED_TAG_KEYS.length, {
+        error: `must have at most ${LIMITS.tagsPerResource - RESERVED_TAG_KEYS.length} tags (the API allows ${LIMITS.tagsPerResource}; mirrorflow adds ${RESERVED_TAG_KEYS.join(' and ')})`,
       })
       .optional(),
     DryRun: z.boolean({ error: 'must be true or false' }).optional(),
@@ -191,8 +194,8 @@ function crossFieldRules(req: Record<string, unknown>, ctx: z.RefinementCtx): vo
   tags.forEach((tag, index) => {
     const key = tag !== null && typeof tag === 'object' ? (tag as Record<string, unknown>).Key : undefined;
     if (typeof key !== 'string') return;
-    if (key === OWNERSHIP_TAG_KEY) {
-      issue(['Tag', index, 'Key'], `must not be "${OWNERSHIP_TAG_KEY}": mirrorflow sets that tag itself`);
+    if (RESERVED_TAG_KEYS.includes(key)) {
+      issue(['Tag', index, 'Key'], `must not be "${key}": mirrorflow sets that tag itself`);
     }
     if (keys.has(key)) issue(['Tag', index, 'Key'], `must be unique ("${key}" repeats)`);
     keys.add(key);

@@ -7,7 +7,7 @@ import { clientToken, eventKey } from '../../functions/lib/clientToken.js';
 import { loadConfig } from '../../functions/lib/config.js';
 import { priorityCandidates } from '../../functions/lib/priority.js';
 import { type ProvisionDeps, type ProvisionResult, provision } from '../../functions/lib/provision.js';
-import { OWNERSHIP_TAG_KEY } from '../../functions/lib/request.js';
+import { OWNERSHIP_TAG_KEY, TOKEN_TAG_KEY } from '../../functions/lib/request.js';
 import { createVpcClient, listAllSessions, type VpcApi } from '../../functions/lib/vpcClient.js';
 import { VirtualClock } from '../../infra/local/clock.js';
 import { LOCAL_STS } from '../../infra/local/credentials.js';
@@ -57,7 +57,10 @@ describe('provision() against the VPC emulator', () => {
       enabled: true,
       clientToken: clientToken('event', key),
       priority: priorityCandidates(clientToken('event', key), config.priorityRange, 1)[0],
-      tags: [{ Key: OWNERSHIP_TAG_KEY, Value: 'mirrorflow' }],
+      tags: [
+        { Key: OWNERSHIP_TAG_KEY, Value: 'mirrorflow' },
+        { Key: TOKEN_TAG_KEY, Value: clientToken('event', key) },
+      ],
     });
   });
 
@@ -70,7 +73,9 @@ describe('provision() against the VPC emulator', () => {
     expect(emu.model.liveSessions()).toHaveLength(1);
     const id = emu.model.liveSessions()[0]!.id;
     expect([...results, again].map(sessionIdOf)).toEqual(Array(6).fill(id));
-    expect(again.outcome).toBe('AlreadyExists');
+    expect(again.outcome).toBe('Created'); // its own session: the same answer as the first delivery
+    const other = await provision({ request: request(), kind: 'webhook', key: 'another-delivery' }, deps());
+    expect(other).toMatchObject({ outcome: 'AlreadyExists', sessionId: id });
   });
 
   it('walks past allocated priorities that other sessions hold', async () => {

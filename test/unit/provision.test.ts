@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { clientToken, eventKey } from '../../functions/lib/clientToken.js';
 import { priorityCandidates } from '../../functions/lib/priority.js';
 import { type ProvisionDeps, provision } from '../../functions/lib/provision.js';
-import { OWNERSHIP_TAG_KEY } from '../../functions/lib/request.js';
+import { OWNERSHIP_TAG_KEY, TOKEN_TAG_KEY } from '../../functions/lib/request.js';
 import { MemoryVpc } from '../helpers/memoryVpc.js';
 import { validRequest } from '../helpers/requests.js';
 
@@ -45,6 +45,7 @@ describe('provision()', () => {
       Tag: [
         { Key: 'team', Value: 'secops' },
         { Key: OWNERSHIP_TAG_KEY, Value: 'mirrorflow' },
+        { Key: TOKEN_TAG_KEY, Value: token },
       ],
     });
   });
@@ -75,15 +76,16 @@ describe('provision()', () => {
     expect(vpc.sessions).toHaveLength(1);
   });
 
-  it('is safe to run twice: a redelivery finds its own session', async () => {
+  it('is safe to run twice: a redelivery finds its own session and answers as the first time', async () => {
     const vpc = new MemoryVpc();
     const a = await provision({ request: validRequest(), kind: 'event', key }, deps(vpc));
     const b = await provision({ request: validRequest(), kind: 'event', key }, deps(vpc));
     expect(b).toMatchObject({
-      outcome: 'AlreadyExists',
+      outcome: 'Created',
       sessionId: a.outcome === 'Created' ? a.sessionId : 'x',
     });
     expect(vpc.sessions).toHaveLength(1);
+    expect(vpc.createCalls).toHaveLength(1);
   });
 
   it('is safe to run concurrently: the shared token yields one session', async () => {

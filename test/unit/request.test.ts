@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   LIMITS,
   OWNERSHIP_TAG_KEY,
+  TOKEN_TAG_KEY,
   validateListFilters,
   validateMirrorRequest,
 } from '../../functions/lib/request.js';
@@ -124,10 +125,10 @@ describe('mirror request: the CreateTrafficMirrorSession limits', () => {
     rejects({ ResourceGroupId: 'group1' }, 'ResourceGroupId', /resource group ID/);
   });
 
-  it('Tag: at most 19 user tags (the 20th is the ownership tag)', () => {
+  it('Tag: at most 18 user tags (mirrorflow adds its owner and token tags to reach the API limit of 20)', () => {
     const tags = (n: number) => Array.from({ length: n }, (_, i) => ({ Key: `k${i}`, Value: 'v' }));
-    accepts({ Tag: tags(LIMITS.tagsPerResource - 1) });
-    rejects({ Tag: tags(LIMITS.tagsPerResource) }, 'Tag', /at most 19 tags/);
+    accepts({ Tag: tags(LIMITS.tagsPerResource - 2) });
+    rejects({ Tag: tags(LIMITS.tagsPerResource - 1) }, 'Tag', /at most 18 tags/);
   });
 
   it('Tag key: 1 to 128 characters, not aliyun/acs: prefixed, no URLs, unique, not the ownership key', () => {
@@ -148,6 +149,7 @@ describe('mirror request: the CreateTrafficMirrorSession limits', () => {
       /unique/,
     );
     rejects({ Tag: [{ Key: OWNERSHIP_TAG_KEY, Value: 'x' }] }, 'Tag[0].Key', /mirrorflow sets that tag/);
+    rejects({ Tag: [{ Key: TOKEN_TAG_KEY, Value: 'x' }] }, 'Tag[0].Key', /mirrorflow sets that tag/);
   });
 
   it('Tag value: may be empty, at most 128 characters, not aliyun/acs: prefixed, no URLs', () => {
