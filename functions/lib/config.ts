@@ -53,6 +53,25 @@ const envSchema = z.object({
     .default('mirrorflow'),
   MIRRORFLOW_RETRY_MAX_ATTEMPTS: wholeFromEnv(1, 20, 6),
   MIRRORFLOW_RETRY_MAX_ELAPSED_MS: wholeFromEnv(0, 600_000, 30_000),
+  MIRRORFLOW_FNF_ENDPOINT: z.url({ error: 'must be an http:// or https:// URL' }).optional(),
+  MIRRORFLOW_FLOW_NAME: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_-]{0,127}$/, { error: 'must be a CloudFlow flow name' })
+    .default('session-ready'),
+  MIRRORFLOW_EVENT_BUS: z.string().min(1).max(127).default('mirrorflow'),
+  MIRRORFLOW_POLL_DEADLINE_SECONDS: wholeFromEnv(30, 86_400, 900),
+  MIRRORFLOW_POLL_FIRST_DELAY_SECONDS: wholeFromEnv(1, 300, 5),
+  MIRRORFLOW_POLL_MAX_DELAY_SECONDS: wholeFromEnv(1, 300, 30),
+  MIRRORFLOW_WEBHOOK_SECRET: z.string().min(16, { error: 'must be at least 16 characters' }).optional(),
+  MIRRORFLOW_WEBHOOK_MAPPING: z.string().min(1).default('generic'),
+  MIRRORFLOW_WEBHOOK_MAX_BYTES: wholeFromEnv(1024, 6 * 1024 * 1024, 256 * 1024),
+  MIRRORFLOW_WEBHOOK_TOLERANCE_SECONDS: wholeFromEnv(10, 3600, 300),
+  MIRRORFLOW_DESIRED_STATE: z.string().min(1).optional(),
+  MIRRORFLOW_RECONCILE_MODE: z
+    .enum(['apply', 'plan'], { error: 'must be "apply" or "plan"' })
+    .default('apply'),
+  MIRRORFLOW_RECONCILE_CREATES_PER_SECOND: wholeFromEnv(1, 10, 5),
+  MIRRORFLOW_RECONCILE_BATCH_SIZE: wholeFromEnv(1, 100, 100),
 });
 
 export interface MirrorflowConfig {
@@ -66,6 +85,26 @@ export interface MirrorflowConfig {
   owner: string;
   retryMaxAttempts: number;
   retryMaxElapsedMs: number;
+  /** Overrides the regional CloudFlow endpoint (the local cloud sets it). */
+  fnfEndpoint: string | undefined;
+  flowName: string;
+  eventBusName: string;
+  /** How long the workflow waits for a session to be Created before reporting a timeout. */
+  pollDeadlineSeconds: number;
+  pollFirstDelaySeconds: number;
+  pollMaxDelaySeconds: number;
+  /** Shared secret of the ticketing webhook; the webhook refuses every request when it is not set. */
+  webhookSecret: string | undefined;
+  /** `generic`, `jira`, `servicenow`, or a JSON file of JMESPath expressions. */
+  webhookMapping: string;
+  webhookMaxBytes: number;
+  webhookToleranceSeconds: number;
+  /** Path (relative to the function's code) or http(s) URL of the desired-state YAML. */
+  desiredState: string | undefined;
+  reconcileMode: 'apply' | 'plan';
+  /** Creates per second during reconciliation (the API allows 600 per minute). */
+  reconcileCreatesPerSecond: number;
+  reconcileBatchSize: number;
 }
 
 export class ConfigError extends Error {
@@ -90,5 +129,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): MirrorflowConf
     owner: c.MIRRORFLOW_OWNER,
     retryMaxAttempts: c.MIRRORFLOW_RETRY_MAX_ATTEMPTS,
     retryMaxElapsedMs: c.MIRRORFLOW_RETRY_MAX_ELAPSED_MS,
+    fnfEndpoint: c.MIRRORFLOW_FNF_ENDPOINT,
+    flowName: c.MIRRORFLOW_FLOW_NAME,
+    eventBusName: c.MIRRORFLOW_EVENT_BUS,
+    pollDeadlineSeconds: c.MIRRORFLOW_POLL_DEADLINE_SECONDS,
+    pollFirstDelaySeconds: c.MIRRORFLOW_POLL_FIRST_DELAY_SECONDS,
+    pollMaxDelaySeconds: c.MIRRORFLOW_POLL_MAX_DELAY_SECONDS,
+    webhookSecret: c.MIRRORFLOW_WEBHOOK_SECRET,
+    webhookMapping: c.MIRRORFLOW_WEBHOOK_MAPPING,
+    webhookMaxBytes: c.MIRRORFLOW_WEBHOOK_MAX_BYTES,
+    webhookToleranceSeconds: c.MIRRORFLOW_WEBHOOK_TOLERANCE_SECONDS,
+    desiredState: c.MIRRORFLOW_DESIRED_STATE,
+    reconcileMode: c.MIRRORFLOW_RECONCILE_MODE,
+    reconcileCreatesPerSecond: c.MIRRORFLOW_RECONCILE_CREATES_PER_SECOND,
+    reconcileBatchSize: c.MIRRORFLOW_RECONCILE_BATCH_SIZE,
   };
 }

@@ -30,7 +30,8 @@ export interface ProvisionInput {
 }
 
 export interface ProvisionDeps {
-  vpc: VpcApi;
+  /** The VPC API for a region (the endpoint depends on the request's RegionId). */
+  vpcFor: (regionId: string) => VpcApi;
   config: Pick<
     MirrorflowConfig,
     'priorityRange' | 'priorityAttempts' | 'owner' | 'retryMaxAttempts' | 'retryMaxElapsedMs'
@@ -136,9 +137,10 @@ export async function provision(input: ProvisionInput, deps: ProvisionDeps): Pro
     },
   };
   const retrying = <T>(operation: () => Promise<T>) => withRetry(operation, policy, hooks);
+  const vpc = deps.vpcFor(request.RegionId);
 
   try {
-    const existing = await retrying(() => findEquivalentSession(deps.vpc, request));
+    const existing = await retrying(() => findEquivalentSession(vpc, request));
     if (existing) {
       // Our own earlier create (a redelivery) answers as it did the first time; anyone else's is AlreadyExists.
       const ownCreate = existing.Tags.some((t) => t.Key === TOKEN_TAG_KEY && t.Value === token);
@@ -152,9 +154,9 @@ export async function provision(input: ProvisionInput, deps: ProvisionDeps): Pro
       };
     }
     if (request.Priority !== undefined) {
-      return await createOnce(deps, request, token, request.Priority, retrying);
+      return await createOnce(vpc, deps, request, token, request.Priority, retrying);
     }
-    return await createWithAllocatedPriority(deps, request, token, retrying, log);
+    return await createWithAllocatedPriority(vpc, deps, request, token, retrying, log);
   } catch (error) {
     if (error instanceof CloudApiError && error.retryClass === 'terminal') {
       return { outcome: 'Rejected', clientToken: token, request, error: summarise(error) };
@@ -181,6 +183,7 @@ async function findEquivalentSession(
 type Retrying = <T>(operation: () => Promise<T>) => Promise<T>;
 
 async function createOnce(
+  vpc: VpcApi,
   deps: ProvisionDeps,
   request: MirrorRequest,
   token: string,
@@ -189,7 +192,7 @@ async function createOnce(
 ): Promise<ProvisionResult> {
   const params = createParams(request, token, priority, deps.config.owner);
   try {
-    const created = await retrying(() => deps.vpc.createTrafficMirrorSession(params));
+    const created = await retrying(() => vpc.createTrafficMirrorSession(params));
     return {
       outcome: 'Created',
       sessionId: created.TrafficMirrorSessionId,
@@ -206,6 +209,7 @@ async function createOnce(
 }
 
 async function createWithAllocatedPriority(
+  vpc: VpcApi,
   deps: ProvisionDeps,
   request: MirrorRequest,
   token: string,
@@ -218,7 +222,7 @@ async function createWithAllocatedPriority(
   let last: CloudApiError | undefined;
   for (const candidate of candidates) {
     try {
-      return await createOnce(deps, request, token, candidate, retrying);
+      return await createOnce(vpc, deps, request, token, candidate, retrying);
     } catch (error) {
       if (!(error instanceof CloudApiError)) throw error;
       if (error.code === 'IllegalParam.Priority') {

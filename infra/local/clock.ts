@@ -38,6 +38,11 @@ export class VirtualClock implements Clock {
     return Math.floor(this.virtualStart + (Date.now() - this.realStart) * this.timeScale + this.offset);
   }
 
+  /** `scale,realMs,virtualMs`: how another process (a function) can follow this clock (MIRRORFLOW_LOCAL_TIME). */
+  describe(): string {
+    return `${this.timeScale},${this.realStart},${this.virtualStart + this.offset}`;
+  }
+
   sleep(virtualMs: number): Promise<void> {
     const due = this.now() + Math.max(0, virtualMs);
     return new Promise((resolve) => {

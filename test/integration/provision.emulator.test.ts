@@ -19,7 +19,7 @@ let emu: VpcEmulator;
 let vpc: VpcApi;
 const demo = loadInventoryFile();
 const config = { ...loadConfig({}), retryMaxAttempts: 12, retryMaxElapsedMs: 120_000 };
-const deps = (): ProvisionDeps => ({ vpc, config, retryHooks: { sleep: async () => {} } });
+const deps = (): ProvisionDeps => ({ vpcFor: () => vpc, config, retryHooks: { sleep: async () => {} } });
 
 const request = (overrides: Record<string, unknown> = {}) => ({
   RegionId: 'cn-hangzhou',

@@ -15,7 +15,7 @@ const config: ProvisionDeps['config'] = {
 };
 const noWait = { sleep: async () => {}, random: () => 0.5 };
 const deps = (vpc: MemoryVpc, overrides: Partial<ProvisionDeps> = {}): ProvisionDeps => ({
-  vpc,
+  vpcFor: () => vpc,
   config,
   retryHooks: noWait,
   ...overrides,

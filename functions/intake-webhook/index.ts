@@ -1,0 +1,159 @@
+/**
+ * intake-webhook: the HTTP trigger for ticketing systems. Verifies the sender (HMAC with the shared secret),
+ * limits the body, maps the payload to a mirror request with JMESPath, and provisions it. Replies
+ * 202 {clientToken, trafficMirrorSessionId, executionName, outcome} — the same answer to a resend of the same
+ * delivery — or 400/401/405/413/422 with a body that says what to fix, or 503 when the cloud is still
+ * throttling after the retries. A bad request never reaches the cloud and never gets a 5xx.
+ */
+import { readFileSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import { webhookKey } from '../lib/clientToken.js';
+import { CloudApiError } from '../lib/cloudError.js';
+import { ConfigError } from '../lib/config.js';
+import { intake } from '../lib/intake.js';
+import { beginInvocation, createLogger } from '../lib/logger.js';
+import { type FcContext, runtimeFrom } from '../lib/runtime.js';
+import { applyMapping, MappingError, mappingSchema, type WebhookMapping } from '../lib/webhookMapping.js';
+import { verifyWebhookSignature } from '../lib/webhookSignature.js';
+import { SHIPPED_MAPPINGS } from './mappings.js';
+
+const logger = createLogger('intake-webhook');
+
+interface HttpEvent {
+  body?: string;
+  isBase64Encoded?: boolean;
+  headers?: Record<string, string>;
+  requestContext?: { http?: { method?: string } };
+}
+
+interface HttpResponse {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+const reply = (statusCode: number, body: unknown, headers: Record<string, string> = {}): HttpResponse => ({
+  statusCode,
+  headers: { 'content-type': 'application/json', ...headers },
+  body: JSON.stringify(body),
+});
+
+function loadMapping(name: string): WebhookMapping {
+  const shipped = SHIPPED_MAPPINGS[name];
+  if (shipped) return shipped;
+  const path = isAbsolute(name) ? name : join(process.env.FC_FUNC_CODE_PATH ?? process.cwd(), name);
+  const parsed = mappingSchema.safeParse(JSON.parse(readFileSync(path, 'utf8')));
+  if (!parsed.success) throw new Error(`the webhook mapping ${name} is invalid: ${parsed.error.message}`);
+  return parsed.data;
+}
+
+export const handler = async (event: Buffer, context: FcContext): Promise<HttpResponse> => {
+  beginInvocation(logger, { requestId: context.requestId });
+  let http: HttpEvent;
+  try {
+    http = JSON.parse(event.toString('utf8')) as HttpEvent;
+  } catch {
+    return reply(400, { error: 'not an HTTP trigger event' });
+  }
+  const method = http.requestContext?.http?.method ?? 'POST';
+  if (method !== 'POST') return reply(405, { error: `use POST (got ${method})` }, { allow: 'POST' });
+
+  let runtime: ReturnType<typeof runtimeFrom>;
+  try {
+    runtime = runtimeFrom(context);
+  } catch (error) {
+    logger.error('the function is misconfigured', { error: (error as Error).message });
+    return reply(500, {
+      error:
+        error instanceof ConfigError
+          ? 'the webhook is misconfigured; see the function logs'
+          : 'the webhook cannot run',
+    });
+  }
+  const { config } = runtime;
+  if (!config.webhookSecret) {
+    logger.error('MIRRORFLOW_WEBHOOK_SECRET is not set: every request is refused');
+    return reply(500, { error: 'the webhook is not configured (no signing secret); see the function logs' });
+  }
+
+  const raw = Buffer.from(http.body ?? '', http.isBase64Encoded ? 'base64' : 'utf8');
+  if (raw.length > config.webhookMaxBytes) {
+    return reply(413, { error: `the body is ${raw.length} bytes; the limit is ${config.webhookMaxBytes}` });
+  }
+  const headers = Object.fromEntries(
+    Object.entries(http.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]),
+  );
+  const signature = verifyWebhookSignature({
+    headers,
+    body: raw,
+    secret: config.webhookSecret,
+    nowMs: Date.now(),
+    toleranceSeconds: config.webhookToleranceSeconds,
+  });
+  if (!signature.ok) {
+    logger.warn('refused an unsigned or badly signed request', { reason: signature.reason });
+    return reply(401, { error: `signature check failed: ${signature.reason}` });
+  }
+
+  let body: unknown;
+  try {
+    body = JSON.parse(raw.toString('utf8'));
+  } catch {
+    return reply(400, { error: 'the body is not valid JSON' });
+  }
+  let mapped: ReturnType<typeof applyMapping>;
+  try {
+    mapped = applyMapping(loadMapping(config.webhookMapping), body, headers);
+  } catch (error) {
+    if (error instanceof MappingError)
+      return reply(422, { error: error.message, mapping: config.webhookMapping });
+    throw error;
+  }
+  // The ticket's correlation wins over nothing, but never over what the request itself carries.
+  const request = { ...(mapped.request as Record<string, unknown>) };
+  if (Object.keys(mapped.correlation).length > 0) {
+    request.Correlation = {
+      ...mapped.correlation,
+      ...((request.Correlation as Record<string, string>) ?? {}),
+    };
+  }
+
+  try {
+    const outcome = await intake(
+      { request, kind: 'webhook', key: webhookKey(mapped.deliveryId, raw), handOffInvalid: false },
+      runtime,
+      { log: (message, details) => logger.info(message, details) },
+    );
+    const { result } = outcome;
+    logger.appendKeys({ clientToken: result.clientToken, correlation: mapped.correlation });
+    if (result.outcome === 'Invalid') {
+      return reply(422, {
+        error: 'the mapped request breaks the contract',
+        problems: result.problems,
+        clientToken: result.clientToken,
+      });
+    }
+    const answer = {
+      clientToken: result.clientToken,
+      trafficMirrorSessionId: 'sessionId' in result ? result.sessionId : null,
+      executionName: outcome.executionName,
+      outcome: result.outcome,
+    };
+    if (result.outcome === 'Rejected') {
+      logger.error('the cloud refused the request', { error: result.error });
+      return reply(422, { ...answer, error: result.error });
+    }
+    logger.info('accepted', answer);
+    return reply(202, answer);
+  } catch (error) {
+    if (error instanceof CloudApiError && error.retryable) {
+      logger.warn('the cloud is still throttling or failing after the retries', { error: error.toJSON() });
+      return reply(
+        503,
+        { error: 'the cloud is busy; send the same delivery again later', code: error.code },
+        { 'retry-after': '30' },
+      );
+    }
+    throw error;
+  }
+};

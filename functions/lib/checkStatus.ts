@@ -1,0 +1,166 @@
+/**
+ * check-status, the loop body of the session-ready flow (DESIGN §5). Each call: one ListTrafficMirrorSessions
+ * per region per 100 pending sessions, each request's item classified, then either another look
+ * (`pending`, with nextDelaySeconds), a chunk of completion events to put on the bus (`emit`), or the end
+ * (`ready`, `failed`, `timeout`). Throttling or 5xx on List keeps the items pending with a longer delay.
+ * Safe to run twice: the job it returns depends only on the job it got and on what the cloud says.
+ */
+import type { Random } from './backoff.js';
+import { CloudApiError } from './cloudError.js';
+import { buildCompletionEvent } from './completionEvent.js';
+import type { MirrorflowConfig } from './config.js';
+import type { CompletionEventParams, Job, JobItem } from './flowJob.js';
+import { nextDelaySeconds } from './pollSchedule.js';
+import { summarise } from './provision.js';
+import { type RetryHooks, withRetry } from './retry.js';
+import { classifySession } from './sessionPhase.js';
+import type { TrafficMirrorSession, VpcApi } from './vpcClient.js';
+
+/** Events per `emit` round: keeps the job, plus the chunk, far under the 64 KiB state limit. */
+export const EMIT_CHUNK_BYTES = 12 * 1024;
+export const LIST_BATCH = 100;
+
+export interface CheckStatusDeps {
+  vpcFor: (regionId: string) => VpcApi;
+  config: Pick<MirrorflowConfig, 'pollFirstDelaySeconds' | 'pollMaxDelaySeconds'>;
+  now: () => number;
+  random?: Random;
+  retryHooks?: RetryHooks;
+  log?: (message: string, details: Record<string, unknown>) => void;
+}
+
+const TIMEOUT_ERROR = {
+  code: 'Mirror.Timeout',
+  message: 'the session was still not Created at the deadline',
+  hint: 'The cloud is slow or the session is stuck in Creating; check it in the console, then send the request again.',
+  retryable: false,
+};
+
+function settle(
+  item: JobItem,
+  state: 'ready' | 'failed',
+  reason: string,
+  error: JobItem['error'],
+  now: number,
+): void {
+  item.state = state;
+  item.reason = reason;
+  item.error = error;
+  item.settledAt = new Date(now).toISOString();
+}
+
+function snapshot(session: TrafficMirrorSession): NonNullable<JobItem['session']> {
+  return {
+    id: session.TrafficMirrorSessionId,
+    status: session.TrafficMirrorSessionStatus,
+    businessStatus: session.TrafficMirrorSessionBusinessStatus ?? null,
+    enabled: session.Enabled,
+    priority: session.Priority,
+    virtualNetworkId: session.VirtualNetworkId ?? null,
+    packetLength: session.PacketLength ?? null,
+  };
+}
+
+export async function checkStatus(input: Job, deps: CheckStatusDeps): Promise<Job> {
+  const job: Job = structuredClone(input);
+  const now = deps.now();
+  const log = deps.log ?? (() => {});
+  job.attempt += 1;
+
+  // The events of the last round are on the bus now.
+  const emitted = new Set(job.events.map((e) => e.id));
+  job.events = [];
+  for (const item of job.items) {
+    if (emitted.has(buildCompletionEvent(job, item, now).id)) item.emitted = true;
+  }
+
+  for (const item of job.items) {
+    if (item.state !== 'pending') continue;
+    if (item.failure) settle(item, 'failed', item.failure.code, item.failure, now);
+    else if (item.provisioning === 'DryRunPassed') settle(item, 'ready', 'DryRunPassed', null, now);
+  }
+
+  // One List call per region per 100 pending sessions.
+  let throttled = false;
+  const pending = job.items.filter((i) => i.state === 'pending' && i.sessionId && i.regionId);
+  const byRegion = new Map<string, JobItem[]>();
+  for (const item of pending) byRegion.set(item.regionId!, [...(byRegion.get(item.regionId!) ?? []), item]);
+  for (const [regionId, items] of byRegion) {
+    for (let start = 0; start < items.length; start += LIST_BATCH) {
+      const batch = items.slice(start, start + LIST_BATCH);
+      try {
+        job.listCalls += 1;
+        const page = await withRetry(
+          () =>
+            deps.vpcFor(regionId).listTrafficMirrorSessions({
+              RegionId: regionId,
+              TrafficMirrorSessionIds: batch.map((i) => i.sessionId!),
+              MaxResults: LIST_BATCH,
+            }),
+          { maxAttempts: 2, baseDelayMs: 200, maxDelayMs: 1000, maxElapsedMs: 3000 },
+          deps.retryHooks,
+        );
+        const found = new Map(page.TrafficMirrorSessions.map((s) => [s.TrafficMirrorSessionId, s]));
+        for (const item of batch) {
+          const session = found.get(item.sessionId!);
+          if (session) item.session = snapshot(session);
+          const verdict = classifySession(session, item.request?.Enabled ?? true);
+          if (verdict.state !== 'pending') settle(item, verdict.state, verdict.reason, verdict.error, now);
+          else item.reason = verdict.reason;
+        }
+      } catch (error) {
+        if (!(error instanceof CloudApiError)) throw error;
+        if (error.retryable) {
+          // Throttling or a server error: look again later, with a longer delay.
+          throttled = true;
+          log('list failed transiently; will look again', { regionId, code: error.code });
+        } else {
+          for (const item of batch) settle(item, 'failed', error.code, summarise(error), now);
+        }
+      }
+    }
+  }
+
+  const deadline = Date.parse(job.deadlineAt);
+  if (now >= deadline) {
+    for (const item of job.items)
+      if (item.state === 'pending') settle(item, 'failed', 'Mirror.Timeout', TIMEOUT_ERROR, now);
+  }
+
+  if (job.items.some((i) => i.state === 'pending')) {
+    job.phase = 'pending';
+    job.nextDelaySeconds = nextDelaySeconds({
+      attempt: job.attempt,
+      firstDelaySeconds: deps.config.pollFirstDelaySeconds,
+      maxDelaySeconds: deps.config.pollMaxDelaySeconds,
+      remainingSeconds: (deadline - now) / 1000,
+      throttled,
+      ...(deps.random ? { random: deps.random } : {}),
+    });
+    return job;
+  }
+
+  // Everything settled: hand the events to the flow a chunk at a time.
+  const chunk: CompletionEventParams[] = [];
+  let bytes = 0;
+  for (const item of job.items) {
+    if (item.emitted) continue;
+    const event = buildCompletionEvent(job, item, now);
+    const size = Buffer.byteLength(JSON.stringify(event));
+    if (chunk.length > 0 && bytes + size > EMIT_CHUNK_BYTES) break;
+    chunk.push(event);
+    bytes += size;
+  }
+  if (chunk.length > 0) {
+    job.phase = 'emit';
+    job.events = chunk;
+    job.nextDelaySeconds = 1;
+    return job;
+  }
+  job.phase = job.items.every((i) => i.state === 'ready')
+    ? 'ready'
+    : job.items.some((i) => i.reason === 'Mirror.Timeout')
+      ? 'timeout'
+      : 'failed';
+  return job;
+}

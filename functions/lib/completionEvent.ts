@@ -1,0 +1,47 @@
+/**
+ * The completion event (DESIGN §6): a CloudEvent put on the bus by the flow, one per request — Ready when the
+ * session is really Created, Failed with the reason otherwise. Its id is derived from the execution name, the
+ * request's ClientToken and the outcome, so a consumer can drop duplicates (steps are at-least-once).
+ */
+import type { CompletionEventParams, Job, JobItem } from './flowJob.js';
+
+export const EVENT_SOURCE = 'mirrorflow';
+export const READY_TYPE = 'mirrorflow:TrafficMirrorSession:Ready';
+export const FAILED_TYPE = 'mirrorflow:TrafficMirrorSession:Failed';
+
+export function completionEventId(
+  executionName: string,
+  clientToken: string,
+  outcome: 'Ready' | 'Failed',
+): string {
+  return `${executionName}:${clientToken}:${outcome}`;
+}
+
+export function buildCompletionEvent(job: Job, item: JobItem, now: number): CompletionEventParams {
+  const outcome = item.state === 'ready' ? 'Ready' : 'Failed';
+  const elapsedSeconds = Math.max(0, Math.round((now - Date.parse(job.startedAt)) / 1000));
+  return {
+    eventBusName: job.eventBusName,
+    id: completionEventId(job.executionName, item.clientToken, outcome),
+    source: EVENT_SOURCE,
+    type: outcome === 'Ready' ? READY_TYPE : FAILED_TYPE,
+    subject: item.subject,
+    data: {
+      outcome,
+      reason: item.reason,
+      ...(item.provisioning === 'DryRunPassed' ? { dryRun: true } : {}),
+      provisioning: item.provisioning,
+      trigger: item.trigger,
+      regionId: item.regionId,
+      sessionId: item.sessionId,
+      session: item.session,
+      request: item.request,
+      clientToken: item.clientToken,
+      executionName: job.executionName,
+      attempts: job.attempt,
+      elapsedSeconds,
+      ...(outcome === 'Failed' ? { error: item.error } : {}),
+      correlation: item.correlation,
+    },
+  };
+}

@@ -1,0 +1,161 @@
+/**
+ * The contract between the intake functions, check-status and workflows/session-ready.yaml: the `job` the
+ * flow carries from step to step. One item per logical request (a single trigger carries one; a reconcile
+ * batch up to 100). It must stay well under CloudFlow's 64 KiB state limit, so items hold a compact request.
+ */
+import type { TriggerKind } from './clientToken.js';
+import type { ErrorSummary, ProvisionResult } from './provision.js';
+import type { MirrorRequest } from './request.js';
+
+export const JOB_VERSION = 1;
+/** CloudFlow state data is at most 64 KiB; a job never starts above this. */
+export const JOB_BYTES_LIMIT = 48 * 1024;
+
+/** The request as the completion event reports it: everything but Correlation, ClientToken and DryRun. */
+export type RequestSummary = Omit<MirrorRequest, 'Correlation' | 'ClientToken' | 'DryRun'>;
+
+export interface SessionSnapshot {
+  id: string;
+  status: string;
+  businessStatus: string | null;
+  enabled: boolean;
+  priority: number;
+  virtualNetworkId: number | null;
+  packetLength: number | null;
+}
+
+export type ItemState = 'pending' | 'ready' | 'failed';
+
+export interface JobItem {
+  clientToken: string;
+  trigger: TriggerKind;
+  provisioning: ProvisionResult['outcome'];
+  regionId: string | null;
+  sessionId: string | null;
+  /** The CloudEvent subject: the session's ARN, or the request's token when no session exists. */
+  subject: string;
+  request: RequestSummary | null;
+  correlation: Record<string, string>;
+  /** Why the request already failed before the flow (cloud refused it, or it was invalid). */
+  failure: ErrorSummary | null;
+  state: ItemState;
+  /** Why it is failed (an error code), or how it became ready. */
+  reason: string | null;
+  error: ErrorSummary | null;
+  session: SessionSnapshot | null;
+  settledAt: string | null;
+  emitted: boolean;
+}
+
+export type JobPhase = 'pending' | 'emit' | 'ready' | 'failed' | 'timeout';
+
+/** The parameters of one EventBridge:PutEvents call: a CloudEvent and its bus. */
+export interface CompletionEventParams {
+  eventBusName: string;
+  id: string;
+  source: 'mirrorflow';
+  type: 'mirrorflow:TrafficMirrorSession:Ready' | 'mirrorflow:TrafficMirrorSession:Failed';
+  subject: string;
+  data: Record<string, unknown>;
+}
+
+export interface Job {
+  version: typeof JOB_VERSION;
+  executionName: string;
+  eventBusName: string;
+  accountId: string;
+  startedAt: string;
+  deadlineAt: string;
+  attempt: number;
+  listCalls: number;
+  phase: JobPhase;
+  nextDelaySeconds: number;
+  /** The events to put on the bus now (phase `emit`). */
+  events: CompletionEventParams[];
+  items: JobItem[];
+}
+
+export function sessionArn(regionId: string, accountId: string, sessionId: string): string {
+  return `acs:vpc:${regionId}:${accountId}:trafficmirrorsession/${sessionId}`;
+}
+
+export function summariseRequest(request: MirrorRequest): RequestSummary {
+  const { Correlation: _c, ClientToken: _t, DryRun: _d, ...rest } = request;
+  return rest;
+}
+
+/** The job item for one provisioned (or refused) request. */
+export function jobItem(
+  result: ProvisionResult,
+  trigger: TriggerKind,
+  accountId: string,
+  correlation: Record<string, string> = {},
+): JobItem {
+  const base = {
+    clientToken: result.clientToken,
+    trigger,
+    provisioning: result.outcome,
+    state: 'pending' as ItemState,
+    reason: null,
+    error: null,
+    session: null,
+    settledAt: null,
+    emitted: false,
+  };
+  if (result.outcome === 'Invalid') {
+    return {
+      ...base,
+      regionId: null,
+      sessionId: null,
+      subject: `mirrorflow:request/${result.clientToken}`,
+      request: null,
+      correlation,
+      failure: {
+        code: 'Mirror.InvalidRequest',
+        message: result.problems.map((p) => `${p.path}: ${p.rule}`).join('; '),
+        hint: 'Fix the request (run `mirrorflow validate` on it) and send it as a new request.',
+        retryable: false,
+      },
+    };
+  }
+  const request = summariseRequest(result.request);
+  const merged = { ...(result.request.Correlation ?? {}), ...correlation };
+  const sessionId = 'sessionId' in result ? result.sessionId : null;
+  return {
+    ...base,
+    regionId: result.request.RegionId,
+    sessionId,
+    subject: sessionId
+      ? sessionArn(result.request.RegionId, accountId, sessionId)
+      : `mirrorflow:request/${result.clientToken}`,
+    request,
+    correlation: merged,
+    failure: result.outcome === 'Rejected' ? result.error : null,
+  };
+}
+
+export function newJob(options: {
+  executionName: string;
+  eventBusName: string;
+  accountId: string;
+  now: number;
+  deadlineSeconds: number;
+  items: JobItem[];
+}): Job {
+  return {
+    version: JOB_VERSION,
+    executionName: options.executionName,
+    eventBusName: options.eventBusName,
+    accountId: options.accountId,
+    startedAt: new Date(options.now).toISOString(),
+    deadlineAt: new Date(options.now + options.deadlineSeconds * 1000).toISOString(),
+    attempt: 0,
+    listCalls: 0,
+    phase: 'pending',
+    nextDelaySeconds: 1,
+    events: [],
+    items: options.items,
+  };
+}
+
+export const jobBytes = (job: Job) => Buffer.byteLength(JSON.stringify({ job }));

@@ -1,0 +1,58 @@
+/**
+ * One request through the front half of mirrorflow: provision() it, then hand it to the session-ready flow
+ * under an ExecutionName derived from its ClientToken. A crash between the two heals on redelivery: the same
+ * token finds the same session, and the hand-off happens then.
+ */
+import { executionName, type TriggerKind } from './clientToken.js';
+import { jobItem, newJob } from './flowJob.js';
+import { type ProvisionDeps, type ProvisionResult, provision } from './provision.js';
+import type { Runtime } from './runtime.js';
+import { handOff } from './workflowClient.js';
+
+export interface IntakeInput {
+  request: unknown;
+  kind: TriggerKind;
+  key: string;
+  /** Hand invalid requests to the flow too, so a Failed event answers them (for triggers without a reply). */
+  handOffInvalid: boolean;
+}
+
+export interface IntakeOutcome {
+  result: ProvisionResult;
+  executionName: string | null;
+  handOff: 'started' | 'finished' | 'skipped';
+}
+
+export async function intake(
+  input: IntakeInput,
+  runtime: Runtime,
+  extra: Pick<ProvisionDeps, 'retryHooks' | 'log'> = {},
+): Promise<IntakeOutcome> {
+  const { config } = runtime;
+  const result = await provision(
+    { request: input.request, kind: input.kind, key: input.key },
+    { vpcFor: runtime.vpcFor, config, ...extra },
+  );
+  if (result.outcome === 'Invalid' && !input.handOffInvalid)
+    return { result, executionName: null, handOff: 'skipped' };
+  const job = newJob({
+    executionName: executionName(result.clientToken),
+    eventBusName: config.eventBusName,
+    accountId: runtime.accountId,
+    now: runtime.now(),
+    deadlineSeconds: config.pollDeadlineSeconds,
+    items: [jobItem(result, input.kind, runtime.accountId)],
+  });
+  const started = await handOff(runtime.workflow, {
+    flowName: config.flowName,
+    job,
+    policy: {
+      maxAttempts: config.retryMaxAttempts,
+      baseDelayMs: 200,
+      maxDelayMs: 5_000,
+      maxElapsedMs: config.retryMaxElapsedMs,
+    },
+    ...(extra.retryHooks ? { hooks: extra.retryHooks } : {}),
+  });
+  return { result, executionName: started.executionName, handOff: started.handOff };
+}

@@ -1,0 +1,57 @@
+/** What every handler needs, built from the FC invocation context and the function's environment. */
+import { functionClock } from './clock.js';
+import { loadConfig, type MirrorflowConfig } from './config.js';
+import { type ContextWithCredentials, type Credentials, resolveCredentials } from './credentials.js';
+import { createVpcClient, type VpcApi } from './vpcClient.js';
+import { createWorkflowClient, type WorkflowApi } from './workflowClient.js';
+
+/** The parts of the FC 3.0 context mirrorflow reads. */
+export interface FcContext extends ContextWithCredentials {
+  requestId: string;
+  region?: string;
+  accountId?: string;
+  function?: { name?: string };
+}
+
+export interface Runtime {
+  config: MirrorflowConfig;
+  credentials: Credentials;
+  region: string;
+  accountId: string;
+  now: () => number;
+  vpcFor: (regionId: string) => VpcApi;
+  workflow: WorkflowApi;
+}
+
+export function runtimeFrom(context: FcContext, env: NodeJS.ProcessEnv = process.env): Runtime {
+  const config = loadConfig(env);
+  const credentials = resolveCredentials(context, env);
+  const region = context.region ?? env.FC_REGION ?? env.ALIBABA_CLOUD_REGION ?? 'cn-hangzhou';
+  const vpcClients = new Map<string, VpcApi>();
+  return {
+    config,
+    credentials,
+    region,
+    accountId: context.accountId ?? env.FC_ACCOUNT_ID ?? '',
+    now: functionClock(env),
+    vpcFor: (regionId) => {
+      let client = vpcClients.get(regionId);
+      if (!client) {
+        client = createVpcClient({
+          regionId,
+          credentials,
+          endpoint: config.vpcEndpoint,
+          timeoutMs: config.httpTimeoutMs,
+        });
+        vpcClients.set(regionId, client);
+      }
+      return client;
+    },
+    workflow: createWorkflowClient({
+      regionId: region,
+      credentials,
+      endpoint: config.fnfEndpoint,
+      timeoutMs: config.httpTimeoutMs,
+    }),
+  };
+}

@@ -1,0 +1,65 @@
+/**
+ * What a listed session means for the request that asked for it (DESIGN §5): Created, enabled as requested
+ * and in good standing → ready; Creating/Modifying → pending; Deleting, missing from the list, financially
+ * locked, or created but not enabled as requested → failed, with a named reason.
+ */
+import type { ErrorSummary } from './provision.js';
+import type { TrafficMirrorSession } from './vpcClient.js';
+
+export interface Classification {
+  state: 'pending' | 'ready' | 'failed';
+  reason: string;
+  error: ErrorSummary | null;
+}
+
+const failed = (code: string, message: string, hint: string): Classification => ({
+  state: 'failed',
+  reason: code,
+  error: { code, message, hint, retryable: false },
+});
+
+export function classifySession(
+  session: TrafficMirrorSession | undefined,
+  wantEnabled: boolean,
+): Classification {
+  if (!session) {
+    return failed(
+      'Mirror.SessionVanished',
+      'the session is no longer listed: it was deleted, or never came into being',
+      'Check whether someone deleted it; send the request again to create a new one.',
+    );
+  }
+  if (session.TrafficMirrorSessionBusinessStatus === 'FinancialLocked') {
+    return failed(
+      'Mirror.FinancialLocked',
+      'the session is financially locked (overdue payment): it mirrors nothing',
+      'Settle the account in the billing console; sessions unpaid for 15 days are deleted.',
+    );
+  }
+  switch (session.TrafficMirrorSessionStatus) {
+    case 'Creating':
+    case 'Modifying':
+      return { state: 'pending', reason: session.TrafficMirrorSessionStatus, error: null };
+    case 'Deleting':
+      return failed(
+        'Mirror.SessionDeleting',
+        'the session is being deleted',
+        'Someone deleted the session; send the request again to create a new one.',
+      );
+    case 'Created':
+      if (session.Enabled !== wantEnabled) {
+        return failed(
+          'Mirror.EnabledMismatch',
+          `the session exists but is ${session.Enabled ? 'enabled' : 'disabled'}, while the request asked for ${wantEnabled ? 'enabled' : 'disabled'}`,
+          'An equivalent session already existed with another Enabled setting; change it with UpdateTrafficMirrorSessionAttribute.',
+        );
+      }
+      return { state: 'ready', reason: 'Created', error: null };
+    default:
+      return failed(
+        'Mirror.UnknownStatus',
+        `the session has an unknown status "${session.TrafficMirrorSessionStatus}"`,
+        'Check the session in the console.',
+      );
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * From a ticketing system's payload to a mirror request: JMESPath expressions (Powertools' implementation,
+ * with `powertools_json()` for JSON held in a text field) evaluated over `{body, headers}` (header names
+ * lower-case). A mapping names the request, the correlation map, and the delivery id.
+ */
+import { search } from '@aws-lambda-powertools/jmespath';
+import { PowertoolsFunctions } from '@aws-lambda-powertools/jmespath/functions';
+import { z } from 'zod';
+
+export const mappingSchema = z.strictObject({
+  description: z.string().optional(),
+  /** Gives the mirror request (an object). */
+  request: z.string().min(1),
+  /** Gives the correlation map (an object of strings), echoed in the completion event. */
+  correlation: z.string().min(1).optional(),
+  /** Gives the sender's delivery id (a string); without one, the body's hash is the idempotency key. */
+  deliveryId: z.string().min(1).optional(),
+});
+export type WebhookMapping = z.output<typeof mappingSchema>;
+
+export interface Mapped {
+  request: unknown;
+  correlation: Record<string, string>;
+  deliveryId: string | undefined;
+}
+
+export class MappingError extends Error {
+  override readonly name = 'MappingError';
+}
+
+const functions = new PowertoolsFunctions();
+
+function evaluate(expression: string, document: Record<string, unknown>, what: string): unknown {
+  try {
+    return search(expression, document as never, { customFunctions: functions });
+  } catch (error) {
+    throw new MappingError(`the ${what} expression failed on this payload: ${(error as Error).message}`);
+  }
+}
+
+export function applyMapping(
+  mapping: WebhookMapping,
+  body: unknown,
+  headers: Record<string, string>,
+): Mapped {
+  const document = { body, headers };
+  const request = evaluate(mapping.request, document, 'request');
+  if (request === null || typeof request !== 'object' || Array.isArray(request)) {
+    throw new MappingError(
+      'the payload holds no mirror request where the mapping looks for it (the request expression gave no object)',
+    );
+  }
+  // In JMESPath a missing field is null; in a mirror request it is simply absent.
+  const cleaned = Object.fromEntries(Object.entries(request).filter(([, v]) => v !== null));
+  const correlation: Record<string, string> = {};
+  if (mapping.correlation) {
+    const value = evaluate(mapping.correlation, document, 'correlation');
+    if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+      // Only present scalar values become correlation entries; a ticket without a requester just lacks it.
+      for (const [k, v] of Object.entries(value)) {
+        if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean')
+          correlation[k] = String(v);
+      }
+    }
+  }
+  const id = mapping.deliveryId ? evaluate(mapping.deliveryId, document, 'deliveryId') : undefined;
+  return {
+    request: cleaned,
+    correlation,
+    deliveryId: typeof id === 'string' && id !== '' ? id : typeof id === 'number' ? String(id) : undefined,
+  };
+}

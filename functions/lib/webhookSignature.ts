@@ -1,0 +1,68 @@
+/**
+ * Verifying a ticketing webhook's sender with the shared secret, in constant time:
+ * - Jira-style `X-Hub-Signature: sha256=<hex HMAC-SHA256 of the raw body>`;
+ * - mirrorflow's timestamped scheme `X-Mirrorflow-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "t.body">`,
+ *   refused outside the tolerance window, so a captured request cannot be replayed later.
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
+export type SignatureCheck = { ok: true; scheme: 'hub' | 'mirrorflow' } | { ok: false; reason: string };
+
+function equalHex(expected: string, given: string): boolean {
+  if (!/^[0-9a-f]+$/i.test(given)) return false;
+  const a = Buffer.from(expected, 'hex');
+  const b = Buffer.from(given.toLowerCase(), 'hex');
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+const hmac = (secret: string, data: Buffer | string) =>
+  createHmac('sha256', secret).update(data).digest('hex');
+
+export function signMirrorflow(secret: string, body: Buffer | string, unixSeconds: number): string {
+  return `t=${unixSeconds},v1=${hmac(secret, Buffer.concat([Buffer.from(`${unixSeconds}.`), Buffer.from(body)]))}`;
+}
+
+export function signHub(secret: string, body: Buffer | string): string {
+  return `sha256=${hmac(secret, body)}`;
+}
+
+export function verifyWebhookSignature(options: {
+  headers: Record<string, string>;
+  body: Buffer;
+  secret: string;
+  nowMs: number;
+  toleranceSeconds: number;
+}): SignatureCheck {
+  const header = (name: string) => options.headers[name];
+  const ours = header('x-mirrorflow-signature');
+  if (ours !== undefined) {
+    const parts = Object.fromEntries(
+      ours.split(',').map((p) => {
+        const eq = p.indexOf('=');
+        return [p.slice(0, eq).trim(), p.slice(eq + 1).trim()];
+      }),
+    );
+    const t = Number(parts.t);
+    if (!Number.isInteger(t) || !parts.v1)
+      return { ok: false, reason: 'X-Mirrorflow-Signature must be "t=<unix seconds>,v1=<hex>"' };
+    if (Math.abs(options.nowMs / 1000 - t) > options.toleranceSeconds) {
+      return {
+        ok: false,
+        reason: `the signature timestamp is more than ${options.toleranceSeconds} seconds away from now`,
+      };
+    }
+    const expected = hmac(options.secret, Buffer.concat([Buffer.from(`${t}.`), options.body]));
+    return equalHex(expected, parts.v1)
+      ? { ok: true, scheme: 'mirrorflow' }
+      : { ok: false, reason: 'the signature does not match the body' };
+  }
+  const hub = header('x-hub-signature');
+  if (hub !== undefined) {
+    const match = /^sha256=(.+)$/.exec(hub.trim());
+    if (!match) return { ok: false, reason: 'X-Hub-Signature must be "sha256=<hex>"' };
+    return equalHex(hmac(options.secret, options.body), match[1]!)
+      ? { ok: true, scheme: 'hub' }
+      : { ok: false, reason: 'the signature does not match the body' };
+  }
+  return { ok: false, reason: 'the request is not signed (X-Hub-Signature or X-Mirrorflow-Signature)' };
+}

@@ -1,0 +1,80 @@
+/**
+ * The hand-off to CloudFlow (DESIGN §4): StartExecution of the session-ready flow through pop-core, with an
+ * ExecutionName derived from the ClientToken. `ExecutionAlreadyExists` means the hand-off happened before,
+ * which is success; a running duplicate returns the same execution.
+ */
+import { CloudApiError } from './cloudError.js';
+import type { Credentials } from './credentials.js';
+import { JOB_BYTES_LIMIT, type Job, jobBytes } from './flowJob.js';
+import { type RetryHooks, type RetryPolicy, withRetry } from './retry.js';
+import { createRpcCaller } from './rpcCaller.js';
+
+export const FNF_API_VERSION = '2019-03-15';
+
+export function fnfEndpoint(regionId: string, override?: string): string {
+  if (override) return override.replace(/\/+$/, '');
+  return `https://${regionId}.fnf.aliyuncs.com`;
+}
+
+export interface WorkflowApi {
+  startExecution(params: {
+    FlowName: string;
+    ExecutionName: string;
+    Input: string;
+  }): Promise<{ Status: string }>;
+}
+
+export function createWorkflowClient(options: {
+  regionId: string;
+  credentials: Credentials;
+  endpoint?: string;
+  timeoutMs?: number;
+}): WorkflowApi {
+  const call = createRpcCaller({
+    endpoint: fnfEndpoint(options.regionId, options.endpoint),
+    apiVersion: FNF_API_VERSION,
+    credentials: options.credentials,
+    timeoutMs: options.timeoutMs ?? 10_000,
+  });
+  return {
+    async startExecution(params) {
+      const body = await call('StartExecution', params);
+      return { Status: String(body.Status ?? '') };
+    },
+  };
+}
+
+export interface HandOffResult {
+  executionName: string;
+  /** `started`: it is running now (started by this call, or by an earlier delivery); `finished`: it already ran to its end. */
+  handOff: 'started' | 'finished';
+}
+
+export async function handOff(
+  workflow: WorkflowApi,
+  options: { flowName: string; job: Job; policy: RetryPolicy; hooks?: RetryHooks },
+): Promise<HandOffResult> {
+  const { job } = options;
+  const bytes = jobBytes(job);
+  if (bytes > JOB_BYTES_LIMIT) {
+    // A programming error, not a cloud error: batches are sized below the limit before they get here.
+    throw new Error(`the workflow input is ${bytes} bytes; the limit is ${JOB_BYTES_LIMIT}`);
+  }
+  try {
+    await withRetry(
+      () =>
+        workflow.startExecution({
+          FlowName: options.flowName,
+          ExecutionName: job.executionName,
+          Input: JSON.stringify({ job }),
+        }),
+      options.policy,
+      options.hooks,
+    );
+    return { executionName: job.executionName, handOff: 'started' };
+  } catch (error) {
+    if (error instanceof CloudApiError && error.code === 'ExecutionAlreadyExists')
+      return { executionName: job.executionName, handOff: 'finished' };
+    throw error;
+  }
+}

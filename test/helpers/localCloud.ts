@@ -1,0 +1,75 @@
+/** The whole local cloud for end-to-end tests, with the product's functions bundled once per process. */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { bundleFunctions } from '../../infra/build/bundleFunctions.js';
+import { type LocalCloud, type LocalCloudOptions, startLocalCloud } from '../../infra/local/cloud.js';
+import type { StoredEvent } from '../../infra/local/eventbridge/bus.js';
+
+let bundled: Promise<string> | undefined;
+
+export function productBundles(): Promise<string> {
+  bundled ??= (async () => {
+    const out = mkdtempSync(join(tmpdir(), 'mf-dist-'));
+    await bundleFunctions({ functionsDir: 'functions', outDir: out });
+    return out;
+  })();
+  return bundled;
+}
+
+export async function startTestCloud(options: Partial<LocalCloudOptions> = {}): Promise<LocalCloud> {
+  return startLocalCloud({
+    functionsDir: await productBundles(),
+    timeScale: 100,
+    desiredState: 'infra/examples/desired-state.yaml',
+    ...options,
+  });
+}
+
+export const COMPLETION_TYPES = [
+  'mirrorflow:TrafficMirrorSession:Ready',
+  'mirrorflow:TrafficMirrorSession:Failed',
+];
+
+export function completionEvents(cloud: LocalCloud, clientToken?: string): StoredEvent[] {
+  return cloud.stack.bus.events.filter(
+    (e) =>
+      COMPLETION_TYPES.includes(e.type) &&
+      (clientToken === undefined || (e.data as { clientToken?: string }).clientToken === clientToken),
+  );
+}
+
+/** Waits (real time) until `count` completion events for the token are on the bus. */
+export async function waitForCompletion(
+  cloud: LocalCloud,
+  clientToken: string,
+  count = 1,
+  timeoutMs = 30_000,
+): Promise<StoredEvent[]> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    const found = completionEvents(cloud, clientToken);
+    if (found.length >= count) return found;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const logs = cloud.stack.fc.logs
+    .slice(-30)
+    .map((l) => `${l.function}: ${l.line}`)
+    .join('\n');
+  throw new Error(
+    `no completion event for ${clientToken} within ${timeoutMs} ms; last function logs:\n${logs}`,
+  );
+}
+
+/** Lets every execution run to its end (real time), so a test can count what was emitted. */
+export async function settle(cloud: LocalCloud, timeoutMs = 30_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    await cloud.stack.bus.idle();
+    await cloud.stack.fc.idle();
+    const running = [...cloud.fnf.executions.values()].some((e) => e.status === 'Running');
+    if (!running) return;
+    if (Date.now() > until) throw new Error('executions still running');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
