@@ -12,7 +12,7 @@ const logger = createLogger('check-status');
 export const handler = async (event: Buffer, context: FcContext): Promise<Job> => {
   beginInvocation(logger, { requestId: context.requestId });
   const job = JSON.parse(event.toString('utf8')) as Job;
-  if (!job || job.version !== 1 || !Array.isArray(job.items))
+  if (job?.version !== 1 || !Array.isArray(job.items))
     throw new Error('check-status expects the session-ready job (version 1)');
   logger.appendKeys({ executionName: job.executionName });
   const runtime = runtimeFrom(context);

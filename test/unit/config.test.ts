@@ -11,6 +11,20 @@ describe('loadConfig', () => {
       owner: 'mirrorflow',
       retryMaxAttempts: 6,
       retryMaxElapsedMs: 30_000,
+      fnfEndpoint: undefined,
+      flowName: 'session-ready',
+      eventBusName: 'mirrorflow',
+      pollDeadlineSeconds: 900,
+      pollFirstDelaySeconds: 5,
+      pollMaxDelaySeconds: 30,
+      webhookSecret: undefined,
+      webhookMapping: 'generic',
+      webhookMaxBytes: 256 * 1024,
+      webhookToleranceSeconds: 300,
+      desiredState: undefined,
+      reconcileMode: 'apply',
+      reconcileCreatesPerSecond: 5,
+      reconcileBatchSize: 100,
     });
   });
   it('reads every variable', () => {
@@ -37,6 +51,8 @@ describe('loadConfig', () => {
         MIRRORFLOW_OWNER: '9x',
       });
     expect(attempt).toThrow(ConfigError);
+    expect(() => loadConfig({ MIRRORFLOW_WEBHOOK_SECRET: 'short' })).toThrow(/MIRRORFLOW_WEBHOOK_SECRET must be at least 16/);
+    expect(() => loadConfig({ MIRRORFLOW_RECONCILE_MODE: 'yolo' })).toThrow(/"apply" or "plan"/);
     try {
       attempt();
     } catch (error) {

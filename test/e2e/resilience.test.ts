@@ -1,0 +1,279 @@
+/**
+ * Nothing lost, nothing duplicated: redeliveries, resends, repeated timers, injected cloud faults, stuck and
+ * vanishing sessions, and a fuzzed corpus of bad input — all on the local cloud through the real clients.
+ */
+import fc from 'fast-check';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { clientToken, eventKey } from '../../functions/lib/clientToken.js';
+import { signHub, signMirrorflow } from '../../functions/lib/webhookSignature.js';
+import type { LocalCloud } from '../../infra/local/cloud.js';
+import { loadInventoryFile } from '../../infra/local/vpc/inventory.js';
+import { completionEvents, settle, startTestCloud, waitForCompletion } from '../helpers/localCloud.js';
+
+let cloud: LocalCloud;
+const demo = loadInventoryFile();
+beforeAll(async () => {
+  // A short deadline (in virtual seconds) so a stuck session times out quickly.
+  cloud = await startTestCloud({ timeScale: 200, env: { MIRRORFLOW_POLL_DEADLINE_SECONDS: '300' } });
+}, 120_000);
+afterAll(() => cloud?.close());
+beforeEach(() => {
+  cloud.vpc.faults.set({ rules: [] });
+  cloud.stack.bus.setDuplicates(0);
+});
+
+const request = (source: string, extra: Record<string, unknown> = {}) => ({
+  RegionId: 'cn-hangzhou',
+  TrafficMirrorSourceIds: [source],
+  TrafficMirrorTargetId: 'eni-bp1ids01',
+  TrafficMirrorTargetType: 'NetworkInterface',
+  TrafficMirrorFilterId: 'tmf-bp1all01',
+  ...extra,
+});
+const cloudEvent = (id: string, data: unknown) => ({
+  specversion: '1.0',
+  id,
+  source: 'acs.test',
+  type: 'mirrorflow:MirrorRequest:Submitted',
+  data,
+});
+const postEvent = (event: unknown) =>
+  fetch(`${cloud.stack.bus.url}/events`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/cloudevents+json' },
+    body: JSON.stringify(event),
+  });
+const sessionsFrom = (source: string) =>
+  cloud.vpc.model.liveSessions().filter((s) => s.sourceIds.includes(source));
+const fault = (rule: Record<string, unknown>) => ({
+  throttleRate: 0,
+  serverErrorRate: 0,
+  lostResponseRate: 0,
+  latencyMs: 0,
+  stuckInCreatingRate: 0,
+  vanishRate: 0,
+  vanishAfterSeconds: { min: 1, max: 1 },
+  ...rule,
+});
+
+describe('duplicates are the normal case', () => {
+  it('the same event delivered 5 times concurrently → one session, one completion event', async () => {
+    cloud.stack.bus.setDuplicates(4);
+    await postEvent(cloudEvent('dup-evt', request('eni-bp1web01')));
+    const token = clientToken('event', eventKey('acs.test', 'dup-evt'));
+    await waitForCompletion(cloud, token);
+    await settle(cloud);
+    expect(
+      cloud.stack.fc.invocations.filter((i) => i.function === 'intake-event').length,
+    ).toBeGreaterThanOrEqual(5);
+    expect(sessionsFrom('eni-bp1web01')).toHaveLength(1);
+    expect(completionEvents(cloud, token)).toHaveLength(1);
+  });
+
+  it('the same webhook resent (Jira-style signature) → one session, one completion event, the same answer', async () => {
+    const raw = JSON.stringify({ request: request('eni-bp1web02') });
+    const send = () =>
+      fetch(cloud.webhookUrl, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-mirrorflow-delivery': 'resend-1',
+          'x-hub-signature': signHub(cloud.webhookSecret, raw),
+        },
+        body: raw,
+      });
+    const answers = await Promise.all([send(), send(), send()]);
+    const bodies = await Promise.all(answers.map((a) => a.json()));
+    expect(answers.map((a) => a.status)).toEqual([202, 202, 202]);
+    expect(new Set(bodies.map((b) => JSON.stringify(b))).size).toBe(1);
+    const token = (bodies[0] as { clientToken: string }).clientToken;
+    await waitForCompletion(cloud, token);
+    await settle(cloud);
+    expect(sessionsFrom('eni-bp1web02')).toHaveLength(1);
+    expect(completionEvents(cloud, token)).toHaveLength(1);
+  });
+});
+
+describe('cloud faults', () => {
+  it('with 20% throttling and 5% 5xx on every VPC action, every request still completes correctly', async () => {
+    cloud.vpc.faults.set({ rules: [fault({ throttleRate: 0.2, serverErrorRate: 0.05 })] });
+    const sources = ['eni-bp1web03', 'eni-bp1db02', 'eni-bp1app02'];
+    const tokens = [];
+    for (const [i, source] of sources.entries()) {
+      await postEvent(cloudEvent(`faulty-${i}`, request(source)));
+      tokens.push(clientToken('event', eventKey('acs.test', `faulty-${i}`)));
+    }
+    for (const token of tokens) await waitForCompletion(cloud, token, 1, 60_000);
+    await settle(cloud, 60_000);
+    for (const token of tokens) {
+      const events = completionEvents(cloud, token);
+      expect(events).toHaveLength(1);
+      expect(events[0]!.type).toBe('mirrorflow:TrafficMirrorSession:Ready');
+    }
+    for (const source of sources) expect(sessionsFrom(source)).toHaveLength(1);
+    expect(
+      cloud.vpc.calls.filter((c) => /^(Throttling|ServiceUnavailable|InternalError)/.test(c.code)).length,
+    ).toBeGreaterThan(0);
+  });
+
+  it('a session stuck in Creating ends in one Failed event with reason timeout at the deadline', async () => {
+    cloud.vpc.faults.set({
+      rules: [fault({ action: 'CreateTrafficMirrorSession', stuckInCreatingRate: 1 })],
+    });
+    await postEvent(cloudEvent('stuck-1', request('eni-bp1app01')));
+    const token = clientToken('event', eventKey('acs.test', 'stuck-1'));
+    const [failed] = await waitForCompletion(cloud, token, 1, 60_000);
+    expect(failed).toMatchObject({
+      type: 'mirrorflow:TrafficMirrorSession:Failed',
+      data: { reason: 'Mirror.Timeout', error: { code: 'Mirror.Timeout' }, session: { status: 'Creating' } },
+    });
+    const elapsed = (failed!.data as { elapsedSeconds: number }).elapsedSeconds;
+    expect(elapsed).toBeGreaterThanOrEqual(300);
+    expect(elapsed).toBeLessThan(300 + 60);
+  });
+
+  it('a session that vanishes ends in one Failed event saying so', async () => {
+    cloud.vpc.model.setInventory(structuredClone(demo)); // fresh quotas for eni-bp1db01
+    cloud.vpc.faults.set({
+      rules: [
+        fault({
+          action: 'CreateTrafficMirrorSession',
+          vanishRate: 1,
+          vanishAfterSeconds: { min: 2, max: 2 },
+        }),
+      ],
+    });
+    await postEvent(
+      cloudEvent(
+        'vanish-1',
+        request('eni-bp1db01', { TrafficMirrorTargetId: 'lb-bp1ndr01', TrafficMirrorTargetType: 'SLB' }),
+      ),
+    );
+    const token = clientToken('event', eventKey('acs.test', 'vanish-1'));
+    const [failed] = await waitForCompletion(cloud, token, 1, 60_000);
+    expect(failed).toMatchObject({
+      type: 'mirrorflow:TrafficMirrorSession:Failed',
+      data: { reason: 'Mirror.SessionVanished' },
+    });
+    await settle(cloud);
+    expect(completionEvents(cloud, token)).toHaveLength(1);
+  });
+});
+
+describe('bad input', () => {
+  it('a fuzzed corpus of requests and webhook bodies never reaches the VPC API and never gets a 5xx', async () => {
+    const callsBefore = cloud.vpc.calls.length;
+    const valueish = fc.oneof(
+      fc.string(),
+      fc.integer(),
+      fc.boolean(),
+      fc.constant(null),
+      fc.array(fc.string(), { maxLength: 3 }),
+    );
+    // Requests that break the contract somewhere: random fields, and near-valid ones with one field spoiled.
+    const spoiled = fc
+      .record({
+        field: fc.constantFrom(
+          'RegionId',
+          'TrafficMirrorSourceIds',
+          'TrafficMirrorTargetId',
+          'TrafficMirrorTargetType',
+          'TrafficMirrorFilterId',
+          'Priority',
+          'Tag',
+          'PacketLength',
+        ),
+        value: valueish,
+      })
+      .map(({ field, value }) => ({ ...request('eni-bp1web01'), [field]: value }));
+    const corpus = fc.sample(
+      fc.oneof(
+        fc.dictionary(fc.string(), valueish),
+        spoiled,
+        fc.constant('not an object'),
+        fc.array(fc.integer()),
+      ),
+      60,
+    );
+    const { validateMirrorRequest } = await import('../../functions/lib/request.js');
+    // The webhook reads a JSON null as an absent field (JMESPath semantics), so judge what it will see.
+    const asSeen = (r: unknown) =>
+      r !== null && typeof r === 'object' && !Array.isArray(r)
+        ? Object.fromEntries(Object.entries(r).filter(([, v]) => v !== null))
+        : r;
+    const bad = corpus.filter((r) => !validateMirrorRequest(r).ok && !validateMirrorRequest(asSeen(r)).ok);
+    expect(bad.length).toBeGreaterThan(40);
+    for (const [i, body] of bad.entries()) {
+      const raw = JSON.stringify({ request: body });
+      const response = await fetch(cloud.webhookUrl, {
+        method: 'POST',
+        headers: {
+          'x-mirrorflow-signature': signMirrorflow(cloud.webhookSecret, raw, Math.floor(Date.now() / 1000)),
+          'x-mirrorflow-delivery': `fuzz-${i}`,
+        },
+        body: raw,
+      });
+      expect(response.status, raw).toBeGreaterThanOrEqual(400);
+      expect(response.status, raw).toBeLessThan(500);
+    }
+    // Raw bodies that are not even JSON, or not signed.
+    for (const raw of ['', '{', 'null', '[]', '"x"', '{"request": 5}', '\u0000\u0001']) {
+      const signed = await fetch(cloud.webhookUrl, {
+        method: 'POST',
+        headers: {
+          'x-mirrorflow-signature': signMirrorflow(cloud.webhookSecret, raw, Math.floor(Date.now() / 1000)),
+        },
+        body: raw,
+      });
+      expect(signed.status, JSON.stringify(raw)).toBeGreaterThanOrEqual(400);
+      expect(signed.status).toBeLessThan(500);
+    }
+    expect((await fetch(cloud.webhookUrl, { method: 'POST', body: '{}' })).status).toBe(401);
+    expect((await fetch(cloud.webhookUrl, { method: 'GET' })).status).toBe(405);
+    // Events with bad requests: answered with Failed events, never sent to the VPC API.
+    for (const [i, body] of bad.slice(0, 10).entries()) await postEvent(cloudEvent(`fuzz-evt-${i}`, body));
+    await settle(cloud);
+    const vpcCalls = cloud.vpc.calls.slice(callsBefore);
+    expect(vpcCalls.filter((c) => c.action !== 'ListTrafficMirrorSessions')).toEqual([]);
+    // The only List calls are none: invalid requests are refused before any look-up.
+    expect(vpcCalls).toEqual([]);
+    for (let i = 0; i < 10; i++) {
+      const events = completionEvents(cloud, clientToken('event', eventKey('acs.test', `fuzz-evt-${i}`)));
+      expect(events).toHaveLength(1);
+      expect(events[0]!.type).toBe('mirrorflow:TrafficMirrorSession:Failed');
+    }
+  });
+
+  it('refuses a stale or forged signature with 401, and an oversized body with 413', async () => {
+    const raw = JSON.stringify({ request: request('eni-bp1web01') });
+    const stale = signMirrorflow(cloud.webhookSecret, raw, Math.floor(Date.now() / 1000) - 600);
+    expect(
+      (
+        await fetch(cloud.webhookUrl, {
+          method: 'POST',
+          headers: { 'x-mirrorflow-signature': stale },
+          body: raw,
+        })
+      ).status,
+    ).toBe(401);
+    const forged = signMirrorflow('another-secret-entirely', raw, Math.floor(Date.now() / 1000));
+    const response = await fetch(cloud.webhookUrl, {
+      method: 'POST',
+      headers: { 'x-mirrorflow-signature': forged },
+      body: raw,
+    });
+    expect(response.status).toBe(401);
+    expect(await response.json()).toEqual({
+      error: 'signature check failed: the signature does not match the body',
+    });
+    const huge = JSON.stringify({ request: request('eni-bp1web01'), pad: 'x'.repeat(300 * 1024) });
+    const big = await fetch(cloud.webhookUrl, {
+      method: 'POST',
+      headers: {
+        'x-mirrorflow-signature': signMirrorflow(cloud.webhookSecret, huge, Math.floor(Date.now() / 1000)),
+      },
+      body: huge,
+    });
+    expect(big.status).toBe(413);
+  });
+});
