@@ -9,15 +9,23 @@ import type { Random } from './backoff.js';
 import { CloudApiError } from './cloudError.js';
 import { buildCompletionEvent } from './completionEvent.js';
 import type { MirrorflowConfig } from './config.js';
-import type { CompletionEventParams, Job, JobItem } from './flowJob.js';
+import {
+  type CompletionEventParams,
+  type Job,
+  type JobItem,
+  jobBytes,
+  STATE_BYTES_LIMIT,
+} from './flowJob.js';
 import { nextDelaySeconds } from './pollSchedule.js';
 import { summarise } from './provision.js';
 import { type RetryHooks, withRetry } from './retry.js';
 import { classifySession } from './sessionPhase.js';
 import type { TrafficMirrorSession, VpcApi } from './vpcClient.js';
 
-/** Events per `emit` round: keeps the job, plus the chunk, far under the 64 KiB state limit. */
+/** Events per `emit` round at most; less when the job itself leaves less room under the 64 KiB state limit. */
 export const EMIT_CHUNK_BYTES = 12 * 1024;
+/** What the flow adds around the job (the `{job}` wrapper, FC's `{Body}`), with a margin. */
+const STATE_MARGIN_BYTES = 2 * 1024;
 export const LIST_BATCH = 100;
 
 export interface CheckStatusDeps {
@@ -140,14 +148,15 @@ export async function checkStatus(input: Job, deps: CheckStatusDeps): Promise<Jo
     return job;
   }
 
-  // Everything settled: hand the events to the flow a chunk at a time.
+  // Everything settled: hand the events to the flow a chunk at a time, within the room the job leaves.
+  const room = Math.min(EMIT_CHUNK_BYTES, STATE_BYTES_LIMIT - STATE_MARGIN_BYTES - jobBytes(job));
   const chunk: CompletionEventParams[] = [];
   let bytes = 0;
   for (const item of job.items) {
     if (item.emitted) continue;
     const event = buildCompletionEvent(job, item, now);
     const size = Buffer.byteLength(JSON.stringify(event));
-    if (chunk.length > 0 && bytes + size > EMIT_CHUNK_BYTES) break;
+    if (chunk.length > 0 && bytes + size > room) break;
     chunk.push(event);
     bytes += size;
   }

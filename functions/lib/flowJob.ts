@@ -8,8 +8,13 @@ import type { ErrorSummary, ProvisionResult } from './provision.js';
 import type { MirrorRequest } from './request.js';
 
 export const JOB_VERSION = 1;
-/** CloudFlow state data is at most 64 KiB; a job never starts above this. */
-export const JOB_BYTES_LIMIT = 48 * 1024;
+/** CloudFlow state data is at most 64 KiB. */
+export const STATE_BYTES_LIMIT = 64 * 1024;
+/**
+ * A job never starts above this, leaving room for what check-status adds as the items settle (a session
+ * snapshot and a reason each) and for a chunk of events.
+ */
+export const JOB_BYTES_LIMIT = 36 * 1024;
 
 /** The request as the completion event reports it: everything but Correlation, ClientToken and DryRun. */
 export type RequestSummary = Omit<MirrorRequest, 'Correlation' | 'ClientToken' | 'DryRun'>;

@@ -54,7 +54,7 @@ export interface ReconcileHooks {
 }
 
 /** Splits items into jobs that fit CloudFlow's state limit, deterministically. */
-function jobsFor(
+export function jobsFor(
   items: JobItem[],
   name: (part: number) => string,
   make: (name: string, items: JobItem[]) => Job,

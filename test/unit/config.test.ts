@@ -51,7 +51,9 @@ describe('loadConfig', () => {
         MIRRORFLOW_OWNER: '9x',
       });
     expect(attempt).toThrow(ConfigError);
-    expect(() => loadConfig({ MIRRORFLOW_WEBHOOK_SECRET: 'short' })).toThrow(/MIRRORFLOW_WEBHOOK_SECRET must be at least 16/);
+    expect(() => loadConfig({ MIRRORFLOW_WEBHOOK_SECRET: 'short' })).toThrow(
+      /MIRRORFLOW_WEBHOOK_SECRET must be at least 16/,
+    );
     expect(() => loadConfig({ MIRRORFLOW_RECONCILE_MODE: 'yolo' })).toThrow(/"apply" or "plan"/);
     try {
       attempt();

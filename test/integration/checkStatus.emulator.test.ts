@@ -1,0 +1,202 @@
+/** check-status against the VPC emulator over HTTP, with the emulator's clock as the function's clock. */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { checkStatus } from '../../functions/lib/checkStatus.js';
+import { type Job, jobItem, newJob, STATE_BYTES_LIMIT } from '../../functions/lib/flowJob.js';
+import { jobsFor } from '../../functions/lib/reconcile.js';
+import { validateMirrorRequest } from '../../functions/lib/request.js';
+import { createVpcClient, type VpcApi } from '../../functions/lib/vpcClient.js';
+import { VirtualClock } from '../../infra/local/clock.js';
+import { LOCAL_STS } from '../../infra/local/credentials.js';
+import { startVpcEmulator, type VpcEmulator } from '../../infra/local/vpc/emulator.js';
+import { parseInventory } from '../../infra/local/vpc/inventory.js';
+import { popCoreCaller } from '../helpers/vpcClients.js';
+
+const COUNT = 150;
+const REGION = 'cn-hangzhou';
+const inventory = parseInventory({
+  regions: { [REGION]: {} },
+  instances: [{ id: 'i-1', regionId: REGION }],
+  networkInterfaces: Array.from({ length: COUNT }, (_, i) => ({
+    id: `eni-s${i}`,
+    regionId: REGION,
+    instanceId: 'i-1',
+  })),
+  loadBalancers: [{ id: 'lb-t', regionId: REGION, vpcId: 'vpc-1' }],
+  filters: [{ id: 'tmf-1', regionId: REGION }],
+  lifecycle: { createSeconds: { min: 10, max: 10 }, tokenProcessingMs: 0 },
+});
+
+let emu: VpcEmulator;
+let clock: VirtualClock;
+let vpc: VpcApi;
+let listCalls: () => number;
+
+beforeAll(async () => {
+  clock = new VirtualClock(1);
+  emu = await startVpcEmulator({ clock, inventory });
+  vpc = createVpcClient({ regionId: REGION, endpoint: emu.url, credentials: LOCAL_STS });
+  listCalls = () => emu.calls.filter((c) => c.action === 'ListTrafficMirrorSessions').length;
+});
+afterAll(() => emu.close());
+beforeEach(() => {
+  emu.model.reset(structuredClone(inventory));
+  emu.faults.set({ rules: [] });
+});
+
+async function jobWith(count: number, deadlineSeconds = 600): Promise<Job> {
+  const pop = popCoreCaller(emu.url);
+  const items = [];
+  for (let i = 0; i < count; i++) {
+    const raw = {
+      RegionId: REGION,
+      TrafficMirrorSourceIds: [`eni-s${i}`],
+      TrafficMirrorTargetId: 'lb-t',
+      TrafficMirrorTargetType: 'SLB',
+      TrafficMirrorFilterId: 'tmf-1',
+      Correlation: { entry: `e-${i}` },
+    };
+    const body = await pop.call('CreateTrafficMirrorSession', {
+      ...raw,
+      Correlation: undefined,
+      Priority: 100 + i,
+      Enabled: true,
+    });
+    const v = validateMirrorRequest(raw);
+    if (!v.ok) throw new Error('fixture');
+    items.push(
+      jobItem(
+        {
+          outcome: 'Created',
+          sessionId: body.TrafficMirrorSessionId as string,
+          priority: 100 + i,
+          clientToken: `tok-${i}`,
+          request: v.value,
+        },
+        'reconcile',
+        '1234567890123456',
+      ),
+    );
+  }
+  return newJob({
+    executionName: 'exec-test',
+    eventBusName: 'mirrorflow',
+    accountId: '1234567890123456',
+    now: clock.now(),
+    deadlineSeconds,
+    items,
+  });
+}
+
+const deps = () => ({
+  vpcFor: () => vpc,
+  config: { pollFirstDelaySeconds: 5, pollMaxDelaySeconds: 30 },
+  now: () => clock.now(),
+  random: () => 0.5,
+});
+
+describe('check-status', () => {
+  it('lists once per region per 100 sessions, waits while Creating, then emits every event exactly once', async () => {
+    // Hand-offs are split to fit CloudFlow's state limit; check-status still batches List by 100 ids.
+    let job = await jobWith(COUNT);
+    const before = listCalls();
+    job = await checkStatus(job, deps());
+    expect(listCalls() - before).toBe(2); // 150 sessions: 100 + 50
+    expect(job).toMatchObject({ phase: 'pending', attempt: 1 });
+    expect(job.nextDelaySeconds).toBeGreaterThanOrEqual(1);
+    clock.advance(11_000);
+    const emitted: string[] = [];
+    // This synthetic job is larger than any hand-off, so it leaves room for one event per round.
+    for (let round = 0; round < 400 && job.phase !== 'ready'; round++) {
+      job = await checkStatus(job, deps());
+      if (job.phase === 'emit') emitted.push(...job.events.map((e) => e.id));
+    }
+    expect(job.phase).toBe('ready');
+    expect(emitted).toHaveLength(COUNT);
+    expect(new Set(emitted).size).toBe(COUNT);
+    expect(listCalls() - before).toBe(4); // the emit rounds do not list again
+    expect(job.items.every((i) => i.state === 'ready' && i.emitted && i.session?.status === 'Created')).toBe(
+      true,
+    );
+  });
+
+  it('keeps every state of a hand-off-sized job under the 64 KiB limit, emission included', async () => {
+    const all = await jobWith(COUNT);
+    const jobs = jobsFor(
+      all.items,
+      () => 'exec-split',
+      (executionName, items) => ({ ...all, executionName, items }),
+    );
+    expect(jobs.length).toBeGreaterThan(1);
+    clock.advance(11_000);
+    for (let job of jobs) {
+      for (let round = 0; round < 50 && job.phase !== 'ready'; round++) {
+        job = await checkStatus(job, deps());
+        expect(Buffer.byteLength(JSON.stringify({ job }))).toBeLessThan(STATE_BYTES_LIMIT);
+      }
+      expect(job.phase).toBe('ready');
+    }
+  });
+
+  it('is safe to run twice: the same job at the same moment gives the same next job', async () => {
+    const job = await jobWith(3);
+    clock.advance(11_000);
+    const frozen = clock.now();
+    const a = await checkStatus(job, { ...deps(), now: () => frozen });
+    const b = await checkStatus(job, { ...deps(), now: () => frozen });
+    expect(b).toEqual(a);
+  });
+
+  it('reports a session still Creating at the deadline as a timeout', async () => {
+    emu.faults.set({
+      rules: [
+        {
+          action: 'CreateTrafficMirrorSession',
+          stuckInCreatingRate: 1,
+          throttleRate: 0,
+          serverErrorRate: 0,
+          lostResponseRate: 0,
+          latencyMs: 0,
+          vanishRate: 0,
+          vanishAfterSeconds: { min: 1, max: 1 },
+        },
+      ],
+    });
+    let job = await jobWith(1, 60);
+    job = await checkStatus(job, deps());
+    expect(job.phase).toBe('pending');
+    expect(job.nextDelaySeconds).toBeLessThanOrEqual(60);
+    clock.advance(61_000);
+    job = await checkStatus(job, deps());
+    expect(job.phase).toBe('emit');
+    expect(job.events[0]).toMatchObject({
+      type: 'mirrorflow:TrafficMirrorSession:Failed',
+      data: { reason: 'Mirror.Timeout' },
+    });
+    job = await checkStatus(job, deps());
+    expect(job.phase).toBe('timeout');
+  });
+
+  it('keeps looking, with a longer delay, when List is throttled', async () => {
+    const job = await jobWith(1);
+    const calm = await checkStatus(job, deps());
+    emu.faults.set({
+      rules: [
+        {
+          action: 'ListTrafficMirrorSessions',
+          throttleRate: 1,
+          serverErrorRate: 0,
+          lostResponseRate: 0,
+          latencyMs: 0,
+          stuckInCreatingRate: 0,
+          vanishRate: 0,
+          vanishAfterSeconds: { min: 1, max: 1 },
+        },
+      ],
+    });
+    clock.advance(11_000);
+    const throttled = await checkStatus(job, { ...deps(), retryHooks: { sleep: async () => {} } });
+    expect(throttled.phase).toBe('pending');
+    expect(throttled.items[0]!.state).toBe('pending');
+    expect(throttled.nextDelaySeconds).toBeGreaterThan(calm.nextDelaySeconds);
+  });
+});

@@ -1,0 +1,222 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { buildCompletionEvent, completionEventId } from '../../functions/lib/completionEvent.js';
+import { JOB_BYTES_LIMIT, type JobItem, jobBytes, jobItem, newJob } from '../../functions/lib/flowJob.js';
+import { nextDelaySeconds } from '../../functions/lib/pollSchedule.js';
+import type { ProvisionResult } from '../../functions/lib/provision.js';
+import { jobsFor } from '../../functions/lib/reconcile.js';
+import { validateMirrorRequest } from '../../functions/lib/request.js';
+import { classifySession } from '../../functions/lib/sessionPhase.js';
+import type { TrafficMirrorSession } from '../../functions/lib/vpcClient.js';
+import { validRequest } from '../helpers/requests.js';
+
+describe('nextDelaySeconds', () => {
+  it('is a whole number in CloudFlow Wait range 1–300, never past the deadline', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 500 }),
+        fc.integer({ min: 1, max: 300 }),
+        fc.integer({ min: 1, max: 300 }),
+        fc.double({ min: 0, max: 5000, noNaN: true }),
+        fc.boolean(),
+        fc.double({ min: 0, max: 0.999999, noNaN: true }),
+        (attempt, first, max, remaining, throttled, r) => {
+          const d = nextDelaySeconds({
+            attempt,
+            firstDelaySeconds: first,
+            maxDelaySeconds: max,
+            remainingSeconds: remaining,
+            throttled,
+            random: () => r,
+          });
+          expect(Number.isInteger(d)).toBe(true);
+          expect(d).toBeGreaterThanOrEqual(1);
+          expect(d).toBeLessThanOrEqual(300);
+          if (remaining >= 1) expect(d).toBeLessThanOrEqual(Math.floor(remaining));
+        },
+      ),
+    );
+  });
+
+  it('grows from the first delay to the cap, with equal jitter (between half and all of the ceiling)', () => {
+    const at = (attempt: number, r: number) =>
+      nextDelaySeconds({
+        attempt,
+        firstDelaySeconds: 5,
+        maxDelaySeconds: 30,
+        remainingSeconds: 1000,
+        random: () => r,
+      });
+    expect([1, 2, 3, 4, 5, 6, 10].map((a) => at(a, 0.999999))).toEqual([5, 8, 13, 21, 30, 30, 30]);
+    expect(at(1, 0)).toBe(3);
+    expect(at(10, 0)).toBe(15);
+  });
+
+  it('backs off harder after throttling', () => {
+    const plain = nextDelaySeconds({
+      attempt: 1,
+      firstDelaySeconds: 5,
+      maxDelaySeconds: 30,
+      remainingSeconds: 1000,
+      random: () => 0.99,
+    });
+    const throttled = nextDelaySeconds({
+      attempt: 1,
+      firstDelaySeconds: 5,
+      maxDelaySeconds: 30,
+      remainingSeconds: 1000,
+      throttled: true,
+      random: () => 0.99,
+    });
+    expect(throttled).toBeGreaterThan(plain);
+  });
+});
+
+const session = (overrides: Partial<TrafficMirrorSession> = {}): TrafficMirrorSession => ({
+  TrafficMirrorSessionId: 'tms-1',
+  TrafficMirrorSessionStatus: 'Created',
+  TrafficMirrorSessionBusinessStatus: 'Normal',
+  Enabled: true,
+  Priority: 1,
+  TrafficMirrorFilterId: 'tmf-1',
+  TrafficMirrorSourceIds: ['eni-1'],
+  TrafficMirrorTargetId: 'eni-2',
+  TrafficMirrorTargetType: 'NetworkInterface',
+  Tags: [],
+  ...overrides,
+});
+
+describe('classifySession', () => {
+  it.each([
+    [session(), true, 'ready', 'Created'],
+    [session({ TrafficMirrorSessionStatus: 'Creating' }), true, 'pending', 'Creating'],
+    [session({ TrafficMirrorSessionStatus: 'Modifying' }), true, 'pending', 'Modifying'],
+    [session({ TrafficMirrorSessionStatus: 'Deleting' }), true, 'failed', 'Mirror.SessionDeleting'],
+    [undefined, true, 'failed', 'Mirror.SessionVanished'],
+    [
+      session({ TrafficMirrorSessionBusinessStatus: 'FinancialLocked' }),
+      true,
+      'failed',
+      'Mirror.FinancialLocked',
+    ],
+    [session({ Enabled: false }), true, 'failed', 'Mirror.EnabledMismatch'],
+    [session({ Enabled: false }), false, 'ready', 'Created'],
+    [session({ TrafficMirrorSessionStatus: 'Weird' }), true, 'failed', 'Mirror.UnknownStatus'],
+  ])('%# → %s', (s, wantEnabled, state, reason) => {
+    const verdict = classifySession(s, wantEnabled);
+    expect(verdict).toMatchObject({ state, reason });
+    if (state === 'failed')
+      expect(verdict.error).toMatchObject({ code: reason, retryable: false, hint: expect.any(String) });
+  });
+});
+
+describe('the job and its completion events', () => {
+  const request = (() => {
+    const v = validateMirrorRequest(
+      validRequest({ Correlation: { ticket: 'SEC-1' }, ClientToken: 'tok-1', DryRun: false }),
+    );
+    if (!v.ok) throw new Error('fixture');
+    return v.value;
+  })();
+  const created: ProvisionResult = {
+    outcome: 'Created',
+    sessionId: 'tms-9',
+    priority: 20000,
+    clientToken: 'tok-1',
+    request,
+  };
+
+  it('keeps the request without Correlation, ClientToken and DryRun, and the correlation beside it', () => {
+    const item = jobItem(created, 'event', '1234567890123456');
+    expect(item.request).not.toHaveProperty('Correlation');
+    expect(item.request).not.toHaveProperty('ClientToken');
+    expect(item.correlation).toEqual({ ticket: 'SEC-1' });
+    expect(item.subject).toBe('acs:vpc:cn-hangzhou:1234567890123456:trafficmirrorsession/tms-9');
+  });
+
+  it('derives the event id from the execution, the token and the outcome', () => {
+    const job = newJob({
+      executionName: 'exec-1',
+      eventBusName: 'bus',
+      accountId: '1',
+      now: 0,
+      deadlineSeconds: 60,
+      items: [],
+    });
+    const item: JobItem = { ...jobItem(created, 'event', '1'), state: 'ready', reason: 'Created' };
+    const event = buildCompletionEvent(job, item, 42_000);
+    expect(event).toMatchObject({
+      id: completionEventId('exec-1', 'tok-1', 'Ready'),
+      type: 'mirrorflow:TrafficMirrorSession:Ready',
+      eventBusName: 'bus',
+    });
+    expect(event.data).toMatchObject({
+      outcome: 'Ready',
+      elapsedSeconds: 42,
+      clientToken: 'tok-1',
+      executionName: 'exec-1',
+    });
+    expect(event.data).not.toHaveProperty('error');
+    const failed = buildCompletionEvent(
+      job,
+      {
+        ...item,
+        state: 'failed',
+        reason: 'Mirror.Timeout',
+        error: { code: 'Mirror.Timeout', message: 'm', hint: 'h', retryable: false },
+      },
+      0,
+    );
+    expect(failed.id).toBe('exec-1:tok-1:Failed');
+    expect(failed.data.error).toMatchObject({ code: 'Mirror.Timeout' });
+  });
+
+  it('an invalid request becomes an item that has already failed, with the problems as the message', () => {
+    const item = jobItem(
+      { outcome: 'Invalid', clientToken: 'tok-x', problems: [{ path: 'Priority', rule: 'must be…' }] },
+      'event',
+      '1',
+    );
+    expect(item).toMatchObject({
+      sessionId: null,
+      request: null,
+      failure: { code: 'Mirror.InvalidRequest', message: 'Priority: must be…' },
+    });
+  });
+
+  it('a 100-request reconcile batch is split, deterministically, into jobs that fit the state limit', () => {
+    const items = Array.from({ length: 100 }, (_, i) =>
+      jobItem(
+        {
+          ...created,
+          sessionId: `tms-${'x'.repeat(20)}${i}`,
+          clientToken: `mf-rc-${'0'.repeat(40)}`,
+          request: {
+            ...request,
+            Correlation: { reconcileEntry: `entry-${i}`, reconcileRun: '2026-11-22T03:00:00Z' },
+          },
+        },
+        'reconcile',
+        '1234567890123456',
+      ),
+    );
+    const make = (executionName: string, part: JobItem[]) =>
+      newJob({
+        executionName,
+        eventBusName: 'mirrorflow',
+        accountId: '1234567890123456',
+        now: 0,
+        deadlineSeconds: 900,
+        items: part,
+      });
+    expect(jobBytes(make('whole', items))).toBeGreaterThan(JOB_BYTES_LIMIT); // one job would not fit
+    const jobs = jobsFor(items, () => 'mfb-x', make);
+    expect(jobs.length).toBeGreaterThan(1);
+    expect(jobs.flatMap((j) => j.items)).toEqual(items);
+    for (const job of jobs) expect(jobBytes(job)).toBeLessThanOrEqual(JOB_BYTES_LIMIT);
+    expect(jobsFor(items, () => 'mfb-x', make).map((j) => j.executionName)).toEqual(
+      jobs.map((j) => j.executionName),
+    );
+    expect(new Set(jobs.map((j) => j.executionName)).size).toBe(jobs.length);
+  });
+});

@@ -1,0 +1,118 @@
+import { describe, expect, it } from 'vitest';
+import { SHIPPED_MAPPINGS } from '../../functions/intake-webhook/mappings.js';
+import { applyMapping, MappingError } from '../../functions/lib/webhookMapping.js';
+import { signHub, signMirrorflow, verifyWebhookSignature } from '../../functions/lib/webhookSignature.js';
+
+const secret = 'a-very-long-shared-secret';
+const body = Buffer.from('{"hello":"world"}');
+const now = Date.parse('2026-11-22T04:00:00Z');
+const verify = (headers: Record<string, string>, b = body, at = now) =>
+  verifyWebhookSignature({ headers, body: b, secret, nowMs: at, toleranceSeconds: 300 });
+
+describe('webhook signatures', () => {
+  it('accepts the Jira-style X-Hub-Signature and the timestamped X-Mirrorflow-Signature', () => {
+    expect(verify({ 'x-hub-signature': signHub(secret, body) })).toEqual({ ok: true, scheme: 'hub' });
+    expect(verify({ 'x-mirrorflow-signature': signMirrorflow(secret, body, now / 1000) })).toEqual({
+      ok: true,
+      scheme: 'mirrorflow',
+    });
+  });
+
+  it('refuses a changed body, a wrong secret, a missing or malformed header', () => {
+    expect(verify({ 'x-hub-signature': signHub(secret, body) }, Buffer.from('{"hello":"World"}')).ok).toBe(
+      false,
+    );
+    expect(verify({ 'x-hub-signature': signHub('another-secret-value', body) }).ok).toBe(false);
+    expect(verify({})).toMatchObject({ ok: false, reason: expect.stringMatching(/not signed/) });
+    expect(verify({ 'x-hub-signature': 'md5=abc' })).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/sha256=/),
+    });
+    expect(verify({ 'x-hub-signature': 'sha256=zz' }).ok).toBe(false);
+    expect(verify({ 'x-mirrorflow-signature': 'v1=abc' })).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/t=/),
+    });
+  });
+
+  it('refuses a timestamped signature outside the 5-minute tolerance (replays)', () => {
+    const old = signMirrorflow(secret, body, now / 1000 - 301);
+    expect(verify({ 'x-mirrorflow-signature': old })).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/300 seconds/),
+    });
+    const edge = signMirrorflow(secret, body, now / 1000 - 299);
+    expect(verify({ 'x-mirrorflow-signature': edge }).ok).toBe(true);
+  });
+});
+
+describe('webhook mappings', () => {
+  const mirror = {
+    RegionId: 'cn-hangzhou',
+    TrafficMirrorSourceIds: ['eni-a'],
+    TrafficMirrorTargetId: 'eni-b',
+    TrafficMirrorTargetType: 'NetworkInterface',
+    TrafficMirrorFilterId: 'tmf-c',
+  };
+
+  it('generic: body.request, body.correlation, X-Mirrorflow-Delivery', () => {
+    const mapped = applyMapping(
+      SHIPPED_MAPPINGS.generic!,
+      { request: mirror, correlation: { ticket: 'T-1', n: 5, nested: { x: 1 } } },
+      { 'x-mirrorflow-delivery': 'd-1' },
+    );
+    expect(mapped).toEqual({ request: mirror, correlation: { ticket: 'T-1', n: '5' }, deliveryId: 'd-1' });
+  });
+
+  it('jira: the request as JSON in a custom field, the issue key and reporter as correlation', () => {
+    const payload = {
+      webhookEvent: 'jira:issue_created',
+      issue: {
+        key: 'SEC-42',
+        fields: {
+          summary: 'Mirror web01',
+          reporter: { emailAddress: 'bob@example.com' },
+          customfield_10500: JSON.stringify(mirror),
+        },
+      },
+    };
+    const mapped = applyMapping(SHIPPED_MAPPINGS.jira!, payload, {
+      'x-atlassian-webhook-identifier': '1234',
+    });
+    expect(mapped.request).toEqual(mirror);
+    expect(mapped.correlation).toEqual({
+      ticket: 'SEC-42',
+      summary: 'Mirror web01',
+      requester: 'bob@example.com',
+      webhookEvent: 'jira:issue_created',
+    });
+    expect(mapped.deliveryId).toBe('1234');
+  });
+
+  it('servicenow: catalog variables become the request; absent ones are left out', () => {
+    const payload = {
+      number: 'RITM0010001',
+      sys_id: 'abc123',
+      sys_mod_count: 2,
+      requested_for: 'carol',
+      variables: {
+        region_id: 'cn-hangzhou',
+        source_eni_id: 'eni-a',
+        target_id: 'eni-b',
+        target_type: 'NetworkInterface',
+        filter_id: 'tmf-c',
+      },
+    };
+    const mapped = applyMapping(SHIPPED_MAPPINGS.servicenow!, payload, {});
+    expect(mapped.request).toEqual(mirror);
+    expect(mapped.correlation).toEqual({ ticket: 'RITM0010001', requester: 'carol', sysId: 'abc123' });
+    expect(mapped.deliveryId).toBe('abc123:2');
+  });
+
+  it('says clearly when the payload holds no request where the mapping looks', () => {
+    expect(() => applyMapping(SHIPPED_MAPPINGS.generic!, { something: 'else' }, {})).toThrow(MappingError);
+    expect(() =>
+      applyMapping(SHIPPED_MAPPINGS.jira!, { issue: { fields: { customfield_10500: 'not json' } } }, {}),
+    ).toThrow(MappingError);
+  });
+});
