@@ -14,11 +14,15 @@ let cloud: LocalCloud;
 const demo = loadInventoryFile();
 beforeAll(async () => {
   // A short deadline (in virtual seconds) so a stuck session times out quickly.
-  cloud = await startTestCloud({ timeScale: 200, env: { MIRRORFLOW_POLL_DEADLINE_SECONDS: '300' } });
+  cloud = await startTestCloud({
+    timeScale: 200,
+    env: { MIRRORFLOW_POLL_DEADLINE_SECONDS: '300', MIRRORFLOW_RETRY_MAX_ATTEMPTS: '4' },
+  });
 }, 120_000);
 afterAll(() => cloud?.close());
 beforeEach(() => {
   cloud.vpc.faults.set({ rules: [] });
+  cloud.fnf.faults.set({ rules: [] });
   cloud.stack.bus.setDuplicates(0);
 });
 
@@ -95,6 +99,44 @@ describe('duplicates are the normal case', () => {
 });
 
 describe('cloud faults', () => {
+  it('a crash between create and hand-off heals on redelivery: one session, one Ready event', async () => {
+    cloud.fnf.faults.set({ rules: [fault({ action: 'StartExecution', serverErrorRate: 1 })] });
+    const errorsBefore = cloud.stack.fc.invocations.filter(
+      (i) => i.function === 'intake-event' && i.outcome === 'error',
+    ).length;
+    await postEvent(
+      cloudEvent(
+        'heal-1',
+        request('eni-bp1web01', { TrafficMirrorTargetId: 'lb-bp1ndr01', TrafficMirrorTargetType: 'SLB' }),
+      ),
+    );
+    const token = clientToken('event', eventKey('acs.test', 'heal-1'));
+    const onNdr = () =>
+      cloud.vpc.model
+        .liveSessions()
+        .filter((s) => s.sourceIds.includes('eni-bp1web01') && s.targetId === 'lb-bp1ndr01');
+    // The first delivery creates the session, then fails to hand it off and fails the invocation.
+    for (let i = 0; i < 300; i++) {
+      const errors = cloud.stack.fc.invocations.filter(
+        (x) => x.function === 'intake-event' && x.outcome === 'error',
+      ).length;
+      if (errors > errorsBefore) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(onNdr()).toHaveLength(1);
+    expect(completionEvents(cloud, token)).toHaveLength(0);
+    cloud.fnf.faults.set({ rules: [] });
+    // FC retries the asynchronous invocation: the same token finds the same session, and hands it off.
+    const [ready] = await waitForCompletion(cloud, token, 1, 60_000);
+    expect(ready).toMatchObject({
+      type: 'mirrorflow:TrafficMirrorSession:Ready',
+      data: { provisioning: 'Created', sessionId: onNdr()[0]!.id },
+    });
+    await settle(cloud);
+    expect(onNdr()).toHaveLength(1);
+    expect(completionEvents(cloud, token)).toHaveLength(1);
+  });
+
   it('with 20% throttling and 5% 5xx on every VPC action, every request still completes correctly', async () => {
     cloud.vpc.faults.set({ rules: [fault({ throttleRate: 0.2, serverErrorRate: 0.05 })] });
     const sources = ['eni-bp1web03', 'eni-bp1db02', 'eni-bp1app02'];

@@ -6,9 +6,9 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type Clock, VirtualClock } from '../clock.js';
 import { localCredentialStore } from '../credentials.js';
+import { FaultInjector, FaultsError, parseFaults, withFaults } from '../faults.js';
 import { isLoopback, listen, readJsonBody } from '../http.js';
 import { type CallRecord, createRpcEndpoint, type RpcAction, sendJson } from '../rpc/server.js';
-import { FaultInjector, FaultsError, parseFaults } from './faults.js';
 import { type Inventory, InventoryError, loadInventoryFile, parseInventory } from './inventory.js';
 import { type ModelSnapshot, TrafficMirrorModel } from './model.js';
 import { sessionView, vpcRoutes } from './routes.js';
@@ -71,18 +71,9 @@ export async function startVpcEmulator(options: VpcEmulatorOptions = {}): Promis
   };
 
   const routes = vpcRoutes(model, { lifecycleFaults: () => faults.lifecycle() });
-  const actions: Record<string, RpcAction> = Object.fromEntries(
-    Object.entries(routes).map(([name, action]) => [
-      name,
-      async (call) => {
-        await faults.before(name);
-        const result = await action(call);
-        if (MUTATING.has(name)) saveSoon();
-        faults.after(name);
-        return result;
-      },
-    ]),
-  );
+  const actions: Record<string, RpcAction> = withFaults(routes, faults, (name) => {
+    if (MUTATING.has(name)) saveSoon();
+  });
   const rpc = createRpcEndpoint(
     { product: 'Vpc', version: VPC_VERSION, hostId: 'vpc.aliyuncs.com', actions },
     {

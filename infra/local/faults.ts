@@ -1,12 +1,12 @@
 /**
- * Fault injection for the VPC emulator: throttling (with the platform's throttling codes), 5xx, a response
- * lost after the action ran (the case idempotency exists for), latency, sessions stuck in Creating and
- * sessions that vanish. Rules apply to every action, or to the one they name.
+ * Fault injection for the local cloud's RPC APIs (VPC, fnf): throttling (with the platform's throttling
+ * codes), 5xx, a response lost after the action ran (the case idempotency exists for), latency, and for the
+ * VPC emulator sessions stuck in Creating or vanishing. Rules apply to every action, or to the one they name.
  */
 import { z } from 'zod';
-import { type Problem, problemsFromZod } from '../../../functions/lib/problems.js';
-import { RpcError } from '../rpc/errors.js';
-import type { LifecycleFaults } from './model.js';
+import { type Problem, problemsFromZod } from '../../functions/lib/problems.js';
+import { RpcError } from './rpc/errors.js';
+import type { LifecycleFaults } from './vpc/model.js';
 
 const rate = z.number().min(0).max(1).default(0);
 
@@ -125,4 +125,24 @@ export class FaultInjector {
     }
     return result;
   }
+}
+
+/** Wraps RPC actions so each call passes through the injector (before, then after the action). */
+export function withFaults<A extends (call: never) => unknown>(
+  actions: Record<string, A>,
+  faults: FaultInjector,
+  afterAction?: (name: string) => void,
+): Record<string, A> {
+  return Object.fromEntries(
+    Object.entries(actions).map(([name, action]) => [
+      name,
+      (async (call: never) => {
+        await faults.before(name);
+        const result = await action(call);
+        afterAction?.(name);
+        faults.after(name);
+        return result;
+      }) as unknown as A,
+    ]),
+  );
 }
