@@ -88,9 +88,13 @@ export async function checkStatus(input: Job, deps: CheckStatusDeps): Promise<Jo
     else if (item.provisioning === 'DryRunPassed') settle(item, 'ready', 'DryRunPassed', null, now);
   }
 
-  // One List call per region per 100 pending sessions.
+  // One List call per region per 100 pending sessions. On the first look, a session this request has just
+  // created is certainly still Creating: wait for it rather than spend a call.
   let throttled = false;
-  const pending = job.items.filter((i) => i.state === 'pending' && i.sessionId && i.regionId);
+  const firstLook = job.attempt === 1;
+  const pending = job.items.filter(
+    (i) => i.state === 'pending' && i.sessionId && i.regionId && !(firstLook && i.provisioning === 'Created'),
+  );
   const byRegion = new Map<string, JobItem[]>();
   for (const item of pending) byRegion.set(item.regionId!, [...(byRegion.get(item.regionId!) ?? []), item]);
   for (const [regionId, items] of byRegion) {
@@ -138,6 +142,7 @@ export async function checkStatus(input: Job, deps: CheckStatusDeps): Promise<Jo
   if (job.items.some((i) => i.state === 'pending')) {
     job.phase = 'pending';
     job.nextDelaySeconds = nextDelaySeconds({
+      // The first wait is the shortest creation time; then the backoff grows from there.
       attempt: job.attempt,
       firstDelaySeconds: deps.config.pollFirstDelaySeconds,
       maxDelaySeconds: deps.config.pollMaxDelaySeconds,

@@ -9,3 +9,10 @@ export function functionClock(env: NodeJS.ProcessEnv = process.env): () => numbe
   if (!(scale! > 0) || !Number.isFinite(real) || !Number.isFinite(virtual) || scale === 1) return Date.now;
   return () => Math.floor(virtual! + (Date.now() - real!) * scale!);
 }
+
+/** Sleeping in the functions' time: `virtualMs` of it (the local cloud may run it faster than real time). */
+export function functionSleep(env: NodeJS.ProcessEnv = process.env): (virtualMs: number) => Promise<void> {
+  const scale = Number((env.MIRRORFLOW_LOCAL_TIME ?? '').split(',')[0]);
+  const divisor = scale > 0 ? scale : 1;
+  return (virtualMs) => new Promise((resolve) => setTimeout(resolve, virtualMs / divisor));
+}

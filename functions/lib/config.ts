@@ -61,7 +61,7 @@ const envSchema = z.object({
   MIRRORFLOW_EVENT_BUS: z.string().min(1).max(127).default('mirrorflow'),
   MIRRORFLOW_POLL_DEADLINE_SECONDS: wholeFromEnv(30, 86_400, 900),
   MIRRORFLOW_POLL_FIRST_DELAY_SECONDS: wholeFromEnv(1, 300, 5),
-  MIRRORFLOW_POLL_MAX_DELAY_SECONDS: wholeFromEnv(1, 300, 30),
+  MIRRORFLOW_POLL_MAX_DELAY_SECONDS: wholeFromEnv(1, 300, 20),
   MIRRORFLOW_WEBHOOK_SECRET: z.string().min(16, { error: 'must be at least 16 characters' }).optional(),
   MIRRORFLOW_WEBHOOK_MAPPING: z.string().min(1).default('generic'),
   MIRRORFLOW_WEBHOOK_MAX_BYTES: wholeFromEnv(1024, 6 * 1024 * 1024, 256 * 1024),

@@ -17,7 +17,7 @@ export interface PollScheduleOptions {
   random?: Random;
 }
 
-export const GROWTH = 1.6;
+export const GROWTH = 1.4;
 export const WAIT_RANGE = { min: 1, max: 300 } as const;
 
 export function nextDelaySeconds(options: PollScheduleOptions): number {

@@ -104,7 +104,7 @@ export async function reconcile(
   hooks: ReconcileHooks = {},
 ): Promise<ReconcileReport> {
   const { config } = runtime;
-  const sleep = hooks.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const sleep = hooks.sleep ?? runtime.sleep;
   const regions = [
     ...new Set(
       options.desired.sessions

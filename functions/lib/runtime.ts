@@ -1,5 +1,5 @@
 /** What every handler needs, built from the FC invocation context and the function's environment. */
-import { functionClock } from './clock.js';
+import { functionClock, functionSleep } from './clock.js';
 import { loadConfig, type MirrorflowConfig } from './config.js';
 import { type ContextWithCredentials, type Credentials, resolveCredentials } from './credentials.js';
 import { createVpcClient, type VpcApi } from './vpcClient.js';
@@ -19,6 +19,8 @@ export interface Runtime {
   region: string;
   accountId: string;
   now: () => number;
+  /** Waits in the same time as `now` (rate limits follow the cloud's clock). */
+  sleep: (ms: number) => Promise<void>;
   vpcFor: (regionId: string) => VpcApi;
   workflow: WorkflowApi;
 }
@@ -34,6 +36,7 @@ export function runtimeFrom(context: FcContext, env: NodeJS.ProcessEnv = process
     region,
     accountId: context.accountId ?? env.FC_ACCOUNT_ID ?? '',
     now: functionClock(env),
+    sleep: functionSleep(env),
     vpcFor: (regionId) => {
       let client = vpcClients.get(regionId);
       if (!client) {

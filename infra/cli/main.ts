@@ -3,6 +3,7 @@
  * output with --json, and the exit codes 0 (success), 1 (the operation failed), 2 (bad usage or input).
  */
 import { Command, CommanderError } from 'commander';
+import { registerBench } from './commands/bench.js';
 import { registerBuild } from './commands/build.js';
 import { registerEmulator } from './commands/emulator.js';
 import { registerFlow } from './commands/flow.js';
@@ -21,6 +22,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   registerBuild(program, io, setExit);
   registerEmulator(program, io, setExit);
   registerFlow(program, io, setExit);
+  registerBench(program, io, setExit);
   for (const command of program.commands) {
     command
       .exitOverride()

@@ -36,6 +36,8 @@ export interface LocalCloudOptions {
   webhookSecret?: string;
   /** The desired-state file reconcile reads. */
   desiredState?: string;
+  /** The VPC emulator's random source (creation delays); seed it to repeat a run. */
+  random?: () => number;
   /** Extra environment for every function (overrides the defaults below). */
   env?: Record<string, string>;
   onLog?: (fn: string, line: string) => void;
@@ -69,6 +71,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       clock,
       ...(options.inventory ? { inventory: options.inventory } : {}),
       ...(options.stateFile ? { stateFile: options.stateFile } : {}),
+      ...(options.random ? { random: options.random } : {}),
     });
     closers.push(vpc.close);
     // The fnf API needs the FC host and the bus, and they need its URL: the integrations are wired after.

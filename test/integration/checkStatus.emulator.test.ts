@@ -100,9 +100,13 @@ describe('check-status', () => {
     let job = await jobWith(COUNT);
     const before = listCalls();
     job = await checkStatus(job, deps());
-    expect(listCalls() - before).toBe(2); // 150 sessions: 100 + 50
+    // Sessions this request just created are certainly Creating: the first round waits instead of listing.
+    expect(listCalls() - before).toBe(0);
     expect(job).toMatchObject({ phase: 'pending', attempt: 1 });
-    expect(job.nextDelaySeconds).toBeGreaterThanOrEqual(1);
+    expect(job.nextDelaySeconds).toBeGreaterThanOrEqual(3);
+    job = await checkStatus(job, deps());
+    expect(listCalls() - before).toBe(2); // 150 sessions: 100 + 50
+    expect(job.phase).toBe('pending');
     clock.advance(11_000);
     const emitted: string[] = [];
     // This synthetic job is larger than any hand-off, so it leaves room for one event per round.
@@ -114,6 +118,14 @@ describe('check-status', () => {
     expect(emitted).toHaveLength(COUNT);
     expect(new Set(emitted).size).toBe(COUNT);
     expect(listCalls() - before).toBe(4); // the emit rounds do not list again
+
+    // A session that already existed (AlreadyExists) is looked at on the first round.
+    emu.model.reset(structuredClone(inventory));
+    const existing = await jobWith(1);
+    existing.items[0]!.provisioning = 'AlreadyExists';
+    const beforeExisting = listCalls();
+    await checkStatus(existing, deps());
+    expect(listCalls() - beforeExisting).toBe(1);
     expect(job.items.every((i) => i.state === 'ready' && i.emitted && i.session?.status === 'Created')).toBe(
       true,
     );
@@ -177,7 +189,7 @@ describe('check-status', () => {
   });
 
   it('keeps looking, with a longer delay, when List is throttled', async () => {
-    const job = await jobWith(1);
+    const job = { ...(await jobWith(1)), attempt: 1 }; // past the first look
     const calm = await checkStatus(job, deps());
     emu.faults.set({
       rules: [

@@ -16,7 +16,7 @@ describe('loadConfig', () => {
       eventBusName: 'mirrorflow',
       pollDeadlineSeconds: 900,
       pollFirstDelaySeconds: 5,
-      pollMaxDelaySeconds: 30,
+      pollMaxDelaySeconds: 20,
       webhookSecret: undefined,
       webhookMapping: 'generic',
       webhookMaxBytes: 256 * 1024,

@@ -47,7 +47,7 @@ describe('nextDelaySeconds', () => {
         remainingSeconds: 1000,
         random: () => r,
       });
-    expect([1, 2, 3, 4, 5, 6, 10].map((a) => at(a, 0.999999))).toEqual([5, 8, 13, 21, 30, 30, 30]);
+    expect([1, 2, 3, 4, 5, 6, 10].map((a) => at(a, 0.999999))).toEqual([5, 7, 10, 14, 20, 27, 30]);
     expect(at(1, 0)).toBe(3);
     expect(at(10, 0)).toBe(15);
   });

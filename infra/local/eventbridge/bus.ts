@@ -44,6 +44,8 @@ export interface BusOptions {
 export interface Bus {
   url: string;
   events: StoredEvent[];
+  /** Virtual time (epoch ms) each event arrived, by index in `events`. */
+  arrivals: number[];
   setRules(rules: BusRule[]): void;
   setDuplicates(n: number): void;
   setDeliver(deliver: DeliverFn): void;
@@ -60,6 +62,7 @@ async function readBody(req: IncomingMessage): Promise<string> {
 
 export async function startBus(options: BusOptions): Promise<Bus> {
   const events: StoredEvent[] = [];
+  const arrivalTimes: number[] = [];
   let rules = options.rules ?? [];
   let duplicates = options.duplicates ?? 0;
   let deliver = options.deliver;
@@ -96,6 +99,7 @@ export async function startBus(options: BusOptions): Promise<Bus> {
   const accept = (incoming: StoredEvent[]) => {
     for (const event of incoming) {
       events.push(event);
+      arrivalTimes.push(options.clock.now());
       route(event);
     }
     for (const wake of [...arrivals]) wake();
@@ -175,6 +179,7 @@ export async function startBus(options: BusOptions): Promise<Bus> {
   return {
     url: running.url,
     events,
+    arrivals: arrivalTimes,
     setRules: (r) => {
       rules = r;
     },

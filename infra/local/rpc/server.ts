@@ -48,6 +48,8 @@ export interface CallRecord {
   durationMs: number;
   requestId: string;
   signatureVersion?: 'v1' | 'v3';
+  /** Names (never values) of the operation parameters, e.g. to tell a List by ids from a List by source. */
+  paramNames?: string[];
 }
 
 export interface RpcEndpointOptions {
@@ -293,6 +295,7 @@ export function createRpcEndpoint(service: RpcService, options: RpcEndpointOptio
     const requestId = randomUUID().toUpperCase();
     let action = '(unknown)';
     let signatureVersion: 'v1' | 'v3' | undefined;
+    let paramNames: string[] | undefined;
     const finish = (status: number, code: string, body: Record<string, unknown>) => {
       sendJson(res, status, body);
       options.onCall?.({
@@ -303,6 +306,7 @@ export function createRpcEndpoint(service: RpcService, options: RpcEndpointOptio
         durationMs: now() - started,
         requestId,
         ...(signatureVersion ? { signatureVersion } : {}),
+        ...(paramNames ? { paramNames } : {}),
       });
     };
     try {
@@ -325,6 +329,7 @@ export function createRpcEndpoint(service: RpcService, options: RpcEndpointOptio
         call = authenticateV1(method, { ...query, ...form });
       }
       action = call.action;
+      paramNames = Object.keys(call.params).sort();
       call.requestId = requestId;
       const handler = Object.hasOwn(service.actions, call.action) ? service.actions[call.action] : undefined;
       if (!handler)
