@@ -2,7 +2,7 @@
  * Bundles each `functions/<name>/index.ts` into one CommonJS file, `dist/<name>/index.js`, for Node 20 —
  * what FC 3.0 loads as `index.handler`. `lib` is the shared core, not a function.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 
@@ -47,6 +47,9 @@ export async function bundleFunctions(options: {
   });
   return names.map((name) => {
     const file = join(outDir, name, 'index.js');
+    // The bundle is CommonJS; without this, a "type": "module" package.json above it (this repository's)
+    // would make Node load it as ESM. FC gets the file too, as part of the function's code folder.
+    writeFileSync(join(outDir, name, 'package.json'), '{ "type": "commonjs" }\n');
     return { name, file, bytes: statSync(file).size };
   });
 }

@@ -6,7 +6,10 @@ import { Command, CommanderError } from 'commander';
 import { registerBench } from './commands/bench.js';
 import { registerBuild } from './commands/build.js';
 import { registerEmulator } from './commands/emulator.js';
+import { registerEvents } from './commands/events.js';
 import { registerFlow } from './commands/flow.js';
+import { registerProvision } from './commands/provision.js';
+import { registerUp } from './commands/up.js';
 import { registerValidate } from './commands/validate.js';
 import { type CliIo, EXIT, processIo, UsageError } from './io.js';
 
@@ -18,7 +21,10 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
     .exitOverride();
+  registerUp(program, io, setExit);
   registerValidate(program, io, setExit);
+  registerProvision(program, io, setExit);
+  registerEvents(program, io, setExit);
   registerBuild(program, io, setExit);
   registerEmulator(program, io, setExit);
   registerFlow(program, io, setExit);

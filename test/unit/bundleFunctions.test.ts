@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -11,6 +11,8 @@ describe('bundleFunctions', () => {
     const results = await bundleFunctions({ functionsDir: 'test/fixtures/functions', outDir: out });
     expect(results.map((r) => r.name)).toEqual(['echo']);
     expect(results[0]!.file).toBe(join(out, 'echo', 'index.js'));
+    // Marked CommonJS, so a "type": "module" package.json above it cannot make Node read it as ESM.
+    expect(JSON.parse(readFileSync(join(out, 'echo', 'package.json'), 'utf8'))).toEqual({ type: 'commonjs' });
     // Run it from a directory with no node_modules, the way FC runs dist/<name>/index.js.
     const runner = join(out, 'run.cjs');
     writeFileSync(

@@ -1,0 +1,142 @@
+/**
+ * `mirrorflow up`: the whole product on the embedded local cloud — builds the bundles when missing or stale,
+ * starts the VPC emulator, the CloudFlow API and runner, the FC host (every function, its triggers, the
+ * environment FC would give it) and the EventBridge bus, fires the reconcile timer on a schedule, prints the
+ * endpoints, and serves until SIGINT/SIGTERM.
+ */
+import { appendFileSync, mkdirSync } from 'node:fs';
+import type { Command } from 'commander';
+import { bundleFunctions } from '../../build/bundleFunctions.js';
+import { bundlesAreStale } from '../../build/staleness.js';
+import { VirtualClock } from '../../local/clock.js';
+import { startLocalCloud } from '../../local/cloud.js';
+import { runDemo } from '../demo.js';
+import { DEFAULT_ENDPOINTS_FILE, type Endpoints, removeEndpoints, writeEndpoints } from '../endpoints.js';
+import { type CliIo, EXIT } from '../io.js';
+import { untilSignal } from '../signals.js';
+import { styler } from '../style.js';
+import { parseNumberOption } from './emulator.js';
+
+interface UpOptions {
+  portBase: string;
+  timeScale: string;
+  state?: string;
+  demo?: boolean;
+  json?: boolean;
+  reconcileEvery: string;
+  desiredState: string;
+  functions: string;
+  endpoints: string;
+}
+
+export function registerUp(program: Command, io: CliIo, setExit: (code: number) => void): void {
+  program
+    .command('up')
+    .description(
+      'run mirrorflow on its embedded local cloud (VPC emulator, CloudFlow, FC, EventBridge) until Ctrl-C',
+    )
+    .option(
+      '--port-base <n>',
+      'first of four ports: VPC, CloudFlow, FC (and the webhook), EventBridge; 0 picks free ports',
+      '9100',
+    )
+    .option('--time-scale <x>', 'virtual seconds per real second; 1 is real time', '20')
+    .option('--state <file>', 'keep the VPC emulator state (sessions, tokens) in this file between runs')
+    .option('--demo', 'send sample requests through every trigger and show their progress')
+    .option('--json', 'print one JSON line with the endpoints and local credentials when ready')
+    .option(
+      '--reconcile-every <seconds>',
+      'fire the reconcile timer every N virtual seconds (0: never)',
+      '600',
+    )
+    .option('--desired-state <file>', 'what reconcile keeps in place', 'infra/examples/desired-state.yaml')
+    .option('--functions <dir>', 'the bundled functions (built when missing or stale)', 'dist')
+    .option(
+      '--endpoints <file>',
+      'where to write the endpoints for `provision` and `events`',
+      DEFAULT_ENDPOINTS_FILE,
+    )
+    .addHelpText(
+      'after',
+      '\nExamples:\n  npm start                              # = mirrorflow up --demo\n  npx mirrorflow up --port-base 0 --json   # free ports, machine-readable',
+    )
+    .action(async (options: UpOptions) => {
+      const portBase = parseNumberOption('--port-base', options.portBase, 0, 65532);
+      const timeScale = parseNumberOption('--time-scale', options.timeScale, 0.01, 10_000);
+      const reconcileEvery = parseNumberOption('--reconcile-every', options.reconcileEvery, 0, 86_400);
+      const say = (text: string) => (options.json ? io.err(text) : io.out(text));
+      const s = styler(Boolean(process.stdout.isTTY) && !options.json);
+
+      if (bundlesAreStale('functions', options.functions)) {
+        io.err('building the functions (esbuild)…');
+        await bundleFunctions({ functionsDir: 'functions', outDir: options.functions });
+      }
+      mkdirSync('.state', { recursive: true });
+      const logFile = '.state/functions.log';
+      const cloud = await startLocalCloud({
+        portBase,
+        clock: new VirtualClock(timeScale),
+        functionsDir: options.functions,
+        desiredState: options.desiredState,
+        ...(options.state ? { stateFile: options.state } : {}),
+        onLog: (fn, line) => appendFileSync(logFile, `${fn} ${line}\n`),
+      });
+      const endpoints = cloud.endpoints() as unknown as Endpoints;
+      writeEndpoints(options.endpoints, endpoints);
+
+      let timer: NodeJS.Timeout | undefined;
+      if (reconcileEvery > 0) {
+        timer = setInterval(
+          () => {
+            const triggerTime = new Date(cloud.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
+            cloud
+              .reconcile(triggerTime)
+              .catch((error: unknown) => io.err(`reconcile timer: ${(error as Error).message}`));
+          },
+          (reconcileEvery * 1000) / timeScale,
+        );
+      }
+
+      if (options.json) io.out(JSON.stringify(endpoints));
+      else {
+        say(`${s.bold('mirrorflow is up')} on its local cloud (time runs ${timeScale}× real time)`);
+        say(`  EventBridge bus   ${endpoints.eventbridge}/events   (POST CloudEvents; GET to read them)`);
+        say(`  webhook           ${endpoints.webhook}   (secret ${endpoints.webhookSecret})`);
+        say(`  VPC API           ${endpoints.vpc}   admin ${endpoints.admin}/`);
+        say(`  CloudFlow API     ${endpoints.fnf}`);
+        say(`  Function Compute  ${endpoints.fc}`);
+        say(
+          `  credentials       ${endpoints.accessKeyId} / ${endpoints.accessKeySecret}   region ${endpoints.regionId}`,
+        );
+        say(
+          `  reconcile timer   ${reconcileEvery > 0 ? `every ${reconcileEvery} virtual s (${options.desiredState})` : 'off'}`,
+        );
+        say(`  function logs     ${logFile}      endpoints ${options.endpoints}`);
+        say('');
+      }
+
+      let demoOk = true;
+      if (options.demo) {
+        try {
+          demoOk = await runDemo(cloud, {
+            write: (text) => (options.json ? process.stderr.write(text) : process.stdout.write(text)),
+            isTty: options.json ? Boolean(process.stderr.isTTY) : Boolean(process.stdout.isTTY),
+          });
+        } catch (error) {
+          demoOk = false;
+          io.err(
+            `the demo failed: ${(error as Error).message} (see ${logFile}); the local cloud keeps serving`,
+          );
+        }
+      } else if (!options.json) {
+        say('Ctrl-C to stop.');
+      }
+
+      const signal = await untilSignal();
+      if (timer) clearInterval(timer);
+      await cloud.close();
+      removeEndpoints(options.endpoints);
+      io.err(`stopped (${signal})`);
+      setExit(demoOk ? EXIT.ok : EXIT.failed);
+    });
+}

@@ -1,0 +1,157 @@
+/**
+ * `mirrorflow up --port-base 0 --json` as a child process: every trigger driven over HTTP with the real
+ * clients, a second `up` on the same ports refused with a clear message, and a clean stop.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import FCClient from '@alicloud/fc2';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signHub } from '../../functions/lib/webhookSignature.js';
+import type { Endpoints } from '../../infra/cli/endpoints.js';
+import { type RunningCommand, startCommand } from '../helpers/childProcess.js';
+import { productBundles } from '../helpers/localCloud.js';
+
+let up: RunningCommand<Endpoints>;
+const endpointsFile = join(mkdtempSync(join(tmpdir(), 'mf-up-')), 'endpoints.json');
+
+beforeAll(async () => {
+  const functions = await productBundles();
+  up = await startCommand<Endpoints>([
+    'up',
+    '--port-base',
+    '0',
+    '--json',
+    '--time-scale',
+    '50',
+    '--functions',
+    functions,
+    '--endpoints',
+    endpointsFile,
+    '--reconcile-every',
+    '0',
+  ]);
+}, 120_000);
+afterAll(async () => {
+  if (up.child.exitCode === null) await up.stop();
+});
+
+const request = (source: string) => ({
+  RegionId: 'cn-hangzhou',
+  TrafficMirrorSourceIds: [source],
+  TrafficMirrorTargetId: 'eni-bp1ids01',
+  TrafficMirrorTargetType: 'NetworkInterface',
+  TrafficMirrorFilterId: 'tmf-bp1all01',
+});
+
+async function completionFor(predicate: (data: Record<string, unknown>) => boolean, timeoutMs = 60_000) {
+  const until = Date.now() + timeoutMs;
+  let since = 0;
+  while (Date.now() < until) {
+    const events = (await (await fetch(`${up.ready.eventbridge}/events?since=${since}&wait=5`)).json()) as {
+      type: string;
+      data: Record<string, unknown>;
+    }[];
+    since += events.length;
+    const found = events.find(
+      (e) => e.type.startsWith('mirrorflow:TrafficMirrorSession:') && predicate(e.data),
+    );
+    if (found) return found;
+  }
+  throw new Error('no completion event');
+}
+
+describe('mirrorflow up', () => {
+  it('prints one JSON line with every endpoint and the local credentials', () => {
+    expect(Object.keys(up.ready).sort()).toEqual(
+      [
+        'accessKeyId',
+        'accessKeySecret',
+        'admin',
+        'eventbridge',
+        'fc',
+        'fnf',
+        'regionId',
+        'vpc',
+        'webhook',
+        'webhookSecret',
+      ].sort(),
+    );
+    for (const key of ['vpc', 'fnf', 'fc', 'eventbridge', 'webhook', 'admin'] as const)
+      expect(up.ready[key]).toMatch(/^http:\/\/127\.0\.0\.1:\d+/);
+  });
+
+  it('serves an EventBridge event end to end', async () => {
+    const response = await fetch(`${up.ready.eventbridge}/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/cloudevents+json' },
+      body: JSON.stringify({
+        specversion: '1.0',
+        id: 'up-1',
+        source: 'e2e',
+        type: 'mirrorflow:MirrorRequest:Submitted',
+        data: { ...request('eni-bp1web01'), Correlation: { via: 'event' } },
+      }),
+    });
+    expect(response.status).toBe(200);
+    const event = await completionFor((d) => (d.correlation as Record<string, string>)?.via === 'event');
+    expect(event.type).toBe('mirrorflow:TrafficMirrorSession:Ready');
+  });
+
+  it('serves a signed webhook end to end', async () => {
+    const body = JSON.stringify({ request: request('eni-bp1web02'), correlation: { via: 'webhook' } });
+    const response = await fetch(up.ready.webhook, {
+      method: 'POST',
+      headers: {
+        'x-hub-signature': signHub(up.ready.webhookSecret, body),
+        'x-mirrorflow-delivery': 'up-webhook-1',
+      },
+      body,
+    });
+    expect(response.status).toBe(202);
+    const answer = (await response.json()) as { clientToken: string };
+    const event = await completionFor((d) => d.clientToken === answer.clientToken);
+    expect(event.data).toMatchObject({ outcome: 'Ready', correlation: { via: 'webhook' } });
+  });
+
+  it('serves the reconcile timer end to end (invoked as FC would, through @alicloud/fc2)', async () => {
+    const fc = new FCClient('1234567890123456', {
+      accessKeyID: up.ready.accessKeyId,
+      accessKeySecret: up.ready.accessKeySecret,
+      region: up.ready.regionId,
+      endpoint: up.ready.fc,
+      timeout: 120_000,
+    });
+    const response = await fc.invokeFunction(
+      'mirrorflow',
+      'reconcile',
+      JSON.stringify({ triggerTime: '2026-11-22T05:00:00Z', triggerName: 'timer', payload: '{}' }),
+    );
+    // web02's session came from the webhook test: reconcile finds it in place and creates the other two.
+    expect(response.data).toMatchObject({ counts: { desired: 3, create: 2, created: 2, unchanged: 1 } });
+    await completionFor(
+      (d) =>
+        d.trigger === 'reconcile' &&
+        (d.correlation as Record<string, string>)?.reconcileEntry === 'web03-to-ids',
+    );
+  });
+
+  it('refuses to start twice on the same ports, saying so', async () => {
+    const port = new URL(up.ready.vpc).port;
+    const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        ['bin/mirrorflow.js', 'up', '--port-base', port, '--endpoints', `${endpointsFile}.2`],
+        (error, _o, stderr) =>
+          resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stderr }),
+      );
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/already in use/);
+  });
+
+  it('stops cleanly on SIGTERM', async () => {
+    expect(await up.stop('SIGTERM')).toBe(0);
+  });
+});
