@@ -100,6 +100,49 @@ describe('mirrorflow usage', () => {
     expect(io.stdout).toMatch(/Exit codes/);
   });
 
+  it.each([
+    ['up'],
+    ['provision'],
+    ['events'],
+    ['emulator', 'vpc'],
+    ['flow', 'run'],
+    ['bench'],
+    ['build'],
+    ['validate'],
+  ])('`mirrorflow %s --help` explains itself', async (...command) => {
+    const io = captureIo();
+    expect(await main([...command, '--help'], io)).toBe(0);
+    expect(io.stdout).toMatch(/Usage: mirrorflow/);
+    expect(io.stdout).toMatch(/Options:/);
+  });
+
+  it('wrong usage of the stack commands exits 2 with a hint', async () => {
+    let io = captureIo();
+    expect(await main(['provision', 'infra/examples/request-eni.json', '--via', 'carrier-pigeon'], io)).toBe(
+      2,
+    );
+    expect(io.stderr).toMatch(/--via must be "event" or "webhook"/);
+    io = captureIo();
+    expect(
+      await main(
+        ['provision', 'infra/examples/request-eni.json', '--endpoints', '/nonexistent/endpoints.json'],
+        io,
+      ),
+    ).toBe(2);
+    expect(io.stderr).toMatch(/no running local cloud found .* mirrorflow up/);
+    io = captureIo();
+    expect(
+      await main(
+        ['provision', 'infra/examples/request-invalid.json', '--endpoints', '/nonexistent/endpoints.json'],
+        io,
+      ),
+    ).toBe(2);
+    expect(io.stderr).toMatch(/invalid: .*\n {2}Priority/);
+    io = captureIo();
+    expect(await main(['up', '--time-scale', 'fast'], io)).toBe(2);
+    expect(io.stderr).toMatch(/--time-scale must be a number/);
+  });
+
   it('works as the installed bin, in a child process', async () => {
     const run = promisify(execFile);
     const { stdout } = await run(process.execPath, ['bin/mirrorflow.js', 'validate', examples[0]!]);
