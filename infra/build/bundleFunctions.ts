@@ -10,7 +10,12 @@ export interface BundleResult {
   name: string;
   file: string;
   bytes: number;
+  /** The npm packages inside the bundle (to keep, e.g., @alicloud/fc2 out of function bundles). */
+  packages: string[];
 }
+
+/** The size every function bundle must stay within (see the README's "Deploy" section for the figures). */
+export const BUNDLE_BUDGET_BYTES = 1024 * 1024;
 
 export function functionNames(functionsDir: string): string[] {
   if (!existsSync(functionsDir)) return [];
@@ -28,7 +33,8 @@ export async function bundleFunctions(options: {
   const outDir = resolve(options.outDir);
   const names = options.names ?? functionNames(functionsDir);
   if (names.length === 0) return [];
-  await build({
+  const result = await build({
+    metafile: true,
     entryPoints: Object.fromEntries(
       names.map((name) => [`${name}/index`, join(functionsDir, name, 'index.ts')]),
     ),
@@ -45,11 +51,20 @@ export async function bundleFunctions(options: {
     external: ['proxy-agent'],
     logLevel: 'warning',
   });
+  const outputs = Object.entries(result.metafile.outputs);
   return names.map((name) => {
     const file = join(outDir, name, 'index.js');
+    const output = outputs.find(([path]) => resolve(path) === file)?.[1];
+    const packages = [
+      ...new Set(
+        Object.keys(output?.inputs ?? {})
+          .map((input) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input)?.[1])
+          .filter((p): p is string => p !== undefined),
+      ),
+    ].sort();
     // The bundle is CommonJS; without this, a "type": "module" package.json above it (this repository's)
     // would make Node load it as ESM. FC gets the file too, as part of the function's code folder.
     writeFileSync(join(outDir, name, 'package.json'), '{ "type": "commonjs" }\n');
-    return { name, file, bytes: statSync(file).size };
+    return { name, file, bytes: statSync(file).size, packages };
   });
 }

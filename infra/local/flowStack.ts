@@ -3,7 +3,7 @@
  * bus, and the Task integrations wired to them over HTTP. `mirrorflow flow run` and the workflow tests use it.
  */
 import type { Clock } from './clock.js';
-import { LOCAL_ACCESS_KEY, LOCAL_STS, localCredentialStore } from './credentials.js';
+import { functionRoleCredentials, LOCAL_ACCESS_KEY, localCredentialStore } from './credentials.js';
 import { type Bus, type BusRule, startBus } from './eventbridge/bus.js';
 import { type FcFunctionConfig, type FcHost, functionsFromDir, startFcHost } from './fc/host.js';
 import type { Integrations } from './flow/execution.js';
@@ -39,7 +39,7 @@ export async function startFlowStack(options: FlowStackOptions): Promise<FlowSta
     port: options.ports?.fc ?? 0,
     functions,
     credentials: localCredentialStore(),
-    roleCredentials: LOCAL_STS,
+    roleCredentials: functionRoleCredentials,
     accountId: LOCAL_ACCOUNT_ID,
     region: options.region,
     clock: options.clock,
@@ -69,7 +69,8 @@ export async function startFlowStack(options: FlowStackOptions): Promise<FlowSta
     busUrl: bus.url,
     accountId: LOCAL_ACCOUNT_ID,
     region: options.region,
-    credentials: LOCAL_STS,
+    // The flow's execution role.
+    credentials: functionRoleCredentials('session-ready'),
   });
   return {
     fc,

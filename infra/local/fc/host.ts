@@ -37,8 +37,8 @@ export interface FcHostOptions {
   functions: FcFunctionConfig[];
   /** Who may call the invoke API. */
   credentials: (accessKeyId: string) => { accessKeySecret: string; securityToken?: string } | undefined;
-  /** What each invocation's `context.credentials` carries (the function role). */
-  roleCredentials: LocalCredentials;
+  /** What each invocation's `context.credentials` carries: the function's role. */
+  roleCredentials: LocalCredentials | ((functionName: string) => LocalCredentials);
   accountId: string;
   region: string;
   clock: Clock;
@@ -121,12 +121,14 @@ export async function startFcHost(options: FcHostOptions): Promise<FcHost> {
     if (pendingAsync === 0) for (const wake of idleWaiters.splice(0)) wake();
   };
 
+  const roleOf = (name: string) =>
+    typeof options.roleCredentials === 'function' ? options.roleCredentials(name) : options.roleCredentials;
   const context = (pool: InstancePool, requestId: string) => ({
     requestId,
     credentials: {
-      accessKeyId: options.roleCredentials.accessKeyId,
-      accessKeySecret: options.roleCredentials.accessKeySecret,
-      securityToken: options.roleCredentials.securityToken ?? '',
+      accessKeyId: roleOf(pool.config.name).accessKeyId,
+      accessKeySecret: roleOf(pool.config.name).accessKeySecret,
+      securityToken: roleOf(pool.config.name).securityToken ?? '',
     },
     function: {
       name: pool.config.name,

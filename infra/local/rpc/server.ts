@@ -50,6 +50,8 @@ export interface CallRecord {
   signatureVersion?: 'v1' | 'v3';
   /** Names (never values) of the operation parameters, e.g. to tell a List by ids from a List by source. */
   paramNames?: string[];
+  /** Who called (the AccessKey ID, never the secret). */
+  accessKeyId?: string;
 }
 
 export interface RpcEndpointOptions {
@@ -296,6 +298,7 @@ export function createRpcEndpoint(service: RpcService, options: RpcEndpointOptio
     let action = '(unknown)';
     let signatureVersion: 'v1' | 'v3' | undefined;
     let paramNames: string[] | undefined;
+    let caller: string | undefined;
     const finish = (status: number, code: string, body: Record<string, unknown>) => {
       sendJson(res, status, body);
       options.onCall?.({
@@ -307,6 +310,7 @@ export function createRpcEndpoint(service: RpcService, options: RpcEndpointOptio
         requestId,
         ...(signatureVersion ? { signatureVersion } : {}),
         ...(paramNames ? { paramNames } : {}),
+        ...(caller ? { accessKeyId: caller } : {}),
       });
     };
     try {
@@ -330,6 +334,7 @@ export function createRpcEndpoint(service: RpcService, options: RpcEndpointOptio
       }
       action = call.action;
       paramNames = Object.keys(call.params).sort();
+      caller = call.accessKeyId;
       call.requestId = requestId;
       const handler = Object.hasOwn(service.actions, call.action) ? service.actions[call.action] : undefined;
       if (!handler)

@@ -1,0 +1,231 @@
+/**
+ * The deployment, checked without an account: s.yaml references only what the build produces, every
+ * setting the code reads is set, every role may do exactly what its function does (observed by running the
+ * product on the local cloud with one role per function), the flow passes the definition checks, and the
+ * bundles stay within their budget.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { signHub } from '../../functions/lib/webhookSignature.js';
+import {
+  BUNDLE_BUDGET_BYTES,
+  type BundleResult,
+  bundleFunctions,
+} from '../../infra/build/bundleFunctions.js';
+import type { LocalCloud } from '../../infra/local/cloud.js';
+import { loadFlowFile } from '../../infra/local/fnf/flows.js';
+import { settle, startTestCloud } from '../helpers/localCloud.js';
+
+interface Resource {
+  component: string;
+  extend?: { name: string };
+  props: Record<string, unknown> & { triggers?: { triggerType: string }[] };
+}
+const sYaml = parse(readFileSync('s.yaml', 'utf8')) as {
+  edition: string;
+  vars: Record<string, string>;
+  actions: Record<string, { run: string }[]>;
+  template: Record<string, Record<string, unknown> & { environmentVariables: Record<string, string> }>;
+  resources: Record<string, Resource>;
+};
+const functionFolders = readdirSync('functions').filter(
+  (d) => d !== 'lib' && existsSync(join('functions', d, 'index.ts')),
+);
+const fcResources = Object.entries(sYaml.resources).filter(([, r]) => r.component === 'fc3');
+const template = sYaml.template['mirrorflow-function']!;
+const roles = JSON.parse(readFileSync('infra/ram/roles.json', 'utf8')) as {
+  roles: { role: string; trust: string; policy: string; function?: string; flow?: string }[];
+};
+const policyActions = (file: string) =>
+  new Set(
+    (
+      JSON.parse(readFileSync(join('infra/ram', file), 'utf8')) as { Statement: { Action: string[] }[] }
+    ).Statement.flatMap((s) => s.Action),
+  );
+
+describe('s.yaml', () => {
+  it('is a Serverless Devs 3 project that builds before it deploys', () => {
+    expect(sYaml.edition).toBe('3.0.0');
+    expect(sYaml.actions['pre-deploy']![0]!.run).toMatch(/npm ci && npm run build/);
+  });
+
+  it('has one fc3 function per function folder, with code and handler the build produces', async () => {
+    expect(fcResources.map(([name]) => name).sort()).toEqual([...functionFolders].sort());
+    const out = (await import('node:fs')).mkdtempSync(join((await import('node:os')).tmpdir(), 'mf-deploy-'));
+    await bundleFunctions({ functionsDir: 'functions', outDir: out });
+    const require = createRequire(import.meta.url);
+    for (const [name, resource] of fcResources) {
+      expect(resource.extend?.name).toBe('mirrorflow-function');
+      expect(resource.props.functionName).toBe(name);
+      expect(resource.props.code).toBe(`./dist/${name}`);
+      expect(template.handler).toBe('index.handler');
+      expect(template.runtime).toBe('nodejs20');
+      const bundle = require(join(out, name, 'index.js')) as Record<string, unknown>;
+      expect(typeof bundle.handler, name).toBe('function');
+      expect(Number(resource.props.memorySize) % 64).toBe(0);
+      expect(Number(resource.props.timeout)).toBeGreaterThan(0);
+    }
+  });
+
+  it('lists EventBridge triggers last (fc3 stops at an unchanged one)', () => {
+    for (const [name, resource] of fcResources) {
+      const types = (resource.props.triggers ?? []).map((t) => t.triggerType);
+      const first = types.indexOf('eventbridge');
+      if (first >= 0)
+        expect(
+          types.slice(first).every((t) => t === 'eventbridge'),
+          name,
+        ).toBe(true);
+    }
+  });
+
+  it('deploys the flow file, which passes the interpreter definition checks, with its own role', () => {
+    const flow = sYaml.resources['session-ready']!;
+    expect(flow.component).toBe('flow');
+    expect(flow.props.definition).toBe("${yaml(file('./workflows/session-ready.yaml'))}");
+    const definition = loadFlowFile('workflows/session-ready.yaml');
+    expect(flow.props.name).toBe(definition.Name);
+    expect(flow.props.executionMode).toBe('Standard');
+    expect(flow.props.roleArn).toBe('acs:ram::${vars.accountId}:role/mirrorflow-session-ready');
+    // The flow invokes a function s.yaml deploys.
+    const arns = JSON.stringify(definition).match(/functions\/([a-z-]+)\//g) ?? [];
+    for (const arn of arns) expect(Object.keys(sYaml.resources)).toContain(arn.split('/')[1]);
+  });
+
+  it('sets every setting the code reads, and no setting the code does not read', () => {
+    const sources: string[] = [];
+    const walk = (dir: string) => {
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        const path = join(dir, entry.name);
+        if (entry.isDirectory()) walk(path);
+        else if (entry.name.endsWith('.ts')) sources.push(readFileSync(path, 'utf8'));
+      }
+    };
+    walk('functions');
+    const read = new Set(
+      sources.flatMap((text) => text.match(/\b(MIRRORFLOW|POWERTOOLS)_[A-Z0-9_]+\b/g) ?? []),
+    );
+    read.delete('MIRRORFLOW_LOCAL_TIME'); // set by the local cloud only
+    const set = new Set(
+      Object.keys(template.environmentVariables).filter((k) => /^(MIRRORFLOW|POWERTOOLS)_/.test(k)),
+    );
+    // Read by the Powertools logger itself, not by mirrorflow's code.
+    set.delete('POWERTOOLS_SERVICE_NAME');
+    set.delete('POWERTOOLS_LOG_LEVEL');
+    expect([...read].sort()).toEqual([...set].sort());
+  });
+
+  it('takes region, account, secrets and names from variables, never literals', () => {
+    expect(sYaml.vars.region).toMatch(/^\$\{env\('MIRRORFLOW_REGION'/);
+    expect(sYaml.vars.accountId).toBe("${config('AccountID')}");
+    expect(template.environmentVariables.MIRRORFLOW_WEBHOOK_SECRET).toBe('${vars.webhookSecret}');
+    expect(readFileSync('s.yaml', 'utf8')).not.toMatch(/\b\d{16}\b/);
+  });
+});
+
+describe('RAM: one role per function and one for the flow', () => {
+  it('gives every function and the flow its own role, trusted by the right service', () => {
+    for (const [name, resource] of fcResources) {
+      expect(resource.props.role).toBe(`acs:ram::\${vars.accountId}:role/mirrorflow-${name}`);
+      const entry = roles.roles.find((r) => r.function === name);
+      expect(entry, name).toMatchObject({ role: `mirrorflow-${name}`, trust: 'trust-fc.json' });
+    }
+    expect(roles.roles.find((r) => r.flow === 'session-ready')).toMatchObject({ trust: 'trust-fnf.json' });
+  });
+
+  it('scopes every resource to the region and account', () => {
+    for (const { policy } of roles.roles) {
+      const doc = JSON.parse(readFileSync(join('infra/ram', policy), 'utf8')) as {
+        Version: string;
+        Statement: { Effect: string; Resource: string[] }[];
+      };
+      expect(doc.Version).toBe('1');
+      for (const statement of doc.Statement) {
+        expect(statement.Effect).toBe('Allow');
+        for (const resource of statement.Resource)
+          expect(resource, policy).toMatch(/^acs:[a-z]+:\$\{region\}:\$\{accountId\}:[a-z]+\/.+/);
+      }
+    }
+  });
+
+  it('allows the flow exactly the actions of its Tasks', () => {
+    const text = readFileSync('workflows/session-ready.yaml', 'utf8');
+    const used = new Set(
+      [...text.matchAll(/Action: (\w+):(\w+)/g)].map(
+        ([, service, api]) => `${service === 'FC' ? 'fc' : service!.toLowerCase()}:${api}`,
+      ),
+    );
+    expect(policyActions('session-ready.json')).toEqual(used);
+  });
+
+  describe('each function, running on the local cloud, does exactly what its policy allows', () => {
+    let cloud: LocalCloud;
+    beforeAll(async () => {
+      cloud = await startTestCloud({ timeScale: 200 });
+      await fetch(`${cloud.stack.bus.url}/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/cloudevents+json' },
+        body: JSON.stringify({
+          specversion: '1.0',
+          id: 'ram-1',
+          source: 'ram-test',
+          type: 'mirrorflow:MirrorRequest:Submitted',
+          data: {
+            RegionId: 'cn-hangzhou',
+            TrafficMirrorSourceIds: ['eni-bp1web01'],
+            TrafficMirrorTargetId: 'eni-bp1ids01',
+            TrafficMirrorTargetType: 'NetworkInterface',
+            TrafficMirrorFilterId: 'tmf-bp1all01',
+          },
+        }),
+      });
+      const body = JSON.stringify({
+        request: {
+          RegionId: 'cn-hangzhou',
+          TrafficMirrorSourceIds: ['eni-bp1db01'],
+          TrafficMirrorTargetId: 'lb-bp1ndr01',
+          TrafficMirrorTargetType: 'SLB',
+          TrafficMirrorFilterId: 'tmf-bp1http01',
+        },
+      });
+      await fetch(cloud.webhookUrl, {
+        method: 'POST',
+        headers: { 'x-hub-signature': signHub(cloud.webhookSecret, body) },
+        body,
+      });
+      await cloud.reconcile('2026-11-22T06:00:00Z');
+      await settle(cloud, 60_000);
+    }, 120_000);
+    afterAll(() => cloud?.close());
+
+    it.each(['check-status', 'intake-event', 'intake-webhook', 'reconcile'])('%s', (fn) => {
+      const key = `STS.mirrorflow-${fn}`;
+      const observed = new Set([
+        ...cloud.vpc.calls.filter((c) => c.accessKeyId === key).map((c) => `vpc:${c.action}`),
+        ...cloud.fnf.calls.filter((c) => c.accessKeyId === key).map((c) => `fnf:${c.action}`),
+      ]);
+      expect(observed.size, `${fn} made no calls`).toBeGreaterThan(0);
+      const entry = roles.roles.find((r) => r.function === fn)!;
+      expect(policyActions(entry.policy)).toEqual(observed);
+    });
+  });
+});
+
+describe('bundles', () => {
+  let results: BundleResult[];
+  beforeAll(async () => {
+    const out = (await import('node:fs')).mkdtempSync(join((await import('node:os')).tmpdir(), 'mf-size-'));
+    results = await bundleFunctions({ functionsDir: 'functions', outDir: out });
+  }, 60_000);
+
+  it.each(functionFolders)('%s stays within the budget and carries no local-cloud-only package', (name) => {
+    const result = results.find((r) => r.name === name)!;
+    expect(result.bytes).toBeLessThanOrEqual(BUNDLE_BUDGET_BYTES);
+    for (const banned of ['@alicloud/fc2', 'cloudevents', 'esbuild', 'jsep', 'commander', 'tsx'])
+      expect(result.packages).not.toContain(banned);
+    expect(result.packages).toContain('@alicloud/pop-core');
+  });
+});
