@@ -8,6 +8,7 @@ import { registerBuild } from './commands/build.js';
 import { registerEmulator } from './commands/emulator.js';
 import { registerEvents } from './commands/events.js';
 import { registerFlow } from './commands/flow.js';
+import { registerPreflight } from './commands/preflight.js';
 import { registerProvision } from './commands/provision.js';
 import { registerUp } from './commands/up.js';
 import { registerValidate } from './commands/validate.js';
@@ -25,6 +26,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   registerValidate(program, io, setExit);
   registerProvision(program, io, setExit);
   registerEvents(program, io, setExit);
+  registerPreflight(program, io, setExit);
   registerBuild(program, io, setExit);
   registerEmulator(program, io, setExit);
   registerFlow(program, io, setExit);

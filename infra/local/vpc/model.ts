@@ -217,7 +217,9 @@ export class TrafficMirrorModel {
   }
 
   serviceEnabled(regionId: string): boolean {
-    return Boolean(this.region(regionId)?.serviceOpened && this.region(regionId)?.trafficMirrorSupported);
+    const region = this.region(regionId);
+    if (!region?.trafficMirrorSupported) fail('UnsupportedRegion');
+    return Boolean(region!.serviceOpened);
   }
 
   openService(regionId: string): void {
