@@ -1,6 +1,6 @@
 /** The desired-state document reconcile works from: YAML, schema-checked, one named mirror request per entry. */
 import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { type Problem, problemsFromZod } from './problems.js';
 
 export const desiredStateSchema = z.strictObject({
@@ -9,25 +9,29 @@ export const desiredStateSchema = z.strictObject({
     .array(
       z.strictObject({
         /** The entry's identity: stable across runs, unique in the document. */
-        name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, {
-          error: 'must be 1–64 letters, digits, ".", "_" or "-", starting with a letter or digit',
-        }),
+        name: z.string().check(
+          z.regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, {
+            error: 'must be 1–64 letters, digits, ".", "_" or "-", starting with a letter or digit',
+          }),
+        ),
         /** A mirror request (checked against the contract when planning). */
         request: z.record(z.string(), z.unknown()),
       }),
     )
-    .superRefine((entries, ctx) => {
-      const seen = new Set<string>();
-      entries.forEach((entry, index) => {
-        if (seen.has(entry.name))
-          ctx.addIssue({
-            code: 'custom',
-            path: [index, 'name'],
-            message: `must be unique ("${entry.name}" repeats)`,
-          });
-        seen.add(entry.name);
-      });
-    }),
+    .check(
+      z.superRefine((entries: { name: string }[], ctx) => {
+        const seen = new Set<string>();
+        entries.forEach((entry, index) => {
+          if (seen.has(entry.name))
+            ctx.addIssue({
+              code: 'custom',
+              path: [index, 'name'],
+              message: `must be unique ("${entry.name}" repeats)`,
+            });
+          seen.add(entry.name);
+        });
+      }),
+    ),
 });
 
 export type DesiredState = z.output<typeof desiredStateSchema>;

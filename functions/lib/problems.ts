@@ -1,5 +1,5 @@
 /** Turning schema failures into problems a person can act on: the field path and the rule, in plain words. */
-import type { z } from 'zod';
+import type { $ZodError } from 'zod/v4/core';
 
 export interface Problem {
   /** Where the problem is, e.g. `Tag[2].Key`; `(request)` for the whole document. */
@@ -32,7 +32,7 @@ function describeType(value: unknown): string {
   return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
 
-export function problemsFromZod(error: z.ZodError, input: unknown): Problem[] {
+export function problemsFromZod(error: $ZodError, input: unknown): Problem[] {
   const problems: Problem[] = [];
   for (const issue of error.issues) {
     if (issue.code === 'unrecognized_keys') {

@@ -3,7 +3,7 @@
  * iterator) and delete sessions, over `@alicloud/pop-core`. Responses are checked against the shapes of the
  * API pages; a body that does not fit is an `InvalidResponse` (retryable), never a silent `undefined`.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { CloudApiError } from './cloudError.js';
 import type { Credentials } from './credentials.js';
 import type { CreateTag, ListFilters } from './request.js';
@@ -42,41 +42,47 @@ export interface DeleteSessionParams {
   DryRun?: boolean;
 }
 
-const int = z.coerce.number().int();
-const bool = z.union([z.boolean(), z.enum(['true', 'false']).transform((s) => s === 'true')]);
+const int = z.pipe(z.coerce.number(), z.int());
+const bool = z.union([
+  z.boolean(),
+  z.pipe(
+    z.enum(['true', 'false']),
+    z.transform((s: 'true' | 'false') => s === 'true'),
+  ),
+]);
 
 export const sessionRecordSchema = z.object({
   TrafficMirrorSessionId: z.string(),
-  TrafficMirrorSessionName: z.string().optional(),
-  TrafficMirrorSessionDescription: z.string().optional(),
+  TrafficMirrorSessionName: z.optional(z.string()),
+  TrafficMirrorSessionDescription: z.optional(z.string()),
   TrafficMirrorSessionStatus: z.string(),
-  TrafficMirrorSessionBusinessStatus: z.string().optional(),
+  TrafficMirrorSessionBusinessStatus: z.optional(z.string()),
   Enabled: bool,
   Priority: int,
-  VirtualNetworkId: int.optional(),
-  PacketLength: int.optional(),
+  VirtualNetworkId: z.optional(int),
+  PacketLength: z.optional(int),
   TrafficMirrorFilterId: z.string(),
   TrafficMirrorSourceIds: z.array(z.string()),
   TrafficMirrorTargetId: z.string(),
   TrafficMirrorTargetType: z.string(),
-  ResourceGroupId: z.string().optional(),
-  Tags: z.array(z.object({ Key: z.string(), Value: z.string().default('') })).default([]),
-  CreationTime: z.string().optional(),
+  ResourceGroupId: z.optional(z.string()),
+  Tags: z._default(z.array(z.object({ Key: z.string(), Value: z._default(z.string(), '') })), []),
+  CreationTime: z.optional(z.string()),
 });
 export type TrafficMirrorSession = z.output<typeof sessionRecordSchema>;
 
 const listResponseSchema = z.object({
   RequestId: z.string(),
-  NextToken: z.string().optional(),
-  TotalCount: int.optional(),
-  TrafficMirrorSessions: z.array(sessionRecordSchema).default([]),
+  NextToken: z.optional(z.string()),
+  TotalCount: z.optional(int),
+  TrafficMirrorSessions: z._default(z.array(sessionRecordSchema), []),
 });
 export type SessionPage = z.output<typeof listResponseSchema>;
 
 const createResponseSchema = z.object({
   RequestId: z.string(),
-  TrafficMirrorSessionId: z.string().min(1),
-  ResourceGroupId: z.string().optional(),
+  TrafficMirrorSessionId: z.string().check(z.minLength(1)),
+  ResourceGroupId: z.optional(z.string()),
 });
 export type CreateSessionResult = z.output<typeof createResponseSchema>;
 
@@ -97,7 +103,7 @@ export interface VpcClientOptions {
   timeoutMs?: number;
 }
 
-function parsed<T>(schema: z.ZodType<T>, body: unknown, action: string): T {
+function parsed<T>(schema: z.ZodMiniType<T>, body: unknown, action: string): T {
   const result = schema.safeParse(body);
   if (result.success) return result.data;
   const first = result.error.issues[0];

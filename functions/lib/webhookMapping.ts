@@ -5,16 +5,16 @@
  */
 import { search } from '@aws-lambda-powertools/jmespath';
 import { PowertoolsFunctions } from '@aws-lambda-powertools/jmespath/functions';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 export const mappingSchema = z.strictObject({
-  description: z.string().optional(),
+  description: z.optional(z.string()),
   /** Gives the mirror request (an object). */
-  request: z.string().min(1),
+  request: z.string().check(z.minLength(1)),
   /** Gives the correlation map (an object of strings), echoed in the completion event. */
-  correlation: z.string().min(1).optional(),
+  correlation: z.optional(z.string().check(z.minLength(1))),
   /** Gives the sender's delivery id (a string); without one, the body's hash is the idempotency key. */
-  deliveryId: z.string().min(1).optional(),
+  deliveryId: z.optional(z.string().check(z.minLength(1))),
 });
 export type WebhookMapping = z.output<typeof mappingSchema>;
 
