@@ -14,6 +14,7 @@ import { type RunningCommand, startCommand } from '../helpers/childProcess.js';
 import { productBundles } from '../helpers/localCloud.js';
 
 let up: RunningCommand<Endpoints>;
+let functionsDir: string;
 const endpointsFile = join(mkdtempSync(join(tmpdir(), 'mf-up-')), 'endpoints.json');
 
 beforeAll(async () => {
