@@ -7,7 +7,7 @@ import { executionName, type TriggerKind } from './clientToken.js';
 import { jobItem, newJob } from './flowJob.js';
 import { type ProvisionDeps, type ProvisionResult, provision } from './provision.js';
 import type { Runtime } from './runtime.js';
-import { handOff } from './workflowClient.js';
+import { handOff, handOffPolicy } from './workflowClient.js';
 
 export interface IntakeInput {
   request: unknown;
@@ -46,12 +46,7 @@ export async function intake(
   const started = await handOff(runtime.workflow, {
     flowName: config.flowName,
     job,
-    policy: {
-      maxAttempts: config.retryMaxAttempts,
-      baseDelayMs: 200,
-      maxDelayMs: 5_000,
-      maxElapsedMs: config.retryMaxElapsedMs,
-    },
+    policy: handOffPolicy(config),
     ...(extra.retryHooks ? { hooks: extra.retryHooks } : {}),
   });
   return { result, executionName: started.executionName, handOff: started.handOff };

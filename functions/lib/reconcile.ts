@@ -12,7 +12,7 @@ import { type ProvisionDeps, type ProvisionResult, provision } from './provision
 import { type Plan, type PlannedEntry, planReconcile, type RegionalSession } from './reconcilePlan.js';
 import type { Runtime } from './runtime.js';
 import { listAllSessions } from './vpcClient.js';
-import { handOff } from './workflowClient.js';
+import { handOff, handOffPolicy } from './workflowClient.js';
 
 export interface ReconcileReport {
   triggerTime: string;
@@ -187,12 +187,7 @@ export async function reconcile(
         const started = await handOff(runtime.workflow, {
           flowName: config.flowName,
           job,
-          policy: {
-            maxAttempts: config.retryMaxAttempts,
-            baseDelayMs: 200,
-            maxDelayMs: 5_000,
-            maxElapsedMs: config.retryMaxElapsedMs,
-          },
+          policy: handOffPolicy(config),
         });
         handOffs.push({
           executionName: job.executionName,

@@ -44,6 +44,16 @@ export function createWorkflowClient(options: {
   };
 }
 
+/** How hard a hand-off retries: the configured attempts and time budget, backoff from 200 ms to 5 s. */
+export function handOffPolicy(config: { retryMaxAttempts: number; retryMaxElapsedMs: number }): RetryPolicy {
+  return {
+    maxAttempts: config.retryMaxAttempts,
+    baseDelayMs: 200,
+    maxDelayMs: 5_000,
+    maxElapsedMs: config.retryMaxElapsedMs,
+  };
+}
+
 export interface HandOffResult {
   executionName: string;
   /** `started`: it is running now (started by this call, or by an earlier delivery); `finished`: it already ran to its end. */

@@ -9,6 +9,7 @@ import { signHub, signMirrorflow } from '../../functions/lib/webhookSignature.js
 import type { LocalCloud } from '../../infra/local/cloud.js';
 import { loadInventoryFile } from '../../infra/local/vpc/inventory.js';
 import { completionEvents, settle, startTestCloud, waitForCompletion } from '../helpers/localCloud.js';
+import { demoRequest, faultRule } from '../helpers/requests.js';
 
 let cloud: LocalCloud;
 const demo = loadInventoryFile();
@@ -26,14 +27,7 @@ beforeEach(() => {
   cloud.stack.bus.setDuplicates(0);
 });
 
-const request = (source: string, extra: Record<string, unknown> = {}) => ({
-  RegionId: 'cn-hangzhou',
-  TrafficMirrorSourceIds: [source],
-  TrafficMirrorTargetId: 'eni-bp1ids01',
-  TrafficMirrorTargetType: 'NetworkInterface',
-  TrafficMirrorFilterId: 'tmf-bp1all01',
-  ...extra,
-});
+const request = demoRequest;
 const cloudEvent = (id: string, data: unknown) => ({
   specversion: '1.0',
   id,
@@ -49,16 +43,7 @@ const postEvent = (event: unknown) =>
   });
 const sessionsFrom = (source: string) =>
   cloud.vpc.model.liveSessions().filter((s) => s.sourceIds.includes(source));
-const fault = (rule: Record<string, unknown>) => ({
-  throttleRate: 0,
-  serverErrorRate: 0,
-  lostResponseRate: 0,
-  latencyMs: 0,
-  stuckInCreatingRate: 0,
-  vanishRate: 0,
-  vanishAfterSeconds: { min: 1, max: 1 },
-  ...rule,
-});
+const fault = faultRule;
 
 describe('duplicates are the normal case', () => {
   it('the same event delivered 5 times concurrently → one session, one completion event', async () => {

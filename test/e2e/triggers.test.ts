@@ -8,6 +8,7 @@ import { clientToken, eventKey } from '../../functions/lib/clientToken.js';
 import { signMirrorflow } from '../../functions/lib/webhookSignature.js';
 import type { LocalCloud } from '../../infra/local/cloud.js';
 import { completionEvents, settle, startTestCloud, waitForCompletion } from '../helpers/localCloud.js';
+import { demoRequest } from '../helpers/requests.js';
 
 let cloud: LocalCloud;
 beforeAll(async () => {
@@ -15,14 +16,7 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => cloud?.close());
 
-const mirrorRequest = (source: string, extra: Record<string, unknown> = {}) => ({
-  RegionId: 'cn-hangzhou',
-  TrafficMirrorSourceIds: [source],
-  TrafficMirrorTargetId: 'eni-bp1ids01',
-  TrafficMirrorTargetType: 'NetworkInterface',
-  TrafficMirrorFilterId: 'tmf-bp1all01',
-  ...extra,
-});
+const mirrorRequest = demoRequest;
 
 async function submitEvent(id: string, data: unknown) {
   const response = await fetch(`${cloud.stack.bus.url}/events`, {

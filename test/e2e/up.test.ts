@@ -18,7 +18,7 @@ let functionsDir: string;
 const endpointsFile = join(mkdtempSync(join(tmpdir(), 'mf-up-')), 'endpoints.json');
 
 beforeAll(async () => {
-  const functions = await productBundles();
+  functionsDir = await productBundles();
   up = await startCommand<Endpoints>([
     'up',
     '--port-base',
@@ -27,7 +27,7 @@ beforeAll(async () => {
     '--time-scale',
     '50',
     '--functions',
-    functions,
+    functionsDir,
     '--endpoints',
     endpointsFile,
     '--reconcile-every',
@@ -146,7 +146,16 @@ describe('mirrorflow up', () => {
     const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
       execFile(
         process.execPath,
-        ['bin/mirrorflow.js', 'up', '--port-base', port, '--endpoints', `${endpointsFile}.2`],
+        [
+          'bin/mirrorflow.js',
+          'up',
+          '--port-base',
+          port,
+          '--functions',
+          functionsDir,
+          '--endpoints',
+          `${endpointsFile}.2`,
+        ],
         (error, _o, stderr) =>
           resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stderr }),
       );

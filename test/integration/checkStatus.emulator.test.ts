@@ -9,6 +9,7 @@ import { VirtualClock } from '../../infra/local/clock.js';
 import { LOCAL_STS } from '../../infra/local/credentials.js';
 import { startVpcEmulator, type VpcEmulator } from '../../infra/local/vpc/emulator.js';
 import { parseInventory } from '../../infra/local/vpc/inventory.js';
+import { faultRule } from '../helpers/requests.js';
 import { popCoreCaller } from '../helpers/vpcClients.js';
 
 const COUNT = 150;
@@ -160,18 +161,7 @@ describe('check-status', () => {
 
   it('reports a session still Creating at the deadline as a timeout', async () => {
     emu.faults.set({
-      rules: [
-        {
-          action: 'CreateTrafficMirrorSession',
-          stuckInCreatingRate: 1,
-          throttleRate: 0,
-          serverErrorRate: 0,
-          lostResponseRate: 0,
-          latencyMs: 0,
-          vanishRate: 0,
-          vanishAfterSeconds: { min: 1, max: 1 },
-        },
-      ],
+      rules: [faultRule({ action: 'CreateTrafficMirrorSession', stuckInCreatingRate: 1 })],
     });
     let job = await jobWith(1, 60);
     job = await checkStatus(job, deps());
@@ -192,18 +182,7 @@ describe('check-status', () => {
     const job = { ...(await jobWith(1)), attempt: 1 }; // past the first look
     const calm = await checkStatus(job, deps());
     emu.faults.set({
-      rules: [
-        {
-          action: 'ListTrafficMirrorSessions',
-          throttleRate: 1,
-          serverErrorRate: 0,
-          lostResponseRate: 0,
-          latencyMs: 0,
-          stuckInCreatingRate: 0,
-          vanishRate: 0,
-          vanishAfterSeconds: { min: 1, max: 1 },
-        },
-      ],
+      rules: [faultRule({ action: 'ListTrafficMirrorSessions', throttleRate: 1 })],
     });
     clock.advance(11_000);
     const throttled = await checkStatus(job, { ...deps(), retryHooks: { sleep: async () => {} } });

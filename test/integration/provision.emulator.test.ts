@@ -13,6 +13,7 @@ import { VirtualClock } from '../../infra/local/clock.js';
 import { LOCAL_STS } from '../../infra/local/credentials.js';
 import { startVpcEmulator, type VpcEmulator } from '../../infra/local/vpc/emulator.js';
 import { loadInventoryFile } from '../../infra/local/vpc/inventory.js';
+import { faultRule } from '../helpers/requests.js';
 import { popCoreCaller } from '../helpers/vpcClients.js';
 
 let emu: VpcEmulator;
@@ -144,17 +145,7 @@ describe('provision() against the VPC emulator', () => {
 
   it('with throttling, 5xx and lost responses on every action, each request still ends in exactly one session', async () => {
     emu.faults.set({
-      rules: [
-        {
-          throttleRate: 0.2,
-          serverErrorRate: 0.05,
-          lostResponseRate: 0.1,
-          latencyMs: 0,
-          stuckInCreatingRate: 0,
-          vanishRate: 0,
-          vanishAfterSeconds: { min: 1, max: 1 },
-        },
-      ],
+      rules: [faultRule({ throttleRate: 0.2, serverErrorRate: 0.05, lostResponseRate: 0.1 })],
     });
     const sources = [
       'eni-bp1web01',
