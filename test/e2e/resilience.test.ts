@@ -187,8 +187,43 @@ describe('cloud faults', () => {
   });
 });
 
+describe('a cloud that keeps throttling', () => {
+  it('the webhook answers 503 with Retry-After, creates nothing, and the same delivery later succeeds', async () => {
+    cloud.vpc.faults.set({ rules: [fault({ throttleRate: 1 })] });
+    const raw = JSON.stringify({
+      request: request('eni-bp1app02', {
+        TrafficMirrorTargetId: 'lb-bp1ndr01',
+        TrafficMirrorTargetType: 'SLB',
+      }),
+    });
+    const send = () =>
+      fetch(cloud.webhookUrl, {
+        method: 'POST',
+        headers: {
+          'x-mirrorflow-delivery': 'throttled-1',
+          'x-hub-signature': signHub(cloud.webhookSecret, raw),
+        },
+        body: raw,
+      });
+    const busy = await send();
+    expect(busy.status).toBe(503);
+    expect(busy.headers.get('retry-after')).toBe('30');
+    expect(await busy.json()).toMatchObject({ code: expect.stringMatching(/^Throttling/) });
+    const onNdr = () =>
+      cloud.vpc.model
+        .liveSessions()
+        .filter((s) => s.sourceIds.includes('eni-bp1app02') && s.targetId === 'lb-bp1ndr01');
+    expect(onNdr()).toHaveLength(0);
+    cloud.vpc.faults.set({ rules: [] });
+    const later = await send();
+    expect(later.status).toBe(202);
+    expect(onNdr()).toHaveLength(1);
+  });
+});
+
 describe('bad input', () => {
   it('a fuzzed corpus of requests and webhook bodies never reaches the VPC API and never gets a 5xx', async () => {
+    await settle(cloud, 60_000); // earlier tests' flows finish first, so every call counted below is ours
     const callsBefore = cloud.vpc.calls.length;
     const valueish = fc.oneof(
       fc.string(),

@@ -129,6 +129,24 @@ describe('each trigger, end to end', () => {
       expect(sessionsFrom(source)).toHaveLength(1);
   });
 
+  it('reconcile in plan mode reports what it would do and changes nothing', async () => {
+    const before = cloud.vpc.model.liveSessions().length;
+    const callsBefore = cloud.vpc.calls.filter((c) => c.action === 'CreateTrafficMirrorSession').length;
+    const report = (await cloud.reconcile('2026-11-22T04:00:00Z', { mode: 'plan' })) as {
+      mode: string;
+      counts: Record<string, number>;
+      handOffs: unknown[];
+      text: string;
+    };
+    expect(report.mode).toBe('plan');
+    expect(report.handOffs).toEqual([]);
+    expect(report.text).toMatch(/^reconcile 2026-11-22T04:00:00Z \(plan, owner mirrorflow\)/);
+    expect(cloud.vpc.model.liveSessions()).toHaveLength(before);
+    expect(cloud.vpc.calls.filter((c) => c.action === 'CreateTrafficMirrorSession')).toHaveLength(
+      callsBefore,
+    );
+  });
+
   it('a request the cloud refuses → one Failed event with the cloud code and a hint', async () => {
     const token = await submitEvent('evt-missing-eni', mirrorRequest('eni-bp1nope99'));
     const [failed] = await waitForCompletion(cloud, token);

@@ -1,0 +1,97 @@
+/** reconcile() against the emulator and the fnf API: creates paced under the API's flow control, batches. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../functions/lib/config.js';
+import { parseDesiredState } from '../../functions/lib/desiredState.js';
+import { reconcile } from '../../functions/lib/reconcile.js';
+import type { Runtime } from '../../functions/lib/runtime.js';
+import { createVpcClient } from '../../functions/lib/vpcClient.js';
+import { createWorkflowClient } from '../../functions/lib/workflowClient.js';
+import { VirtualClock } from '../../infra/local/clock.js';
+import { functionRoleCredentials } from '../../infra/local/credentials.js';
+import { type FnfApi, startFnfApi } from '../../infra/local/fnf/api.js';
+import { loadFlowsDir } from '../../infra/local/fnf/flows.js';
+import { startVpcEmulator, type VpcEmulator } from '../../infra/local/vpc/emulator.js';
+import { parseInventory } from '../../infra/local/vpc/inventory.js';
+import { noIntegrations } from '../helpers/flows.js';
+
+const COUNT = 12;
+const REGION = 'cn-hangzhou';
+let emu: VpcEmulator;
+let fnf: FnfApi;
+let runtime: Runtime;
+
+beforeAll(async () => {
+  const clock = new VirtualClock(1);
+  emu = await startVpcEmulator({
+    clock,
+    inventory: parseInventory({
+      regions: { [REGION]: {} },
+      instances: [{ id: 'i-1', regionId: REGION }],
+      networkInterfaces: Array.from({ length: COUNT }, (_, i) => ({
+        id: `eni-r${i}`,
+        regionId: REGION,
+        instanceId: 'i-1',
+      })),
+      loadBalancers: [{ id: 'lb-r', regionId: REGION, vpcId: 'vpc-1' }],
+      filters: [{ id: 'tmf-r', regionId: REGION }],
+      lifecycle: { tokenProcessingMs: 0 },
+    }),
+  });
+  fnf = await startFnfApi({ clock, flows: loadFlowsDir('workflows'), integrations: noIntegrations });
+  const credentials = functionRoleCredentials('reconcile');
+  const config = { ...loadConfig({}), reconcileCreatesPerSecond: 4, reconcileBatchSize: 5 };
+  runtime = {
+    config,
+    credentials,
+    region: REGION,
+    accountId: '1234567890123456',
+    now: () => clock.now(),
+    sleep: async () => {},
+    vpcFor: (regionId) => createVpcClient({ regionId, credentials, endpoint: emu.url }),
+    workflow: createWorkflowClient({ regionId: REGION, credentials, endpoint: fnf.url }),
+  };
+});
+afterAll(async () => {
+  await emu.close();
+  await fnf.close();
+});
+
+const desired = parseDesiredState(
+  JSON.stringify({
+    version: 1,
+    sessions: Array.from({ length: COUNT }, (_, i) => ({
+      name: `entry-${String(i).padStart(2, '0')}`,
+      request: {
+        RegionId: REGION,
+        TrafficMirrorSourceIds: [`eni-r${i}`],
+        TrafficMirrorTargetId: 'lb-r',
+        TrafficMirrorTargetType: 'SLB',
+        TrafficMirrorFilterId: 'tmf-r',
+      },
+    })),
+  }),
+);
+
+describe('reconcile()', () => {
+  it('paces creates at MIRRORFLOW_RECONCILE_CREATES_PER_SECOND and hands them off in batches of the batch size', async () => {
+    const sleeps: number[] = [];
+    const report = await reconcile({ triggerTime: '2026-11-22T03:00:00Z', mode: 'apply', desired }, runtime, {
+      sleep: async (ms) => {
+        sleeps.push(ms);
+      },
+    });
+    expect(report.counts).toMatchObject({ desired: COUNT, create: COUNT, created: COUNT });
+    expect(sleeps).toEqual(Array(COUNT - 1).fill(250)); // 4 per second, between creates
+    expect(report.handOffs.map((h) => h.sessions)).toEqual([5, 5, 2]);
+    expect(new Set(report.handOffs.map((h) => h.executionName)).size).toBe(3);
+    expect(fnf.executions.size).toBe(3);
+    expect(emu.model.liveSessions()).toHaveLength(COUNT);
+  });
+
+  it('the same firing again creates nothing and hands off nothing', async () => {
+    const report = await reconcile({ triggerTime: '2026-11-22T03:00:00Z', mode: 'apply', desired }, runtime);
+    expect(report.counts).toMatchObject({ create: 0, unchanged: COUNT });
+    expect(report.handOffs).toEqual([]);
+    expect(emu.model.liveSessions()).toHaveLength(COUNT);
+  });
+});
