@@ -34,7 +34,12 @@ function describeType(value: unknown): string {
 
 export function problemsFromZod(error: $ZodError, input: unknown): Problem[] {
   const problems: Problem[] = [];
+  // A value of the wrong type gets that one problem; rules about its length or shape would only mislead.
+  const wrongType = new Set(
+    error.issues.filter((i) => i.code === 'invalid_type').map((i) => formatPath(i.path)),
+  );
   for (const issue of error.issues) {
+    if (issue.code !== 'invalid_type' && wrongType.has(formatPath(issue.path))) continue;
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) {
         problems.push({ path: formatPath([...issue.path, key]), rule: 'is not a known field' });

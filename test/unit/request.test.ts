@@ -196,6 +196,15 @@ describe('mirror request: the CreateTrafficMirrorSession limits', () => {
     );
   });
 
+  it('reports a value of the wrong type once, without length rules that do not apply to it', () => {
+    expect(problemsOf(validRequest({ TrafficMirrorSourceIds: 'eni-bp1web01234' }))).toEqual([
+      { path: 'TrafficMirrorSourceIds', rule: 'must be an array of ENI IDs' },
+    ]);
+    expect(problemsOf(validRequest({ TrafficMirrorSessionName: 12345 }))).toEqual([
+      { path: 'TrafficMirrorSessionName', rule: 'must be a string (got a number)' },
+    ]);
+  });
+
   it('explains a document that is not an object', () => {
     expect(problemsOf([1, 2])).toEqual([{ path: '(request)', rule: 'must be an object (got an array)' }]);
     expect(problemsOf(null)).toEqual([{ path: '(request)', rule: 'must be an object (got null)' }]);
