@@ -6,6 +6,7 @@
 import { search } from '@aws-lambda-powertools/jmespath';
 import { PowertoolsFunctions } from '@aws-lambda-powertools/jmespath/functions';
 import * as z from 'zod/mini';
+import { LIMITS } from './request.js';
 
 export const mappingSchema = z.strictObject({
   description: z.optional(z.string()),
@@ -56,10 +57,15 @@ export function applyMapping(
   if (mapping.correlation) {
     const value = evaluate(mapping.correlation, document, 'correlation');
     if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
-      // Only present scalar values become correlation entries; a ticket without a requester just lacks it.
+      // Only present scalar values become correlation entries (a ticket without a requester just lacks it),
+      // cut to the contract's limits: a long ticket summary must not make the whole request invalid.
       for (const [k, v] of Object.entries(value)) {
-        if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean')
-          correlation[k] = String(v);
+        if (Object.keys(correlation).length >= LIMITS.correlationEntries) break;
+        if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') {
+          const text = String(v);
+          const max = LIMITS.correlationValueLength;
+          correlation[k] = text.length > max ? `${text.slice(0, max - 1)}…` : text;
+        }
       }
     }
   }

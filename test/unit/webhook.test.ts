@@ -109,6 +109,18 @@ describe('webhook mappings', () => {
     expect(mapped.deliveryId).toBe('abc123:2');
   });
 
+  it('cuts mapped correlation values to the contract limits, so a long ticket summary does not spoil the request', () => {
+    const payload = {
+      issue: {
+        key: 'SEC-1',
+        fields: { summary: 's'.repeat(1000), customfield_10500: JSON.stringify(mirror) },
+      },
+    };
+    const mapped = applyMapping(SHIPPED_MAPPINGS.jira!, payload, {});
+    expect(mapped.correlation.summary).toHaveLength(256);
+    expect(mapped.correlation.summary!.endsWith('…')).toBe(true);
+  });
+
   it('says clearly when the payload holds no request where the mapping looks', () => {
     expect(() => applyMapping(SHIPPED_MAPPINGS.generic!, { something: 'else' }, {})).toThrow(MappingError);
     expect(() =>

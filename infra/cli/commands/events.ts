@@ -6,7 +6,7 @@ import { type CliIo, EXIT } from '../io.js';
 import { untilSignal } from '../signals.js';
 import { styler } from '../style.js';
 
-/** Reads the bus from index `since`, long-polling, until `stopWhen` matches an event or the time is up. */
+/** Reads the bus from index `since`, long-polling, until `stopWhen` matches an event, the time is up, or `signal` aborts. */
 export async function followEvents(
   busUrl: string,
   options: {
@@ -14,15 +14,23 @@ export async function followEvents(
     until: number;
     stopWhen?: (e: StoredEvent) => boolean;
     onEvent?: (e: StoredEvent) => void;
-    stopped?: () => boolean;
+    signal?: AbortSignal;
   },
 ): Promise<StoredEvent | undefined> {
   let since = options.since;
-  while (Date.now() < options.until && !options.stopped?.()) {
+  while (Date.now() < options.until && !options.signal?.aborted) {
     const wait = Math.max(1, Math.min(20, Math.ceil((options.until - Date.now()) / 1000)));
-    const events = (await (
-      await fetch(`${busUrl}/events?since=${since}&wait=${wait}`)
-    ).json()) as StoredEvent[];
+    let events: StoredEvent[];
+    try {
+      const response = await fetch(
+        `${busUrl}/events?since=${since}&wait=${wait}`,
+        options.signal ? { signal: options.signal } : {},
+      );
+      events = (await response.json()) as StoredEvent[];
+    } catch (error) {
+      if (options.signal?.aborted) return undefined; // Ctrl-C: stop at once, not after the long poll
+      throw error;
+    }
     since += events.length;
     for (const event of events) {
       options.onEvent?.(event);
@@ -69,15 +77,13 @@ export function registerEvents(program: Command, io: CliIo, setExit: (code: numb
       const existing = (await (await fetch(`${endpoints.eventbridge}/events`)).json()) as StoredEvent[];
       existing.forEach(show);
       if (options.follow) {
-        let stop = false;
-        void untilSignal().then(() => {
-          stop = true;
-        });
+        const stop = new AbortController();
+        void untilSignal().then(() => stop.abort());
         await followEvents(endpoints.eventbridge, {
           since: existing.length,
           until: Number.POSITIVE_INFINITY,
           onEvent: show,
-          stopped: () => stop,
+          signal: stop.signal,
         });
       }
       setExit(EXIT.ok);

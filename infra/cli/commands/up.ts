@@ -115,6 +115,8 @@ export function registerUp(program: Command, io: CliIo, setExit: (code: number) 
         say('');
       }
 
+      // Listen for Ctrl-C from here on, so a stop during the demo still shuts everything down cleanly.
+      const stopped = untilSignal();
       let demoOk = true;
       if (options.demo) {
         try {
@@ -132,7 +134,7 @@ export function registerUp(program: Command, io: CliIo, setExit: (code: number) 
         say('Ctrl-C to stop.');
       }
 
-      const signal = await untilSignal();
+      const signal = await stopped;
       if (timer) clearInterval(timer);
       await cloud.close();
       removeEndpoints(options.endpoints);
