@@ -127,6 +127,7 @@ async function runMirrorflow(options: BenchOptions, functionsDir: string): Promi
         headers: { 'content-type': 'application/cloudevents+json' },
         body: JSON.stringify({
           specversion: '1.0',
+          aliyuneventbusname: 'mirrorflow',
           id: `bench-${i}`,
           source: 'mirrorflow.bench',
           type: 'mirrorflow:MirrorRequest:Submitted',

@@ -91,6 +91,7 @@ export async function runDemo(
       headers: { 'content-type': 'application/cloudevents+json' },
       body: JSON.stringify({
         specversion: '1.0',
+        aliyuneventbusname: 'mirrorflow',
         id,
         source: 'mirrorflow.demo',
         type: 'mirrorflow:MirrorRequest:Submitted',

@@ -10,6 +10,8 @@ export interface Endpoints {
   fnf: string;
   fc: string;
   eventbridge: string;
+  /** The custom bus mirror requests go on (s.yaml's vars.eventBus). */
+  eventBus?: string;
   webhook: string;
   admin: string;
   regionId: string;

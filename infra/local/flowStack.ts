@@ -1,14 +1,19 @@
 /**
- * The part of the local cloud a flow needs: the FC host (functions from a bundle directory), the EventBridge
- * bus, and the Task integrations wired to them over HTTP. `mirrorflow flow run` and the workflow tests use it.
+ * The part of the local cloud a flow file needs on its own (`mirrorflow flow run`, the workflow tests): the
+ * FC host with the functions of a bundle directory, EventBridge, and the Task integrations wired to them over
+ * HTTP. There is no deployment here, so the flow runs as the local operator (full access) and the functions
+ * have no role; `infra/local/cloud.ts` is the deployed stack, with s.yaml's roles.
  */
+import { existsSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { Clock } from './clock.js';
-import { functionRoleCredentials, LOCAL_ACCESS_KEY, localCredentialStore } from './credentials.js';
-import { type Bus, type BusRule, startBus } from './eventbridge/bus.js';
-import { type FcFunctionConfig, type FcHost, functionsFromDir, startFcHost } from './fc/host.js';
+import { LOCAL_STS } from './credentials.js';
+import { type Bus, startBus } from './eventbridge/bus.js';
+import { createDelivery } from './eventbridge/delivery.js';
+import { type FcFunctionConfig, type FcHost, startFcHost } from './fc/host.js';
 import type { Integrations } from './flow/execution.js';
-import { createFcInvoker } from './flow/integrations/fc.js';
 import { localIntegrations } from './flow/localIntegrations.js';
+import { type ServiceAccess, standaloneAccess } from './ram/access.js';
 
 export const LOCAL_ACCOUNT_ID = '1234567890123456';
 
@@ -19,7 +24,8 @@ export interface FlowStackOptions {
   functions?: FcFunctionConfig[];
   /** Per-function settings (environment, timeout) for functions found in functionsDir. */
   configure?: (name: string) => Partial<Omit<FcFunctionConfig, 'name' | 'bundle'>>;
-  rules?: BusRule[];
+  /** Custom buses to create (the flow's PutEvents name them). */
+  buses?: string[];
   ports?: { fc?: number; bus?: number };
   onLog?: (fn: string, line: string) => void;
 }
@@ -27,54 +33,65 @@ export interface FlowStackOptions {
 export interface FlowStack {
   fc: FcHost;
   bus: Bus;
+  access: ServiceAccess;
   integrations: Integrations;
   close(): Promise<void>;
 }
 
+/** One function per `dir/<name>/index.js`; `configure` supplies each one's environment and limits. */
+export function functionsFromDir(
+  dir: string,
+  configure: (name: string) => Partial<Omit<FcFunctionConfig, 'name' | 'bundle'>> = () => ({}),
+): FcFunctionConfig[] {
+  const root = resolve(dir);
+  if (!existsSync(root)) return [];
+  return readdirSync(root)
+    .filter((name) => existsSync(join(root, name, 'index.js')))
+    .sort()
+    .map((name) => ({
+      name,
+      bundle: join(root, name, 'index.js'),
+      env: {},
+      timeoutSeconds: 60,
+      ...configure(name),
+    }));
+}
+
 export async function startFlowStack(options: FlowStackOptions): Promise<FlowStack> {
+  const access = standaloneAccess(LOCAL_ACCOUNT_ID, options.region);
   const functions =
     options.functions ??
     (options.functionsDir ? functionsFromDir(options.functionsDir, options.configure) : []);
   const fc = await startFcHost({
     port: options.ports?.fc ?? 0,
     functions,
-    credentials: localCredentialStore(),
-    roleCredentials: functionRoleCredentials,
-    accountId: LOCAL_ACCOUNT_ID,
-    region: options.region,
+    access,
     clock: options.clock,
     ...(options.onLog ? { onLog: options.onLog } : {}),
-  });
-  const deliverTo = createFcInvoker({
-    endpoint: fc.url,
-    accountId: LOCAL_ACCOUNT_ID,
-    region: options.region,
-    credentials: LOCAL_ACCESS_KEY,
   });
   const bus = await startBus({
     port: options.ports?.bus ?? 0,
     clock: options.clock,
-    rules: options.rules ?? [],
-    // EventBridge → FC: an asynchronous invocation carrying one CloudEvent.
-    deliver: async (fn, event) => {
-      await deliverTo({
-        resourceArn: `acs:fc:${options.region}:${LOCAL_ACCOUNT_ID}:functions/${fn}`,
-        invocationType: 'Async',
-        body: event,
-      });
-    },
+    access,
+    deliver: createDelivery({
+      fcEndpoint: fc.url,
+      accountId: LOCAL_ACCOUNT_ID,
+      region: options.region,
+      credentials: LOCAL_STS,
+    }),
   });
+  for (const name of options.buses ?? ['mirrorflow']) bus.model.createEventBus({ EventBusName: name });
   const integrations = localIntegrations({
     fcEndpoint: fc.url,
     busUrl: bus.url,
     accountId: LOCAL_ACCOUNT_ID,
     region: options.region,
-    // The flow's execution role.
-    credentials: functionRoleCredentials('session-ready'),
+    credentials: LOCAL_STS,
   });
   return {
     fc,
     bus,
+    access,
     integrations,
     close: async () => {
       await bus.close();

@@ -31,6 +31,8 @@ export async function listen(
 ): Promise<RunningServer> {
   const server = createServer((req, res) => {
     Promise.resolve(handler(req, res)).catch((error: unknown) => {
+      if (error instanceof HttpError && !res.headersSent)
+        return sendJson(res, error.status, { Code: error.code, Message: error.message });
       console.error(`local cloud (${what}): unhandled error`, error);
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ Code: 'InternalError', Message: 'unexpected error in the local cloud' }));
@@ -66,14 +68,50 @@ export function isLoopback(req: IncomingMessage): boolean {
   );
 }
 
-export async function readJsonBody(req: IncomingMessage, limit = 5 * 1024 * 1024): Promise<unknown> {
+/** An answer a local server gives for a bad request, before any service logic runs. */
+export class HttpError extends Error {
+  override readonly name = 'HttpError';
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The body, refused with 413 past `limit` bytes (every local server reads bodies through this). */
+export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > limit) throw new Error(`request body larger than ${limit} bytes`);
+    if (size > limit)
+      throw new HttpError(413, 'RequestEntityTooLarge', `the request body exceeds ${limit} bytes`);
     chunks.push(chunk as Buffer);
   }
-  const text = Buffer.concat(chunks).toString('utf8');
-  return text.trim() === '' ? {} : JSON.parse(text);
+  return Buffer.concat(chunks);
+}
+
+/** A JSON body (empty means `{}`), refused with 400 when it is not JSON. */
+export async function readJson(req: IncomingMessage, limit = 1024 * 1024): Promise<unknown> {
+  const text = (await readBody(req, limit)).toString('utf8');
+  if (text.trim() === '') return {};
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new HttpError(400, 'InvalidJSON', `the body is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+/** Kept for the admin APIs: the same as readJson with a 5 MiB limit. */
+export const readJsonBody = (req: IncomingMessage, limit = 5 * 1024 * 1024) => readJson(req, limit);
+
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json;charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+  });
+  res.end(text);
 }

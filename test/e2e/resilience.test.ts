@@ -30,6 +30,7 @@ beforeEach(() => {
 const request = demoRequest;
 const cloudEvent = (id: string, data: unknown) => ({
   specversion: '1.0',
+  aliyuneventbusname: 'mirrorflow',
   id,
   source: 'acs.test',
   type: 'mirrorflow:MirrorRequest:Submitted',

@@ -24,6 +24,7 @@ async function submitEvent(id: string, data: unknown) {
     headers: { 'content-type': 'application/cloudevents+json' },
     body: JSON.stringify({
       specversion: '1.0',
+      aliyuneventbusname: 'mirrorflow',
       id,
       source: 'acs.test.tickets',
       type: 'mirrorflow:MirrorRequest:Submitted',

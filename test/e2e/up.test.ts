@@ -30,8 +30,7 @@ beforeAll(async () => {
     functionsDir,
     '--endpoints',
     endpointsFile,
-    '--reconcile-every',
-    '0',
+    '--no-timers',
   ]);
 }, 120_000);
 afterAll(async () => {
@@ -70,6 +69,7 @@ describe('mirrorflow up', () => {
         'accessKeyId',
         'accessKeySecret',
         'admin',
+        'eventBus',
         'eventbridge',
         'fc',
         'fnf',
@@ -89,6 +89,7 @@ describe('mirrorflow up', () => {
       headers: { 'content-type': 'application/cloudevents+json' },
       body: JSON.stringify({
         specversion: '1.0',
+        aliyuneventbusname: 'mirrorflow',
         id: 'up-1',
         source: 'e2e',
         type: 'mirrorflow:MirrorRequest:Submitted',

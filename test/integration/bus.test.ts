@@ -1,10 +1,18 @@
-/** The local EventBridge bus: the CloudEvents HTTP binding, keeping and following events, routing to FC. */
+/**
+ * The local EventBridge: rules created through its RPC API in the documented shapes, events put signed on a
+ * bus (and RAM-checked) or locally over the CloudEvents HTTP binding, kept and followed, routed to targets.
+ */
+
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import RPCClient from '@alicloud/pop-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimulatedClock } from '../../infra/local/clock.js';
+import { LOCAL_ACCESS_KEY } from '../../infra/local/credentials.js';
+import { putEvents } from '../../infra/local/eventbridge/signature.js';
 import { type FlowStack, startFlowStack } from '../../infra/local/flowStack.js';
+import { RamAuthority } from '../../infra/local/ram/authority.js';
 import { fixtureBundles } from '../helpers/fixtures.js';
 
 let stack: FlowStack;
@@ -18,6 +26,7 @@ const recorded = () =>
 
 const event = (id: string, type = 'mirrorflow:MirrorRequest:Submitted') => ({
   specversion: '1.0',
+  aliyuneventbusname: 'mirrorflow',
   id,
   source: 'acs.test',
   type,
@@ -37,15 +46,45 @@ beforeAll(async () => {
     region: 'cn-hangzhou',
     functionsDir: await fixtureBundles(),
     configure: () => ({ env: { RECORD_FILE: recordFile } }),
-    rules: [
-      {
-        name: 'requests',
-        pattern: { source: ['acs.test'], type: [{ prefix: 'mirrorflow:MirrorRequest:' }] },
-        function: 'recorder',
-      },
-    ],
   });
+  control = new RPCClient({
+    endpoint: stack.bus.url,
+    apiVersion: '2020-04-01',
+    accessKeyId: LOCAL_ACCESS_KEY.accessKeyId,
+    accessKeySecret: LOCAL_ACCESS_KEY.accessKeySecret,
+  });
+  await control.request(
+    'CreateRule',
+    {
+      EventBusName: 'mirrorflow',
+      RuleName: 'requests',
+      FilterPattern: JSON.stringify({
+        source: ['acs.test'],
+        type: [{ prefix: 'mirrorflow:MirrorRequest:' }],
+      }),
+      EventTargets: JSON.stringify([
+        fcTarget('recorder', 'recorder', { ResourceKey: 'Body', Form: 'ORIGINAL' }),
+      ]),
+    },
+    { method: 'POST' },
+  );
 }, 60_000);
+
+let control: RPCClient;
+const fcTarget = (id: string, fn: string, body: Record<string, string>, strategy = 'BACKOFF_RETRY') => ({
+  Id: id,
+  Type: 'acs.fc.function',
+  Endpoint: `acs:fc:cn-hangzhou:1234567890123456:services/default.LATEST/functions/${fn}`,
+  PushRetryStrategy: strategy,
+  ParamList: [
+    { ResourceKey: 'serviceName', Form: 'CONSTANT', Value: 'default' },
+    { ResourceKey: 'functionName', Form: 'CONSTANT', Value: fn },
+    { ResourceKey: 'Qualifier', Form: 'CONSTANT', Value: 'LATEST' },
+    { ResourceKey: 'InvocationType', Form: 'CONSTANT', Value: 'Sync' },
+    { ResourceKey: 'DataFormat', Form: 'CONSTANT', Value: 'Object' },
+    body,
+  ],
+});
 afterAll(() => stack.close());
 
 describe('EventBridge bus', () => {
@@ -111,15 +150,89 @@ describe('EventBridge bus', () => {
     expect(recorded().filter((e) => e.id === 'dup-1')).toHaveLength(3);
   });
 
-  it('retries a delivery the function host refuses (at least once)', async () => {
-    let failures = 2;
-    const delivered: string[] = [];
-    stack.bus.setDeliver(async (_fn, e) => {
-      if (failures-- > 0) throw new Error('FC unavailable');
-      delivered.push(e.id);
-    });
-    await post(event('retry-1'));
+  it('retries a delivery the target refuses, as its push retry strategy says (at least once)', async () => {
+    const key = `bus-retry-${process.pid}-${Date.now()}`;
+    await control.request(
+      'CreateRule',
+      {
+        EventBusName: 'mirrorflow',
+        RuleName: 'flaky',
+        FilterPattern: JSON.stringify({ type: ['test:Flaky'] }),
+        EventTargets: JSON.stringify([
+          fcTarget('flaky', 'flaky', { ResourceKey: 'Body', Form: 'JSONPATH', Value: '$.data' }),
+        ]),
+      },
+      { method: 'POST' },
+    );
+    await post({ ...event('retry-1', 'test:Flaky'), data: { key, failTimes: 2 } });
     await stack.bus.idle();
-    expect(delivered).toEqual(['retry-1']);
+    const runs = stack.fc.invocations.filter((i) => i.function === 'flaky');
+    expect(runs.map((r) => r.outcome)).toEqual(['error', 'error', 'ok']);
+    expect(stack.bus.undelivered).toEqual([]);
+  });
+
+  it('keeps custom events off the default bus, which carries Alibaba Cloud service events only', async () => {
+    const response = await post({ ...event('default-1'), aliyuneventbusname: 'default', source: 'my.app' });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ code: 'InvalidArgument' });
+    expect(stack.bus.events.map((e) => e.id)).not.toContain('default-1');
+    const unknownBus = await post({ ...event('nobus-1'), aliyuneventbusname: 'nope' });
+    expect(await unknownBus.json()).toMatchObject({ code: 'EventBusNotExist' });
+  });
+
+  it('refuses a rule whose FilterPattern is not a JSON string or whose targets miss documented parameters', async () => {
+    const create = async (params: Record<string, string>) => {
+      try {
+        await control.request(
+          'CreateRule',
+          { EventBusName: 'mirrorflow', RuleName: 'bad', ...params },
+          { method: 'POST' },
+        );
+        return { code: 'none', message: '' };
+      } catch (error) {
+        return error as { code?: string; message?: string };
+      }
+    };
+    expect(await create({ FilterPattern: '[object Object]' })).toMatchObject({ code: 'InvalidArgument' });
+    const missing = await create({
+      FilterPattern: '{"type":["x"]}',
+      EventTargets: JSON.stringify([
+        {
+          Id: 'q',
+          Type: 'acs.mns.queue',
+          Endpoint: 'acs:mns:cn-hangzhou:1:/queues/x',
+          ParamList: [{ ResourceKey: 'Body', Form: 'ORIGINAL' }],
+        },
+      ]),
+    });
+    expect(missing).toMatchObject({ code: 'InvalidArgument' });
+    expect(String(missing.message)).toMatch(/Endpoint must be acs:mns:<region>:<account>:queues\/<queue>/);
+    expect(String(missing.message)).toMatch(/needs ResourceKey queue/);
+    expect(stack.bus.model.rules('mirrorflow').map((r) => r.name)).not.toContain('bad');
+  });
+
+  it('puts signed events through the data plane, and RAM judges eventbridge:PutEvents on the bus', async () => {
+    const role = {
+      name: 'putter',
+      arn: 'acs:ram::1234567890123456:role/putter',
+      trustedServices: ['fnf.aliyuncs.com'],
+      statements: [
+        {
+          effect: 'Allow' as const,
+          actions: ['eventbridge:PutEvents'],
+          resources: ['acs:eventbridge:cn-hangzhou:1234567890123456:eventbus/other'],
+        },
+      ],
+    };
+    const authority = new RamAuthority('1234567890123456', [role]);
+    // The stack's own authority has no such role: use its account key for the allowed put, then a role of another.
+    const ok = await putEvents(stack.bus.url, LOCAL_ACCESS_KEY, 'cn-hangzhou', [event('signed-1')]);
+    expect(ok).toMatchObject({ FailedEntryCount: 0, EntryList: [{ EventId: 'signed-1' }] });
+    const stranger = authority.assumeRole(role.arn, 'fnf.aliyuncs.com', 'x');
+    const refused = await putEvents(stack.bus.url, stranger, 'cn-hangzhou', [event('signed-2')]).catch(
+      (e) => e,
+    );
+    expect(refused).toMatchObject({ code: 'InvalidAccessKeyId' });
+    expect(stack.bus.events.map((e) => e.id)).not.toContain('signed-2');
   });
 });

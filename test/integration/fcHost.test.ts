@@ -2,25 +2,59 @@
 import FCClient from '@alicloud/fc2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimulatedClock } from '../../infra/local/clock.js';
-import { LOCAL_ACCESS_KEY, LOCAL_STS, localCredentialStore } from '../../infra/local/credentials.js';
-import { type FcHost, functionsFromDir, startFcHost } from '../../infra/local/fc/host.js';
+import { LOCAL_ACCESS_KEY, LOCAL_STS } from '../../infra/local/credentials.js';
+import { type FcHost, startFcHost } from '../../infra/local/fc/host.js';
+import { functionsFromDir } from '../../infra/local/flowStack.js';
+import { RamAuthority } from '../../infra/local/ram/authority.js';
+import type { RoleDefinition } from '../../infra/local/ram/roles.js';
 import { fixtureBundles } from '../helpers/fixtures.js';
 
 let host: FcHost;
 let client: FCClient;
 const ACCOUNT = '1234567890123456';
+/** The fixtures' role, and a role that may invoke only echo (to show the FC host asks RAM). */
+const FIXTURE_ROLE: RoleDefinition = {
+  name: 'fixture',
+  arn: `acs:ram::${ACCOUNT}:role/fixture`,
+  trustedServices: ['fc.aliyuncs.com'],
+  statements: [],
+};
+const ECHO_ONLY: RoleDefinition = {
+  name: 'echo-only',
+  arn: `acs:ram::${ACCOUNT}:role/echo-only`,
+  trustedServices: ['fc.aliyuncs.com'],
+  statements: [
+    {
+      effect: 'Allow',
+      actions: ['fc:InvokeFunction'],
+      resources: [`acs:fc:cn-hangzhou:${ACCOUNT}:functions/echo`],
+    },
+  ],
+};
+let authority: RamAuthority;
 
 beforeAll(async () => {
   const dir = await fixtureBundles();
+  authority = new RamAuthority(ACCOUNT, [FIXTURE_ROLE, ECHO_ONLY]);
   host = await startFcHost({
     functions: functionsFromDir(dir, (name) => ({
       env: { MF_FIXTURE: `env-of-${name}` },
       timeoutSeconds: name === 'sleepy' ? 1 : 30,
+      roleArn: FIXTURE_ROLE.arn,
+      // Only these have an HTTP trigger; `web` only for POST and PUT.
+      ...(name === 'web' ? { httpTrigger: { methods: ['POST', 'PUT'], authType: 'anonymous' } } : {}),
+      ...(name === 'boom' ? { httpTrigger: { methods: ['GET'], authType: 'anonymous' } } : {}),
+      ...(name === 'flaky' || name === 'boom'
+        ? {
+            async: {
+              maxAsyncRetryAttempts: 3,
+              maxAsyncEventAgeInSeconds: 3600,
+              onFailure: 'acs:mns:cn-hangzhou:1:/queues/dlq/messages',
+            },
+          }
+        : {}),
     })),
-    credentials: localCredentialStore(),
-    roleCredentials: LOCAL_STS,
-    accountId: ACCOUNT,
-    region: 'cn-hangzhou',
+    access: { authority, region: 'cn-hangzhou' },
     clock: new SimulatedClock(),
   });
   client = new FCClient(ACCOUNT, {
@@ -79,14 +113,41 @@ describe('FC host invoke API', () => {
     expect(attempts.every((a) => a.invocationType === 'Async')).toBe(true);
   });
 
-  it('gives up an async invocation after the retries', async () => {
+  it('gives up an async invocation after the retries and sends it to the failure destination', async () => {
     const response = await client.invokeFunction('mirrorflow', 'boom', '{}', {
       'x-fc-invocation-type': 'Async',
     });
     await host.idle();
-    expect(host.invocations.filter((i) => i.requestId === response.headers['x-fc-request-id'])).toHaveLength(
-      4,
+    const requestId = response.headers['x-fc-request-id'];
+    expect(host.invocations.filter((i) => i.requestId === requestId)).toHaveLength(4);
+    expect(host.deadLetters.filter((d) => d.requestId === requestId)).toEqual([
+      expect.objectContaining({
+        function: 'boom',
+        destination: 'acs:mns:cn-hangzhou:1:/queues/dlq/messages',
+      }),
+    ]);
+  });
+
+  it('gives each function the temporary keys of its role, and asks RAM before every invocation', async () => {
+    const keys = authority.assumeRole(ECHO_ONLY.arn, 'fc.aliyuncs.com', 'test');
+    const asRole = new FCClient(ACCOUNT, {
+      accessKeyID: keys.accessKeyId,
+      accessKeySecret: keys.accessKeySecret,
+      securityToken: keys.securityToken!,
+      region: 'cn-hangzhou',
+      endpoint: host.url,
+    });
+    expect((await asRole.invokeFunction('mirrorflow', 'echo', '{}')).data).toMatchObject({
+      functionName: 'echo',
+    });
+    const boomRuns = () => host.invocations.filter((i) => i.function === 'boom').length;
+    const before = boomRuns();
+    const denied = await asRole.invokeFunction('mirrorflow', 'boom', '{}').catch((e) => e);
+    expect(denied).toMatchObject({ code: 'AccessDenied' });
+    expect(String(denied.message)).toContain(
+      `fc:InvokeFunction on resource acs:fc:cn-hangzhou:${ACCOUNT}:functions/boom`,
     );
+    expect(boomRuns()).toBe(before);
   });
 
   it('answers an unknown function with FunctionNotFound (fc2 throws FCFunctionNotFoundError)', async () => {
@@ -162,5 +223,15 @@ describe('FC host HTTP triggers', () => {
   it('answers 502 when the HTTP handler throws, and 404 for an unknown function', async () => {
     expect((await fetch(`${host.url}/http/boom`)).status).toBe(502);
     expect((await fetch(`${host.url}/http/nothing-here`)).status).toBe(404);
+  });
+
+  it('serves only functions with an HTTP trigger, only for its methods', async () => {
+    const echo = await fetch(`${host.url}/http/echo`, { method: 'POST', body: '{}' });
+    expect(echo.status).toBe(404);
+    expect(await echo.json()).toMatchObject({ ErrorCode: 'TriggerNotFound' });
+    expect((await fetch(`${host.url}/http/web`, { method: 'GET' })).status).toBe(405);
+    expect(host.invocations.filter((i) => i.function === 'echo' && i.invocationType === 'HTTP')).toHaveLength(
+      0,
+    );
   });
 });

@@ -7,7 +7,7 @@ import type { Runtime } from '../../functions/lib/runtime.js';
 import { createVpcClient } from '../../functions/lib/vpcClient.js';
 import { createWorkflowClient } from '../../functions/lib/workflowClient.js';
 import { VirtualClock } from '../../infra/local/clock.js';
-import { functionRoleCredentials } from '../../infra/local/credentials.js';
+import { LOCAL_STS } from '../../infra/local/credentials.js';
 import { type FnfApi, startFnfApi } from '../../infra/local/fnf/api.js';
 import { loadFlowsDir } from '../../infra/local/fnf/flows.js';
 import { startVpcEmulator, type VpcEmulator } from '../../infra/local/vpc/emulator.js';
@@ -38,7 +38,7 @@ beforeAll(async () => {
     }),
   });
   fnf = await startFnfApi({ clock, flows: loadFlowsDir('workflows'), integrations: noIntegrations });
-  const credentials = functionRoleCredentials('reconcile');
+  const credentials = LOCAL_STS;
   const config = { ...loadConfig({}), reconcileCreatesPerSecond: 4, reconcileBatchSize: 5 };
   runtime = {
     config,

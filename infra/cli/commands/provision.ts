@@ -57,6 +57,7 @@ export function registerProvision(program: Command, io: CliIo, setExit: (code: n
             headers: { 'content-type': 'application/cloudevents+json' },
             body: JSON.stringify({
               specversion: '1.0',
+              aliyuneventbusname: endpoints.eventBus ?? 'mirrorflow',
               id,
               source: 'mirrorflow.cli',
               type: 'mirrorflow:MirrorRequest:Submitted',

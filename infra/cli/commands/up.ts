@@ -1,15 +1,19 @@
 /**
  * `mirrorflow up`: the whole product on the embedded local cloud — builds the bundles when missing or stale,
- * starts the VPC emulator, the CloudFlow API and runner, the FC host (every function, its triggers, the
- * environment FC would give it) and the EventBridge bus, fires the reconcile timer on a schedule, prints the
- * endpoints, and serves until SIGINT/SIGTERM.
+ * deploys s.yaml, infra/ram and infra/eventbridge onto the VPC emulator, CloudFlow, FC and EventBridge (RAM
+ * judging every call, timers firing on their cron in virtual time), prints the endpoints, and serves until
+ * SIGINT/SIGTERM. A deployment the cloud would refuse stops it with the cloud's message.
  */
 import { appendFileSync, mkdirSync } from 'node:fs';
 import type { Command } from 'commander';
 import { bundleFunctions } from '../../build/bundleFunctions.js';
 import { bundlesAreStale } from '../../build/staleness.js';
 import { VirtualClock } from '../../local/clock.js';
-import { startLocalCloud } from '../../local/cloud.js';
+import { type LocalCloud, startLocalCloud } from '../../local/cloud.js';
+import { SpecError } from '../../local/deploy/variables.js';
+import { DefinitionError } from '../../local/flow/errors.js';
+import { AssumeRoleError } from '../../local/ram/authority.js';
+import { PolicyError } from '../../local/ram/policy.js';
 import { runDemo } from '../demo.js';
 import { DEFAULT_ENDPOINTS_FILE, type Endpoints, removeEndpoints, writeEndpoints } from '../endpoints.js';
 import { type CliIo, EXIT } from '../io.js';
@@ -23,7 +27,8 @@ interface UpOptions {
   state?: string;
   demo?: boolean;
   json?: boolean;
-  reconcileEvery: string;
+  timers: boolean;
+  template: string;
   desiredState: string;
   functions: string;
   endpoints: string;
@@ -44,11 +49,8 @@ export function registerUp(program: Command, io: CliIo, setExit: (code: number) 
     .option('--state <file>', 'keep the VPC emulator state (sessions, tokens) in this file between runs')
     .option('--demo', 'send sample requests through every trigger and show their progress')
     .option('--json', 'print one JSON line with the endpoints and local credentials when ready')
-    .option(
-      '--reconcile-every <seconds>',
-      'fire the reconcile timer every N virtual seconds (0: never)',
-      '600',
-    )
+    .option('--template <file>', 'the Serverless Devs spec to deploy', 's.yaml')
+    .option('--no-timers', "do not fire timer triggers (s.yaml's cron, in virtual time)")
     .option('--desired-state <file>', 'what reconcile keeps in place', 'infra/examples/desired-state.yaml')
     .option('--functions <dir>', 'the bundled functions (built when missing or stale)', 'dist')
     .option(
@@ -63,7 +65,6 @@ export function registerUp(program: Command, io: CliIo, setExit: (code: number) 
     .action(async (options: UpOptions) => {
       const portBase = parseNumberOption('--port-base', options.portBase, 0, 65532);
       const timeScale = parseNumberOption('--time-scale', options.timeScale, 0.01, 10_000);
-      const reconcileEvery = parseNumberOption('--reconcile-every', options.reconcileEvery, 0, 86_400);
       const say = (text: string) => (options.json ? io.err(text) : io.out(text));
       const s = styler(Boolean(process.stdout.isTTY) && !options.json);
 
@@ -73,34 +74,42 @@ export function registerUp(program: Command, io: CliIo, setExit: (code: number) 
       }
       mkdirSync('.state', { recursive: true });
       const logFile = '.state/functions.log';
-      const cloud = await startLocalCloud({
-        portBase,
-        clock: new VirtualClock(timeScale),
-        functionsDir: options.functions,
-        desiredState: options.desiredState,
-        ...(options.state ? { stateFile: options.state } : {}),
-        onLog: (fn, line) => appendFileSync(logFile, `${fn} ${line}\n`),
-      });
+      let cloud: LocalCloud;
+      try {
+        cloud = await startLocalCloud({
+          portBase,
+          clock: new VirtualClock(timeScale),
+          functionsDir: options.functions,
+          sYaml: options.template,
+          desiredState: options.desiredState,
+          // s.yaml is rendered with this shell's environment, as `s deploy` would render it.
+          env: process.env,
+          runTimers: options.timers,
+          ...(options.state ? { stateFile: options.state } : {}),
+          onLog: (fn, line) => appendFileSync(logFile, `${fn} ${line}\n`),
+        });
+      } catch (error) {
+        if (!isDeploymentError(error)) throw error;
+        io.err(`deploy failed: ${(error as Error).message}`);
+        setExit(EXIT.failed);
+        return;
+      }
       const endpoints = cloud.endpoints() as unknown as Endpoints;
       writeEndpoints(options.endpoints, endpoints);
-
-      let timer: NodeJS.Timeout | undefined;
-      if (reconcileEvery > 0) {
-        timer = setInterval(
-          () => {
-            const triggerTime = new Date(cloud.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
-            cloud
-              .reconcile(triggerTime)
-              .catch((error: unknown) => io.err(`reconcile timer: ${(error as Error).message}`));
-          },
-          (reconcileEvery * 1000) / timeScale,
-        );
-      }
+      const timers = cloud.deployment.functions.flatMap((fn) =>
+        fn.triggers.flatMap((t) =>
+          t.triggerType === 'timer'
+            ? [`${fn.name}/${t.triggerName} '${t.triggerConfig.cronExpression}'`]
+            : [],
+        ),
+      );
 
       if (options.json) io.out(JSON.stringify(endpoints));
       else {
         say(`${s.bold('mirrorflow is up')} on its local cloud (time runs ${timeScale}× real time)`);
-        say(`  EventBridge bus   ${endpoints.eventbridge}/events   (POST CloudEvents; GET to read them)`);
+        say(
+          `  EventBridge       ${endpoints.eventbridge}/events   (bus ${endpoints.eventBus}: POST CloudEvents; GET to read them)`,
+        );
         say(`  webhook           ${endpoints.webhook}   (secret ${endpoints.webhookSecret})`);
         say(`  VPC API           ${endpoints.vpc}   admin ${endpoints.admin}/`);
         say(`  CloudFlow API     ${endpoints.fnf}`);
@@ -109,7 +118,7 @@ export function registerUp(program: Command, io: CliIo, setExit: (code: number) 
           `  credentials       ${endpoints.accessKeyId} / ${endpoints.accessKeySecret}   region ${endpoints.regionId}`,
         );
         say(
-          `  reconcile timer   ${reconcileEvery > 0 ? `every ${reconcileEvery} virtual s (${options.desiredState})` : 'off'}`,
+          `  timers            ${options.timers && timers.length ? `${timers.join(', ')} in virtual time (${options.desiredState})` : 'off'}`,
         );
         say(`  function logs     ${logFile}      endpoints ${options.endpoints}`);
         say('');
@@ -135,10 +144,19 @@ export function registerUp(program: Command, io: CliIo, setExit: (code: number) 
       }
 
       const signal = await stopped;
-      if (timer) clearInterval(timer);
       await cloud.close();
       removeEndpoints(options.endpoints);
       io.err(`stopped (${signal})`);
       setExit(demoOk ? EXIT.ok : EXIT.failed);
     });
+}
+
+/** What a deploy would refuse: the spec, a flow definition, a policy, a role the service cannot assume. */
+function isDeploymentError(error: unknown): boolean {
+  return (
+    error instanceof SpecError ||
+    error instanceof DefinitionError ||
+    error instanceof PolicyError ||
+    error instanceof AssumeRoleError
+  );
 }

@@ -1,193 +1,313 @@
 /**
- * The local EventBridge bus. It accepts CloudEvents over HTTP (the CloudEvents HTTP binding: structured
- * and batch modes, also binary), keeps every event it accepted (`GET /events`, oldest first; `?since=N`
- * returns those after the first N, and `&wait=S` waits up to S seconds for one to arrive), and routes events
- * matching a rule to a function, at least once (retried until FC accepts it; a switch delivers duplicates on
- * purpose, to prove consumers are idempotent).
+ * The local EventBridge service. Its control plane is the RPC API (version 2020-04-01: CreateEventBus,
+ * DeleteEventBus, ListEventBuses, CreateRule, DeleteRule, ListRules), signed and RAM-checked like every
+ * local API. Its data plane is PutEvents (`POST /openapi/putEvents`, a CloudEvents batch, signed as the
+ * EventBridge SDK signs it, `eventbridge:PutEvents` checked against the bus). Accepted events are kept
+ * (`GET /events`, oldest first; `?since=N&wait=S` follows them) and routed to the targets of matching rules,
+ * at least once (a switch adds duplicate deliveries on purpose, to prove consumers idempotent).
+ * `POST /events` (loopback only) is the local stand-in of `aliyun eventbridge PutEvents` with the account's
+ * own key: CloudEvents in any HTTP binding mode, each on the bus its `aliyuneventbusname` names.
  */
 
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type CloudEvent, HTTP } from 'cloudevents';
+import { type CloudEvent, CloudEvent as CloudEventClass, HTTP } from 'cloudevents';
 import type { Clock } from '../clock.js';
-import { listen } from '../http.js';
-import { sendJson } from '../rpc/server.js';
-import { type EventPattern, matchesPattern, patternProblems } from './pattern.js';
+import { LOCAL_ACCESS_KEY } from '../credentials.js';
+import { HttpError, isLoopback, listen, readBody, readJson, sendJson } from '../http.js';
+import { check, rpcAuthorizer, type ServiceAccess } from '../ram/access.js';
+import { createRpcEndpoint, type RpcAction } from '../rpc/server.js';
+import { DEFAULT_BUS, type EntryResult, EventBridgeModel, type Rule, type StoredEvent } from './model.js';
+import { eventBridgeSignature, eventBridgeStringToSign } from './signature.js';
+import type { Target } from './targets.js';
 
-export interface BusRule {
-  name: string;
-  pattern: EventPattern;
-  /** The function that receives matching events (event-driven mode: one CloudEvent per invocation). */
-  function: string;
-}
+export type { StoredEvent } from './model.js';
+export const EVENTBRIDGE_VERSION = '2020-04-01';
 
-export interface StoredEvent {
-  specversion: string;
-  id: string;
-  source: string;
-  type: string;
-  [attribute: string]: unknown;
-}
-
-export type DeliverFn = (functionName: string, event: StoredEvent) => Promise<void>;
+/** Sends one event to one target; throws when the target did not take it (the bus then retries). */
+export type DeliverFn = (target: Target, event: StoredEvent, rule: Rule) => Promise<void>;
 
 export interface BusOptions {
   port?: number;
   clock: Clock;
-  rules?: BusRule[];
-  /** Hands an event to a function (the local cloud wires this to the FC host through @alicloud/fc2). */
-  deliver?: DeliverFn;
-  /** Extra deliveries of every routed event (0: exactly at least once). */
+  access: ServiceAccess;
+  deliver: DeliverFn;
   duplicates?: number;
-  maxDeliveryAttempts?: number;
 }
 
 export interface Bus {
   url: string;
+  model: EventBridgeModel;
   events: StoredEvent[];
   /** Virtual time (epoch ms) each event arrived, by index in `events`. */
   arrivals: number[];
-  setRules(rules: BusRule[]): void;
+  /** Deliveries that gave up (rule, target, event id), as a dead-letter view. */
+  undelivered: { rule: string; target: string; eventId: string }[];
   setDuplicates(n: number): void;
-  setDeliver(deliver: DeliverFn): void;
-  /** Resolves when every routed delivery has finished (delivered or given up). */
   idle(): Promise<void>;
   close(): Promise<void>;
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+/** Push retry strategies (event-target-parameters): BACKOFF_RETRY 3 retries, EXPONENTIAL_DECAY_RETRY 176. */
+function retryPlan(target: Target): { attempts: number; delayMs: (attempt: number) => number } {
+  if (target.PushRetryStrategy === 'BACKOFF_RETRY') return { attempts: 4, delayMs: () => 15_000 };
+  return { attempts: 177, delayMs: (n) => Math.min(512, 2 ** (n - 1)) * 1000 };
 }
 
 export async function startBus(options: BusOptions): Promise<Bus> {
+  const model = new EventBridgeModel();
   const events: StoredEvent[] = [];
   const arrivalTimes: number[] = [];
-  let rules = options.rules ?? [];
+  const undelivered: Bus['undelivered'] = [];
   let duplicates = options.duplicates ?? 0;
-  let deliver = options.deliver;
   const arrivals = new Set<() => void>();
   let inFlight = 0;
   const idleWaiters: (() => void)[] = [];
 
-  const route = (event: StoredEvent) => {
-    if (!deliver) return;
-    const send = deliver;
-    for (const rule of rules) {
-      if (!matchesPattern(event, rule.pattern)) continue;
-      for (let copy = 0; copy <= duplicates; copy++) {
-        inFlight++;
-        void (async () => {
-          const attempts = options.maxDeliveryAttempts ?? 10;
-          for (let attempt = 1; attempt <= attempts; attempt++) {
-            try {
-              await send(rule.function, event);
-              return;
-            } catch {
-              // At least once: back off (virtual seconds) and try again.
-              await options.clock.sleep(Math.min(60, 2 ** (attempt - 1)) * 1000);
-            }
-          }
-        })().finally(() => {
-          inFlight--;
-          if (inFlight === 0) for (const wake of idleWaiters.splice(0)) wake();
-        });
+  const deliverWithRetries = (rule: Rule, target: Target, event: StoredEvent) => {
+    inFlight++;
+    void (async () => {
+      const plan = retryPlan(target);
+      for (let attempt = 1; attempt <= plan.attempts; attempt++) {
+        try {
+          await options.deliver(target, event, rule);
+          return;
+        } catch {
+          if (attempt < plan.attempts) await options.clock.sleep(plan.delayMs(attempt));
+        }
       }
-    }
+      undelivered.push({ rule: rule.name, target: target.Id, eventId: event.id });
+    })().finally(() => {
+      inFlight--;
+      if (inFlight === 0) for (const wake of idleWaiters.splice(0)) wake();
+    });
   };
 
-  const accept = (incoming: StoredEvent[]) => {
-    for (const event of incoming) {
+  /** Accepts what may go on its bus and routes it; answers one entry per event. */
+  const accept = (incoming: StoredEvent[], busOf: (e: StoredEvent) => string): EntryResult[] => {
+    const results = incoming.map((event) => {
+      const bus = busOf(event);
+      const refused = model.refusal(event, bus);
+      if (refused) return refused;
       events.push(event);
       arrivalTimes.push(options.clock.now());
-      route(event);
-    }
+      for (const rule of model.matching(event, bus))
+        for (const target of rule.targets)
+          for (let copy = 0; copy <= duplicates; copy++) deliverWithRetries(rule, target, event);
+      return { EventId: event.id };
+    });
     for (const wake of [...arrivals]) wake();
+    return results;
+  };
+
+  const busName = (e: StoredEvent) =>
+    typeof e.aliyuneventbusname === 'string' && e.aliyuneventbusname ? e.aliyuneventbusname : DEFAULT_BUS;
+
+  const control = createRpcEndpoint(
+    {
+      product: 'eventbridge',
+      version: EVENTBRIDGE_VERSION,
+      hostId: 'eventbridge.aliyuncs.com',
+      actions: {
+        CreateEventBus: ({ params }) => ({ Data: model.createEventBus(params), Success: true }),
+        DeleteEventBus: ({ params }) => {
+          model.deleteEventBus(params);
+          return { Success: true };
+        },
+        ListEventBuses: () => ({
+          Data: { EventBuses: model.busNames().map((n) => ({ EventBusName: n })) },
+          Success: true,
+        }),
+        CreateRule: ({ params }) => ({ Data: { RuleARN: model.createRule(params).name }, Success: true }),
+        DeleteRule: ({ params }) => {
+          model.deleteRule(params);
+          return { Success: true };
+        },
+        ListRules: ({ params }) => ({
+          Data: {
+            Rules: model.rules(params.EventBusName).map((r) => ({
+              EventBusName: r.bus,
+              RuleName: r.name,
+              FilterPattern: r.filterPattern,
+              Status: r.status,
+              Targets: r.targets,
+            })),
+          },
+          Success: true,
+        }),
+      } satisfies Record<string, RpcAction>,
+    },
+    {
+      credentials: (id) => options.access.authority.credentials(id),
+      authorize: rpcAuthorizer(options.access, 'eventbridge'),
+    },
+  );
+
+  /** The data plane's own error shape: lower-case code/message/requestId (alibabacloud-eventbridge-sdk). */
+  const dataPlaneError = (res: ServerResponse, status: number, code: string, message: string) =>
+    sendJson(res, status, { code, message, requestId: randomUUID().toUpperCase() });
+
+  const putEvents = async (req: IncomingMessage, res: ServerResponse) => {
+    const body = await readBody(req, 1024 * 1024);
+    const headers = Object.fromEntries(
+      Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v.join(',') : v]),
+    );
+    const match = /^acs:([^:]+):(.+)$/.exec(String(headers.authorization ?? ''));
+    if (!match)
+      return dataPlaneError(
+        res,
+        401,
+        'InvalidAuthorization',
+        'the authorization header is missing or malformed',
+      );
+    const credential = options.access.authority.credentials(match[1]!);
+    if (!credential)
+      return dataPlaneError(res, 403, 'InvalidAccessKeyId', 'Specified access key is not found.');
+    if (
+      credential.securityToken !== undefined &&
+      headers['x-acs-security-token'] !== credential.securityToken
+    )
+      return dataPlaneError(
+        res,
+        403,
+        'InvalidSecurityToken',
+        'the security token does not match the access key',
+      );
+    const expected = eventBridgeSignature(
+      eventBridgeStringToSign('POST', '/openapi/putEvents', headers),
+      credential.accessKeySecret,
+    );
+    if (expected !== match[2])
+      return dataPlaneError(res, 403, 'SignatureDoesNotMatch', 'the request signature does not match');
+    let batch: StoredEvent[];
+    try {
+      const raw = JSON.parse(body.toString('utf8')) as unknown;
+      if (!Array.isArray(raw) || raw.length === 0)
+        throw new Error('the body must be a JSON array of CloudEvents');
+      batch = raw.map((e) => {
+        const event = new CloudEventClass(e as Record<string, unknown>, true);
+        return JSON.parse(JSON.stringify(event)) as StoredEvent;
+      });
+    } catch (error) {
+      return dataPlaneError(
+        res,
+        400,
+        'InvalidArgument',
+        `not a batch of valid CloudEvents: ${(error as Error).message}`,
+      );
+    }
+    // RAM: eventbridge:PutEvents on each bus the batch names.
+    for (const bus of new Set(batch.map(busName))) {
+      const denial = check(options.access, match[1]!, 'eventbridge:PutEvents', { EventBusName: bus });
+      if (denial)
+        return dataPlaneError(
+          res,
+          403,
+          'AccessDenied',
+          `The OwnerId that your Access Key Id associated to is forbidden for this operation. (${denial.action} on ${denial.resource})`,
+        );
+    }
+    const entries = accept(batch, busName);
+    return sendJson(res, 200, {
+      RequestId: randomUUID().toUpperCase(),
+      FailedEntryCount: entries.filter((e) => e.ErrorCode).length,
+      EntryList: entries,
+    });
+  };
+
+  const localPut = async (req: IncomingMessage, res: ServerResponse) => {
+    if (!isLoopback(req))
+      return sendJson(res, 403, { code: 'Forbidden', message: 'POST /events answers loopback callers only' });
+    const body = (await readBody(req, 1024 * 1024)).toString('utf8');
+    let parsed: CloudEvent<unknown> | CloudEvent<unknown>[];
+    try {
+      parsed = HTTP.toEvent({ headers: req.headers as Record<string, string>, body }) as
+        | CloudEvent<unknown>
+        | CloudEvent<unknown>[];
+      // The SDK deserialises leniently; EventBridge requires valid CloudEvents 1.0 (an id above all).
+      for (const e of Array.isArray(parsed) ? parsed : [parsed]) e.validate();
+    } catch (error) {
+      return sendJson(res, 400, {
+        code: 'InvalidArgument',
+        message: `not a valid CloudEvent: ${(error as Error).message}`,
+      });
+    }
+    const list = (Array.isArray(parsed) ? parsed : [parsed]).map(
+      (e) => JSON.parse(JSON.stringify(e)) as StoredEvent,
+    );
+    void LOCAL_ACCESS_KEY; // the account's own key: allowed everything, so no RAM check is needed here
+    const entries = accept(list, busName);
+    const failed = entries.filter((e) => e.ErrorCode);
+    if (failed.length === entries.length)
+      return sendJson(res, 400, { code: failed[0]!.ErrorCode, message: failed[0]!.ErrorMessage, entries });
+    return sendJson(res, 200, {
+      accepted: entries.length - failed.length,
+      ids: entries.map((e) => e.EventId),
+      entries,
+    });
+  };
+
+  const readEvents = async (req: IncomingMessage, res: ServerResponse, url: URL) => {
+    const since = Number(url.searchParams.get('since') ?? 0);
+    const waitSeconds = Math.min(60, Number(url.searchParams.get('wait') ?? 0));
+    if (!(Number.isInteger(since) && since >= 0) || !(waitSeconds >= 0))
+      return sendJson(res, 400, {
+        code: 'InvalidArgument',
+        message: 'since must be a whole number ≥ 0 and wait 0–60 seconds',
+      });
+    if (events.length <= since && waitSeconds > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, waitSeconds * 1000);
+        function done() {
+          clearTimeout(timer);
+          arrivals.delete(done);
+          resolve();
+        }
+        arrivals.add(done);
+        req.once('close', done);
+      });
+    }
+    return sendJson(res, 200, events.slice(since));
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://local');
-    if (url.pathname === '/events' && req.method === 'POST') {
-      const body = await readBody(req);
-      let parsed: CloudEvent<unknown> | CloudEvent<unknown>[];
-      try {
-        parsed = HTTP.toEvent({ headers: req.headers as Record<string, string>, body }) as
-          | CloudEvent<unknown>
-          | CloudEvent<unknown>[];
-        // The SDK deserialises leniently; the bus, like EventBridge, requires valid CloudEvents 1.0.
-        for (const e of Array.isArray(parsed) ? parsed : [parsed]) e.validate();
-      } catch (error) {
-        return sendJson(res, 400, {
-          code: 'InvalidArgument',
-          message: `not a valid CloudEvent: ${(error as Error).message}`,
-        });
-      }
-      const list = (Array.isArray(parsed) ? parsed : [parsed]).map(
-        (e) => JSON.parse(JSON.stringify(e)) as StoredEvent,
-      );
-      accept(list);
-      return sendJson(res, 200, { accepted: list.length, ids: list.map((e) => e.id) });
-    }
-    if (url.pathname === '/events' && req.method === 'GET') {
-      const since = Number(url.searchParams.get('since') ?? 0);
-      const waitSeconds = Math.min(60, Number(url.searchParams.get('wait') ?? 0));
-      if (!(Number.isInteger(since) && since >= 0) || !(waitSeconds >= 0)) {
-        return sendJson(res, 400, {
-          code: 'InvalidArgument',
-          message: 'since must be a whole number ≥ 0 and wait 0–60 seconds',
-        });
-      }
-      if (events.length <= since && waitSeconds > 0) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(done, waitSeconds * 1000);
-          function done() {
-            clearTimeout(timer);
-            arrivals.delete(done);
-            resolve();
-          }
-          arrivals.add(done);
-          req.once('close', done);
-        });
-      }
-      return sendJson(res, 200, events.slice(since));
-    }
-    if (url.pathname === '/_admin/rules') {
-      if (req.method === 'GET') return sendJson(res, 200, { rules, duplicates });
-      if (req.method === 'POST') {
-        const body = JSON.parse((await readBody(req)) || '{}') as { rules?: BusRule[]; duplicates?: number };
-        const problems = (body.rules ?? []).flatMap((r, i) =>
-          typeof r?.name === 'string' && typeof r?.function === 'string'
-            ? patternProblems(r.pattern, `rules[${i}].pattern`)
-            : [`rules[${i}] needs name, pattern and function`],
-        );
+    try {
+      if (url.pathname === '/openapi/putEvents' && req.method === 'POST') return await putEvents(req, res);
+      if (url.pathname === '/events' && req.method === 'POST') return await localPut(req, res);
+      if (url.pathname === '/events' && req.method === 'GET') return await readEvents(req, res, url);
+      if (url.pathname === '/_admin/duplicates' && req.method === 'POST') {
+        if (!isLoopback(req))
+          return sendJson(res, 403, { error: 'the admin API answers loopback callers only' });
+        const body = (await readJson(req, 4096)) as { duplicates?: unknown };
         if (
-          body.duplicates !== undefined &&
-          !(Number.isInteger(body.duplicates) && body.duplicates >= 0 && body.duplicates <= 10)
-        ) {
-          problems.push('duplicates must be a whole number from 0 to 10');
-        }
-        if (problems.length) return sendJson(res, 400, { error: 'invalid rules', problems });
-        if (body.rules) rules = body.rules;
-        if (body.duplicates !== undefined) duplicates = body.duplicates;
+          !(
+            Number.isInteger(body.duplicates) &&
+            (body.duplicates as number) >= 0 &&
+            (body.duplicates as number) <= 10
+          )
+        )
+          return sendJson(res, 400, { error: 'duplicates must be a whole number from 0 to 10' });
+        duplicates = body.duplicates as number;
         return sendJson(res, 200, { ok: true });
       }
+    } catch (error) {
+      if (error instanceof HttpError)
+        return sendJson(res, error.status, { code: error.code, message: error.message });
+      throw error;
     }
-    return sendJson(res, 404, { code: 'NotFound', message: `no route ${req.method} ${url.pathname}` });
+    return control(req, res);
   };
 
-  const running = await listen(handle, options.port ?? 0, 'EventBridge bus');
+  const running = await listen(handle, options.port ?? 0, 'EventBridge');
   return {
     url: running.url,
+    model,
     events,
     arrivals: arrivalTimes,
-    setRules: (r) => {
-      rules = r;
-    },
+    undelivered,
     setDuplicates: (n) => {
       duplicates = n;
-    },
-    setDeliver: (d) => {
-      deliver = d;
     },
     idle: () => (inFlight === 0 ? Promise.resolve() : new Promise((r) => idleWaiters.push(r))),
     close: async () => {

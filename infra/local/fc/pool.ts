@@ -18,6 +18,12 @@ export interface FcFunctionConfig {
   timeoutSeconds: number;
   memoryMB?: number;
   maxInstances?: number;
+  /** The role FC assumes for the function (its `context.credentials`); none: no credentials. */
+  roleArn?: string;
+  /** The function's HTTP trigger, if s.yaml gives it one. */
+  httpTrigger?: { methods: string[]; authType: string };
+  /** Async invocation settings (fc3 asyncInvokeConfig). */
+  async?: { maxAsyncRetryAttempts: number; maxAsyncEventAgeInSeconds: number; onFailure?: string };
 }
 
 export type InvocationOutcome =

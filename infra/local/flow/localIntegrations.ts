@@ -1,4 +1,4 @@
-/** The Task integrations against local services: FC through @alicloud/fc2, PutEvents over HTTP to the bus. */
+/** The Task integrations against local services, as the flow's execution role: FC through @alicloud/fc2, PutEvents signed. */
 import type { LocalCredentials } from '../credentials.js';
 import type { Integrations } from './execution.js';
 import { createEventPutter } from './integrations/eventbridge.js';
@@ -21,6 +21,6 @@ export function localIntegrations(options: LocalIntegrationOptions): Integration
       region: options.region,
       credentials: options.credentials,
     }),
-    putEvents: createEventPutter(options.busUrl),
+    putEvents: createEventPutter(options.busUrl, options.credentials, options.region),
   };
 }

@@ -6,13 +6,13 @@
 import { randomUUID } from 'node:crypto';
 import { ruleFor } from '../../../functions/lib/errorTable.js';
 import type { Clock } from '../clock.js';
-import { localCredentialStore } from '../credentials.js';
 import { FaultInjector, parseFaults, withFaults } from '../faults.js';
 import { ASSUMPTIONS } from '../flow/assumptions.js';
 import type { FlowDefinition } from '../flow/definition/schema.js';
 import type { Execution, Integrations } from '../flow/execution.js';
 import { startExecution } from '../flow/executor.js';
 import { listen, readJsonBody } from '../http.js';
+import { rpcAuthorizer, type ServiceAccess, standaloneAccess } from '../ram/access.js';
 import { RpcError } from '../rpc/errors.js';
 import { type CallRecord, createRpcEndpoint, type RpcAction, sendJson } from '../rpc/server.js';
 
@@ -29,7 +29,10 @@ export interface FnfApiOptions {
   faults?: FaultInjector;
   clock: Clock;
   flows: Map<string, FlowDefinition>;
-  integrations: Integrations;
+  /** The Task integrations of a flow's executions, acting as that flow's execution role. */
+  integrations: Integrations | ((flowName: string) => Integrations);
+  /** RAM: who may call (default: the account's key and the local operator's STS key). */
+  access?: ServiceAccess;
 }
 
 export interface FnfApi {
@@ -58,6 +61,7 @@ function describe(e: Execution) {
 
 export async function startFnfApi(options: FnfApiOptions): Promise<FnfApi> {
   const executions = new Map<string, Execution>();
+  const access = options.access ?? standaloneAccess('1234567890123456', 'cn-hangzhou');
   const calls: CallRecord[] = [];
   const key = (flow: string, name: string) => `${flow}\u0000${name}`;
   const find = (params: Record<string, string>): Execution => {
@@ -116,7 +120,10 @@ export async function startFnfApi(options: FnfApiOptions): Promise<FnfApi> {
               name,
               input: input as Record<string, unknown>,
               clock: options.clock,
-              integrations: options.integrations,
+              integrations:
+                typeof options.integrations === 'function'
+                  ? options.integrations(flowName)
+                  : options.integrations,
             });
             executions.set(key(flowName, name), execution);
             return describe(execution);
@@ -149,7 +156,11 @@ export async function startFnfApi(options: FnfApiOptions): Promise<FnfApi> {
         faults,
       ),
     },
-    { credentials: localCredentialStore(), onCall: (r) => calls.push(r) },
+    {
+      credentials: (id) => access.authority.credentials(id),
+      authorize: rpcAuthorizer(access, 'fnf'),
+      onCall: (r) => calls.push(r),
+    },
   );
   const running = await listen(
     async (req, res) => {

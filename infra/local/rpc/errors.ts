@@ -5,6 +5,8 @@ export class RpcError extends Error {
     readonly code: string,
     message: string,
     readonly httpStatus = 400,
+    /** Fields the service adds to this error's body (e.g. a RAM denial's AccessDeniedDetail). */
+    readonly extra: Readonly<Record<string, unknown>> = {},
   ) {
     super(message);
   }

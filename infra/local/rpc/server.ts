@@ -5,6 +5,7 @@
  */
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { HttpError, readBody, sendJson } from '../http.js';
 import { RpcError } from './errors.js';
 import { signV1, stringToSignV1 } from './signatureV1.js';
 import {
@@ -61,20 +62,20 @@ export interface RpcEndpointOptions {
   maxClockSkewMs?: number;
   nonceTtlMs?: number;
   maxBodyBytes?: number;
+  /** RAM: throws the service's denial (an RpcError) when the caller may not run the call. */
+  authorize?: (call: RpcCall) => void;
   onCall?: (record: CallRecord) => void;
 }
 
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
 
-async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) throw new RpcError('RequestTooLarge', `the request body exceeds ${limit} bytes`, 413);
-    chunks.push(chunk as Buffer);
+async function readRpcBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  try {
+    return await readBody(req, limit);
+  } catch (error) {
+    if (error instanceof HttpError) throw new RpcError('RequestTooLarge', error.message, 413);
+    throw error;
   }
-  return Buffer.concat(chunks);
 }
 
 function sameText(a: string, b: string): boolean {
@@ -109,14 +110,7 @@ class NonceMemory {
   }
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': 'application/json;charset=utf-8',
-    'content-length': Buffer.byteLength(text),
-  });
-  res.end(text);
-}
+export { sendJson } from '../http.js';
 
 export function createRpcEndpoint(service: RpcService, options: RpcEndpointOptions) {
   const now = options.now ?? Date.now;
@@ -314,7 +308,7 @@ export function createRpcEndpoint(service: RpcService, options: RpcEndpointOptio
       });
     };
     try {
-      const body = await readBody(req, maxBody);
+      const body = await readRpcBody(req, maxBody);
       const url = new URL(req.url ?? '/', 'http://local');
       const query = Object.fromEntries(url.searchParams);
       const contentType = String(req.headers['content-type'] ?? '');
@@ -343,6 +337,7 @@ export function createRpcEndpoint(service: RpcService, options: RpcEndpointOptio
           `Specified api is not found, please check your url and method.`,
           404,
         );
+      options.authorize?.(call);
       const result = await handler(call);
       finish(200, 'OK', { RequestId: requestId, ...result });
     } catch (error) {
@@ -361,6 +356,7 @@ export function createRpcEndpoint(service: RpcService, options: RpcEndpointOptio
         Code: rpc.code,
         Message: rpc.message,
         Recommend: `https://api.aliyun.com/troubleshoot?q=${encodeURIComponent(rpc.code)}&product=${service.product}&requestId=${requestId}`,
+        ...rpc.extra,
       });
     }
   };

@@ -5,9 +5,9 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type Clock, VirtualClock } from '../clock.js';
-import { localCredentialStore } from '../credentials.js';
 import { FaultInjector, FaultsError, parseFaults, withFaults } from '../faults.js';
 import { isLoopback, listen, readJsonBody } from '../http.js';
+import { rpcAuthorizer, type ServiceAccess, standaloneAccess } from '../ram/access.js';
 import { type CallRecord, createRpcEndpoint, type RpcAction, sendJson } from '../rpc/server.js';
 import { type Inventory, InventoryError, loadInventoryFile, parseInventory } from './inventory.js';
 import { type ModelSnapshot, TrafficMirrorModel } from './model.js';
@@ -30,6 +30,8 @@ export interface VpcEmulatorOptions {
   /** Keep sessions, tokens and inventory in this file between runs. */
   stateFile?: string;
   random?: () => number;
+  /** RAM: who may call (default: the account's key and the local operator's STS key, both allowed everything). */
+  access?: ServiceAccess;
 }
 
 export interface CallLogEntry extends CallRecord {
@@ -54,6 +56,7 @@ export async function startVpcEmulator(options: VpcEmulatorOptions = {}): Promis
   const model = new TrafficMirrorModel(structuredClone(initialInventory), clock, options.random);
   const faults = new FaultInjector(options.random);
   const calls: CallLogEntry[] = [];
+  const access = options.access ?? standaloneAccess('1234567890123456', 'cn-hangzhou');
 
   const stateFile = options.stateFile;
   if (stateFile && existsSync(stateFile))
@@ -77,7 +80,8 @@ export async function startVpcEmulator(options: VpcEmulatorOptions = {}): Promis
   const rpc = createRpcEndpoint(
     { product: 'Vpc', version: VPC_VERSION, hostId: 'vpc.aliyuncs.com', actions },
     {
-      credentials: localCredentialStore(),
+      credentials: (id) => access.authority.credentials(id),
+      authorize: rpcAuthorizer(access, 'vpc'),
       onCall: (record) => {
         calls.push({ ...record, virtualTime: new Date(clock.now()).toISOString() });
         if (calls.length > CALL_LOG_LIMIT) calls.splice(0, calls.length - CALL_LOG_LIMIT);

@@ -1,9 +1,12 @@
 /**
- * EventBridge:PutEvents to a bus over HTTP, as one structured-mode CloudEvent (the CloudEvents HTTP binding).
+ * EventBridge:PutEvents from a flow: one CloudEvent on the bus `eventBusName` names, put through the
+ * EventBridge data plane with the flow's execution role (so RAM judges `eventbridge:PutEvents` on that bus).
  */
+import type { LocalCredentials } from '../../credentials.js';
+import { putEvents } from '../../eventbridge/signature.js';
 import { FlowError } from '../errors.js';
 
-export function createEventPutter(busUrl: string) {
+export function createEventPutter(busUrl: string, credentials: LocalCredentials, region: string) {
   return async (params: Record<string, unknown>): Promise<Record<string, unknown>> => {
     const event = {
       specversion: '1.0',
@@ -16,23 +19,16 @@ export function createEventPutter(busUrl: string) {
       aliyuneventbusname: String(params.eventBusName ?? 'default'),
       data: params.data,
     };
-    let response: Response;
+    let result: Awaited<ReturnType<typeof putEvents>>;
     try {
-      response = await fetch(`${busUrl}/events`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/cloudevents+json; charset=utf-8' },
-        body: JSON.stringify(event),
-      });
+      result = await putEvents(busUrl, credentials, region, [event]);
     } catch (error) {
-      throw new FlowError('EventBridge.ServiceUnavailable', (error as Error).message);
+      const e = error as { code?: string; message?: string };
+      throw new FlowError(`EventBridge.${e.code ?? 'ServiceUnavailable'}`, String(e.message).slice(0, 500));
     }
-    if (!response.ok) {
-      const text = await response.text();
-      throw new FlowError(
-        `EventBridge.${response.status === 400 ? 'InvalidArgument' : 'ServiceUnavailable'}`,
-        text.slice(0, 500),
-      );
-    }
+    const failed = result.EntryList.find((entry) => entry.ErrorCode);
+    if (failed)
+      throw new FlowError(`EventBridge.${failed.ErrorCode}`, failed.ErrorMessage ?? 'the event was refused');
     return {};
   };
 }
