@@ -3,7 +3,7 @@
  * STS-style credentials as on FC, with the emulator's rules deciding every outcome.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { clientToken, eventKey } from '../../functions/lib/clientToken.js';
+import { candidateToken, clientToken, eventKey } from '../../functions/lib/clientToken.js';
 import { loadConfig } from '../../functions/lib/config.js';
 import { priorityCandidates } from '../../functions/lib/priority.js';
 import { type ProvisionDeps, type ProvisionResult, provision } from '../../functions/lib/provision.js';
@@ -18,7 +18,12 @@ import { popCoreCaller } from '../helpers/vpcClients.js';
 
 let emu: VpcEmulator;
 let vpc: VpcApi;
+/**
+ * The demo world, with Creates answered at once: concurrent deliveries then meet a settled token, never one
+ * in flight whose processing time would race the retries (LastTokenProcessing has its own tests).
+ */
 const demo = loadInventoryFile();
+demo.lifecycle.tokenProcessingMs = 0;
 const config = { ...loadConfig({}), retryMaxAttempts: 12, retryMaxElapsedMs: 120_000 };
 const deps = (): ProvisionDeps => ({ vpcFor: () => vpc, config, retryHooks: { sleep: async () => {} } });
 
@@ -56,7 +61,7 @@ describe('provision() against the VPC emulator', () => {
     expect(session).toMatchObject({
       id: sessionIdOf(result),
       enabled: true,
-      clientToken: clientToken('event', key),
+      clientToken: candidateToken(clientToken('event', key), 0),
       priority: priorityCandidates(clientToken('event', key), config.priorityRange, 1)[0],
       tags: [
         { Key: OWNERSHIP_TAG_KEY, Value: 'mirrorflow' },
