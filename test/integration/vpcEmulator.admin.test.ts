@@ -120,6 +120,24 @@ describe('admin API', () => {
     expect(((await admin('GET', '/sessions')).body.sessions as unknown[]).length).toBe(0);
   });
 
+  it('takes a fault seed: the same seed faults the same calls again', async () => {
+    const pop = popCoreCaller(emu.url);
+    const run = async () => {
+      expect((await admin('POST', '/faults', { seed: 5, rules: [{ throttleRate: 0.5 }] })).status).toBe(200);
+      const codes: string[] = [];
+      for (let i = 0; i < 20; i++)
+        codes.push(
+          await outcome(pop, 'ListTrafficMirrorSessions', { RegionId: 'cn-hangzhou', MaxResults: i + 1 }),
+        );
+      return codes;
+    };
+    const first = await run();
+    expect(first).toContain('OK');
+    expect(first.some((c) => c.startsWith('Throttling'))).toBe(true);
+    expect(await run()).toEqual(first);
+    expect((await admin('GET', '/faults')).body).toMatchObject({ seed: 5 });
+  });
+
   it('refuses invalid faults with the problems', async () => {
     const bad = await admin('POST', '/faults', { rules: [{ throttleRate: 2 }] });
     expect(bad.status).toBe(400);

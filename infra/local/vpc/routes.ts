@@ -182,8 +182,8 @@ class NextTokens {
 }
 
 export interface VpcRoutesOptions {
-  /** Per-creation lifecycle faults (stuck in Creating, vanishing). */
-  lifecycleFaults: () => LifecycleFaults;
+  /** Per-creation lifecycle faults (stuck in Creating, vanishing), drawn for the Create's parameters. */
+  lifecycleFaults: (params: Record<string, string>) => LifecycleFaults;
 }
 
 export function vpcRoutes(model: TrafficMirrorModel, options: VpcRoutesOptions): Record<string, RpcAction> {
@@ -231,7 +231,7 @@ export function vpcRoutes(model: TrafficMirrorModel, options: VpcRoutesOptions):
           clientToken: clientToken(params),
           fingerprint: fingerprint(params),
         },
-        options.lifecycleFaults(),
+        options.lifecycleFaults(params),
       );
       return { TrafficMirrorSessionId: session.id, ResourceGroupId: session.resourceGroupId };
     }),
