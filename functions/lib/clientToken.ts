@@ -25,6 +25,19 @@ export function clientToken(kind: TriggerKind, key: string): string {
   return `mf-${KIND_TAG[kind]}-${digest(kind, key).slice(0, DIGEST_HEX)}`;
 }
 
+/**
+ * The ClientToken of allocated-priority candidate `index` of a request whose token is `token` (DESIGN §3).
+ * The cloud remembers a token with the first answer it gave, a failure included, so one token cannot be
+ * tried with several priorities: each candidate gets its own, a pure function of (token, index). Every
+ * delivery of the request walks the same (priority, token) pairs: a candidate that failed before fails the
+ * same way again, and the one that created the session returns that session. `mfp-<index>-<40 hex>`: at most
+ * 50 ASCII characters for any index below 10^5, within the 64 the API allows.
+ */
+export function candidateToken(token: string, index: number): string {
+  if (!Number.isInteger(index) || index < 0) throw new RangeError('a candidate index is a whole number ≥ 0');
+  return `mfp-${index}-${digest('candidate', token, String(index)).slice(0, DIGEST_HEX)}`;
+}
+
 /** The idempotency key of an EventBridge delivery: its CloudEvent `source` + `id`, stable across redeliveries. */
 export function eventKey(source: string, id: string): string {
   return JSON.stringify([source, id]);

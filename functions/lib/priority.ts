@@ -1,10 +1,12 @@
 /**
  * Allocated priorities (DESIGN §3). Priorities are unique per region and account; listing every session to
- * find a free one costs up to 200 calls and can change between retries, and a retry with the same ClientToken
- * but another Priority is an `IdempotentParameterMismatch`. So the candidates are a pure function of the
- * ClientToken: every delivery of one request walks the same sequence.
+ * find a free one costs up to 200 calls and can change between retries. So the candidates are a pure function
+ * of the request's ClientToken: every delivery of one request walks the same sequence. Each candidate is sent
+ * with a ClientToken of its own (candidateToken), because the cloud remembers a token with its first answer,
+ * failures included: one token tried with a second priority would be an `IdempotentParameterMismatch`.
  */
 import { createHash } from 'node:crypto';
+import { candidateToken } from './clientToken.js';
 
 export interface PriorityRange {
   min: number;
@@ -26,4 +28,18 @@ export function priorityCandidates(token: string, range: PriorityRange, count: n
     }
   }
   return out;
+}
+
+export interface PriorityCandidate {
+  priority: number;
+  /** The ClientToken this candidate is always sent with. */
+  clientToken: string;
+}
+
+/** The walk for a request: its candidates in order, each with its own deterministic ClientToken. */
+export function priorityWalk(token: string, range: PriorityRange, count: number): PriorityCandidate[] {
+  return priorityCandidates(token, range, count).map((priority, index) => ({
+    priority,
+    clientToken: candidateToken(token, index),
+  }));
 }

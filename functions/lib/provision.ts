@@ -3,14 +3,25 @@
  * session → allocate a priority when none was given → create, with retries that send identical parameters.
  * The hand-off to the workflow is the caller's next step; everything it needs is in the result.
  *
- * Safe to run twice: the token is derived from the trigger, the look-up catches a session that already
- * exists, and a repeated create with the same token and parameters returns the same session.
+ * Tokens. The request's ClientToken (derived from the trigger, or the caller's) names the request: it is the
+ * result's `clientToken`, the `mirrorflow-token` tag on the session (how the look-up tells our own earlier
+ * create from anyone else's) and the flow's execution name. The cloud remembers a ClientToken with the first
+ * answer it gave — a failure included — so a token is sent with one set of parameters only:
+ * - an explicit Priority is sent with the request's own token;
+ * - an allocated priority walks candidates, and candidate i is sent with candidateToken(token, i), a pure
+ *   function of both (see priority.ts).
+ *
+ * Safe to run twice: the look-up catches a session that already exists. When it misses (read-after-create
+ * lag), a redelivery walks the same (priority, token) pairs: a candidate that failed before gets its failure
+ * again and the walk moves on, and the candidate that created the session gets that session back. A
+ * mismatch on any candidate means the request's key was used before with other parameters: the walk stops
+ * there (walking on could create a second session for one key).
  */
 
 import { clientToken as deriveClientToken, type TriggerKind } from './clientToken.js';
 import { CloudApiError } from './cloudError.js';
 import type { MirrorflowConfig } from './config.js';
-import { priorityCandidates } from './priority.js';
+import { priorityWalk } from './priority.js';
 import type { Problem } from './problems.js';
 import { type MirrorRequest, OWNERSHIP_TAG_KEY, TOKEN_TAG_KEY, validateMirrorRequest } from './request.js';
 import { type RetryHooks, type RetryPolicy, withRetry } from './retry.js';
@@ -81,12 +92,16 @@ export function isEquivalentSession(session: TrafficMirrorSession, request: Mirr
   return want.size === have.size && [...want].every((id) => have.has(id));
 }
 
-/** The Create parameters for a request; identical on every attempt but for the priority candidate. */
+/**
+ * The Create parameters for a request; identical on every attempt but for the priority candidate and its
+ * ClientToken. The tag always carries the request's token; `sendToken` is the one on the wire.
+ */
 export function createParams(
   request: MirrorRequest,
   token: string,
   priority: number,
   owner: string,
+  sendToken: string = token,
 ): CreateSessionParams {
   return {
     RegionId: request.RegionId,
@@ -107,7 +122,7 @@ export function createParams(
       { Key: TOKEN_TAG_KEY, Value: token },
     ],
     DryRun: request.DryRun,
-    ClientToken: token,
+    ClientToken: sendToken,
   };
 }
 
@@ -189,8 +204,9 @@ async function createOnce(
   token: string,
   priority: number,
   retrying: Retrying,
+  sendToken: string = token,
 ): Promise<ProvisionResult> {
-  const params = createParams(request, token, priority, deps.config.owner);
+  const params = createParams(request, token, priority, deps.config.owner, sendToken);
   try {
     const created = await retrying(() => vpc.createTrafficMirrorSession(params));
     return {
@@ -217,37 +233,22 @@ async function createWithAllocatedPriority(
   log: NonNullable<ProvisionDeps['log']>,
 ): Promise<ProvisionResult> {
   const { priorityRange, priorityAttempts } = deps.config;
-  const candidates = priorityCandidates(token, priorityRange, priorityAttempts);
-  let mismatches = 0;
+  const walk = priorityWalk(token, priorityRange, priorityAttempts);
   let last: CloudApiError | undefined;
-  for (const candidate of candidates) {
+  for (const candidate of walk) {
     try {
-      return await createOnce(vpc, deps, request, token, candidate, retrying);
+      return await createOnce(vpc, deps, request, token, candidate.priority, retrying, candidate.clientToken);
     } catch (error) {
-      if (!(error instanceof CloudApiError)) throw error;
-      if (error.code === 'IllegalParam.Priority') {
-        log('allocated priority taken, trying the next', { priority: candidate });
-      } else if (error.code === 'IdempotentParameterMismatch') {
-        // This token was used before with a later candidate: walk on until the API hands back its session.
-        mismatches++;
-        log('token used with another candidate, walking on', { priority: candidate });
-      } else {
-        throw error;
-      }
+      // Taken now, or taken when this candidate was tried before (the cloud answers that again): walk on.
+      // Anything else, IdempotentParameterMismatch included, ends the walk.
+      if (!(error instanceof CloudApiError) || error.code !== 'IllegalParam.Priority') throw error;
+      log('allocated priority taken, trying the next', { priority: candidate.priority });
       last = error;
     }
   }
-  if (mismatches > 0) {
-    throw new CloudApiError({
-      code: 'IdempotentParameterMismatch',
-      message: `this request's idempotency key was already used with different parameters (none of the ${candidates.length} allocated priorities matched)`,
-      action: 'CreateTrafficMirrorSession',
-      requestId: last?.requestId,
-    });
-  }
   throw new CloudApiError({
     code: 'IllegalParam.Priority',
-    message: `none of the ${candidates.length} allocated priorities (range ${priorityRange.min}-${priorityRange.max}) was free; widen MIRRORFLOW_PRIORITY_RANGE or MIRRORFLOW_PRIORITY_ATTEMPTS, or give Priority explicitly`,
+    message: `none of the ${walk.length} allocated priorities (range ${priorityRange.min}-${priorityRange.max}) was free; widen MIRRORFLOW_PRIORITY_RANGE or MIRRORFLOW_PRIORITY_ATTEMPTS, or give Priority explicitly`,
     action: 'CreateTrafficMirrorSession',
     requestId: last?.requestId,
   });

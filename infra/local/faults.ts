@@ -2,11 +2,23 @@
  * Fault injection for the local cloud's RPC APIs (VPC, fnf): throttling (with the platform's throttling
  * codes), 5xx, a response lost after the action ran (the case idempotency exists for), latency, and for the
  * VPC emulator sessions stuck in Creating or vanishing. Rules apply to every action, or to the one they name.
+ *
+ * Seeded, never Math.random: whether a call is faulted is drawn from a PRNG seeded by (seed, the action, its
+ * parameters, how many identical calls came before). So a run with the same seed faults the same calls the
+ * same way, whatever order concurrent callers reach the API in: the n-th Create with ClientToken T is
+ * throttled in every run or in none. The seed is DEFAULT_FAULT_SEED unless the injector is built with
+ * another, or a faults configuration carries one (`{"seed": 7, "rules": [...]}`, also on POST
+ * /_admin/faults). Setting a configuration starts its sequences afresh.
  */
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { type Problem, problemsFromZod } from '../../functions/lib/problems.js';
 import { RpcError } from './rpc/errors.js';
+import type { RpcCall } from './rpc/server.js';
 import type { LifecycleFaults } from './vpc/model.js';
+
+/** The seed of every injector not given one. */
+export const DEFAULT_FAULT_SEED = 20_261_129;
 
 const rate = z.number().min(0).max(1).default(0);
 
@@ -30,7 +42,16 @@ export const faultRuleSchema = z.strictObject({
     .default({ min: 1, max: 60 }),
 });
 
-export const faultsSchema = z.strictObject({ rules: z.array(faultRuleSchema).default([]) });
+export const faultsSchema = z.strictObject({
+  /** Reseeds the injector (see the module comment); absent: the seed stays as it was. */
+  seed: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 32 - 1)
+    .optional(),
+  rules: z.array(faultRuleSchema).default([]),
+});
 export type Faults = z.output<typeof faultsSchema>;
 export type FaultRule = z.output<typeof faultRuleSchema>;
 
@@ -65,13 +86,32 @@ const SERVER = [
   },
 ];
 
+/** mulberry32: a small, fast PRNG; plenty for fault draws. */
+function mulberry32(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+type Params = Readonly<Record<string, string>>;
+/** Distinct call identities remembered before the counts start over (a long `up` run stays bounded). */
+const MAX_IDENTITIES = 50_000;
+
 export class FaultInjector {
   private faults: Faults = { rules: [] };
+  private readonly seen = new Map<string, number>();
 
-  constructor(private readonly random: () => number = Math.random) {}
+  constructor(private seed: number = DEFAULT_FAULT_SEED) {}
 
   set(faults: Faults): void {
     this.faults = faults;
+    if (faults.seed !== undefined) this.seed = faults.seed;
+    this.seen.clear();
   }
 
   get(): Faults {
@@ -82,29 +122,48 @@ export class FaultInjector {
     return this.faults.rules.filter((r) => r.action === undefined || r.action === action);
   }
 
-  private pick<T>(items: T[]): T {
-    return items[Math.floor(this.random() * items.length)]!;
+  /** The draws for one call: a PRNG seeded by the seed, the phase, the call's identity and its repeat count. */
+  private draws(phase: string, action: string, params: Params): () => number {
+    const identity = JSON.stringify([
+      phase,
+      action,
+      Object.keys(params)
+        .sort()
+        .map((k) => [k, params[k]]),
+    ]);
+    if (this.seen.size >= MAX_IDENTITIES) this.seen.clear();
+    const repeat = this.seen.get(identity) ?? 0;
+    this.seen.set(identity, repeat + 1);
+    const digest = createHash('sha256').update(`${this.seed}\u0000${identity}\u0000${repeat}`).digest();
+    return mulberry32(digest.readUInt32BE(0));
   }
 
   /** Before the action: latency, then perhaps a throttling or server error instead of the action. */
-  async before(action: string): Promise<void> {
-    for (const rule of this.rulesFor(action)) {
+  async before(action: string, params: Params = {}): Promise<void> {
+    const rules = this.rulesFor(action);
+    if (rules.length === 0) return;
+    const random = this.draws('before', action, params);
+    const pick = <T>(items: T[]): T => items[Math.floor(random() * items.length)]!;
+    for (const rule of rules) {
       if (rule.latencyMs > 0) await new Promise((r) => setTimeout(r, rule.latencyMs));
-      if (this.random() < rule.throttleRate) {
-        const t = this.pick(THROTTLING);
+      if (random() < rule.throttleRate) {
+        const t = pick(THROTTLING);
         throw new RpcError(t.code, t.message, t.status);
       }
-      if (this.random() < rule.serverErrorRate) {
-        const s = this.pick(SERVER);
+      if (random() < rule.serverErrorRate) {
+        const s = pick(SERVER);
         throw new RpcError(s.code, s.message, s.status);
       }
     }
   }
 
   /** After the action ran: perhaps lose the answer. */
-  after(action: string): void {
-    for (const rule of this.rulesFor(action)) {
-      if (this.random() < rule.lostResponseRate) {
+  after(action: string, params: Params = {}): void {
+    const rules = this.rulesFor(action);
+    if (rules.length === 0) return;
+    const random = this.draws('after', action, params);
+    for (const rule of rules) {
+      if (random() < rule.lostResponseRate) {
         throw new RpcError(
           'InternalError',
           'The request processing has failed due to some unknown error.',
@@ -114,13 +173,17 @@ export class FaultInjector {
     }
   }
 
-  lifecycle(): LifecycleFaults {
+  /** The lifecycle faults of a session created by a Create with these parameters. */
+  lifecycle(params: Params = {}): LifecycleFaults {
     const result: LifecycleFaults = { stuckInCreating: false };
-    for (const rule of this.rulesFor('CreateTrafficMirrorSession')) {
-      if (this.random() < rule.stuckInCreatingRate) result.stuckInCreating = true;
-      if (this.random() < rule.vanishRate) {
+    const rules = this.rulesFor('CreateTrafficMirrorSession');
+    if (rules.length === 0) return result;
+    const random = this.draws('lifecycle', 'CreateTrafficMirrorSession', params);
+    for (const rule of rules) {
+      if (random() < rule.stuckInCreatingRate) result.stuckInCreating = true;
+      if (random() < rule.vanishRate) {
         const { min, max } = rule.vanishAfterSeconds;
-        result.vanishAfterSeconds = min + (max - min) * this.random();
+        result.vanishAfterSeconds = min + (max - min) * random();
       }
     }
     return result;
@@ -128,7 +191,7 @@ export class FaultInjector {
 }
 
 /** Wraps RPC actions so each call passes through the injector (before, then after the action). */
-export function withFaults<A extends (call: never) => unknown>(
+export function withFaults<A extends (call: RpcCall) => unknown>(
   actions: Record<string, A>,
   faults: FaultInjector,
   afterAction?: (name: string) => void,
@@ -136,11 +199,11 @@ export function withFaults<A extends (call: never) => unknown>(
   return Object.fromEntries(
     Object.entries(actions).map(([name, action]) => [
       name,
-      (async (call: never) => {
-        await faults.before(name);
+      (async (call: RpcCall) => {
+        await faults.before(name, call.params);
         const result = await action(call);
         afterAction?.(name);
-        faults.after(name);
+        faults.after(name, call.params);
         return result;
       }) as unknown as A,
     ]),

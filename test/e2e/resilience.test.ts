@@ -124,7 +124,7 @@ describe('cloud faults', () => {
   });
 
   it('with 20% throttling and 5% 5xx on every VPC action, every request still completes correctly', async () => {
-    cloud.vpc.faults.set({ rules: [fault({ throttleRate: 0.2, serverErrorRate: 0.05 })] });
+    cloud.vpc.faults.set({ seed: 20, rules: [fault({ throttleRate: 0.2, serverErrorRate: 0.05 })] });
     const sources = ['eni-bp1web03', 'eni-bp1db02', 'eni-bp1app02'];
     const tokens = [];
     for (const [i, source] of sources.entries()) {

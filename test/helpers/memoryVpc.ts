@@ -1,6 +1,7 @@
 /**
  * A minimal in-memory stand-in for the VpcApi interface, for unit tests of provision()'s decision logic only
- * (priority walk, token replay, retries). It skips the wire on purpose; the same behaviours are tested over
+ * (priority walk, token replay, retries). Like the emulator, it remembers a ClientToken's first answer, a
+ * failure included. It skips the wire on purpose; the same behaviours are tested over
  * HTTP against the local cloud's emulator in the integration suite.
  */
 import { CloudApiError } from '../../functions/lib/cloudError.js';
@@ -26,7 +27,8 @@ export class MemoryVpc implements VpcApi {
   readonly foreignPriorities = new Set<number>();
   /** Simulates read-after-create lag: List does not show sessions yet. */
   hideFromList = false;
-  private readonly tokens = new Map<string, { fingerprint: string; id: string }>();
+  /** A token's first answer, a failure included (the emulator's conservative reading of idempotence). */
+  private readonly tokens = new Map<string, { fingerprint: string; id?: string; code?: string }>();
   private counter = 0;
 
   async createTrafficMirrorSession(params: CreateSessionParams): Promise<CreateSessionResult> {
@@ -38,12 +40,17 @@ export class MemoryVpc implements VpcApi {
     const known = ClientToken ? this.tokens.get(ClientToken) : undefined;
     if (known) {
       if (known.fingerprint !== fingerprint) throw fail('IdempotentParameterMismatch');
-      return { RequestId: 'r', TrafficMirrorSessionId: known.id };
+      if (known.code) throw fail(known.code);
+      return { RequestId: 'r', TrafficMirrorSessionId: known.id! };
     }
     const used =
       this.foreignPriorities.has(params.Priority) ||
       this.sessions.some((s) => s.Priority === params.Priority);
-    if (used) throw fail('IllegalParam.Priority');
+    if (used) {
+      if (ClientToken && !DryRun)
+        this.tokens.set(ClientToken, { fingerprint, code: 'IllegalParam.Priority' });
+      throw fail('IllegalParam.Priority');
+    }
     if (DryRun) throw fail('DryRunOperation');
     const id = `tms-mem${++this.counter}`;
     this.sessions.push({

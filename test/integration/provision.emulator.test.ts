@@ -3,7 +3,7 @@
  * STS-style credentials as on FC, with the emulator's rules deciding every outcome.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { clientToken, eventKey } from '../../functions/lib/clientToken.js';
+import { candidateToken, clientToken, eventKey } from '../../functions/lib/clientToken.js';
 import { loadConfig } from '../../functions/lib/config.js';
 import { priorityCandidates } from '../../functions/lib/priority.js';
 import { type ProvisionDeps, type ProvisionResult, provision } from '../../functions/lib/provision.js';
@@ -18,7 +18,12 @@ import { popCoreCaller } from '../helpers/vpcClients.js';
 
 let emu: VpcEmulator;
 let vpc: VpcApi;
+/**
+ * The demo world, with Creates answered at once: concurrent deliveries then meet a settled token, never one
+ * in flight whose processing time would race the retries (LastTokenProcessing has its own tests).
+ */
 const demo = loadInventoryFile();
+demo.lifecycle.tokenProcessingMs = 0;
 const config = { ...loadConfig({}), retryMaxAttempts: 12, retryMaxElapsedMs: 120_000 };
 const deps = (): ProvisionDeps => ({ vpcFor: () => vpc, config, retryHooks: { sleep: async () => {} } });
 
@@ -31,6 +36,31 @@ const request = (overrides: Record<string, unknown> = {}) => ({
   ...overrides,
 });
 const sessionIdOf = (r: ProvisionResult) => ('sessionId' in r ? r.sessionId : undefined);
+
+class Crash extends Error {}
+/** The function dies after `creates` Create calls have reached the cloud (a crash mid-walk). */
+const crashingAfter = (inner: VpcApi, creates: number): VpcApi => {
+  let sent = 0;
+  return {
+    createTrafficMirrorSession: async (params) => {
+      if (sent++ >= creates) throw new Crash('the function died');
+      return inner.createTrafficMirrorSession(params);
+    },
+    listTrafficMirrorSessions: (filters) => inner.listTrafficMirrorSessions(filters),
+    deleteTrafficMirrorSession: (params) => inner.deleteTrafficMirrorSession(params),
+  };
+};
+/** The look-up sees no sessions yet (read-after-create lag), so only the ClientTokens can find one. */
+const lagging = (inner: VpcApi): VpcApi => ({
+  createTrafficMirrorSession: (params) => inner.createTrafficMirrorSession(params),
+  listTrafficMirrorSessions: async (filters) => ({
+    ...(await inner.listTrafficMirrorSessions(filters)),
+    TotalCount: 0,
+    TrafficMirrorSessions: [],
+    NextToken: '',
+  }),
+  deleteTrafficMirrorSession: (params) => inner.deleteTrafficMirrorSession(params),
+});
 
 beforeAll(async () => {
   emu = await startVpcEmulator({ clock: new VirtualClock(1000) });
@@ -56,7 +86,7 @@ describe('provision() against the VPC emulator', () => {
     expect(session).toMatchObject({
       id: sessionIdOf(result),
       enabled: true,
-      clientToken: clientToken('event', key),
+      clientToken: candidateToken(clientToken('event', key), 0),
       priority: priorityCandidates(clientToken('event', key), config.priorityRange, 1)[0],
       tags: [
         { Key: OWNERSHIP_TAG_KEY, Value: 'mirrorflow' },
@@ -91,6 +121,70 @@ describe('provision() against the VPC emulator', () => {
     }
     const result = await provision({ request: request(), kind: 'event', key }, deps());
     expect(result).toMatchObject({ outcome: 'Created', priority: candidates[2] });
+  });
+
+  it('a redelivery after a crash mid-walk walks the same tokens: the failed candidates fail again, one session', async () => {
+    const key = eventKey('acs.test', 'e-crash');
+    const token = clientToken('event', key);
+    const candidates = priorityCandidates(token, config.priorityRange, 3);
+    const pop = popCoreCaller(emu.url);
+    const holders: string[] = [];
+    for (const [i, priority] of candidates.slice(0, 2).entries()) {
+      const body = await pop.call('CreateTrafficMirrorSession', {
+        ...request({ TrafficMirrorSourceIds: [`eni-bp1db0${i + 1}`] }),
+        Priority: priority,
+      });
+      holders.push(body.TrafficMirrorSessionId as string);
+    }
+    // The first delivery tries candidates 0 and 1 (both taken) and dies before candidate 2.
+    await expect(
+      provision(
+        { request: request(), kind: 'event', key },
+        { ...deps(), vpcFor: () => crashingAfter(vpc, 2) },
+      ),
+    ).rejects.toBeInstanceOf(Crash);
+    expect(emu.model.liveSessions()).toHaveLength(2);
+    // Candidate 0's priority is freed meanwhile; its token still answers IllegalParam.Priority.
+    emu.clock.advance(31_000);
+    await pop.call('DeleteTrafficMirrorSession', {
+      RegionId: 'cn-hangzhou',
+      TrafficMirrorSessionId: holders[0],
+    });
+    emu.clock.advance(11_000);
+    const callsBefore = emu.calls.length;
+    const result = await provision({ request: request(), kind: 'event', key }, deps());
+    expect(result).toMatchObject({ outcome: 'Created', priority: candidates[2], clientToken: token });
+    const creates = emu.calls.slice(callsBefore).filter((c) => c.action === 'CreateTrafficMirrorSession');
+    expect(creates.map((c) => c.code)).toEqual(['IllegalParam.Priority', 'IllegalParam.Priority', 'OK']);
+    const mine = emu.model.liveSessions().filter((s) => s.sourceIds[0] === 'eni-bp1web01');
+    expect(mine).toMatchObject([{ id: sessionIdOf(result), clientToken: candidateToken(token, 2) }]);
+  });
+
+  it('a redelivery whose look-up misses finds the session its lost answer created, through the same token', async () => {
+    const key = eventKey('acs.test', 'e-lost');
+    const token = clientToken('event', key);
+    const candidates = priorityCandidates(token, config.priorityRange, 2);
+    await popCoreCaller(emu.url).call('CreateTrafficMirrorSession', {
+      ...request({ TrafficMirrorSourceIds: ['eni-bp1db01'] }),
+      Priority: candidates[0],
+    });
+    // Candidate 1 creates the session, but every answer to it is lost until the retries run out.
+    emu.faults.set({ rules: [faultRule({ action: 'CreateTrafficMirrorSession', lostResponseRate: 1 })] });
+    await expect(
+      provision(
+        { request: request(), kind: 'event', key },
+        { ...deps(), config: { ...config, retryMaxAttempts: 2 } },
+      ),
+    ).rejects.toMatchObject({ code: 'InternalError' });
+    const created = emu.model.liveSessions().filter((s) => s.sourceIds[0] === 'eni-bp1web01');
+    expect(created).toHaveLength(1);
+    emu.faults.set({ rules: [] });
+    const again = await provision(
+      { request: request(), kind: 'event', key },
+      { ...deps(), vpcFor: () => lagging(vpc) },
+    );
+    expect(again).toMatchObject({ outcome: 'Created', sessionId: created[0]!.id, priority: candidates[1] });
+    expect(emu.model.liveSessions().filter((s) => s.sourceIds[0] === 'eni-bp1web01')).toHaveLength(1);
   });
 
   it('the same key with other parameters is refused as IdempotentParameterMismatch', async () => {

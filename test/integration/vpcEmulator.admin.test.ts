@@ -1,16 +1,22 @@
-/** The emulator's admin API (inventory, faults, calls, sessions, reset, time) and its state file. */
+/**
+ * The emulator's admin API (inventory, faults, calls, sessions, reset, time) and its state file, on a clock
+ * that moves only when a test advances it.
+ */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { VirtualClock } from '../../infra/local/clock.js';
 import { startVpcEmulator, type VpcEmulator } from '../../infra/local/vpc/emulator.js';
 import { loadInventoryFile } from '../../infra/local/vpc/inventory.js';
+import { ManualClock } from '../helpers/manualClock.js';
 import { DEMO_CREATE_REQUEST, outcome, popCoreCaller, sdkV3Caller } from '../helpers/vpcClients.js';
 
 let emu: VpcEmulator;
-let clock: VirtualClock;
+let clock: ManualClock;
 const demo = loadInventoryFile();
+/** The demo world, answering Creates at once (processing time would wait for the test's clock). */
+const instant = structuredClone(demo);
+instant.lifecycle.tokenProcessingMs = 0;
 const base = DEMO_CREATE_REQUEST;
 
 const admin = async (method: string, path: string, body?: unknown) => {
@@ -24,8 +30,8 @@ const admin = async (method: string, path: string, body?: unknown) => {
 };
 
 beforeAll(async () => {
-  clock = new VirtualClock(1);
-  emu = await startVpcEmulator({ clock });
+  clock = new ManualClock();
+  emu = await startVpcEmulator({ clock, inventory: instant });
 });
 afterAll(() => emu.close());
 beforeEach(async () => {
@@ -39,7 +45,7 @@ describe('admin API', () => {
       accountId: demo.accountId,
       regions: { 'cn-hangzhou': { serviceOpened: true } },
     });
-    const changed = structuredClone(demo);
+    const changed = structuredClone(instant);
     changed.networkInterfaces = changed.networkInterfaces.filter((e) => e.id !== 'eni-bp1web01');
     expect((await admin('POST', '/inventory', changed)).status).toBe(200);
     expect(await outcome(popCoreCaller(emu.url), 'CreateTrafficMirrorSession', base)).toBe(
@@ -114,6 +120,24 @@ describe('admin API', () => {
     expect(((await admin('GET', '/sessions')).body.sessions as unknown[]).length).toBe(0);
   });
 
+  it('takes a fault seed: the same seed faults the same calls again', async () => {
+    const pop = popCoreCaller(emu.url);
+    const run = async () => {
+      expect((await admin('POST', '/faults', { seed: 5, rules: [{ throttleRate: 0.5 }] })).status).toBe(200);
+      const codes: string[] = [];
+      for (let i = 0; i < 20; i++)
+        codes.push(
+          await outcome(pop, 'ListTrafficMirrorSessions', { RegionId: 'cn-hangzhou', MaxResults: i + 1 }),
+        );
+      return codes;
+    };
+    const first = await run();
+    expect(first).toContain('OK');
+    expect(first.some((c) => c.startsWith('Throttling'))).toBe(true);
+    expect(await run()).toEqual(first);
+    expect((await admin('GET', '/faults')).body).toMatchObject({ seed: 5 });
+  });
+
   it('refuses invalid faults with the problems', async () => {
     const bad = await admin('POST', '/faults', { rules: [{ throttleRate: 2 }] });
     expect(bad.status).toBe(400);
@@ -165,14 +189,14 @@ describe('admin API', () => {
 describe('state file', () => {
   it('keeps sessions and tokens between runs, with their remaining creation time', async () => {
     const stateFile = join(mkdtempSync(join(tmpdir(), 'mf-state-')), 'vpc.json');
-    const first = await startVpcEmulator({ clock: new VirtualClock(1), stateFile });
+    const first = await startVpcEmulator({ clock: new ManualClock(), inventory: instant, stateFile });
     const id = (
       await popCoreCaller(first.url).call('CreateTrafficMirrorSession', { ...base, ClientToken: 'persist-1' })
     ).TrafficMirrorSessionId;
     await first.close();
 
-    const secondClock = new VirtualClock(1);
-    const second = await startVpcEmulator({ clock: secondClock, stateFile });
+    const secondClock = new ManualClock();
+    const second = await startVpcEmulator({ clock: secondClock, inventory: instant, stateFile });
     const pop = popCoreCaller(second.url);
     const list = await pop.call('ListTrafficMirrorSessions', { RegionId: 'cn-hangzhou' });
     expect(

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CREATE_SESSION_ERRORS } from '../../functions/lib/errorTable.js';
 import { VirtualClock } from '../../infra/local/clock.js';
 import { startVpcEmulator, type VpcEmulator } from '../../infra/local/vpc/emulator.js';
+import { VPC_ERRORS } from '../../infra/local/vpc/errors.js';
 import { type Inventory, loadInventoryFile } from '../../infra/local/vpc/inventory.js';
 import {
   type ApiRequest,
@@ -228,6 +229,19 @@ describe('CreateTrafficMirrorSession error codes, through both clients', () => {
     const covered = new Set(scenarios.map((s) => s.code));
     for (const code of Object.keys(CREATE_SESSION_ERRORS)) expect(covered, code).toContain(code);
     expect(Object.keys(CREATE_SESSION_ERRORS)).toHaveLength(26);
+  });
+
+  it("answers each code with the HTTP status of the emulator's own table (400 for every code of the page)", () => {
+    const answered = emu.calls.filter((c) => c.action === 'CreateTrafficMirrorSession' && c.code !== 'OK');
+    expect(new Set(answered.map((c) => c.code)).size).toBe(29); // the 26 of the page, MissingParameter, InvalidParameter, DryRunOperation
+    for (const call of answered) {
+      const row = VPC_ERRORS[call.code as keyof typeof VPC_ERRORS];
+      expect(row, call.code).toBeDefined();
+      expect(call.httpStatus, call.code).toBe(row.httpStatus);
+    }
+    for (const code of Object.keys(CREATE_SESSION_ERRORS)) {
+      expect(VPC_ERRORS[code as keyof typeof VPC_ERRORS], code).toMatchObject({ httpStatus: 400 });
+    }
   });
 });
 

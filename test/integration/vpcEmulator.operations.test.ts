@@ -1,9 +1,12 @@
-/** Every operation of the VPC emulator, through both real clients over HTTP, with virtual time. */
+/**
+ * Every operation of the VPC emulator, through both real clients over HTTP, on a clock that moves only when a
+ * test advances it (no real-time window anywhere).
+ */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { VirtualClock } from '../../infra/local/clock.js';
 import { LOCAL_ACCESS_KEY, LOCAL_STS } from '../../infra/local/credentials.js';
 import { startVpcEmulator, type VpcEmulator } from '../../infra/local/vpc/emulator.js';
-import { loadInventoryFile } from '../../infra/local/vpc/inventory.js';
+import { type Inventory, loadInventoryFile } from '../../infra/local/vpc/inventory.js';
+import { ManualClock, until } from '../helpers/manualClock.js';
 import {
   type ApiRequest,
   DEMO_CREATE_REQUEST,
@@ -14,12 +17,14 @@ import {
 } from '../helpers/vpcClients.js';
 
 let emu: VpcEmulator;
-let clock: VirtualClock;
+let clock: ManualClock;
 let callers: VpcCaller[];
-const demo = loadInventoryFile();
+/** The demo world, answering at once: a Create that takes processing time would wait for the test's clock. */
+const demo: Inventory = loadInventoryFile();
+demo.lifecycle.tokenProcessingMs = 0;
 
 beforeAll(async () => {
-  clock = new VirtualClock(1); // real time; tests move it with advance()
+  clock = new ManualClock();
   emu = await startVpcEmulator({ clock });
   callers = [popCoreCaller(emu.url), sdkV3Caller(emu.url)];
 });
@@ -42,7 +47,7 @@ describe.each([0, 1])('through client %#', (index) => {
 
   it('ClientToken: same parameters → the same session; other parameters → IdempotentParameterMismatch', async () => {
     const first = idOf(await caller().call('CreateTrafficMirrorSession', { ...base, ClientToken: 'tok-1' }));
-    clock.advance(1000); // past the LastTokenProcessing window
+    // At once: the first request has been answered, so it is no longer processing.
     const again = idOf(await caller().call('CreateTrafficMirrorSession', { ...base, ClientToken: 'tok-1' }));
     expect(again).toBe(first);
     expect(
@@ -51,26 +56,101 @@ describe.each([0, 1])('through client %#', (index) => {
     expect(emu.model.liveSessions()).toHaveLength(1);
   });
 
-  it('ClientToken: a repeat while the first is processing → LastTokenProcessing, then the same session', async () => {
+  it('ClientToken: LastTokenProcessing only while the first request is in flight, then its answer', async () => {
     const inventory = structuredClone(demo);
     inventory.lifecycle.tokenProcessingMs = 60_000;
     emu.model.setInventory(inventory);
-    const first = idOf(await caller().call('CreateTrafficMirrorSession', { ...base, ClientToken: 'tok-2' }));
-    expect(await outcome(caller(), 'CreateTrafficMirrorSession', { ...base, ClientToken: 'tok-2' })).toBe(
-      'LastTokenProcessing',
+    const request = { ...base, ClientToken: 'tok-2' };
+    const firstCall = caller().call('CreateTrafficMirrorSession', request);
+    await until(() => clock.sleeping === 1, 'the first request is being processed');
+    expect(await outcome(caller(), 'CreateTrafficMirrorSession', request)).toBe('LastTokenProcessing');
+    expect(await outcome(caller(), 'CreateTrafficMirrorSession', { ...request, Priority: 11 })).toBe(
+      'IdempotentParameterMismatch',
     );
-    clock.advance(61_000);
-    expect(idOf(await caller().call('CreateTrafficMirrorSession', { ...base, ClientToken: 'tok-2' }))).toBe(
-      first,
+    clock.advance(60_000);
+    const first = idOf(await firstCall);
+    // The answer is out: a repeat, however soon, gets the same session (processing again, so let it finish).
+    const repeat = caller().call('CreateTrafficMirrorSession', request);
+    expect(idOf(await repeat)).toBe(first);
+    expect(emu.model.liveSessions()).toHaveLength(1);
+  });
+
+  it('ClientToken: a failed request in flight is LastTokenProcessing too, and afterwards the same failure', async () => {
+    const inventory = structuredClone(demo);
+    inventory.lifecycle.tokenProcessingMs = 60_000;
+    emu.model.setInventory(inventory);
+    const request = { ...base, TrafficMirrorSourceIds: ['eni-bp1nope01'], ClientToken: 'tok-5' };
+    const firstCall = outcome(caller(), 'CreateTrafficMirrorSession', request);
+    await until(() => clock.sleeping === 1, 'the first request is being processed');
+    expect(await outcome(caller(), 'CreateTrafficMirrorSession', request)).toBe('LastTokenProcessing');
+    clock.advance(60_000);
+    expect(await firstCall).toBe('ResourceNotFound.NetworkInterface');
+    expect(await outcome(caller(), 'CreateTrafficMirrorSession', request)).toBe(
+      'ResourceNotFound.NetworkInterface',
     );
   });
+
+  const failures: {
+    code: string;
+    request: ApiRequest;
+    cause: (i: Inventory) => void;
+    cure: () => Promise<void>;
+  }[] = [
+    {
+      code: 'IllegalParam.Priority',
+      request: base,
+      cause: () => {},
+      cure: async () => {
+        // The session holding Priority 10 is deleted and gone.
+        const holder = emu.model.liveSessions().find((s) => s.priority === base.Priority)!;
+        clock.advance(31_000);
+        await caller().call('DeleteTrafficMirrorSession', {
+          RegionId: 'cn-hangzhou',
+          TrafficMirrorSessionId: holder.id,
+        });
+        clock.advance(11_000);
+      },
+    },
+    {
+      code: 'QuotaExceeded.SessionNum',
+      request: { ...base, Priority: 12 },
+      cause: (i) => {
+        i.quotas.sessionsPerRegion = 1;
+      },
+      cure: async () => emu.model.setInventory(structuredClone(demo)),
+    },
+  ];
+  for (const failure of failures) {
+    it(`ClientToken: a request that failed with ${failure.code} is remembered: the same failure after the cause is gone; other parameters → IdempotentParameterMismatch`, async () => {
+      await caller().call('CreateTrafficMirrorSession', {
+        ...base,
+        TrafficMirrorSourceIds: ['eni-bp1web02'],
+      });
+      const inventory = structuredClone(demo);
+      failure.cause(inventory);
+      emu.model.setInventory(inventory);
+      const request = { ...failure.request, ClientToken: `tok-${failure.code}` };
+      expect(await outcome(caller(), 'CreateTrafficMirrorSession', request)).toBe(failure.code);
+      await failure.cure();
+      expect(await outcome(caller(), 'CreateTrafficMirrorSession', request)).toBe(failure.code);
+      expect(await outcome(caller(), 'CreateTrafficMirrorSession', { ...request, PacketLength: 1400 })).toBe(
+        'IdempotentParameterMismatch',
+      );
+      // The cause really is gone: the same parameters under a new token succeed.
+      expect(
+        await outcome(caller(), 'CreateTrafficMirrorSession', {
+          ...request,
+          ClientToken: `new-${failure.code}`,
+        }),
+      ).toBe('OK');
+    });
+  }
 
   it('ClientToken check comes first: a replay succeeds although its priority and quotas are now taken by itself', async () => {
     const inventory = structuredClone(demo);
     inventory.quotas.sessionsPerRegion = 1;
     emu.model.setInventory(inventory);
     const first = idOf(await caller().call('CreateTrafficMirrorSession', { ...base, ClientToken: 'tok-3' }));
-    clock.advance(1000);
     expect(idOf(await caller().call('CreateTrafficMirrorSession', { ...base, ClientToken: 'tok-3' }))).toBe(
       first,
     );

@@ -2,18 +2,28 @@
  * Random sequences of create / list / delete (and time passing) against the emulator over HTTP, through
  * mirrorflow's VPC client, checking the invariants the cloud keeps:
  * - paging with any MaxResults returns every visible session exactly once;
- * - a ClientToken never yields two sessions;
+ * - a ClientToken never yields two sessions, and a repeat with the same parameters gets the first answer
+ *   again (a session or a failure), with other parameters IdempotentParameterMismatch;
  * - priorities stay unique per region;
  * - quotas hold (per region, per filter, per source ENI).
+ *
+ * One clock, no real time: the emulator runs on a clock that moves only by the sequences' `advance` steps, the
+ * sequences come from a fixed fast-check seed and the creation delays from a seeded PRNG, so every run makes
+ * the same calls and gets the same answers, however loaded the machine is.
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CloudApiError } from '../../functions/lib/cloudError.js';
 import { createVpcClient, listAllSessions, type VpcApi } from '../../functions/lib/vpcClient.js';
-import { VirtualClock } from '../../infra/local/clock.js';
+import { seededRandom } from '../../infra/bench/random.js';
 import { LOCAL_ACCESS_KEY } from '../../infra/local/credentials.js';
 import { startVpcEmulator, type VpcEmulator } from '../../infra/local/vpc/emulator.js';
 import { type Inventory, parseInventory } from '../../infra/local/vpc/inventory.js';
+import { ManualClock } from '../helpers/manualClock.js';
+
+/** The seeds of the operation sequences and of the emulator's creation delays. */
+const PROPERTY_SEED = 20_261_129;
+const EMULATOR_SEED = 7;
 
 const REGION = 'cn-hangzhou';
 const SOURCES = ['eni-s1', 'eni-s2', 'eni-s3', 'eni-s4'];
@@ -54,7 +64,9 @@ type Op =
     }
   | { kind: 'list'; maxResults: number; by: 'all' | 'source' | 'filter' | 'target'; pick: number }
   | { kind: 'delete'; pick: number }
-  | { kind: 'advance'; seconds: number };
+  | { kind: 'advance'; seconds: number }
+  /** Sends an earlier create of this sequence again, exactly (a redelivery). */
+  | { kind: 'repeat'; pick: number };
 
 const op: fc.Arbitrary<Op> = fc.oneof(
   {
@@ -79,6 +91,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
     }),
   },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('delete' as const), pick: fc.nat(20) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('repeat' as const), pick: fc.nat(20) }) },
   {
     weight: 2,
     arbitrary: fc.record({ kind: fc.constant('advance' as const), seconds: fc.integer({ min: 1, max: 10 }) }),
@@ -86,12 +99,14 @@ const op: fc.Arbitrary<Op> = fc.oneof(
 );
 
 let emu: VpcEmulator;
-let clock: VirtualClock;
+let clock: ManualClock;
 let vpc: VpcApi;
+/** Repeats of a token whose first request failed, answered with that failure again (all runs). */
+let replayedFailures = 0;
 
 beforeAll(async () => {
-  clock = new VirtualClock(1);
-  emu = await startVpcEmulator({ clock, inventory });
+  clock = new ManualClock();
+  emu = await startVpcEmulator({ clock, inventory, random: seededRandom(EMULATOR_SEED) });
   vpc = createVpcClient({ regionId: REGION, endpoint: emu.url, credentials: LOCAL_ACCESS_KEY });
 });
 afterAll(() => emu.close());
@@ -99,11 +114,16 @@ afterAll(() => emu.close());
 async function run(ops: Op[]): Promise<void> {
   emu.model.reset(structuredClone(inventory));
   const idsByToken = new Map<string, Set<string>>();
-  const params = new Map<string, string>(); // token → the parameters first sent with it
-  for (const o of ops) {
+  /** token → the parameters first sent with it and the first answer (a session id or an error code). */
+  const firstUse = new Map<string, { params: string; answer: string }>();
+  const creates: Extract<Op, { kind: 'create' }>[] = [];
+  for (const step of ops) {
+    const o = step.kind === 'repeat' && creates.length ? creates[step.pick % creates.length]! : step;
+    if (o.kind === 'repeat') continue; // nothing to repeat yet
     if (o.kind === 'advance') {
       clock.advance(o.seconds * 1000);
     } else if (o.kind === 'create') {
+      creates.push(o);
       const target = TARGETS[o.target]!;
       const token = o.token === null ? undefined : `tok-${o.token}`;
       const request = {
@@ -116,8 +136,10 @@ async function run(ops: Op[]): Promise<void> {
         Enabled: o.enabled,
         ...(token ? { ClientToken: token } : {}),
       };
+      let answer: string;
       try {
         const { TrafficMirrorSessionId } = await vpc.createTrafficMirrorSession(request);
+        answer = TrafficMirrorSessionId;
         if (token) {
           const set = idsByToken.get(token) ?? new Set();
           set.add(TrafficMirrorSessionId);
@@ -125,15 +147,19 @@ async function run(ops: Op[]): Promise<void> {
         }
       } catch (error) {
         if (!(error instanceof CloudApiError)) throw error;
-        // A token reused with other parameters must be refused, never create a second session.
-        const { ClientToken: _t, ...rest } = request;
-        if (token && params.has(token) && params.get(token) !== JSON.stringify(rest)) {
-          expect(error.code).toBe('IdempotentParameterMismatch');
-        }
+        answer = error.code;
       }
-      if (token && !params.has(token) && emu.model.liveSessions().some((s) => s.clientToken === token)) {
+      if (token) {
         const { ClientToken: _t, ...rest } = request;
-        params.set(token, JSON.stringify(rest));
+        const params = JSON.stringify(rest);
+        const first = firstUse.get(token);
+        if (!first) firstUse.set(token, { params, answer });
+        else if (first.params !== params)
+          expect(answer, `token ${token}`).toBe('IdempotentParameterMismatch');
+        else {
+          expect(answer, `token ${token} repeated`).toBe(first.answer);
+          if (!first.answer.startsWith('tms-')) replayedFailures++;
+        }
       }
     } else if (o.kind === 'delete') {
       const live = emu.model.liveSessions();
@@ -193,7 +219,7 @@ describe('VPC emulator invariants under random operation sequences', () => {
   it('paging, ClientToken, priority uniqueness and quotas hold', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(op, { minLength: 5, maxLength: 60, size: 'max' }), (ops) => run(ops)),
-      { numRuns: 100 },
+      { numRuns: 100, seed: PROPERTY_SEED },
     );
     // The sequences reached the interesting cases, so the invariants above were really put to the test.
     const codes = new Set(emu.calls.map((c) => c.code));
@@ -206,6 +232,7 @@ describe('VPC emulator invariants under random operation sequences', () => {
       expect(codes, code).toContain(code);
     }
     expect([...codes].some((c) => c.startsWith('QuotaExceeded.'))).toBe(true);
+    expect(replayedFailures).toBeGreaterThan(0);
     const lists = emu.calls.filter((c) => c.action === 'ListTrafficMirrorSessions').length;
     expect(lists).toBeGreaterThan(100);
   }, 120_000);

@@ -36,4 +36,13 @@ describe('architecture', () => {
       for (const specifier of file.imports) expect(specifier, file.path).not.toMatch(/functions\/(?!lib\/)/);
     }
   });
+
+  it("the local cloud judges on its own: nothing under infra/local/ imports the product's error table", () => {
+    const files = sources(join('infra', 'local'));
+    expect(files.length).toBeGreaterThan(10);
+    for (const file of files) {
+      for (const specifier of file.imports)
+        expect(specifier, file.path).not.toMatch(/functions\/lib\/errorTable/);
+    }
+  });
 });

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   batchExecutionName,
+  candidateToken,
   clientToken,
   EXECUTION_NAME,
   eventKey,
@@ -50,6 +51,40 @@ describe('clientToken', () => {
     const t = '2026-11-22T03:00:00Z';
     expect(reconcileKey('a', t)).not.toBe(reconcileKey('b', t));
     expect(reconcileKey('a', t)).not.toBe(reconcileKey('a', '2026-11-22T03:05:00Z'));
+  });
+});
+
+describe('candidateToken', () => {
+  const ascii = fc.string({
+    unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)),
+    minLength: 1,
+    maxLength: 64,
+  });
+
+  it('is ASCII, at most 64 characters, and the same on every delivery', () => {
+    fc.assert(
+      fc.property(ascii, fc.nat(63), (token, index) => {
+        const t = candidateToken(token, index);
+        expect(t).toMatch(/^[\x21-\x7e]{1,64}$/);
+        expect(t).toBe(candidateToken(token, index));
+      }),
+    );
+    expect(candidateToken('mf-ev-1', 2)).toMatch(/^mfp-2-[0-9a-f]{40}$/);
+  });
+
+  it('differs per candidate and per request, and from the request token itself', () => {
+    fc.assert(
+      fc.property(ascii, ascii, fc.nat(63), fc.nat(63), (a, b, i, j) => {
+        fc.pre(a !== b || i !== j);
+        expect(candidateToken(a, i)).not.toBe(candidateToken(b, j));
+        expect(candidateToken(a, i)).not.toBe(a);
+      }),
+    );
+  });
+
+  it('refuses an index that is not a whole number', () => {
+    expect(() => candidateToken('t', -1)).toThrow(RangeError);
+    expect(() => candidateToken('t', 1.5)).toThrow(RangeError);
   });
 });
 

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { priorityCandidates } from '../../functions/lib/priority.js';
+import { candidateToken } from '../../functions/lib/clientToken.js';
+import { priorityCandidates, priorityWalk } from '../../functions/lib/priority.js';
 
 describe('priorityCandidates', () => {
   const range = { min: 16384, max: 32766 };
@@ -28,5 +29,13 @@ describe('priorityCandidates', () => {
   });
   it('enumerates a tiny range completely', () => {
     expect(priorityCandidates('t', { min: 5, max: 7 }, 10).sort()).toEqual([5, 6, 7]);
+  });
+
+  it('priorityWalk pairs each candidate with its own token, derived from the request token and the index', () => {
+    const walk = priorityWalk('mf-ev-1', range, 8);
+    expect(walk.map((c) => c.priority)).toEqual(priorityCandidates('mf-ev-1', range, 8));
+    expect(walk.map((c) => c.clientToken)).toEqual(walk.map((_, i) => candidateToken('mf-ev-1', i)));
+    expect(new Set(walk.map((c) => c.clientToken)).size).toBe(8);
+    expect(priorityWalk('mf-ev-1', range, 8)).toEqual(walk);
   });
 });

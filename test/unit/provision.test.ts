@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clientToken, eventKey } from '../../functions/lib/clientToken.js';
+import { candidateToken, clientToken, eventKey } from '../../functions/lib/clientToken.js';
 import { priorityCandidates } from '../../functions/lib/priority.js';
 import { type ProvisionDeps, provision } from '../../functions/lib/provision.js';
 import { OWNERSHIP_TAG_KEY, TOKEN_TAG_KEY } from '../../functions/lib/request.js';
@@ -23,6 +23,8 @@ const deps = (vpc: MemoryVpc, overrides: Partial<ProvisionDeps> = {}): Provision
 const key = eventKey('acs.ticketing', 'evt-1');
 const token = clientToken('event', key);
 const candidates = priorityCandidates(token, config.priorityRange, config.priorityAttempts);
+/** The ClientToken candidate i is sent with. */
+const sent = (i: number) => candidateToken(token, i);
 
 describe('provision()', () => {
   it('creates a session with a derived token, an allocated priority, Enabled=true and the ownership tag', async () => {
@@ -39,7 +41,7 @@ describe('provision()', () => {
     });
     expect(vpc.createCalls).toHaveLength(1);
     expect(vpc.createCalls[0]).toMatchObject({
-      ClientToken: token,
+      ClientToken: sent(0),
       Priority: candidates[0],
       Enabled: true,
       Tag: [
@@ -99,22 +101,28 @@ describe('provision()', () => {
     );
   });
 
-  it('walks to the next candidate when an allocated priority is taken', async () => {
+  it('walks to the next candidate when an allocated priority is taken, each with its own token', async () => {
     const vpc = new MemoryVpc();
     vpc.foreignPriorities.add(candidates[0]!);
     vpc.foreignPriorities.add(candidates[1]!);
     const result = await provision({ request: validRequest(), kind: 'event', key }, deps(vpc));
-    expect(result).toMatchObject({ outcome: 'Created', priority: candidates[2] });
-    expect(vpc.createCalls.map((c) => c.Priority)).toEqual(candidates.slice(0, 3));
-    expect(new Set(vpc.createCalls.map((c) => c.ClientToken))).toEqual(new Set([token]));
+    expect(result).toMatchObject({ outcome: 'Created', priority: candidates[2], clientToken: token });
+    expect(vpc.createCalls.map((c) => [c.Priority, c.ClientToken])).toEqual([
+      [candidates[0], sent(0)],
+      [candidates[1], sent(1)],
+      [candidates[2], sent(2)],
+    ]);
+    // The tag keeps the request's token: it is how the look-up knows the session for its own.
+    for (const call of vpc.createCalls) expect(call.Tag).toContainEqual({ Key: TOKEN_TAG_KEY, Value: token });
   });
 
-  it('a redelivery the look-up misses walks past mismatches to its own session', async () => {
+  it('a redelivery the look-up misses walks the same pairs: the failed ones fail again, its own gives its session', async () => {
     const vpc = new MemoryVpc();
     vpc.foreignPriorities.add(candidates[0]!);
     vpc.foreignPriorities.add(candidates[1]!);
     const first = await provision({ request: validRequest(), kind: 'event', key }, deps(vpc));
     vpc.hideFromList = true; // read-after-create lag: the look-up cannot see it yet
+    vpc.foreignPriorities.delete(candidates[0]!); // candidate 0 is free now, but its token remembers the failure
     const again = await provision({ request: validRequest(), kind: 'event', key }, deps(vpc));
     expect(again).toMatchObject({
       outcome: 'Created',
@@ -122,9 +130,10 @@ describe('provision()', () => {
       priority: candidates[2],
     });
     expect(vpc.sessions).toHaveLength(1);
+    expect(vpc.createCalls.slice(3).map((c) => c.ClientToken)).toEqual([sent(0), sent(1), sent(2)]);
   });
 
-  it('the same key with other parameters ends in IdempotentParameterMismatch, never a second session', async () => {
+  it('the same key with other parameters ends in IdempotentParameterMismatch at once, never a second session', async () => {
     const vpc = new MemoryVpc();
     await provision({ request: validRequest(), kind: 'event', key }, deps(vpc));
     vpc.hideFromList = true;
@@ -137,7 +146,8 @@ describe('provision()', () => {
       error: { code: 'IdempotentParameterMismatch', retryable: false },
     });
     expect(vpc.sessions).toHaveLength(1);
-    expect(vpc.createCalls).toHaveLength(1 + config.priorityAttempts);
+    // The walk stops at the first mismatch: the next candidate's token is unused and would create.
+    expect(vpc.createCalls.map((c) => c.ClientToken)).toEqual([sent(0), sent(0)]);
   });
 
   it('gives up with IllegalParam.Priority when every candidate is taken', async () => {
@@ -161,6 +171,7 @@ describe('provision()', () => {
       error: { code: 'IllegalParam.Priority', hint: expect.stringMatching(/omit Priority/) },
     });
     expect(vpc.createCalls).toHaveLength(1);
+    expect(vpc.createCalls[0]!.ClientToken).toBe(token); // an explicit Priority goes with the request's own token
   });
 
   it('an explicit Priority with a reused key stays a terminal mismatch', async () => {
@@ -230,6 +241,14 @@ describe('provision()', () => {
       deps(vpc),
     );
     expect(result).toMatchObject({ outcome: 'Created', clientToken: 'ticket-42-attempt' });
-    expect(vpc.createCalls[0]!.ClientToken).toBe('ticket-42-attempt');
+    expect(vpc.createCalls[0]!.ClientToken).toBe(candidateToken('ticket-42-attempt', 0));
+    expect(vpc.createCalls[0]!.Tag).toContainEqual({ Key: TOKEN_TAG_KEY, Value: 'ticket-42-attempt' });
+    const other = new MemoryVpc();
+    const explicit = await provision(
+      { request: validRequest({ ClientToken: 'ticket-43', Priority: 7 }), kind: 'webhook', key: 'k2' },
+      deps(other),
+    );
+    expect(explicit).toMatchObject({ outcome: 'Created', clientToken: 'ticket-43' });
+    expect(other.createCalls[0]!.ClientToken).toBe('ticket-43');
   });
 });

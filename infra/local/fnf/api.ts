@@ -4,7 +4,6 @@
  * in the background on the virtual clock.
  */
 import { randomUUID } from 'node:crypto';
-import { ruleFor } from '../../../functions/lib/errorTable.js';
 import type { Clock } from '../clock.js';
 import { FaultInjector, parseFaults, withFaults } from '../faults.js';
 import { ASSUMPTIONS } from '../flow/assumptions.js';
@@ -15,6 +14,7 @@ import { listen, readJsonBody } from '../http.js';
 import { rpcAuthorizer, type ServiceAccess, standaloneAccess } from '../ram/access.js';
 import { RpcError } from '../rpc/errors.js';
 import { type CallRecord, createRpcEndpoint, type RpcAction, sendJson } from '../rpc/server.js';
+import { ruleFor } from './errors.js';
 
 export const FNF_VERSION = '2019-03-15';
 const EXECUTION_NAME = /^[A-Za-z_][A-Za-z0-9_-]{0,127}$/;

@@ -29,9 +29,12 @@ export interface VpcEmulatorOptions {
   inventory?: Inventory;
   /** Keep sessions, tokens and inventory in this file between runs. */
   stateFile?: string;
+  /** The model's random source (creation delays); Math.random when absent. */
   random?: () => number;
   /** RAM: who may call (default: the account's key and the local operator's STS key, both allowed everything). */
   access?: ServiceAccess;
+  /** The fault injector's seed (faults.ts); DEFAULT_FAULT_SEED when absent. */
+  faultSeed?: number;
 }
 
 export interface CallLogEntry extends CallRecord {
@@ -54,7 +57,7 @@ export async function startVpcEmulator(options: VpcEmulatorOptions = {}): Promis
   const clock = options.clock ?? new VirtualClock(options.timeScale ?? 1);
   const initialInventory = options.inventory ?? loadInventoryFile();
   const model = new TrafficMirrorModel(structuredClone(initialInventory), clock, options.random);
-  const faults = new FaultInjector(options.random);
+  const faults = new FaultInjector(options.faultSeed);
   const calls: CallLogEntry[] = [];
   const access = options.access ?? standaloneAccess('1234567890123456', 'cn-hangzhou');
 
@@ -73,7 +76,7 @@ export async function startVpcEmulator(options: VpcEmulatorOptions = {}): Promis
     if (stateFile && !saveTimer) saveTimer = setTimeout(saveNow, 100);
   };
 
-  const routes = vpcRoutes(model, { lifecycleFaults: () => faults.lifecycle() });
+  const routes = vpcRoutes(model, { lifecycleFaults: (params) => faults.lifecycle(params) });
   const actions: Record<string, RpcAction> = withFaults(routes, faults, (name) => {
     if (MUTATING.has(name)) saveSoon();
   });

@@ -106,7 +106,10 @@ export const inventorySchema = z.strictObject({
       createSeconds: seconds.default({ min: 5, max: 30 }),
       /** Virtual seconds from Deleting to gone. */
       deleteSeconds: seconds.default({ min: 2, max: 10 }),
-      /** A repeat of a token within this many virtual ms of its first use gets LastTokenProcessing. */
+      /**
+       * Virtual ms a Create takes to process before it is answered; a repeat of its ClientToken meanwhile (in
+       * flight) gets LastTokenProcessing, a repeat afterwards the first answer again. 0: answered at once.
+       */
       tokenProcessingMs: z.number().min(0).default(500),
       /** How long the cloud remembers a ClientToken (undocumented for real); null: forever. */
       tokenRetentionSeconds: z.number().min(0).nullable().default(null),

@@ -6,69 +6,21 @@
  */
 import { randomInt } from 'node:crypto';
 import type { Clock } from '../clock.js';
+import { type VpcErrorCode, vpcMessage } from './errors.js';
 import type { Inventory } from './inventory.js';
 
 export class ModelError extends Error {
   override readonly name = 'ModelError';
   constructor(
-    readonly code: string,
+    readonly code: VpcErrorCode,
     message: string,
   ) {
     super(message);
   }
 }
 
-/** The messages of the API page, by code. */
-export const MESSAGES: Record<string, string> = {
-  'IncorrectBusinessStatus.TrafficMirror': 'The business status of traffic mirror is incorrect.',
-  'OptInRequired.TrafficMirror': 'You need to subscribe to the traffic mirror service first.',
-  'DuplicatedParam.SourceInstanceIds': 'The parameter of source instance IDs contains duplicate values.',
-  'OperationDenied.DuplicateRole':
-    'The network interface must not be the source and the target of traffic mirror sessions at the same time.',
-  'ResourceNotFound.NetworkInterface': 'The specified resource of %s is not found.',
-  'ResourceNotFound.EcsInstance': 'The specified resource of ECS instance is not found.',
-  'ResourceNotFound.Slb': 'The specified resource of SLB is not found.',
-  'OperationDenied.SlbNotInVpc': 'The specified SLB is not in any VPC.',
-  'ResourceNotFound.TrafficMirrorFilter': 'The specified resource of traffic mirror filter is not found.',
-  'IncorrectStatus.TrafficMirrorFilter': 'The status of traffic mirror filter is incorrect.',
-  'OperationDenied.EcsNotSupportTrafficMirror': 'The ECS instance does not support traffic mirroring.',
-  'QuotaExceeded.SessionNum': 'The quota of the number of traffic mirror sessions is exceeded.',
-  'QuotaExceeded.FilterRelatedSession':
-    'The quota of the number of traffic mirror sessions related to one filter is exceeded.',
-  'QuotaExceeded.SourceNumPerSession':
-    'The quota of the number of traffic mirror sources per session is exceeded.',
-  'QuotaExceeded.NetworkInterfaceRelatedSession':
-    'The quota of the number of traffic mirror sessions related to one network interface is exceeded.',
-  'QuotaExceeded.SlbRelatedSession':
-    'The quota of the number of traffic mirror sessions related to one SLB is exceeded.',
-  UnsupportedRegion: 'The feature is not supported in current region.',
-  'InvalidLoadBalancerId.NotFound': 'The specified resource of load balancer is not found.',
-  'OperationDenied.FreeNetworkInterface': 'The network interface is not attached to any ECS instance.',
-  'OperationDenied.ClassicSLB': 'The operation is not allowed because of ClassicSLB.',
-  'ResourceNotFound.TargetInstance': 'The specified target instance for traffic mirroring is not found.',
-  'QuotaExceeded.SourceNumPerTarget':
-    'The maximum number of traffic mirror sources for a target is exceeded.',
-  'IncorrectStatus.NetworkInterface': 'The status of network interface is incorrect.',
-  'OperationFailed.NotSupportBizType': 'The specified instance type does not support the operation.',
-  'IllegalParam.Priority': 'The specified Priority is illegal or the same as other mirroring sessions.',
-  'OperationDenied.UnsupportedTargetType':
-    'Traffic mirror target must be SLB if traffic mirror sources contain nat gateway network interface.',
-  'IllegalParam.NextToken': 'The specified NextToken is invalid.',
-  IdempotentParameterMismatch:
-    'The request uses the same client token as a previous, but non-identical request.',
-  LastTokenProcessing: 'The last token request is processing.',
-  DryRunOperation: 'Request validation has been passed with DryRun flag set.',
-  'ResourceNotFound.TrafficMirrorSession': 'The specified resource of traffic mirror session is not found.',
-  'IncorrectStatus.TrafficMirrorSession': 'The status of traffic mirror session is incorrect.',
-  'ORDER.OPEND': 'The service has been opened.',
-};
-
-const fail = (code: string, detail?: string): never => {
-  const template = MESSAGES[code] ?? code;
-  throw new ModelError(
-    code,
-    template.includes('%s') ? template.replace('%s', detail ?? 'resource') : template,
-  );
+const fail = (code: VpcErrorCode, detail?: string): never => {
+  throw new ModelError(code, vpcMessage(code, detail));
 };
 
 export type SessionStatus = 'Creating' | 'Created' | 'Modifying' | 'Deleting';
@@ -149,10 +101,14 @@ export interface ListQuery {
   maxResults: number;
 }
 
+/** What a ClientToken's first request was answered: a session id or an error (snapshots may hold either). */
 interface TokenRecord {
   fingerprint: string;
-  sessionId: string;
   at: number;
+  sessionId?: string;
+  error?: { code: VpcErrorCode; message: string };
+  /** True while the first request is being processed; never true in a restored snapshot. */
+  inFlight?: boolean;
 }
 
 export interface ModelSnapshot {
@@ -233,35 +189,80 @@ export class TrafficMirrorModel {
 
   /**
    * Creates a session, or answers as the cloud would. The ClientToken check comes first: an identical
-   * repeat gets the original session back even though, by then, its priority and quotas are taken by that
-   * very session.
+   * repeat gets the first request's answer again — its session, even though by then that very session holds
+   * the priority and the quotas, or its failure, even if the cause has gone since (the conservative reading
+   * of the idempotence rules: a token is used up by a failed request too). A repeat while the first request
+   * is still being processed gets LastTokenProcessing; processing takes `lifecycle.tokenProcessingMs` of
+   * virtual time, and only then does the first request get its answer.
+   *
+   * Remembered: every answer this model decides. Not remembered: dry runs, and what is refused before the
+   * model runs (a malformed request, an injected throttling or server error), as the cloud cannot have
+   * processed those.
    */
-  createSession(
+  async createSession(
     input: CreateSessionInput,
     faults: LifecycleFaults = { stuckInCreating: false },
-  ): StoredSession {
+  ): Promise<StoredSession> {
     const now = this.clock.now();
-    const { lifecycle } = this.inventory;
-    if (input.clientToken) {
-      const record = this.tokens.get(input.clientToken);
-      const retained =
-        record !== undefined &&
-        (lifecycle.tokenRetentionSeconds === null ||
-          now - record.at <= lifecycle.tokenRetentionSeconds * 1000);
-      if (record && retained) {
+    const token = input.clientToken;
+    if (token) {
+      const record = this.retainedToken(token, now);
+      if (record) {
         if (record.fingerprint !== input.fingerprint) fail('IdempotentParameterMismatch');
-        if (now - record.at < lifecycle.tokenProcessingMs) fail('LastTokenProcessing');
-        if (!input.dryRun) {
-          const original = this.sessions.get(record.sessionId);
-          if (original) return original;
-          // The session was deleted since: the cloud still answers with the id it handed out.
-          return this.ghost(record.sessionId, input, now);
-        }
+        if (record.inFlight) fail('LastTokenProcessing');
+        if (!input.dryRun) return this.replay(record, input, now);
       }
     }
-    this.checkCreate(input, now);
-    if (input.dryRun) fail('DryRunOperation');
+    if (input.dryRun) {
+      this.checkCreate(input, now);
+      return fail('DryRunOperation');
+    }
 
+    let outcome: { session: StoredSession } | { error: ModelError };
+    try {
+      outcome = { session: this.create(input, faults, now) };
+    } catch (error) {
+      if (!(error instanceof ModelError)) throw error;
+      outcome = { error };
+    }
+    const record: TokenRecord | undefined = token
+      ? {
+          fingerprint: input.fingerprint,
+          at: now,
+          inFlight: true,
+          ...('session' in outcome
+            ? { sessionId: outcome.session.id }
+            : { error: { code: outcome.error.code, message: outcome.error.message } }),
+        }
+      : undefined;
+    if (token && record) this.tokens.set(token, record);
+    const processingMs = this.inventory.lifecycle.tokenProcessingMs;
+    try {
+      if (processingMs > 0) await this.clock.sleep(processingMs);
+    } finally {
+      if (record) record.inFlight = false;
+    }
+    if ('error' in outcome) throw outcome.error;
+    return outcome.session;
+  }
+
+  private retainedToken(token: string, now: number): TokenRecord | undefined {
+    const record = this.tokens.get(token);
+    const retention = this.inventory.lifecycle.tokenRetentionSeconds;
+    if (!record || (retention !== null && now - record.at > retention * 1000)) return undefined;
+    return record;
+  }
+
+  /** The first answer again: its failure, its session, or — deleted since — the id it handed out. */
+  private replay(record: TokenRecord, input: CreateSessionInput, now: number): StoredSession {
+    if (record.error) throw new ModelError(record.error.code, record.error.message);
+    const original = this.sessions.get(record.sessionId!);
+    return original ?? this.ghost(record.sessionId!, input, now);
+  }
+
+  private create(input: CreateSessionInput, faults: LifecycleFaults, now: number): StoredSession {
+    this.checkCreate(input, now);
+    const { lifecycle } = this.inventory;
     const delay = this.between(lifecycle.createSeconds.min, lifecycle.createSeconds.max);
     const session: StoredSession = {
       id: randomId('tms'),
@@ -287,8 +288,6 @@ export class TrafficMirrorModel {
       ...(input.clientToken ? { clientToken: input.clientToken } : {}),
     };
     this.sessions.set(session.id, session);
-    if (input.clientToken)
-      this.tokens.set(input.clientToken, { fingerprint: input.fingerprint, sessionId: session.id, at: now });
     return session;
   }
 
@@ -477,7 +476,8 @@ export class TrafficMirrorModel {
         return [s.id, copy];
       }),
     );
-    this.tokens = new Map(snapshot.tokens.map(([k, v]) => [k, { ...v, at: v.at + shift }]));
+    // A request in flight when the state was saved never got its answer out; its outcome stands.
+    this.tokens = new Map(snapshot.tokens.map(([k, v]) => [k, { ...v, at: v.at + shift, inFlight: false }]));
   }
 
   reset(inventory: Inventory): void {

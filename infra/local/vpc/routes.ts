@@ -3,10 +3,10 @@
  * pages spell them. Parameter checks here are the cloud's (not mirrorflow's stricter contract).
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { ruleFor } from '../../../functions/lib/errorTable.js';
 import { formatCreationTime } from '../clock.js';
 import { RpcError } from '../rpc/errors.js';
 import type { RpcAction, RpcCall } from '../rpc/server.js';
+import { VPC_ERRORS, vpcError } from './errors.js';
 import {
   type LifecycleFaults,
   ModelError,
@@ -15,17 +15,12 @@ import {
   type TrafficMirrorModel,
 } from './model.js';
 
-const missing = (name: string) =>
-  new RpcError(
-    'MissingParameter',
-    `The input parameter "${name}" that is mandatory for processing this request is not supplied.`,
-  );
-const invalid = (name: string, why: string) =>
-  new RpcError('InvalidParameter', `The specified parameter "${name}" is not valid: ${why}.`);
+const missing = (name: string) => vpcError('MissingParameter', name);
+const invalid = (name: string, why: string) => vpcError('InvalidParameter', name, why);
 
-/** Model errors become RPC errors with the cloud's HTTP status for that code. */
+/** Model errors become RPC errors with the HTTP status of the emulator's own table (errors.ts). */
 export function toRpcError(error: ModelError): RpcError {
-  return new RpcError(error.code, error.message, ruleFor(error.code).httpStatus || 400);
+  return new RpcError(error.code, error.message, VPC_ERRORS[error.code].httpStatus);
 }
 
 function required(params: Record<string, string>, name: string): string {
@@ -39,13 +34,13 @@ function integer(
   name: string,
   min: number,
   max: number,
-  code?: string,
+  code?: 'IllegalParam.Priority',
 ): number | undefined {
   const raw = params[name];
   if (raw === undefined || raw === '') return undefined;
   const n = Number(raw);
   if (!/^-?\d+$/.test(raw) || n < min || n > max) {
-    if (code) throw new RpcError(code, `The specified ${name} is illegal.`);
+    if (code) throw vpcError(code);
     throw invalid(name, `must be an integer from ${min} to ${max}`);
   }
   return n;
@@ -167,7 +162,7 @@ class NextTokens {
   }
 
   read(token: string, filterHash: string): number {
-    const bad = () => new RpcError('IllegalParam.NextToken', 'The specified NextToken is invalid.');
+    const bad = () => vpcError('IllegalParam.NextToken');
     const [payload, mac] = token.split('.');
     if (!payload || !mac) throw bad();
     const expected = Buffer.from(this.mac(payload));
@@ -187,17 +182,17 @@ class NextTokens {
 }
 
 export interface VpcRoutesOptions {
-  /** Per-creation lifecycle faults (stuck in Creating, vanishing). */
-  lifecycleFaults: () => LifecycleFaults;
+  /** Per-creation lifecycle faults (stuck in Creating, vanishing), drawn for the Create's parameters. */
+  lifecycleFaults: (params: Record<string, string>) => LifecycleFaults;
 }
 
 export function vpcRoutes(model: TrafficMirrorModel, options: VpcRoutesOptions): Record<string, RpcAction> {
   const nextTokens = new NextTokens();
   const guarded =
-    (action: (call: RpcCall) => Record<string, unknown>): RpcAction =>
-    (call) => {
+    (action: (call: RpcCall) => Record<string, unknown> | Promise<Record<string, unknown>>): RpcAction =>
+    async (call) => {
       try {
-        return action(call);
+        return await action(call);
       } catch (error) {
         if (error instanceof ModelError) throw toRpcError(error);
         throw error;
@@ -205,7 +200,7 @@ export function vpcRoutes(model: TrafficMirrorModel, options: VpcRoutesOptions):
     };
 
   return {
-    CreateTrafficMirrorSession: guarded(({ params }) => {
+    CreateTrafficMirrorSession: guarded(async ({ params }) => {
       const regionId = required(params, 'RegionId');
       const targetType = required(params, 'TrafficMirrorTargetType');
       if (targetType !== 'NetworkInterface' && targetType !== 'SLB') {
@@ -213,9 +208,11 @@ export function vpcRoutes(model: TrafficMirrorModel, options: VpcRoutesOptions):
       }
       const sourceIds = repeated(params, 'TrafficMirrorSourceIds', 100);
       if (sourceIds.length === 0) throw missing('TrafficMirrorSourceIds.1');
-      const priority = integer(params, 'Priority', 1, 32766, 'IllegalParam.Priority');
+      // Only a Priority that is not a number is refused here; the range is the model's check, so a token
+      // used with an out-of-range Priority is remembered like any other failed request.
+      const priority = integer(params, 'Priority', -Infinity, Infinity, 'IllegalParam.Priority');
       if (priority === undefined) throw missing('Priority');
-      const session = model.createSession(
+      const session = await model.createSession(
         {
           regionId,
           sourceIds,
@@ -234,7 +231,7 @@ export function vpcRoutes(model: TrafficMirrorModel, options: VpcRoutesOptions):
           clientToken: clientToken(params),
           fingerprint: fingerprint(params),
         },
-        options.lifecycleFaults(),
+        options.lifecycleFaults(params),
       );
       return { TrafficMirrorSessionId: session.id, ResourceGroupId: session.resourceGroupId };
     }),
