@@ -5,6 +5,7 @@
  * silently deploys something else. The local cloud refuses it, which is the form that is right either way.
  */
 import { z } from 'zod';
+import { issueLine } from './propsErrors.js';
 import { SpecError } from './variables.js';
 
 const FUNCTION_NAME = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/;
@@ -134,32 +135,6 @@ const TRIGGER_TYPES = ['cdn_events', 'eventbridge', 'http', 'log', 'mns_topic', 
 /** The trigger types the local cloud runs; the others (oss, log, …) need services it does not have. */
 const LOCAL_TRIGGER_TYPES = ['eventbridge', 'http', 'timer'];
 
-/**
- * Messages in the form `s` prints with `validation: true` (ajv errorsText over fc3's schema: engine
- * src/index.ts), e.g. "check-status/props must have required property 'handler'".
- */
-function issueLine(resource: string, issue: z.core.$ZodIssue, props: Record<string, unknown>): string {
-  const at = [resource, 'props', ...issue.path.map(String)].join('/');
-  if (issue.code === 'unrecognized_keys')
-    return issue.keys
-      .map((k) => `${at}/${k} is not an fc3 prop (a deploy would silently drop it)`)
-      .join('\n');
-  if (issue.code === 'invalid_type' && lookupPath(props, issue.path) === undefined) {
-    const parent = [resource, 'props', ...issue.path.slice(0, -1).map(String)].join('/');
-    return `${parent} must have required property '${String(issue.path.at(-1))}'`;
-  }
-  return `${at} ${issue.message}`;
-}
-
-function lookupPath(value: unknown, path: readonly PropertyKey[]): unknown {
-  let current = value;
-  for (const step of path) {
-    if (current === null || typeof current !== 'object') return undefined;
-    current = (current as Record<PropertyKey, unknown>)[step];
-  }
-  return current;
-}
-
 export function parseFc3Props(resource: string, props: Record<string, unknown>): Fc3Props {
   const fail = (lines: string[]): never => {
     throw new SpecError(`Function props validation error: ${lines.join('\n')}`);
@@ -174,7 +149,7 @@ export function parseFc3Props(resource: string, props: Record<string, unknown>):
       fail([`${resource}/props/triggers/${i}: the local cloud has no ${String(t.triggerType)} triggers`]);
   });
   const parsed = functionProps.safeParse(props);
-  if (!parsed.success) fail(parsed.error.issues.map((i) => issueLine(resource, i, props)));
+  if (!parsed.success) fail(parsed.error.issues.map((i) => issueLine(resource, i, props, 'an fc3 prop')));
   const data = parsed.data!;
   const problems = envProblems(data.environmentVariables).map((p) => `${resource}/props/${p}`);
   if (data.instanceConcurrency !== undefined && !data.runtime.startsWith('custom'))

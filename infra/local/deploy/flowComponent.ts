@@ -3,6 +3,7 @@
  * description, definition, roleArn, executionMode and type, and refuses regions outside its list.
  */
 import { z } from 'zod';
+import { issueLine } from './propsErrors.js';
 import { SpecError } from './variables.js';
 
 /** devsapp/fnf src/impl/base.ts: the component throws for any other region (audit S23). */
@@ -37,13 +38,8 @@ export type FlowProps = z.output<typeof flowProps>;
 export function parseFlowProps(resource: string, props: Record<string, unknown>): FlowProps {
   const parsed = flowProps.safeParse(props);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => {
-      const at = i.path.join('.') || '(props)';
-      if (i.code === 'unrecognized_keys')
-        return `${at}: unknown prop ${i.keys.map((k) => `"${k}"`).join(', ')}`;
-      return `${at}: ${i.message}`;
-    });
-    throw new SpecError(`[${resource}] flow props are invalid: ${lines.join('; ')}`);
+    const lines = parsed.error.issues.map((i) => issueLine(resource, i, props, 'a flow prop'));
+    throw new SpecError(`flow props validation error: ${lines.join('\n')}`);
   }
   if (!(FLOW_COMPONENT_REGIONS as readonly string[]).includes(parsed.data.region)) {
     // The component's own words (src/impl/base.ts).
