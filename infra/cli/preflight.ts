@@ -3,11 +3,13 @@
  * mirroring opened in the region, the permissions the product needs (a DryRun create where the API offers
  * one), the filter, source and target usable, the flow reachable. Works against the cloud or the local one.
  */
+
 import { CloudApiError } from '../../functions/lib/cloudError.js';
 import type { Credentials } from '../../functions/lib/credentials.js';
 import { createRpcCaller } from '../../functions/lib/rpcCaller.js';
 import { VPC_API_VERSION, vpcEndpoint } from '../../functions/lib/vpcClient.js';
 import { FNF_API_VERSION, fnfEndpoint } from '../../functions/lib/workflowClient.js';
+import { FLOW_COMPONENT_REGIONS } from '../local/deploy/flowComponent.js';
 
 export interface PreflightOptions {
   region: string;
@@ -118,17 +120,35 @@ export async function preflight(options: PreflightOptions): Promise<Check[]> {
     });
   }
 
+  // The flow component refuses other regions before anything is deployed (audit S23).
+  const flowRegion = `the flow component deploys to ${options.region}`;
+  checks.push(
+    (FLOW_COMPONENT_REGIONS as readonly string[]).includes(options.region)
+      ? { name: flowRegion, ok: true, detail: 'the region is in the flow component’s list' }
+      : {
+          name: flowRegion,
+          ok: false,
+          detail: `\`s deploy\` would stop: region is must be in ${JSON.stringify(FLOW_COMPONENT_REGIONS)}`,
+        },
+  );
+
   try {
     await fnf('DescribeExecution', { FlowName: options.flowName, ExecutionName: 'mirrorflow-preflight' });
     checks.push({ name: `the ${options.flowName} flow is reachable`, ok: true, detail: 'the flow exists' });
   } catch (error) {
-    if (error instanceof CloudApiError && error.code === 'ExecutionNotExists') {
-      checks.push({ name: `the ${options.flowName} flow is reachable`, ok: true, detail: 'the flow exists' });
-    } else if (error instanceof CloudApiError && error.code === 'FlowNotExists') {
+    // Only FlowNotExists is documented (devsapp/fnf); whatever else a never-used execution name gets
+    // (ExecutionNotExists, audit N9) means the flow is there — unless it is a denial or a transport error.
+    if (error instanceof CloudApiError && error.code === 'FlowNotExists') {
       checks.push({
         name: `the ${options.flowName} flow is reachable`,
         ok: null,
         detail: 'not deployed yet: `s deploy` creates it',
+      });
+    } else if (error instanceof CloudApiError && /NotExist/.test(error.code)) {
+      checks.push({
+        name: `the ${options.flowName} flow is reachable`,
+        ok: true,
+        detail: `the flow exists (${error.code} for an unused execution name)`,
       });
     } else fail(`the ${options.flowName} flow is reachable`, error);
   }
