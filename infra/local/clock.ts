@@ -77,21 +77,40 @@ export function formatCreationTime(epochMs: number): string {
   return `${new Date(epochMs).toISOString().slice(0, 16)}Z`;
 }
 
-/**
- * A clock for tests and benchmarks: virtual time stands still until everything that runs is waiting on a
- * sleep, then jumps to the earliest one. Timings in virtual seconds come out exact, however loaded the
- * machine is. `settleMs` is how long (real) it waits for other work to settle before jumping.
- */
-export class SimulatedClock implements Clock {
-  readonly timeScale = Number.POSITIVE_INFINITY;
-  private current: number;
+/** Sleepers ordered by when they are due, woken as virtual time reaches them. */
+class SleeperQueue {
   private readonly sleepers: { due: number; resolve: () => void }[] = [];
-  private scheduled = false;
 
-  constructor(
-    startAt: number = Date.parse('2026-01-01T00:00:00Z'),
-    private readonly settleMs = 3,
-  ) {
+  get size(): number {
+    return this.sleepers.length;
+  }
+
+  get next(): number | undefined {
+    return this.sleepers[0]?.due;
+  }
+
+  add(due: number): Promise<void> {
+    return new Promise((resolve) => {
+      this.sleepers.push({ due, resolve });
+      this.sleepers.sort((a, b) => a.due - b.due);
+    });
+  }
+
+  wake(now: number): void {
+    while (this.sleepers.length && this.sleepers[0]!.due <= now) this.sleepers.shift()!.resolve();
+  }
+}
+
+/**
+ * A clock that moves only when told to (`advance`): no real time passes on it, so a test sees each
+ * intermediate state for as long as it wants, however slow or loaded the machine is.
+ */
+export class ManualClock implements Clock {
+  readonly timeScale: number = 1;
+  protected current: number;
+  protected readonly queue = new SleeperQueue();
+
+  constructor(startAt: number = Date.parse('2026-01-01T00:00:00Z')) {
     this.current = startAt;
   }
 
@@ -100,17 +119,41 @@ export class SimulatedClock implements Clock {
   }
 
   sleep(virtualMs: number): Promise<void> {
-    return new Promise((resolve) => {
-      this.sleepers.push({ due: this.current + Math.max(0, virtualMs), resolve });
-      this.sleepers.sort((a, b) => a.due - b.due);
-      this.schedule();
-    });
+    return this.queue.add(this.current + Math.max(0, virtualMs));
+  }
+
+  /** How many sleeps are waiting (a request the emulator is processing is one). */
+  get sleeping(): number {
+    return this.queue.size;
   }
 
   advance(virtualMs: number): void {
     if (virtualMs < 0) throw new RangeError('the clock only moves forward');
     this.current += virtualMs;
-    this.wakeDue();
+    this.queue.wake(this.current);
+  }
+}
+
+/**
+ * A clock for tests and benchmarks: virtual time stands still until everything that runs is waiting on a
+ * sleep, then jumps to the earliest one. Timings in virtual seconds come out exact, however loaded the
+ * machine is. `settleMs` is how long (real) it waits for other work to settle before jumping.
+ */
+export class SimulatedClock extends ManualClock {
+  override readonly timeScale = Number.POSITIVE_INFINITY;
+  private scheduled = false;
+
+  constructor(
+    startAt: number = Date.parse('2026-01-01T00:00:00Z'),
+    private readonly settleMs = 3,
+  ) {
+    super(startAt);
+  }
+
+  override sleep(virtualMs: number): Promise<void> {
+    const slept = super.sleep(virtualMs);
+    this.schedule();
+    return slept;
   }
 
   private schedule(): void {
@@ -118,15 +161,11 @@ export class SimulatedClock implements Clock {
     this.scheduled = true;
     setTimeout(() => {
       this.scheduled = false;
-      const next = this.sleepers[0];
-      if (!next) return;
-      this.current = Math.max(this.current, next.due);
-      this.wakeDue();
-      if (this.sleepers.length) this.schedule();
+      const next = this.queue.next;
+      if (next === undefined) return;
+      this.current = Math.max(this.current, next);
+      this.queue.wake(this.current);
+      if (this.queue.size) this.schedule();
     }, this.settleMs);
-  }
-
-  private wakeDue(): void {
-    while (this.sleepers.length && this.sleepers[0]!.due <= this.current) this.sleepers.shift()!.resolve();
   }
 }

@@ -13,6 +13,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { type Problem, problemsFromZod } from '../../functions/lib/problems.js';
+import { seededRandom } from './random.js';
 import { RpcError } from './rpc/errors.js';
 import type { RpcCall } from './rpc/server.js';
 import type { LifecycleFaults } from './vpc/model.js';
@@ -86,18 +87,6 @@ const SERVER = [
   },
 ];
 
-/** mulberry32: a small, fast PRNG; plenty for fault draws. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 type Params = Readonly<Record<string, string>>;
 /** Distinct call identities remembered before the counts start over (a long `up` run stays bounded). */
 const MAX_IDENTITIES = 50_000;
@@ -135,7 +124,7 @@ export class FaultInjector {
     const repeat = this.seen.get(identity) ?? 0;
     this.seen.set(identity, repeat + 1);
     const digest = createHash('sha256').update(`${this.seed}\u0000${identity}\u0000${repeat}`).digest();
-    return mulberry32(digest.readUInt32BE(0));
+    return seededRandom(digest.readUInt32BE(0));
   }
 
   /** Before the action: latency, then perhaps a throttling or server error instead of the action. */

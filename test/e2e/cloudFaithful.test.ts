@@ -7,12 +7,17 @@
 import FCClient from '@alicloud/fc2';
 import { afterEach, describe, expect, it } from 'vitest';
 import { clientToken, eventKey } from '../../functions/lib/clientToken.js';
-import { signMirrorflow } from '../../functions/lib/webhookSignature.js';
 import type { LocalCloud } from '../../infra/local/cloud.js';
 import { LOCAL_ACCESS_KEY } from '../../infra/local/credentials.js';
 import { SpecError } from '../../infra/local/deploy/variables.js';
 import { copyDeployment } from '../helpers/deploymentCopy.js';
-import { completionEvents, settle, startTestCloud, waitForCompletion } from '../helpers/localCloud.js';
+import {
+  completionEvents,
+  postWebhook,
+  settle,
+  startTestCloud,
+  waitForCompletion,
+} from '../helpers/localCloud.js';
 import { demoRequest } from '../helpers/requests.js';
 
 let cloud: LocalCloud | undefined;
@@ -38,19 +43,6 @@ async function submitEvent(c: LocalCloud, id: string, data: unknown, bus = 'mirr
     }),
   });
   return { response, token: clientToken('event', eventKey('tickets.faithful', id)) };
-}
-
-function postWebhook(c: LocalCloud, body: unknown, deliveryId: string) {
-  const raw = JSON.stringify(body);
-  return fetch(c.webhookUrl, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'x-mirrorflow-delivery': deliveryId,
-      'x-mirrorflow-signature': signMirrorflow(c.webhookSecret, raw, Math.floor(Date.now() / 1000)),
-    },
-    body: raw,
-  });
 }
 
 const fcClient = (c: LocalCloud) =>

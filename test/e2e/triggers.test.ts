@@ -5,9 +5,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientToken, eventKey } from '../../functions/lib/clientToken.js';
-import { signMirrorflow } from '../../functions/lib/webhookSignature.js';
 import type { LocalCloud } from '../../infra/local/cloud.js';
-import { completionEvents, settle, startTestCloud, waitForCompletion } from '../helpers/localCloud.js';
+import {
+  completionEvents,
+  postWebhook,
+  settle,
+  startTestCloud,
+  waitForCompletion,
+} from '../helpers/localCloud.js';
 import { demoRequest } from '../helpers/requests.js';
 
 let cloud: LocalCloud;
@@ -34,19 +39,6 @@ async function submitEvent(id: string, data: unknown) {
   });
   expect(response.status).toBe(200);
   return clientToken('event', eventKey('acs.test.tickets', id));
-}
-
-async function postWebhook(body: unknown, deliveryId: string) {
-  const raw = JSON.stringify(body);
-  return fetch(cloud.webhookUrl, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'x-mirrorflow-delivery': deliveryId,
-      'x-mirrorflow-signature': signMirrorflow(cloud.webhookSecret, raw, Math.floor(Date.now() / 1000)),
-    },
-    body: raw,
-  });
 }
 
 const sessionsFrom = (source: string) =>
@@ -81,7 +73,7 @@ describe('each trigger, end to end', () => {
 
   it('a signed webhook → 202 with the session and execution → one Ready event; a resend gets the same answer', async () => {
     const body = { request: mirrorRequest('eni-bp1db01'), correlation: { ticket: 'CHG-7' } };
-    const first = await postWebhook(body, 'delivery-1');
+    const first = await postWebhook(cloud, body, 'delivery-1');
     expect(first.status).toBe(202);
     const answer = (await first.json()) as Record<string, string>;
     expect(answer).toMatchObject({
@@ -89,7 +81,7 @@ describe('each trigger, end to end', () => {
       trafficMirrorSessionId: expect.stringMatching(/^tms-/),
       executionName: answer.clientToken,
     });
-    const again = await postWebhook(body, 'delivery-1');
+    const again = await postWebhook(cloud, body, 'delivery-1');
     expect(again.status).toBe(202);
     expect(await again.json()).toEqual(answer);
     const [ready] = await waitForCompletion(cloud, answer.clientToken!);

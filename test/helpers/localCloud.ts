@@ -2,6 +2,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { signMirrorflow } from '../../functions/lib/webhookSignature.js';
 import { bundleFunctions } from '../../infra/build/bundleFunctions.js';
 import { type LocalCloud, type LocalCloudOptions, startLocalCloud } from '../../infra/local/cloud.js';
 import type { StoredEvent } from '../../infra/local/eventbridge/bus.js';
@@ -74,4 +75,18 @@ export async function settle(cloud: LocalCloud, timeoutMs = 30_000): Promise<voi
     if (Date.now() > until) throw new Error('executions still running');
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** A generic webhook delivery, signed with the local secret (`X-Mirrorflow-Signature: t=…,v1=…`). */
+export function postWebhook(cloud: LocalCloud, body: unknown, deliveryId: string): Promise<Response> {
+  const raw = JSON.stringify(body);
+  return fetch(cloud.webhookUrl, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-mirrorflow-delivery': deliveryId,
+      'x-mirrorflow-signature': signMirrorflow(cloud.webhookSecret, raw, Math.floor(Date.now() / 1000)),
+    },
+    body: raw,
+  });
 }
