@@ -2,6 +2,7 @@
  * Task states against the local FC host (fixture handlers bundled by esbuild, invoked through the real
  * @alicloud/fc2 client) and the local bus: outputs, Retry ordering and backoff in virtual seconds, Catch.
  */
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimulatedClock } from '../../infra/local/clock.js';
 import { retryDelaySeconds } from '../../infra/local/flow/executor.js';
@@ -28,7 +29,11 @@ beforeAll(async () => {
     clock,
     region: 'cn-hangzhou',
     functionsDir: await fixtureBundles(),
-    configure: (name) => ({ timeoutSeconds: name === 'sleepy' ? 1 : 30, env: { MF_FIXTURE: name } }),
+    // sleepy: FC kills it after 1 s. hang: FC would wait 600 s, so a Task Timeout test never races FC's timer.
+    configure: (name) => ({
+      timeoutSeconds: name === 'sleepy' ? 1 : name === 'hang' ? 600 : 30,
+      env: { MF_FIXTURE: name },
+    }),
   });
 }, 60_000);
 afterAll(() => stack.close());
@@ -102,7 +107,7 @@ describe('FC:InvokeFunction', () => {
           End: true,
         },
       ],
-      { key: `retry-${Date.now()}`, failTimes: 2 },
+      { key: `retry-${randomUUID()}`, failTimes: 2 },
     );
     expect(e).toMatchObject({ status: 'Succeeded', output: { attempts: 3, retries: 2 } });
     expect(retried(e).map((r) => r.delaySeconds)).toEqual([2, 4]);
@@ -129,7 +134,7 @@ describe('FC:InvokeFunction', () => {
           End: true,
         },
       ],
-      { key: `cap-${Date.now()}`, failTimes: 3 },
+      { key: `cap-${randomUUID()}`, failTimes: 3 },
     );
     expect(e.status).toBe('Succeeded');
     expect(retried(e).map((r) => r.delaySeconds)).toEqual([10, 20, 20]);
@@ -222,7 +227,9 @@ describe('FC:InvokeFunction', () => {
   });
 
   it('a Task Timeout fails the task with FnF.TaskTimeout after that many virtual seconds', async () => {
-    const e = await run([{ ...invoke('sleepy'), Name: 'Bounded', Timeout: 5, End: true }], {});
+    // The function never answers and FC's own timeout is 600 s away: the only thing that can end the call is
+    // the Task Timeout on the virtual clock, so the outcome and its timing cannot depend on machine load.
+    const e = await run([{ ...invoke('hang'), Name: 'Bounded', Timeout: 5, End: true }], {});
     expect(e).toMatchObject({ status: 'Failed', errorCode: 'FnF.TaskTimeout' });
     expect(e.events.find((ev) => ev.Type === 'TaskFailed')!.ElapsedMs).toBe(5000);
   });
