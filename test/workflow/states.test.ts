@@ -1,7 +1,7 @@
 /** Every state type and constructor, in small flows run end to end on a simulated clock (virtual seconds). */
 import { describe, expect, it } from 'vitest';
 import { SimulatedClock } from '../../infra/local/clock.js';
-import { flowOf, runToEnd, secondsBetween } from '../helpers/flows.js';
+import { flowOf, noIntegrations, runToEnd, secondsBetween } from '../helpers/flows.js';
 
 const clock = () => new SimulatedClock();
 
@@ -28,13 +28,15 @@ describe('Pass and the constructors', () => {
     expect(e.output).toEqual({ doubled: [7, 7], kept: 'c', run: e.name });
   });
 
-  it('GlobalConstructor writes $Global for later states; nested literal maps keep the .$ rule', async () => {
+  it('a Task GlobalConstructor writes $Global (from the raw $Output) for later states; nested literal maps keep the .$ rule', async () => {
     const e = await runToEnd(
       flowOf([
         {
-          Type: 'Pass',
+          Type: 'Task',
           Name: 'Remember',
-          GlobalConstructor: { 'ticket.$': '$Input.ticket' },
+          Action: 'FC:InvokeFunction',
+          Parameters: { resourceArn: 'acs:fc:::functions/f/LATEST', invocationType: 'Sync' },
+          GlobalConstructor: { 'ticket.$': '$Input.ticket', 'raw.$': '$Output.Body.n' },
           OutputConstructor: { step: 1 },
           Next: 'Use',
         },
@@ -43,6 +45,7 @@ describe('Pass and the constructors', () => {
           Name: 'Use',
           OutputConstructor: {
             'ticket.$': '$Global.ticket',
+            'raw.$': '$Global.raw',
             nested: { 'step.$': '$Input.step', literal: 'x' },
           },
           End: true,
@@ -50,8 +53,9 @@ describe('Pass and the constructors', () => {
       ]),
       { ticket: 'SEC-1' },
       clock(),
+      { ...noIntegrations, invokeFunction: async () => ({ Body: { n: 42 } }) },
     );
-    expect(e.output).toEqual({ ticket: 'SEC-1', nested: { step: 1, literal: 'x' } });
+    expect(e.output).toEqual({ ticket: 'SEC-1', raw: 42, nested: { step: 1, literal: 'x' } });
   });
 });
 

@@ -87,7 +87,8 @@ describe('FC:InvokeFunction', () => {
               MaxAttempts: 9,
             },
             {
-              Errors: ['FC.UnhandledInvocationError'],
+              // A thrown Node error reaches the flow as its errorType, `Error`.
+              Errors: ['Error'],
               Description: 'function errors',
               IntervalSeconds: 2,
               BackoffRate: 2,
@@ -172,7 +173,7 @@ describe('FC:InvokeFunction', () => {
     );
     expect(e).toMatchObject({
       status: 'Succeeded',
-      output: { code: 'FC.UnhandledInvocationError', detail: 'boom: the fixture failed on purpose' },
+      output: { code: 'Error', detail: 'boom: the fixture failed on purpose' },
     });
     expect(retried(e)).toHaveLength(2);
   });
@@ -193,7 +194,7 @@ describe('FC:InvokeFunction', () => {
     expect(e.status).toBe('Succeeded');
     // Without an OutputConstructor, Catch hands on {Error: {Code, Detail}} (an assumption, see assumptions.ts).
     expect(e.output).toEqual({
-      Error: { Code: 'FC.UnhandledInvocationError', Detail: 'Function timed out after 1 seconds' },
+      Error: { Code: 'FunctionTimeout', Detail: 'Function timed out after 1 seconds' },
     });
   });
 
@@ -236,7 +237,104 @@ describe('FC:InvokeFunction', () => {
 
   it('an uncaught task error fails the execution with its name', async () => {
     const e = await run([{ ...invoke('boom'), Name: 'Boom', End: true }], {});
-    expect(e).toMatchObject({ status: 'Failed', errorCode: 'FC.UnhandledInvocationError' });
+    expect(e).toMatchObject({ status: 'Failed', errorCode: 'Error' });
+  });
+
+  it("a thrown error is named by its errorType (FC answers 200 + x-fc-error-type), so Retry can match the function's own type", async () => {
+    const e = await run(
+      [
+        {
+          ...invoke('custom-error'),
+          Name: 'Custom',
+          Retry: [
+            {
+              Errors: ['MyCustomError'],
+              Description: 'the docs example',
+              IntervalSeconds: 1,
+              MaxAttempts: 2,
+            },
+          ],
+          Catch: [
+            {
+              Errors: ['FnF.ALL'],
+              Description: 'report',
+              OutputConstructor: {
+                'code.$': '$Context.Current.Error.Code',
+                'detail.$': '$Context.Current.Error.Detail',
+              },
+              Next: 'Report',
+            },
+          ],
+          End: true,
+        },
+        { Type: 'Pass', Name: 'Report', End: true },
+      ],
+      {},
+    );
+    expect(retried(e).map((r) => r.code)).toEqual(['MyCustomError', 'MyCustomError']);
+    expect(e.output).toEqual({ code: 'MyCustomError', detail: 'custom-error: a business rule failed' });
+    // The FC host really answered 200 with the error header: the naming is the flow's reading of it.
+    const calls = stack.fc.invocations.filter((i) => i.function === 'custom-error');
+    expect(calls.at(-1)).toMatchObject({ outcome: 'error', errorType: 'MyCustomError' });
+  });
+
+  it('a non-2xx FC answer is FC.{ErrorCode}', async () => {
+    const e = await run([{ ...invoke('no-such-function'), Name: 'Missing', End: true }], {});
+    expect(e).toMatchObject({ status: 'Failed', errorCode: 'FC.FunctionNotFound' });
+  });
+});
+
+describe('FC:InvokeFunction resourceArn forms', () => {
+  const call = (resourceArn: string) =>
+    run(
+      [
+        {
+          Type: 'Task',
+          Name: 'Call',
+          Action: 'FC:InvokeFunction',
+          Parameters: { resourceArn, invocationType: 'Sync', body: { ask: 'arn' } },
+          OutputConstructor: { 'got.$': '$Output.Body.event.ask' },
+          End: true,
+        },
+      ],
+      {},
+    );
+
+  it.each([
+    ['the full FC 3.0 ARN with a qualifier', 'acs:fc:cn-hangzhou:1234567890123456:functions/echo/LATEST'],
+    ['the full FC 3.0 ARN without a qualifier', 'acs:fc:cn-hangzhou:1234567890123456:functions/echo'],
+    ['region and account left empty', 'acs:fc:::functions/echo/LATEST'],
+    ['the FC 2.0 form', 'acs:fc:cn-hangzhou:1234567890123456:services/mirrorflow.LATEST/functions/echo'],
+  ])('accepts %s', async (_what, resourceArn) => {
+    expect(await call(resourceArn)).toMatchObject({ status: 'Succeeded', output: { got: 'arn' } });
+  });
+
+  it.each([
+    [
+      'another region',
+      'acs:fc:cn-shanghai:1234567890123456:functions/echo/LATEST',
+      'FC.FunctionNotFound',
+      /region cn-shanghai/,
+    ],
+    [
+      'another account',
+      'acs:fc:cn-hangzhou:999999999999:functions/echo/LATEST',
+      'FC.AccessDenied',
+      /account 999999999999/,
+    ],
+    [
+      'a malformed ARN',
+      'acs:fc:cn-hangzhou:1234567890123456:function/echo',
+      'FC.InvalidArgument',
+      /does not name a function/,
+    ],
+  ])('fails the Task for %s', async (_what, resourceArn, code, detail) => {
+    const before = stack.fc.invocations.length;
+    const e = await call(resourceArn);
+    expect(e).toMatchObject({ status: 'Failed', errorCode: code });
+    expect(e.errorDetail).toMatch(detail);
+    // Refused before any call reaches FC.
+    expect(stack.fc.invocations.length).toBe(before);
   });
 });
 
