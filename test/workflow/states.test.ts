@@ -1,6 +1,7 @@
 /** Every state type and constructor, in small flows run end to end on a simulated clock (virtual seconds). */
 import { describe, expect, it } from 'vitest';
 import { SimulatedClock } from '../../infra/local/clock.js';
+import { FlowError } from '../../infra/local/flow/errors.js';
 import { flowOf, noIntegrations, runToEnd, secondsBetween } from '../helpers/flows.js';
 
 const clock = () => new SimulatedClock();
@@ -230,6 +231,95 @@ describe('Parallel and Map', () => {
         { id: 'tms-2', seen: true },
       ],
     });
+  });
+});
+
+describe('Map concurrency (virtual time)', () => {
+  // Each iteration waits 10 virtual seconds inside a Task, so the Map's duration shows how many ran at once.
+  const mapFlow = (extra: Record<string, unknown>) =>
+    flowOf([
+      {
+        Type: 'Map',
+        Name: 'Each',
+        ItemsPath: '$Input.items',
+        ...extra,
+        Processor: {
+          StartAt: 'Work',
+          States: [
+            {
+              Type: 'Task',
+              Name: 'Work',
+              Action: 'FC:InvokeFunction',
+              Parameters: { resourceArn: 'acs:fc:::functions/f', invocationType: 'Sync', 'body.$': '$Input' },
+              OutputConstructor: { 'n.$': '$Output.Body.n' },
+              End: true,
+            },
+          ],
+        },
+        End: true,
+      },
+    ]);
+  const counting = (sim: SimulatedClock) => {
+    const seen = { running: 0, peak: 0 };
+    return {
+      seen,
+      integrations: {
+        ...noIntegrations,
+        invokeFunction: async (params: Record<string, unknown>) => {
+          seen.running++;
+          seen.peak = Math.max(seen.peak, seen.running);
+          await sim.sleep(10_000);
+          seen.running--;
+          return { Body: params.body as Record<string, unknown> };
+        },
+      },
+    };
+  };
+  const items = (count: number) => ({ items: Array.from({ length: count }, (_, n) => ({ n })) });
+
+  it('runs every iteration at once when MaxConcuccency is not set, keeping Items in item order', async () => {
+    const sim = clock();
+    const { seen, integrations } = counting(sim);
+    const e = await runToEnd(mapFlow({}), items(5), sim, integrations);
+    expect(e.status).toBe('Succeeded');
+    expect(seen.peak).toBe(5);
+    expect(secondsBetween(e, 'Each', 'StateStarted', 'StateSucceeded')).toBe(10);
+    expect(e.output).toEqual({ Items: [0, 1, 2, 3, 4].map((n) => ({ n })) });
+  });
+
+  it('honours MaxConcuccency: 5 items two at a time take three rounds', async () => {
+    const sim = clock();
+    const { seen, integrations } = counting(sim);
+    const e = await runToEnd(mapFlow({ MaxConcuccency: 2 }), items(5), sim, integrations);
+    expect(e.status).toBe('Succeeded');
+    expect(seen.peak).toBe(2);
+    expect(secondsBetween(e, 'Each', 'StateStarted', 'StateSucceeded')).toBe(30);
+  });
+
+  it('never runs more than the inline-mode limit of 40 at once', async () => {
+    const sim = clock();
+    const { seen, integrations } = counting(sim);
+    const e = await runToEnd(mapFlow({}), items(45), sim, integrations);
+    expect(e.status).toBe('Succeeded');
+    expect(seen.peak).toBe(40);
+    expect(secondsBetween(e, 'Each', 'StateStarted', 'StateSucceeded')).toBe(20);
+  });
+
+  it('a failed iteration fails the Map once the running ones finish; no new iteration starts', async () => {
+    const sim = clock();
+    const started: number[] = [];
+    const e = await runToEnd(mapFlow({ MaxConcuccency: 2 }), items(5), sim, {
+      ...noIntegrations,
+      invokeFunction: async (params: Record<string, unknown>) => {
+        const { n } = params.body as { n: number };
+        started.push(n);
+        if (n === 0) throw new FlowError('Item.Failed', 'item 0');
+        await sim.sleep(10_000);
+        return { Body: { n } };
+      },
+    });
+    expect(e).toMatchObject({ status: 'Failed', errorCode: 'Item.Failed' });
+    expect(started).toEqual([0, 1]);
   });
 });
 

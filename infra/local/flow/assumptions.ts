@@ -29,8 +29,8 @@ export const ASSUMPTIONS = {
   taskTimeoutError: 'FnF.TaskTimeout',
   /** `FnF.ALL` matches every error. */
   wildcard: 'FnF.ALL',
-  /** Map runs its items one after another (MaxConcuccency, as documented, is accepted and ignored). */
-  mapConcurrency: 1,
+  /** Map runs its iterations in parallel, at most MaxConcuccency at a time; unset, up to the inline-mode limit. */
+  mapConcurrency: { max: 40 },
   /** Only FC:InvokeFunction and EventBridge:PutEvents run locally, in TaskMode RequestComplete. */
   supportedActions: ['FC:InvokeFunction', 'EventBridge:PutEvents'],
   /** FC:InvokeFunction output is `{Body: <parsed JSON, or the text when not JSON>}`. */
