@@ -317,6 +317,25 @@ describe('flow definition checks (before running)', () => {
     }
   });
 
+  it('accepts Choice conditions with !, prefix -, in and parentheses (the Choice page lists them)', () => {
+    expect(
+      problems(
+        flow([
+          {
+            Type: 'Choice',
+            Name: 'A',
+            Branches: [
+              { Condition: '!($Input.done == true) && -$Input.n < 0', Next: 'B' },
+              { Condition: '$Input.phase in ["a", "b"] || !("x" in $Input)', Next: 'B' },
+            ],
+            Default: 'B',
+          },
+          { Type: 'Succeed', Name: 'B' },
+        ]),
+      ),
+    ).toEqual([]);
+  });
+
   it('accepts GlobalConstructor and Timeout.$ on a Task', () => {
     expect(
       problems(

@@ -234,6 +234,48 @@ describe('Parallel and Map', () => {
   });
 });
 
+describe('negation, in, and seeded built-ins in a running flow', () => {
+  const flow = () =>
+    flowOf([
+      {
+        Type: 'Choice',
+        Name: 'Route',
+        Branches: [{ Condition: '!($Input.kind in ["a", "b"])', Next: 'Other' }],
+        Default: 'Known',
+      },
+      {
+        Type: 'Pass',
+        Name: 'Known',
+        OutputConstructor: {
+          route: 'known',
+          'pick.$': 'randomInt(0, 1000000)',
+          'next.$': 'intAdd($Input.n, 1)',
+        },
+        End: true,
+      },
+      { Type: 'Pass', Name: 'Other', OutputConstructor: { route: 'other' }, End: true },
+    ]);
+
+  it('routes with ! and in', async () => {
+    expect((await runToEnd(flow(), { kind: 'z', n: 1 }, clock())).output).toEqual({ route: 'other' });
+    expect((await runToEnd(flow(), { kind: 'a', n: 1 }, clock())).output).toMatchObject({
+      route: 'known',
+      next: 2,
+    });
+  });
+
+  it('randomInt() repeats for the same seed and differs for another', async () => {
+    const pick = async (seed: number) =>
+      (
+        (await runToEnd(flow(), { kind: 'b', n: 1 }, clock(), noIntegrations, seed)).output as {
+          pick: number;
+        }
+      ).pick;
+    expect(await pick(11)).toBe(await pick(11));
+    expect(await pick(11)).not.toBe(await pick(12));
+  });
+});
+
 describe('Map concurrency (virtual time)', () => {
   // Each iteration waits 10 virtual seconds inside a Task, so the Map's duration shows how many ran at once.
   const mapFlow = (extra: Record<string, unknown>) =>
