@@ -1,6 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
+import { ASSUMPTIONS } from '../../infra/local/flow/assumptions.js';
 import { checkDefinition, parseDefinition } from '../../infra/local/flow/definition/check.js';
 import { STATE_SCHEMAS } from '../../infra/local/flow/definition/schema.js';
 import { DefinitionError } from '../../infra/local/flow/errors.js';
@@ -380,5 +382,21 @@ describe('flow definition checks (before running)', () => {
   it('accepts the reference polling example', () => {
     const reference = readFileSync('test/fixtures/flows/poll-job.yaml', 'utf8');
     expect(parseDefinition(reference).Name).toBe('poll-job');
+  });
+
+  it('every entry of assumptions.ts is read by the runner and names its source', () => {
+    const text = readFileSync('infra/local/flow/assumptions.ts', 'utf8');
+    const code = readdirSync('infra/local', { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.endsWith('.ts') && !f.endsWith('assumptions.ts'))
+      .map((f) => readFileSync(join('infra/local', f), 'utf8'))
+      .join('\n');
+    const entries = text.split(/\n {2}\/\*\*/).slice(1);
+    expect(entries.length).toBe(Object.keys(ASSUMPTIONS).length);
+    for (const entry of entries) {
+      const key = /\*\/\n {2}(\w+):/.exec(entry)?.[1];
+      expect(key, entry).toBeDefined();
+      expect(code, `ASSUMPTIONS.${key} is not read`).toContain(`ASSUMPTIONS.${key}`);
+      expect(entry, `${key} has no source`).toMatch(/https:\/\/|github\.com\//);
+    }
   });
 });

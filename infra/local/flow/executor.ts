@@ -90,7 +90,7 @@ export class StateExecutor {
               },
               [RANDOM]: this.execution.random,
             })
-          : { Error: failure };
+          : { [ASSUMPTIONS.catchErrorKey]: failure };
         this.execution.record('StateCaught', state.Name, { error: failure, next: rule.Next });
         current = rule.Next;
         continue;

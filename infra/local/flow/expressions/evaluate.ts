@@ -10,6 +10,9 @@ export const RANDOM: unique symbol = Symbol('random');
 
 export type Variables = Partial<Record<Root, unknown>> & { [RANDOM]?: Random };
 
+// A path to a key that does not exist is an error (FnF.InvalidExpression), never a silent undefined: the docs
+// do not say what the cloud does, and failing loudly is the reading no flow can come to depend on by accident.
+// A key whose value is null gives null (how the cloud treats that is open too; see workflows/session-ready.yaml).
 function follow(root: Root, value: unknown, steps: (string | number)[], text: string): unknown {
   let current = value;
   for (const step of steps) {

@@ -15,6 +15,7 @@
  */
 import FCClient from '@alicloud/fc2';
 import type { LocalCredentials } from '../../credentials.js';
+import { ASSUMPTIONS } from '../assumptions.js';
 import { FlowError } from '../errors.js';
 
 export const LOCAL_FC_SERVICE = 'mirrorflow';
@@ -123,11 +124,11 @@ export function createFcInvoker(options: FcInvokerOptions) {
     if (invocationType === 'Async') return {};
     if (typeof data === 'string') {
       try {
-        return { Body: JSON.parse(data) };
+        return { [ASSUMPTIONS.fcOutputKey]: JSON.parse(data) };
       } catch {
-        return { Body: data };
+        return { [ASSUMPTIONS.fcOutputKey]: data };
       }
     }
-    return { Body: data ?? null };
+    return { [ASSUMPTIONS.fcOutputKey]: data ?? null };
   };
 }

@@ -1,3 +1,4 @@
+import { ASSUMPTIONS } from '../assumptions.js';
 import { construct } from '../constructors.js';
 import type { TaskState } from '../definition/schema.js';
 import { FlowError } from '../errors.js';
@@ -17,7 +18,7 @@ function taskTimeoutSeconds(state: TaskState, ctx: StateContext): number {
   return seconds;
 }
 
-/** Task: evaluates Parameters and calls the integration; a Timeout (seconds, 0 = none) fails with FnF.TaskTimeout. */
+/** Task: evaluates Parameters and calls the integration; a Timeout (seconds, 0 = none) fails the Task (see ASSUMPTIONS.taskTimeoutError). */
 export async function runTask(
   state: TaskState,
   _input: Record<string, unknown>,
@@ -36,7 +37,10 @@ export async function runTask(
   let timer = true;
   const timeout = clock.sleep(timeoutSeconds * 1000).then(() => {
     if (timer)
-      throw new FlowError('FnF.TaskTimeout', `${state.Name} did not finish within ${timeoutSeconds} seconds`);
+      throw new FlowError(
+        ASSUMPTIONS.taskTimeoutError,
+        `${state.Name} did not finish within ${timeoutSeconds} seconds`,
+      );
     return {};
   });
   try {
