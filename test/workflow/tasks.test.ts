@@ -19,6 +19,18 @@ const invoke = (fn: string, extra: Record<string, unknown> = {}) => ({
   Parameters: { resourceArn: arn(fn), invocationType: 'Sync', 'body.$': '$Input' },
   ...extra,
 });
+/** A Catch that hands `{code, detail}` of any error to a Pass named Report. */
+const reportError = [
+  {
+    Errors: ['FnF.ALL'],
+    Description: 'report',
+    OutputConstructor: {
+      'code.$': '$Context.Current.Error.Code',
+      'detail.$': '$Context.Current.Error.Detail',
+    },
+    Next: 'Report',
+  },
+];
 const retried = (e: Awaited<ReturnType<typeof runToEnd>>) =>
   e.events
     .filter((ev) => ev.Type === 'StateRetried')
@@ -154,17 +166,7 @@ describe('FC:InvokeFunction', () => {
           ...invoke('boom'),
           Name: 'Boom',
           Retry: [{ Errors: ['FnF.ALL'], Description: 'twice', IntervalSeconds: 1, MaxAttempts: 2 }],
-          Catch: [
-            {
-              Errors: ['FnF.ALL'],
-              Description: 'report',
-              OutputConstructor: {
-                'code.$': '$Context.Current.Error.Code',
-                'detail.$': '$Context.Current.Error.Detail',
-              },
-              Next: 'Report',
-            },
-          ],
+          Catch: reportError,
           End: true,
         },
         { Type: 'Pass', Name: 'Report', End: true },
@@ -235,6 +237,20 @@ describe('FC:InvokeFunction', () => {
     expect(e.events.find((ev) => ev.Type === 'TaskFailed')!.ElapsedMs).toBe(5000);
   });
 
+  it('Timeout.$ takes the timeout from the input; a value out of 0–604800 fails the Task before any call', async () => {
+    const e = await run([{ ...invoke('hang'), Name: 'Bounded', 'Timeout.$': '$Input.t', End: true }], {
+      t: 7,
+    });
+    expect(e).toMatchObject({ status: 'Failed', errorCode: 'FnF.TaskTimeout' });
+    expect(e.events.find((ev) => ev.Type === 'TaskFailed')!.ElapsedMs).toBe(7000);
+    const before = stack.fc.invocations.length;
+    const bad = await run([{ ...invoke('echo'), Name: 'Bad', 'Timeout.$': '$Input.t', End: true }], {
+      t: -1,
+    });
+    expect(bad).toMatchObject({ status: 'Failed', errorCode: 'FnF.InvalidArgument' });
+    expect(stack.fc.invocations.length).toBe(before);
+  });
+
   it('an uncaught task error fails the execution with its name', async () => {
     const e = await run([{ ...invoke('boom'), Name: 'Boom', End: true }], {});
     expect(e).toMatchObject({ status: 'Failed', errorCode: 'Error' });
@@ -254,17 +270,7 @@ describe('FC:InvokeFunction', () => {
               MaxAttempts: 2,
             },
           ],
-          Catch: [
-            {
-              Errors: ['FnF.ALL'],
-              Description: 'report',
-              OutputConstructor: {
-                'code.$': '$Context.Current.Error.Code',
-                'detail.$': '$Context.Current.Error.Detail',
-              },
-              Next: 'Report',
-            },
-          ],
+          Catch: reportError,
           End: true,
         },
         { Type: 'Pass', Name: 'Report', End: true },

@@ -25,6 +25,8 @@ export async function runTask(
   ctx: StateContext,
 ): Promise<StateResult> {
   const params = state.Parameters ? construct(state.Parameters, ctx.vars) : {};
+  // Settled before the call starts, so a bad Timeout.$ never leaves a call running.
+  const timeoutSeconds = taskTimeoutSeconds(state, ctx);
   const { integrations, clock } = ctx.execution;
   const call =
     state.Action === 'FC:InvokeFunction'
@@ -32,7 +34,6 @@ export async function runTask(
       : state.Action === 'EventBridge:PutEvents'
         ? integrations.putEvents(params)
         : Promise.reject(new FlowError('FnF.UnsupportedAction', `${state.Action} cannot run locally`));
-  const timeoutSeconds = taskTimeoutSeconds(state, ctx);
   if (timeoutSeconds <= 0) return { output: await call };
   let timer = true;
   const timeout = clock.sleep(timeoutSeconds * 1000).then(() => {
