@@ -21,7 +21,7 @@ function unknownAttribute(type: StateType, key: string): string {
     type === 'Map' && key === 'MaxConcurrency'
       ? '; the inline-mode page spells it MaxConcuccency'
       : key === 'GlobalConstructor'
-        ? '; only Task states write $Global'
+        ? '; the global-io page says any state may write $Global, but no state table lists GlobalConstructor and only a Task is shown with it, so only Task accepts it until the cloud is checked'
         : '';
   return `unknown field "${key}": not an attribute of a ${type} state, so CreateFlow refuses it (documented: ${documented}; ${STATE_DOCS[type]})${hint}`;
 }

@@ -63,7 +63,9 @@ export const taskSchema = z.strictObject({
 });
 
 // The Pass table lists only Name, Description, Type, Next, End, InputConstructor, OutputConstructor (no
-// GlobalConstructor): https://help.aliyun.com/en/document_detail/2412526.html
+// GlobalConstructor): https://help.aliyun.com/en/document_detail/2412526.html . The global-io page's prose says
+// any state may write $Global at its end, but its notes and example are about a Task's raw $Output; with the
+// pages disagreeing, GlobalConstructor is refused outside Task (a flow that passes here must pass CreateFlow).
 export const passSchema = z.strictObject({
   ...common,
   ...next,
