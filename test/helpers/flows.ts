@@ -3,6 +3,7 @@ import type { Clock } from '../../infra/local/clock.js';
 import { checkDefinition } from '../../infra/local/flow/definition/check.js';
 import type { Execution, Integrations } from '../../infra/local/flow/execution.js';
 import { startExecution } from '../../infra/local/flow/executor.js';
+import { seededRandom } from '../../infra/local/flow/random.js';
 
 export const noIntegrations: Integrations = {
   invokeFunction: async () => {
@@ -31,13 +32,21 @@ export function flowOf(states: unknown[], extra: Record<string, unknown> = {}) {
   return checkDefinition(rawFlow(states, extra));
 }
 
+/** Runs a flow to its end; every run draws randomInt()/uuid() from a seeded source (seed 1 unless given). */
 export async function runToEnd(
   flow: ReturnType<typeof flowOf>,
   input: Record<string, unknown>,
   clock: Clock,
   integrations: Integrations = noIntegrations,
+  seed = 1,
 ): Promise<Execution> {
-  const execution = startExecution(flow, { name: `t-${++counter}`, input, clock, integrations });
+  const execution = startExecution(flow, {
+    name: `t-${++counter}`,
+    input,
+    clock,
+    integrations,
+    random: seededRandom(seed),
+  });
   while (execution.status === 'Running') await execution.waitForEnd(30_000);
   return execution;
 }

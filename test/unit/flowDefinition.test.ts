@@ -1,7 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
+import { ASSUMPTIONS } from '../../infra/local/flow/assumptions.js';
 import { checkDefinition, parseDefinition } from '../../infra/local/flow/definition/check.js';
+import { STATE_SCHEMAS } from '../../infra/local/flow/definition/schema.js';
 import { DefinitionError } from '../../infra/local/flow/errors.js';
 import { rawFlow } from '../helpers/flows.js';
 
@@ -101,7 +104,7 @@ describe('flow definition checks (before running)', () => {
     [
       'a bad Choice condition',
       [
-        { Type: 'Choice', Name: 'A', Branches: [{ Condition: '!$Input.x', Next: 'B' }], Default: 'B' },
+        { Type: 'Choice', Name: 'A', Branches: [{ Condition: '$Input.x + 1 > 2', Next: 'B' }], Default: 'B' },
         { Type: 'Succeed', Name: 'B' },
       ],
       /Condition/,
@@ -165,8 +168,192 @@ describe('flow definition checks (before running)', () => {
       ],
       /StartAt "X"/,
     ],
+    [
+      'GlobalConstructor on a Pass state (not in the Pass attribute table)',
+      [{ Type: 'Pass', Name: 'A', GlobalConstructor: { 'x.$': '$Input.x' }, End: true }],
+      /A: unknown field "GlobalConstructor": not an attribute of a Pass state.*document_detail\/2412526/,
+    ],
+    [
+      'a Description on a Choice branch (ChoiceBranch lists Condition and Next)',
+      [
+        {
+          Type: 'Choice',
+          Name: 'A',
+          Branches: [{ Condition: '$Input.x == 1', Next: 'B', Description: 'd' }],
+          Default: 'B',
+        },
+        { Type: 'Succeed', Name: 'B' },
+      ],
+      /A: unknown field "Branches.0.Description"/,
+    ],
+    [
+      'MaxConcurrency on a Map (the docs spell it MaxConcuccency)',
+      [
+        {
+          Type: 'Map',
+          Name: 'A',
+          ItemsPath: '$Input.items',
+          MaxConcurrency: 2,
+          Processor: { StartAt: 'P', States: [{ Type: 'Pass', Name: 'P', End: true }] },
+          End: true,
+        },
+      ],
+      /A: unknown field "MaxConcurrency".*spells it MaxConcuccency/,
+    ],
+    [
+      'a Map MaxConcuccency over 40',
+      [
+        {
+          Type: 'Map',
+          Name: 'A',
+          ItemsPath: '$Input.items',
+          MaxConcuccency: 41,
+          Processor: { StartAt: 'P', States: [{ Type: 'Pass', Name: 'P', End: true }] },
+          End: true,
+        },
+      ],
+      /A: MaxConcuccency/,
+    ],
+    [
+      'an InputConstructor on a Fail state',
+      [{ Type: 'Fail', Name: 'A', Detail: 'd', InputConstructor: {} }],
+      /A: unknown field "InputConstructor": not an attribute of a Fail state/,
+    ],
+    [
+      'a Retry on a Wait state',
+      [
+        {
+          Type: 'Wait',
+          Name: 'A',
+          Seconds: 1,
+          Retry: [{ Errors: ['FnF.ALL'], Description: 'd', MaxAttempts: 1, IntervalSeconds: 1 }],
+          End: true,
+        },
+      ],
+      /A: unknown field "Retry": not an attribute of a Wait state/,
+    ],
+    [
+      'a Task with both Timeout and Timeout.$',
+      [
+        {
+          Type: 'Task',
+          Name: 'A',
+          Action: 'FC:InvokeFunction',
+          Parameters: { resourceArn: 'x', invocationType: 'Sync' },
+          Timeout: '5',
+          'Timeout.$': '$Input.t',
+          End: true,
+        },
+      ],
+      /A: needs at most one of Timeout and Timeout.\$/,
+    ],
   ])('refuses %s', (_what, states, message) => {
     expect(problems(flow(states)).join('\n')).toMatch(message);
+  });
+
+  it('each state type accepts exactly the attributes its documentation page lists', () => {
+    // The attribute tables of the CloudFlow pages named in STATE_DOCS (schema.ts); Task also takes
+    // GlobalConstructor (global-io page) and Timeout.$ (the Task page's own example).
+    const documented: Record<string, string[]> = {
+      Task: [
+        'Name',
+        'Description',
+        'Type',
+        'Action',
+        'TaskMode',
+        'InputConstructor',
+        'Parameters',
+        'Timeout',
+        'Timeout.$',
+        'Retry',
+        'Catch',
+        'OutputConstructor',
+        'GlobalConstructor',
+        'Next',
+        'End',
+      ],
+      Pass: ['Name', 'Description', 'Type', 'Next', 'End', 'InputConstructor', 'OutputConstructor'],
+      Wait: [
+        'Name',
+        'Description',
+        'Type',
+        'Seconds',
+        'Seconds.$',
+        'Next',
+        'End',
+        'InputConstructor',
+        'OutputConstructor',
+      ],
+      Choice: ['Name', 'Description', 'Type', 'InputConstructor', 'Default', 'Branches'],
+      Succeed: ['Name', 'Description', 'Type', 'InputConstructor', 'OutputConstructor'],
+      Fail: ['Name', 'Description', 'Type', 'Code', 'Detail'],
+      Parallel: [
+        'Name',
+        'Description',
+        'Type',
+        'InputConstructor',
+        'Branches',
+        'OutputConstructor',
+        'Next',
+        'End',
+        'Retry',
+        'Catch',
+      ],
+      Map: [
+        'Name',
+        'Description',
+        'Type',
+        'InputConstructor',
+        'ItemsPath',
+        'Processor',
+        'OutputConstructor',
+        'Next',
+        'End',
+        'Retry',
+        'Catch',
+        'MaxConcuccency',
+      ],
+    };
+    for (const [type, schema] of Object.entries(STATE_SCHEMAS)) {
+      expect(Object.keys(schema.shape).sort(), type).toEqual([...documented[type]!].sort());
+    }
+  });
+
+  it('accepts Choice conditions with !, prefix -, in and parentheses (the Choice page lists them)', () => {
+    expect(
+      problems(
+        flow([
+          {
+            Type: 'Choice',
+            Name: 'A',
+            Branches: [
+              { Condition: '!($Input.done == true) && -$Input.n < 0', Next: 'B' },
+              { Condition: '$Input.phase in ["a", "b"] || !("x" in $Input)', Next: 'B' },
+            ],
+            Default: 'B',
+          },
+          { Type: 'Succeed', Name: 'B' },
+        ]),
+      ),
+    ).toEqual([]);
+  });
+
+  it('accepts GlobalConstructor and Timeout.$ on a Task', () => {
+    expect(
+      problems(
+        flow([
+          {
+            Type: 'Task',
+            Name: 'A',
+            Action: 'FC:InvokeFunction',
+            Parameters: { resourceArn: 'x', invocationType: 'Sync' },
+            'Timeout.$': '$Input.timeout',
+            GlobalConstructor: { 'raw.$': '$Output.Body' },
+            End: true,
+          },
+        ]),
+      ),
+    ).toEqual([]);
   });
 
   it('refuses the legacy spec and a bad flow name', () => {
@@ -195,5 +382,21 @@ describe('flow definition checks (before running)', () => {
   it('accepts the reference polling example', () => {
     const reference = readFileSync('test/fixtures/flows/poll-job.yaml', 'utf8');
     expect(parseDefinition(reference).Name).toBe('poll-job');
+  });
+
+  it('every entry of assumptions.ts is read by the runner and names its source', () => {
+    const text = readFileSync('infra/local/flow/assumptions.ts', 'utf8');
+    const code = readdirSync('infra/local', { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.endsWith('.ts') && !f.endsWith('assumptions.ts'))
+      .map((f) => readFileSync(join('infra/local', f), 'utf8'))
+      .join('\n');
+    const entries = text.split(/\n {2}\/\*\*/).slice(1);
+    expect(entries.length).toBe(Object.keys(ASSUMPTIONS).length);
+    for (const entry of entries) {
+      const key = /\*\/\n {2}(\w+):/.exec(entry)?.[1];
+      expect(key, entry).toBeDefined();
+      expect(code, `ASSUMPTIONS.${key} is not read`).toContain(`ASSUMPTIONS.${key}`);
+      expect(entry, `${key} has no source`).toMatch(/https:\/\/|github\.com\//);
+    }
   });
 });

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { FlowError } from '../../infra/local/flow/errors.js';
-import { evaluateCondition, evaluateText } from '../../infra/local/flow/expressions/evaluate.js';
+import { evaluateCondition, evaluateText, RANDOM } from '../../infra/local/flow/expressions/evaluate.js';
 import { ExpressionSyntaxError, parseExpression } from '../../infra/local/flow/expressions/parse.js';
+import { seededRandom } from '../../infra/local/flow/random.js';
 
 const vars = {
   $Input: {
@@ -27,6 +28,20 @@ describe('CloudFlow expressions', () => {
     ['$Context.Current.RetryCount >= 2', true],
     ['$Global.seen == 3', true],
     ['"b" > "a"', true],
+    // Prefixes ! and -, `in`, parentheses (Choice page: "prefix: ! -", "in").
+    ['!$Input.flag', false],
+    ['!($Input.n > 3)', false],
+    ['!($Input.n > 9) && $Input.flag', true],
+    ['!!$Input.flag', true],
+    ['-$Input.n < 0', true],
+    ['-$Input.n == -5', true],
+    ['$Input.status in ["ready", "done"]', true],
+    ['"x" in ["ready", "done"]', false],
+    ['{"a": 2} in $Input.items', true],
+    ['"status" in $Input', true],
+    ['"nope" in $Input', false],
+    ['!("nope" in $Input)', true],
+    ['(($Input.n == 5) || ($Input.n == 6)) && !($Input.status == "x")', true],
   ])('condition %s → %s', (source, expected) => {
     expect(evaluateCondition(source, vars)).toBe(expected);
   });
@@ -48,16 +63,51 @@ describe('CloudFlow expressions', () => {
     ['jsonMerge($Global, {"more": $Input.n})', { seen: 3, more: 5 }],
     ['{"action": "insert", "body": $Input.n, "list": [1, -2]}', { action: 'insert', body: 5, list: [1, -2] }],
     ['$Input', vars.$Input],
+    ['toArray(1, "a", $Input.n)', [1, 'a', 5]],
+    ['get($Input.items, 1)', { a: 2 }],
+    ['get($Input, "status")', 'ready'],
+    ['get(get($Input.items, 0), "a")', 1],
+    ['intAdd($Input.n, 2)', 7],
+    ['intAdd(-3, $Context.Current.RetryCount)', -1],
   ])('value %s', (source, expected) => {
     expect(evaluateText(source, vars)).toEqual(expected);
   });
 
-  it('uuid() gives a UUID', () => {
-    expect(evaluateText('uuid()', vars)).toMatch(/^[0-9a-f-]{36}$/);
+  it('uuid() gives a version-4 UUID, repeatable from a seed', () => {
+    const first = evaluateText('uuid()', { ...vars, [RANDOM]: seededRandom(7) });
+    expect(first).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(evaluateText('uuid()', { ...vars, [RANDOM]: seededRandom(7) })).toBe(first);
+    expect(evaluateText('uuid()', { ...vars, [RANDOM]: seededRandom(8) })).not.toBe(first);
+  });
+
+  it('randomInt(min, max) stays in [min, max), covers it, and repeats from a seed', () => {
+    const draw = (seed: number) => {
+      const seeded = { ...vars, [RANDOM]: seededRandom(seed) };
+      return Array.from({ length: 200 }, () => evaluateText('randomInt(3, 7)', seeded) as number);
+    };
+    const values = draw(42);
+    expect(new Set(values)).toEqual(new Set([3, 4, 5, 6]));
+    expect(draw(42)).toEqual(values);
   });
 
   it.each([
-    ['!$Input.flag', /"!" is not part/],
+    ['!$Input.n', /"!" needs true or false/],
+    ['-$Input.status', /"-" needs a number/],
+    ['"x" in 5', /needs an array or an object/],
+    ['1 in $Input', /string key/],
+    ['intAdd(1.5, 1)', /argument 1 must be an integer/],
+    ['intAdd(1)', /takes 2 argument/],
+    ['randomInt(3, 3)', /max must be greater/],
+    ['get($Input.items, 9)', /no item \[9\]/],
+    ['get($Input, "nope")', /no key "nope"/],
+  ])('fails with FnF.InvalidExpression: %s', (source, message) => {
+    expect(() => evaluateText(source, vars)).toThrow(FlowError);
+    expect(() => evaluateText(source, vars)).toThrow(message);
+  });
+
+  it.each([
+    ['+$Input.n', /operator "\+" is not part/],
+    ['~$Input.n', /operator "~" is not part/],
     ['$Input.n + 1', /"\+" is not part/],
     ['$Input.n * 2', /"\*" is not part/],
     ['foo(1)', /unknown function "foo"/],

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobItem, newJob } from '../../functions/lib/flowJob.js';
 import { validateMirrorRequest } from '../../functions/lib/request.js';
 import { SimulatedClock } from '../../infra/local/clock.js';
+import { FlowError } from '../../infra/local/flow/errors.js';
 import { startExecution } from '../../infra/local/flow/executor.js';
 import { type FlowStack, startFlowStack } from '../../infra/local/flowStack.js';
 import { loadFlowFile } from '../../infra/local/fnf/flows.js';
@@ -55,7 +56,7 @@ describe('session-ready when check-status fails for good', () => {
     while (execution.status === 'Running') await execution.waitForEnd(30_000);
 
     expect(execution).toMatchObject({ status: 'Failed', errorCode: 'Mirror.WorkflowError' });
-    // The flow's Retry ran first: FC function errors are retried 3 times before the Catch.
+    // The flow's FnF.ALL Retry ran first: a function error is retried 3 times before the Catch, whatever its name.
     expect(stack.fc.invocations.filter((i) => i.function === 'check-status')).toHaveLength(4);
     const events = stack.bus.events.filter((e) =>
       String(e.type).startsWith('mirrorflow:TrafficMirrorSession:'),
@@ -72,12 +73,98 @@ describe('session-ready when check-status fails for good', () => {
         clientToken: 'tok-waiting',
         sessionId: 'tms-b',
         correlation: { ticket: 'SEC-9' },
-        error: {
-          code: 'FC.UnhandledInvocationError',
-          message: 'boom: the fixture failed on purpose',
-          retryable: false,
-        },
+        error: { code: 'Mirror.WorkflowError', retryable: false },
       },
     });
+    // The real cause stays in the execution history (the Catch of CheckStatus).
+    const caught = execution.events.find((e) => e.Type === 'StateCaught' && e.StepName === 'CheckStatus');
+    expect(JSON.parse(caught!.EventDetail)).toMatchObject({
+      error: { Code: 'Error', Detail: 'boom: the fixture failed on purpose' },
+    });
+  });
+
+  it('still answers each request once when the cloud refuses a `.$` path to null (F26): same id, fewer fields', async () => {
+    const checked = validateMirrorRequest(validRequest({ Correlation: { ticket: 'SEC-10' } }));
+    if (!checked.ok) throw new Error('fixture');
+    const base = jobItem(
+      {
+        outcome: 'Created',
+        sessionId: 'tms-c',
+        priority: 20000,
+        clientToken: 'tok-null',
+        request: checked.value,
+      },
+      'event',
+      '1234567890123456',
+    );
+    // A request that never got a session: regionId, sessionId, session (and request) are null.
+    const withNulls = { ...base, regionId: null, sessionId: null, session: null, request: null };
+    const complete = {
+      ...jobItem(
+        {
+          outcome: 'Created',
+          sessionId: 'tms-d',
+          priority: 20001,
+          clientToken: 'tok-full',
+          request: checked.value,
+        },
+        'event',
+        '1234567890123456',
+      ),
+      // Seen once, so nothing the flow reads for it is null.
+      session: {
+        id: 'tms-d',
+        status: 'Creating',
+        businessStatus: 'Normal',
+        enabled: true,
+        priority: 20001,
+        virtualNetworkId: 7,
+        packetLength: 1500,
+      },
+    };
+    const job = newJob({
+      executionName: 'exec-nulls',
+      eventBusName: 'mirrorflow',
+      accountId: '1234567890123456',
+      now: clock.now(),
+      deadlineSeconds: 900,
+      items: [withNulls, complete],
+    });
+    // The other reading of the docs: evaluating a path to null fails the state. Modelled at the integration
+    // boundary: a PutEvents whose data still holds a null field fails as the cloud's expression error would.
+    const puts: Record<string, unknown>[] = [];
+    const strictNulls = {
+      ...stack.integrations,
+      putEvents: async (params: Record<string, unknown>) => {
+        const data = params.data as Record<string, unknown>;
+        if (Object.values(data).some((v) => v === null))
+          throw new FlowError('FnF.InvalidExpression', 'a path evaluated to null');
+        puts.push(params);
+        return stack.integrations.putEvents(params);
+      },
+    };
+    const execution = startExecution(loadFlowFile('workflows/session-ready.yaml'), {
+      name: 'exec-nulls',
+      input: { job },
+      clock,
+      integrations: strictNulls,
+    });
+    while (execution.status === 'Running') await execution.waitForEnd(30_000);
+
+    expect(execution).toMatchObject({ status: 'Failed', errorCode: 'Mirror.WorkflowError' });
+    // Exactly one Failed event per request, whichever way each was put.
+    expect(puts.map((p) => p.id).sort()).toEqual([
+      'exec-nulls:tok-full:Failed',
+      'exec-nulls:tok-null:Failed',
+    ]);
+    const slim = puts.find((p) => p.id === 'exec-nulls:tok-null:Failed')!;
+    expect(slim.data).toMatchObject({
+      outcome: 'Failed',
+      clientToken: 'tok-null',
+      correlation: { ticket: 'SEC-10' },
+    });
+    expect(slim.data).not.toHaveProperty('sessionId');
+    const full = puts.find((p) => p.id === 'exec-nulls:tok-full:Failed')!;
+    expect(full.data).toMatchObject({ sessionId: 'tms-d', regionId: 'cn-hangzhou' });
   });
 });

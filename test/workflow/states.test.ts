@@ -1,7 +1,8 @@
 /** Every state type and constructor, in small flows run end to end on a simulated clock (virtual seconds). */
 import { describe, expect, it } from 'vitest';
 import { SimulatedClock } from '../../infra/local/clock.js';
-import { flowOf, runToEnd, secondsBetween } from '../helpers/flows.js';
+import { FlowError } from '../../infra/local/flow/errors.js';
+import { flowOf, noIntegrations, runToEnd, secondsBetween } from '../helpers/flows.js';
 
 const clock = () => new SimulatedClock();
 
@@ -28,13 +29,15 @@ describe('Pass and the constructors', () => {
     expect(e.output).toEqual({ doubled: [7, 7], kept: 'c', run: e.name });
   });
 
-  it('GlobalConstructor writes $Global for later states; nested literal maps keep the .$ rule', async () => {
+  it('a Task GlobalConstructor writes $Global (from the raw $Output) for later states; nested literal maps keep the .$ rule', async () => {
     const e = await runToEnd(
       flowOf([
         {
-          Type: 'Pass',
+          Type: 'Task',
           Name: 'Remember',
-          GlobalConstructor: { 'ticket.$': '$Input.ticket' },
+          Action: 'FC:InvokeFunction',
+          Parameters: { resourceArn: 'acs:fc:::functions/f/LATEST', invocationType: 'Sync' },
+          GlobalConstructor: { 'ticket.$': '$Input.ticket', 'raw.$': '$Output.Body.n' },
           OutputConstructor: { step: 1 },
           Next: 'Use',
         },
@@ -43,6 +46,7 @@ describe('Pass and the constructors', () => {
           Name: 'Use',
           OutputConstructor: {
             'ticket.$': '$Global.ticket',
+            'raw.$': '$Global.raw',
             nested: { 'step.$': '$Input.step', literal: 'x' },
           },
           End: true,
@@ -50,8 +54,9 @@ describe('Pass and the constructors', () => {
       ]),
       { ticket: 'SEC-1' },
       clock(),
+      { ...noIntegrations, invokeFunction: async () => ({ Body: { n: 42 } }) },
     );
-    expect(e.output).toEqual({ ticket: 'SEC-1', nested: { step: 1, literal: 'x' } });
+    expect(e.output).toEqual({ ticket: 'SEC-1', raw: 42, nested: { step: 1, literal: 'x' } });
   });
 });
 
@@ -226,6 +231,137 @@ describe('Parallel and Map', () => {
         { id: 'tms-2', seen: true },
       ],
     });
+  });
+});
+
+describe('negation, in, and seeded built-ins in a running flow', () => {
+  const flow = () =>
+    flowOf([
+      {
+        Type: 'Choice',
+        Name: 'Route',
+        Branches: [{ Condition: '!($Input.kind in ["a", "b"])', Next: 'Other' }],
+        Default: 'Known',
+      },
+      {
+        Type: 'Pass',
+        Name: 'Known',
+        OutputConstructor: {
+          route: 'known',
+          'pick.$': 'randomInt(0, 1000000)',
+          'next.$': 'intAdd($Input.n, 1)',
+        },
+        End: true,
+      },
+      { Type: 'Pass', Name: 'Other', OutputConstructor: { route: 'other' }, End: true },
+    ]);
+
+  it('routes with ! and in', async () => {
+    expect((await runToEnd(flow(), { kind: 'z', n: 1 }, clock())).output).toEqual({ route: 'other' });
+    expect((await runToEnd(flow(), { kind: 'a', n: 1 }, clock())).output).toMatchObject({
+      route: 'known',
+      next: 2,
+    });
+  });
+
+  it('randomInt() repeats for the same seed and differs for another', async () => {
+    const pick = async (seed: number) =>
+      (
+        (await runToEnd(flow(), { kind: 'b', n: 1 }, clock(), noIntegrations, seed)).output as {
+          pick: number;
+        }
+      ).pick;
+    expect(await pick(11)).toBe(await pick(11));
+    expect(await pick(11)).not.toBe(await pick(12));
+  });
+});
+
+describe('Map concurrency (virtual time)', () => {
+  // Each iteration waits 10 virtual seconds inside a Task, so the Map's duration shows how many ran at once.
+  const mapFlow = (extra: Record<string, unknown>) =>
+    flowOf([
+      {
+        Type: 'Map',
+        Name: 'Each',
+        ItemsPath: '$Input.items',
+        ...extra,
+        Processor: {
+          StartAt: 'Work',
+          States: [
+            {
+              Type: 'Task',
+              Name: 'Work',
+              Action: 'FC:InvokeFunction',
+              Parameters: { resourceArn: 'acs:fc:::functions/f', invocationType: 'Sync', 'body.$': '$Input' },
+              OutputConstructor: { 'n.$': '$Output.Body.n' },
+              End: true,
+            },
+          ],
+        },
+        End: true,
+      },
+    ]);
+  const counting = (sim: SimulatedClock) => {
+    const seen = { running: 0, peak: 0 };
+    return {
+      seen,
+      integrations: {
+        ...noIntegrations,
+        invokeFunction: async (params: Record<string, unknown>) => {
+          seen.running++;
+          seen.peak = Math.max(seen.peak, seen.running);
+          await sim.sleep(10_000);
+          seen.running--;
+          return { Body: params.body as Record<string, unknown> };
+        },
+      },
+    };
+  };
+  const items = (count: number) => ({ items: Array.from({ length: count }, (_, n) => ({ n })) });
+
+  it('runs every iteration at once when MaxConcuccency is not set, keeping Items in item order', async () => {
+    const sim = clock();
+    const { seen, integrations } = counting(sim);
+    const e = await runToEnd(mapFlow({}), items(5), sim, integrations);
+    expect(e.status).toBe('Succeeded');
+    expect(seen.peak).toBe(5);
+    expect(secondsBetween(e, 'Each', 'StateStarted', 'StateSucceeded')).toBe(10);
+    expect(e.output).toEqual({ Items: [0, 1, 2, 3, 4].map((n) => ({ n })) });
+  });
+
+  it('honours MaxConcuccency: 5 items two at a time take three rounds', async () => {
+    const sim = clock();
+    const { seen, integrations } = counting(sim);
+    const e = await runToEnd(mapFlow({ MaxConcuccency: 2 }), items(5), sim, integrations);
+    expect(e.status).toBe('Succeeded');
+    expect(seen.peak).toBe(2);
+    expect(secondsBetween(e, 'Each', 'StateStarted', 'StateSucceeded')).toBe(30);
+  });
+
+  it('never runs more than the inline-mode limit of 40 at once', async () => {
+    const sim = clock();
+    const { seen, integrations } = counting(sim);
+    const e = await runToEnd(mapFlow({}), items(45), sim, integrations);
+    expect(e.status).toBe('Succeeded');
+    expect(seen.peak).toBe(40);
+    expect(secondsBetween(e, 'Each', 'StateStarted', 'StateSucceeded')).toBe(20);
+  });
+
+  it('a failed iteration fails the Map once the running ones finish; no new iteration starts', async () => {
+    const sim = clock();
+    const started: number[] = [];
+    const e = await runToEnd(mapFlow({ MaxConcuccency: 2 }), items(5), sim, {
+      ...noIntegrations,
+      invokeFunction: async (params: Record<string, unknown>) => {
+        const { n } = params.body as { n: number };
+        started.push(n);
+        if (n === 0) throw new FlowError('Item.Failed', 'item 0');
+        await sim.sleep(10_000);
+        return { Body: { n } };
+      },
+    });
+    expect(e).toMatchObject({ status: 'Failed', errorCode: 'Item.Failed' });
+    expect(started).toEqual([0, 1]);
   });
 });
 

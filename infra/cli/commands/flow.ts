@@ -1,7 +1,7 @@
 /** `mirrorflow flow run <flow.yaml>`: executes a CloudFlow flow locally and prints the execution. */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { VirtualClock } from '../../local/clock.js';
+import { SimulatedClock, VirtualClock } from '../../local/clock.js';
 import { parseDefinition } from '../../local/flow/definition/check.js';
 import { DefinitionError } from '../../local/flow/errors.js';
 import { startExecution } from '../../local/flow/executor.js';
@@ -49,7 +49,10 @@ export function registerFlow(program: Command, io: CliIo, setExit: (code: number
     .argument('<flow.yaml>', 'the flow definition (new FDL: Type StateMachine, SpecVersion v1)')
     .requiredOption('--input <json|@file>', 'the execution input, a JSON object, inline or @path')
     .option('--functions <dir>', 'where the bundled functions are', 'dist')
-    .option('--time-scale <x>', 'virtual seconds per real second (Wait states and retry intervals)', '1')
+    .option(
+      '--time-scale <x>',
+      'pace virtual time at X virtual seconds per real second; without it, virtual time jumps to the next Wait or retry as soon as the flow waits, so durations are exact',
+    )
     .option('--region <id>', 'region the functions see', 'cn-hangzhou')
     .option('--env <KEY=VALUE...>', 'environment variables for every function', [])
     .option('--json', 'print the execution with its history as JSON')
@@ -59,14 +62,17 @@ export function registerFlow(program: Command, io: CliIo, setExit: (code: number
         options: {
           input: string;
           functions: string;
-          timeScale: string;
+          timeScale?: string;
           region: string;
           env: string[];
           json?: boolean;
         },
       ) => {
         const input = readInput(options.input);
-        const timeScale = parseNumberOption('--time-scale', options.timeScale, 0.001, 1_000_000);
+        const timeScale =
+          options.timeScale === undefined
+            ? undefined
+            : parseNumberOption('--time-scale', options.timeScale, 0.001, 1_000_000);
         let text: string;
         try {
           text = readFileSync(file, 'utf8');
@@ -83,7 +89,9 @@ export function registerFlow(program: Command, io: CliIo, setExit: (code: number
           }
           throw error;
         }
-        const clock = new VirtualClock(timeScale);
+        // Without --time-scale the run is measured on the simulated clock: virtual time moves only from one
+        // pending Wait/retry/timeout to the next, so the reported duration does not depend on machine load.
+        const clock = timeScale === undefined ? new SimulatedClock() : new VirtualClock(timeScale);
         const env = parseEnv(options.env);
         const stack = await startFlowStack({
           clock,

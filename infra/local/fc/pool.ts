@@ -99,10 +99,22 @@ export class InstancePool {
     this.queue.shift()?.();
   }
 
+  /**
+   * Takes a killed instance out of the pool at once. Its 'exit' event comes later; until then it must not look
+   * idle, or the next invocation lands on a dying worker and fails with InstanceExited (a race with worker
+   * shutdown that made a Task Timeout test flaky under load).
+   */
+  private discard(instance: Instance): void {
+    const index = this.instances.indexOf(instance);
+    if (index >= 0) this.instances.splice(index, 1);
+    this.queue.shift()?.();
+  }
+
   async invoke(event: Buffer, context: Record<string, unknown>): Promise<InvocationOutcome> {
     const instance = await this.acquire();
     const id = ++this.nextId;
     const timeoutMs = this.config.timeoutSeconds * 1000;
+    let killed = false;
     try {
       return await new Promise<InvocationOutcome>((resolve) => {
         const finish = (outcome: InvocationOutcome) => {
@@ -123,6 +135,7 @@ export class InstancePool {
             },
           });
         const timer = setTimeout(() => {
+          killed = true;
           void instance.worker.terminate();
           finish({
             ok: false,
@@ -137,7 +150,8 @@ export class InstancePool {
         instance.worker.postMessage({ id, event: event.toString('base64'), context });
       });
     } finally {
-      this.release(instance);
+      if (killed) this.discard(instance);
+      else this.release(instance);
     }
   }
 

@@ -1,44 +1,53 @@
 /**
- * Every place the public CloudFlow docs leave open, and the conservative choice this runner makes
- * (reference: cloudflow-fdl.md §15). One list, so a reviewer can check them against the cloud in one sitting.
+ * The platform facts and open questions the local runner's code reads, each with where it comes from. A value
+ * marked "not documented" is the runner's conservative choice where the CloudFlow docs are silent: a flow
+ * must not depend on it. Behaviour the docs settle outright lives with the code that implements it (and
+ * cites its page there); only what a reviewer should check against the cloud, or a limit, is listed here.
  */
 export const ASSUMPTIONS = {
-  /** Standard mode only: Wait 1–300 s, all task modes documented, at-least-once steps. */
-  executionMode: 'Standard',
-  /** Wait `Seconds`/`Seconds.$` must be an integer in 1–300; anything else fails the execution (FnF.InvalidWaitSeconds). */
+  /**
+   * Wait `Seconds`/`Seconds.$`: a whole number, 1–300 in Standard mode (the only mode StartExecution runs).
+   * https://help.aliyun.com/en/document_detail/2412546.html
+   */
   waitSeconds: { min: 1, max: 300 },
-  /** State inputs and outputs must be JSON objects of at most 64 KiB (FnF.DataLimitExceeded). */
+  /**
+   * State inputs and outputs are JSON objects of at most 64 KiB; more fails the execution.
+   * https://help.aliyun.com/document_detail/2402077.html
+   */
   stateDataLimitBytes: 64 * 1024,
-  /** Events per execution before it fails (FnF.HistoryEventLimitExceeded). */
+  /** Events per execution (adjustable in the cloud). https://www.alibabacloud.com/help/en/serverless-workflow/latest/limits */
   historyEventLimit: 5000,
-  /** Max nested built-in calls in one expression. */
+  /** Nested built-in calls per expression. https://help.aliyun.com/en/document_detail/2579872.html */
   maxNestedFunctionCalls: 10,
-  /** Choice conditions may use parentheses (the docs neither show nor forbid them); negation `!` is rejected. */
-  conditionParentheses: true,
-  /** A path that does not exist is an error (FnF.InvalidExpression), never a silent `undefined`. */
-  missingPathIsError: true,
-  /** `$Input` inside an OutputConstructor is the state's input after its InputConstructor. */
-  outputConstructorInput: 'afterInputConstructor',
-  /** Wait, Choice and Succeed without constructors pass their input through unchanged. */
-  passThrough: ['Wait', 'Choice', 'Succeed'],
-  /** A Catch without OutputConstructor hands the next state `{Error: {Code, Detail}}`. */
-  catchWithoutOutputConstructor: 'errorObject',
-  /** FC errors: a non-2xx answer is `FC.<ErrorCode>`; a function error (x-fc-error-type) is `FC.<ErrorType>`, e.g. FC.UnhandledInvocationError. */
-  fcErrorNames: 'FC.<ErrorCode> | FC.<x-fc-error-type>',
-  /** A Task whose `Timeout` passes fails with FnF.TaskTimeout. */
-  taskTimeoutError: 'FnF.TaskTimeout',
-  /** `FnF.ALL` matches every error. */
-  wildcard: 'FnF.ALL',
-  /** Map runs its items one after another (MaxConcuccency, as documented, is accepted and ignored). */
-  mapConcurrency: 1,
-  /** Only FC:InvokeFunction and EventBridge:PutEvents run locally, in TaskMode RequestComplete. */
+  /**
+   * The actions the local runner can execute (RequestComplete mode only); both are real integrations:
+   * https://www.alibabacloud.com/help/en/serverless-workflow/latest/integrated-function-compute ,
+   * https://help.aliyun.com/en/document_detail/2400202.html
+   */
   supportedActions: ['FC:InvokeFunction', 'EventBridge:PutEvents'],
-  /** FC:InvokeFunction output is `{Body: <parsed JSON, or the text when not JSON>}`. */
-  fcOutput: 'Body',
-  /** EventBridge:PutEvents output is `{}` (the docs do not define it; flows must not read it). */
-  putEventsOutput: {},
-  /** The top-level `Timeout` (seconds), when present, fails the execution with status TimedOut. */
-  executionTimeout: 'TimedOut',
-  /** Retry `Description` and Catch `Description` are required (2026 pages). */
-  retryDescriptionRequired: true,
+  /** Matches every error in Retry and Catch. https://www.alibabacloud.com/help/doc-detail/2500862.html */
+  wildcard: 'FnF.ALL',
+  /**
+   * Map (inline) runs its iterations in parallel, at most MaxConcuccency at once; the field's upper limit, 40,
+   * is also the bound when it is unset (the page says "all sub-flows in parallel", the limits page 40).
+   * https://www.alibabacloud.com/help/en/serverless-workflow/latest/inline-mode
+   */
+  mapConcurrency: { max: 40 },
+  /**
+   * FC:InvokeFunction puts the function's result under this key (a JSON result parsed, else the text).
+   * Seen in an Alibaba-authored CloudFlow + FC 3.0 flow reading `$Output.Body.videoContent`:
+   * https://help.aliyun.com/zh/model-studio/best-practices-for-applying-video-understanding-and-one-click-film
+   */
+  fcOutputKey: 'Body',
+  /**
+   * The error a Task `Timeout` fails with. Not documented for the new FDL; the name comes from public
+   * old-FDL flows' retry lists (e.g. github.com/awesome-fnf/async-http-jobs). Catch Task timeouts with FnF.ALL.
+   */
+  taskTimeoutError: 'FnF.TaskTimeout',
+  /**
+   * The key under which a Catch without OutputConstructor hands the error `{Code, Detail}` to the next
+   * state. Not documented (https://www.alibabacloud.com/help/doc-detail/2500862.html only pairs Catch with an
+   * OutputConstructor): always give a Catch an OutputConstructor.
+   */
+  catchErrorKey: 'Error',
 } as const;

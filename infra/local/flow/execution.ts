@@ -6,6 +6,7 @@ import type { Clock } from '../clock.js';
 import { ASSUMPTIONS } from './assumptions.js';
 import type { FlowDefinition } from './definition/schema.js';
 import { FatalFlowError } from './errors.js';
+import { type Random, systemRandom } from './random.js';
 
 export type ExecutionStatus = 'Running' | 'Succeeded' | 'Failed' | 'TimedOut' | 'Stopped';
 
@@ -42,6 +43,8 @@ export class Execution {
     readonly input: Record<string, unknown>,
     readonly clock: Clock,
     readonly integrations: Integrations,
+    /** The source of randomInt() and uuid(); seeded in tests. */
+    readonly random: Random = systemRandom,
   ) {
     this.startedAt = clock.now();
   }

@@ -8,7 +8,8 @@ import { construct } from './constructors.js';
 import type { CatchRule, FlowDefinition, RetryRule, Scope, State } from './definition/schema.js';
 import { FatalFlowError, FlowError } from './errors.js';
 import { checkStateData, Execution, type Integrations } from './execution.js';
-import type { Variables } from './expressions/evaluate.js';
+import { RANDOM, type Variables } from './expressions/evaluate.js';
+import type { Random } from './random.js';
 import { runChoice } from './states/ChoiceState.js';
 import { runFail } from './states/FailState.js';
 import { runMap } from './states/MapState.js';
@@ -58,6 +59,7 @@ export class StateExecutor {
         Current: { Name: state.Name, Input: input, RetryCount: retryCount },
       },
       ...extra,
+      [RANDOM]: e.random,
     };
   }
 
@@ -86,8 +88,9 @@ export class StateExecutor {
                 Execution: { Name: this.execution.name, Input: this.execution.input },
                 Current: { Name: state.Name, Input: data, Error: failure },
               },
+              [RANDOM]: this.execution.random,
             })
-          : { Error: failure };
+          : { [ASSUMPTIONS.catchErrorKey]: failure };
         this.execution.record('StateCaught', state.Name, { error: failure, next: rule.Next });
         current = rule.Next;
         continue;
@@ -168,9 +171,23 @@ export class StateExecutor {
 /** Starts an execution in the background; it keeps running on the virtual clock until it ends. */
 export function startExecution(
   flow: FlowDefinition,
-  options: { name: string; input: Record<string, unknown>; clock: Clock; integrations: Integrations },
+  options: {
+    name: string;
+    input: Record<string, unknown>;
+    clock: Clock;
+    integrations: Integrations;
+    /** The source of randomInt() and uuid(); the system's unless a test seeds one. */
+    random?: Random;
+  },
 ): Execution {
-  const execution = new Execution(options.name, flow, options.input, options.clock, options.integrations);
+  const execution = new Execution(
+    options.name,
+    flow,
+    options.input,
+    options.clock,
+    options.integrations,
+    options.random,
+  );
   execution.record('ExecutionStarted', '', { input: options.input });
   const run = new StateExecutor(execution).runScope(flow, options.input);
   const guarded =

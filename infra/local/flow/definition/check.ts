@@ -9,20 +9,36 @@ import { ASSUMPTIONS } from '../assumptions.js';
 import { expressionProblems, templateProblems } from '../constructors.js';
 import { DefinitionError, type DefinitionProblem } from '../errors.js';
 import type { Root } from '../expressions/parse.js';
-import { type FlowDefinition, STATE_SCHEMAS, type StateType, topSchema } from './schema.js';
+import { type FlowDefinition, STATE_DOCS, STATE_SCHEMAS, type StateType, topSchema } from './schema.js';
 
 const IN: readonly Root[] = ['$Input', '$Context', '$Global'];
 const OUT: readonly Root[] = ['$Input', '$Output', '$Context', '$Global'];
 
+/** Why an attribute is refused: the state type's documented list, and a hint for known near-misses. */
+function unknownAttribute(type: StateType, key: string): string {
+  const documented = Object.keys(STATE_SCHEMAS[type].shape).join(', ');
+  const hint =
+    type === 'Map' && key === 'MaxConcurrency'
+      ? '; the inline-mode page spells it MaxConcuccency'
+      : key === 'GlobalConstructor'
+        ? '; the global-io page says any state may write $Global, but no state table lists GlobalConstructor and only a Task is shown with it, so only Task accepts it until the cloud is checked'
+        : '';
+  return `unknown field "${key}": not an attribute of a ${type} state, so CreateFlow refuses it (documented: ${documented}; ${STATE_DOCS[type]})${hint}`;
+}
+
 function zodProblems(
   state: string,
   issues: { path: PropertyKey[]; message: string; code: string; keys?: string[] }[],
+  type?: StateType,
 ): DefinitionProblem[] {
   return issues.flatMap((issue) => {
     if (issue.code === 'unrecognized_keys') {
       return (issue.keys ?? []).map((k) => ({
         state,
-        reason: `unknown field "${[...issue.path.map(String), k].join('.')}"`,
+        reason:
+          type && issue.path.length === 0
+            ? unknownAttribute(type, k)
+            : `unknown field "${[...issue.path.map(String), k].join('.')}"`,
       }));
     }
     const path = issue.path.map(String).join('.');
@@ -57,7 +73,7 @@ function checkScope(
       return;
     }
     const result = schema.safeParse(state);
-    if (!result.success) problems.push(...zodProblems(name, result.error.issues as never));
+    if (!result.success) problems.push(...zodProblems(name, result.error.issues as never, type));
     checkState(name, type, state, problems);
     if (type === 'Parallel' && Array.isArray(state.Branches)) {
       state.Branches.forEach((branch, i) => {
@@ -157,6 +173,10 @@ function checkState(
       const timeout = state.Timeout === undefined ? undefined : Number(state.Timeout);
       if (timeout !== undefined && !(timeout >= 0 && timeout <= 604_800))
         add('Timeout must be 0–604800 seconds');
+      if (state.Timeout !== undefined && state['Timeout.$'] !== undefined)
+        add('needs at most one of Timeout and Timeout.$');
+      if (state['Timeout.$'] !== undefined)
+        expressionProblems(state['Timeout.$'], 'Timeout.$', IN).forEach(add);
       break;
     }
     case 'Wait': {

@@ -1,8 +1,23 @@
 /**
  * The new CloudFlow FDL (`Type: StateMachine`, `SpecVersion: v1`, `States` as a list), as zod schemas: one
- * per state type, strict, so an unknown field is refused as the cloud would.
+ * per state type, strict, holding exactly the attributes that state type's documentation page lists, so an
+ * attribute the docs do not list for that type is refused as CreateFlow would refuse it (STATE_DOCS names the
+ * page of each table). Where a page is silent, the attribute is refused: a flow that passes locally must not
+ * depend on an undocumented leniency of the cloud.
  */
 import { z } from 'zod';
+
+/** The attribute table each state schema follows. */
+export const STATE_DOCS = {
+  Task: 'https://alibabacloud.com/help/en/serverless-workflow/latest/task-task',
+  Pass: 'https://help.aliyun.com/en/document_detail/2412526.html',
+  Wait: 'https://help.aliyun.com/en/document_detail/2412546.html',
+  Choice: 'https://help.aliyun.com/en/document_detail/2412568.html',
+  Succeed: 'https://alibabacloud.com/help/en/serverless-workflow/latest/succeeded',
+  Fail: 'https://alibabacloud.com/help/en/serverless-workflow/latest/fail',
+  Parallel: 'https://help.aliyun.com/en/document_detail/2412619.html',
+  Map: 'https://www.alibabacloud.com/help/en/serverless-workflow/latest/inline-mode',
+} as const;
 
 const template = z.record(z.string(), z.unknown());
 const next = { Next: z.string().min(1).optional(), End: z.literal(true).optional() };
@@ -39,15 +54,23 @@ export const taskSchema = z.strictObject({
   TaskMode: z.enum(['RequestComplete', 'WaitForSystemCallback', 'WaitForCustomCallback']).optional(),
   Parameters: template.optional(),
   Timeout: z.union([z.string().regex(/^\d+$/), z.number().int()]).optional(),
+  // "Timeout.$: $Input.timeout" is the Task page's own example of an expression timeout.
+  'Timeout.$': z.string().min(1).optional(),
+  // Not in the Task table, but the global-variables page defines it on Task states ("$Output in
+  // GlobalConstructor refers to the raw output of the Task state"):
+  // https://www.alibabacloud.com/help/en/serverless-workflow/latest/global-io
   GlobalConstructor: template.optional(),
 });
 
+// The Pass table lists only Name, Description, Type, Next, End, InputConstructor, OutputConstructor (no
+// GlobalConstructor): https://help.aliyun.com/en/document_detail/2412526.html . The global-io page's prose says
+// any state may write $Global at its end, but its notes and example are about a Task's raw $Output; with the
+// pages disagreeing, GlobalConstructor is refused outside Task (a flow that passes here must pass CreateFlow).
 export const passSchema = z.strictObject({
   ...common,
   ...next,
   ...io,
   Type: z.literal('Pass'),
-  GlobalConstructor: template.optional(),
 });
 
 export const waitSchema = z.strictObject({
@@ -65,10 +88,10 @@ export const choiceSchema = z.strictObject({
   InputConstructor: template.optional(),
   Branches: z
     .array(
+      // ChoiceBranch lists Condition and Next only.
       z.strictObject({
         Condition: z.string().min(1),
         Next: z.string().min(1),
-        Description: z.string().optional(),
       }),
     )
     .min(1),
@@ -104,7 +127,8 @@ export const mapSchema = z.strictObject({
   Type: z.literal('Map'),
   ItemsPath: z.string().min(1),
   Processor: scope,
-  // Spelled as the docs spell it; accepted and ignored (items run one after another locally).
+  // Spelled as the inline-mode table spells it ("MaxConcuccency int No … 28"); upper limit 40. `MaxConcurrency`
+  // is not in that table and is refused with a hint (see check.ts).
   MaxConcuccency: z.number().int().min(1).max(40).optional(),
 });
 

@@ -1,11 +1,18 @@
 /** Evaluating parsed expressions against an execution's variables. */
 import { expressionError } from '../errors.js';
+import { type Random, systemRandom } from '../random.js';
 import { BUILTINS, INTERNAL } from './builtins/index.js';
 import { jsonEqual } from './builtins/types.js';
 import { type Expr, parseExpression, type Root } from './parse.js';
 
-export type Variables = Partial<Record<Root, unknown>>;
+/** Where a Variables set carries its execution's random source (not a variable a flow can name). */
+export const RANDOM: unique symbol = Symbol('random');
 
+export type Variables = Partial<Record<Root, unknown>> & { [RANDOM]?: Random };
+
+// A path to a key that does not exist is an error (FnF.InvalidExpression), never a silent undefined: the docs
+// do not say what the cloud does, and failing loudly is the reading no flow can come to depend on by accident.
+// A key whose value is null gives null (how the cloud treats that is open too; see workflows/session-ready.yaml).
 function follow(root: Root, value: unknown, steps: (string | number)[], text: string): unknown {
   let current = value;
   for (const step of steps) {
@@ -24,7 +31,21 @@ function follow(root: Root, value: unknown, steps: (string | number)[], text: st
   return current;
 }
 
+/** `x in array`: an equal item is in the array; `key in object`: the object has that key. */
+function contains(a: unknown, b: unknown): boolean {
+  if (Array.isArray(b)) return b.some((item) => jsonEqual(item, a));
+  if (b !== null && typeof b === 'object') {
+    if (typeof a !== 'string')
+      throw expressionError(`"in" looks up a string key in an object, got ${typeof a}`);
+    return Object.hasOwn(b, a);
+  }
+  throw expressionError(
+    `"in" needs an array or an object on its right, got ${b === null ? 'null' : typeof b}`,
+  );
+}
+
 function compare(op: string, a: unknown, b: unknown): boolean {
+  if (op === 'in') return contains(a, b);
   if (op === '==') return jsonEqual(a, b);
   if (op === '!=') return !jsonEqual(a, b);
   const bothNumbers = typeof a === 'number' && typeof b === 'number';
@@ -55,6 +76,15 @@ export function evaluate(expr: Expr, vars: Variables): unknown {
     }
     case 'compare':
       return compare(expr.op, evaluate(expr.left, vars), evaluate(expr.right, vars));
+    case 'unary': {
+      const value = evaluate(expr.arg, vars);
+      if (expr.op === '!') {
+        if (typeof value !== 'boolean') throw expressionError('"!" needs true or false');
+        return !value;
+      }
+      if (typeof value !== 'number') throw expressionError('"-" needs a number');
+      return -value;
+    }
     case 'logical': {
       const left = evaluate(expr.left, vars);
       if (typeof left !== 'boolean') throw expressionError(`"${expr.op}" needs true or false on its left`);
@@ -66,7 +96,10 @@ export function evaluate(expr: Expr, vars: Variables): unknown {
     case 'call': {
       const fn = BUILTINS[expr.name] ?? INTERNAL[expr.name];
       if (!fn) throw expressionError(`unknown function ${expr.name}`);
-      return fn(expr.args.map((a) => evaluate(a, vars)));
+      return fn(
+        expr.args.map((a) => evaluate(a, vars)),
+        { random: vars[RANDOM] ?? systemRandom },
+      );
     }
     case 'object':
       return Object.fromEntries(expr.entries.map(([k, v]) => [k, evaluate(v, vars)]));

@@ -1,8 +1,14 @@
 /**
  * The CloudFlow expression language, parsed by jsep (a real expression parser) and checked against what the
  * docs define: paths from `$Input`, `$Output`, `$Context`, `$Global` with `.name` and `[index]`; string
- * ("…" or `…`), number, boolean and null literals; `==, !=, <, <=, >, >=`, `&&`, `||`; built-in function
- * calls; and JSON-literal objects and arrays. Anything else is refused when the definition is checked.
+ * ("…" or `…`), number, boolean and null literals; `==, !=, <, <=, >, >=`, `&&`, `||`; the prefixes `!` and
+ * `-`; `in` (an array holds a value, an object a key); parentheses; built-in function calls; and JSON-literal
+ * objects and arrays. Anything else is refused when the definition is checked.
+ *
+ * Operators: the Choice page lists "prefix: ! -" and "in: whether an array contains a value or an object
+ * contains a key" (https://alibabacloud.com/help/tc/serverless-workflow/latest/select-choice). Parentheses are
+ * not mentioned there; they only group (jsep drops them from the tree), so they cannot change what an
+ * expression means beyond its operator precedence.
  */
 import jsepObject from '@jsep-plugin/object';
 import jsepTemplate from '@jsep-plugin/template';
@@ -11,10 +17,13 @@ import { ASSUMPTIONS } from '../assumptions.js';
 import { BUILTINS } from './builtins/index.js';
 
 jsep.plugins.register(jsepObject, jsepTemplate);
+// `in` binds like the relational operators.
+jsep.addBinaryOp('in', 7);
 
 export const ROOTS = ['$Input', '$Output', '$Context', '$Global'] as const;
 export type Root = (typeof ROOTS)[number];
-const COMPARISONS = new Set(['==', '!=', '<', '<=', '>', '>=']);
+const COMPARISONS = new Set(['==', '!=', '<', '<=', '>', '>=', 'in']);
+const PREFIXES = new Set(['!', '-']);
 const LOGICAL = new Set(['&&', '||']);
 
 export type Expr =
@@ -22,6 +31,7 @@ export type Expr =
   | { kind: 'path'; root: Root; steps: (string | number)[]; text: string }
   | { kind: 'compare'; op: string; left: Expr; right: Expr }
   | { kind: 'logical'; op: '&&' | '||'; left: Expr; right: Expr }
+  | { kind: 'unary'; op: '!' | '-'; arg: Expr }
   | { kind: 'call'; name: string; args: Expr[] }
   | { kind: 'object'; entries: [string, Expr][] }
   | { kind: 'array'; items: Expr[] };
@@ -90,20 +100,19 @@ function convert(node: Node, source: string): Expr {
       if (COMPARISONS.has(op)) return { kind: 'compare', op, left, right };
       if (LOGICAL.has(op)) return { kind: 'logical', op: op as '&&' | '||', left, right };
       throw new ExpressionSyntaxError(
-        `operator "${op}" is not part of CloudFlow expressions (only comparisons, && and ||)`,
+        `operator "${op}" is not part of CloudFlow expressions (only comparisons, in, && and ||)`,
       );
     }
-    case 'UnaryExpression':
-      if (
-        node.operator === '-' &&
-        (node.argument as Node).type === 'Literal' &&
-        typeof (node.argument as Node).value === 'number'
-      ) {
-        return { kind: 'literal', value: -((node.argument as Node).value as number) };
-      }
+    case 'UnaryExpression': {
+      const op = String(node.operator);
+      const argument = node.argument as Node;
+      if (op === '-' && argument.type === 'Literal' && typeof argument.value === 'number')
+        return { kind: 'literal', value: -argument.value };
+      if (PREFIXES.has(op)) return { kind: 'unary', op: op as '!' | '-', arg: convert(argument, source) };
       throw new ExpressionSyntaxError(
-        `operator "${String(node.operator)}" is not part of CloudFlow expressions`,
+        `operator "${op}" is not part of CloudFlow expressions (prefixes: ! and -)`,
       );
+    }
     case 'CallExpression': {
       const callee = node.callee as Node;
       if (callee.type !== 'Identifier' || !Object.hasOwn(BUILTINS, String(callee.name))) {
@@ -151,6 +160,8 @@ function callDepth(expr: Expr): number {
     case 'compare':
     case 'logical':
       return Math.max(callDepth(expr.left), callDepth(expr.right));
+    case 'unary':
+      return callDepth(expr.arg);
     case 'object':
       return Math.max(0, ...expr.entries.map(([, e]) => callDepth(e)));
     case 'array':
@@ -189,7 +200,8 @@ export function rootsOf(expr: Expr): Set<Root> {
     else if (e.kind === 'compare' || e.kind === 'logical') {
       walk(e.left);
       walk(e.right);
-    } else if (e.kind === 'call') e.args.forEach(walk);
+    } else if (e.kind === 'unary') walk(e.arg);
+    else if (e.kind === 'call') e.args.forEach(walk);
     else if (e.kind === 'object') for (const [, v] of e.entries) walk(v);
     else if (e.kind === 'array') e.items.forEach(walk);
   };

@@ -1,7 +1,7 @@
-import { type Builtin, expectArgs } from './types.js';
+import type { Builtin } from './types.js';
 
-/** toArray(x): x when it is an array, else [x]. */
-export const toArray: Builtin = (args) => {
-  expectArgs('toArray', args, 1);
-  return Array.isArray(args[0]) ? args[0] : [args[0]];
-};
+/**
+ * toArray(a, b, …) → [a, b, …] ("Convert a variable number of arguments into an array":
+ * https://help.aliyun.com/en/document_detail/2579872.html).
+ */
+export const toArray: Builtin = (args) => [...args];

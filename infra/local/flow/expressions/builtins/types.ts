@@ -1,7 +1,14 @@
 import { expressionError } from '../../errors.js';
 
+import type { Random } from '../../random.js';
+
+/** What a built-in may use besides its arguments: the execution's random source (randomInt, uuid). */
+export interface BuiltinEnv {
+  random: Random;
+}
+
 /** A built-in function: checks its own arguments and fails with FnF.InvalidExpression when they are wrong. */
-export type Builtin = (args: unknown[]) => unknown;
+export type Builtin = (args: unknown[], env: BuiltinEnv) => unknown;
 
 export function expectArgs(name: string, args: unknown[], count: number | [number, number]): void {
   const [min, max] = typeof count === 'number' ? [count, count] : count;
