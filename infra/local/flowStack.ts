@@ -13,9 +13,10 @@ import { createDelivery } from './eventbridge/delivery.js';
 import { type FcFunctionConfig, type FcHost, startFcHost } from './fc/host.js';
 import type { Integrations } from './flow/execution.js';
 import { localIntegrations } from './flow/localIntegrations.js';
+import { LOCAL_ACCOUNT_ID } from './overlay.js';
 import { type ServiceAccess, standaloneAccess } from './ram/access.js';
 
-export const LOCAL_ACCOUNT_ID = '1234567890123456';
+export { LOCAL_ACCOUNT_ID } from './overlay.js';
 
 export interface FlowStackOptions {
   clock: Clock;

@@ -181,6 +181,13 @@ describe("mirrorflow's s.yaml", () => {
     ]);
   });
 
+  it("names check-status in the flow by its full FC 3.0 ARN, filled in from s.yaml's vars (audit F5)", () => {
+    const task = deployment.flows[0]!.definition.States.find((state) => state.Name === 'CheckStatus') as {
+      Parameters: Record<string, unknown>;
+    };
+    expect(task.Parameters.resourceArn).toBe('acs:fc:cn-hangzhou:1234567890123456:functions/check-status/LATEST');
+  });
+
   it('fails, naming the function, when its code was not built', () => {
     expect(() =>
       loadDeployment('s.yaml', {

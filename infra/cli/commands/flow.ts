@@ -1,11 +1,14 @@
 /** `mirrorflow flow run <flow.yaml>`: executes a CloudFlow flow locally and prints the execution. */
 import { readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { Command } from 'commander';
 import { SimulatedClock, VirtualClock } from '../../local/clock.js';
+import { SpecError } from '../../local/deploy/variables.js';
 import { parseDefinition } from '../../local/flow/definition/check.js';
 import { DefinitionError } from '../../local/flow/errors.js';
 import { startExecution } from '../../local/flow/executor.js';
-import { startFlowStack } from '../../local/flowStack.js';
+import { LOCAL_ACCOUNT_ID, startFlowStack } from '../../local/flowStack.js';
+import { renderFlowText } from '../../local/fnf/flows.js';
 import { type CliIo, EXIT, UsageError } from '../io.js';
 import { parseNumberOption } from './emulator.js';
 
@@ -81,9 +84,10 @@ export function registerFlow(program: Command, io: CliIo, setExit: (code: number
         }
         let definition: ReturnType<typeof parseDefinition>;
         try {
-          definition = parseDefinition(text);
+          const values = { region: options.region, accountId: LOCAL_ACCOUNT_ID };
+          definition = parseDefinition(renderFlowText(text, values, dirname(file)));
         } catch (error) {
-          if (error instanceof DefinitionError) {
+          if (error instanceof DefinitionError || error instanceof SpecError) {
             io.err(`${file}: ${error.message}`);
             return setExit(EXIT.usage);
           }

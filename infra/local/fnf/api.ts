@@ -11,6 +11,7 @@ import type { FlowDefinition } from '../flow/definition/schema.js';
 import type { Execution, Integrations } from '../flow/execution.js';
 import { startExecution } from '../flow/executor.js';
 import { listen, readJsonBody } from '../http.js';
+import { LOCAL_ACCOUNT_ID } from '../overlay.js';
 import { rpcAuthorizer, type ServiceAccess, standaloneAccess } from '../ram/access.js';
 import { RpcError } from '../rpc/errors.js';
 import { type CallRecord, createRpcEndpoint, type RpcAction, sendJson } from '../rpc/server.js';
@@ -61,7 +62,7 @@ function describe(e: Execution) {
 
 export async function startFnfApi(options: FnfApiOptions): Promise<FnfApi> {
   const executions = new Map<string, Execution>();
-  const access = options.access ?? standaloneAccess('1234567890123456', 'cn-hangzhou');
+  const access = options.access ?? standaloneAccess(LOCAL_ACCOUNT_ID, 'cn-hangzhou');
   const calls: CallRecord[] = [];
   const key = (flow: string, name: string) => `${flow}\u0000${name}`;
   const find = (params: Record<string, string>): Execution => {

@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type Clock, VirtualClock } from '../clock.js';
 import { FaultInjector, FaultsError, parseFaults, withFaults } from '../faults.js';
 import { isLoopback, listen, readJsonBody } from '../http.js';
+import { LOCAL_ACCOUNT_ID } from '../overlay.js';
 import { rpcAuthorizer, type ServiceAccess, standaloneAccess } from '../ram/access.js';
 import { type CallRecord, createRpcEndpoint, type RpcAction, sendJson } from '../rpc/server.js';
 import { type Inventory, InventoryError, loadInventoryFile, parseInventory } from './inventory.js';
@@ -59,7 +60,7 @@ export async function startVpcEmulator(options: VpcEmulatorOptions = {}): Promis
   const model = new TrafficMirrorModel(structuredClone(initialInventory), clock, options.random);
   const faults = new FaultInjector(options.faultSeed);
   const calls: CallLogEntry[] = [];
-  const access = options.access ?? standaloneAccess('1234567890123456', 'cn-hangzhou');
+  const access = options.access ?? standaloneAccess(LOCAL_ACCOUNT_ID, 'cn-hangzhou');
 
   const stateFile = options.stateFile;
   if (stateFile && existsSync(stateFile))
