@@ -185,7 +185,9 @@ describe("mirrorflow's s.yaml", () => {
     const task = deployment.flows[0]!.definition.States.find((state) => state.Name === 'CheckStatus') as {
       Parameters: Record<string, unknown>;
     };
-    expect(task.Parameters.resourceArn).toBe('acs:fc:cn-hangzhou:1234567890123456:functions/check-status/LATEST');
+    expect(task.Parameters.resourceArn).toBe(
+      'acs:fc:cn-hangzhou:1234567890123456:functions/check-status/LATEST',
+    );
   });
 
   it('fails, naming the function, when its code was not built', () => {
