@@ -1,30 +1,26 @@
-/**
- * The whole local cloud, deployed rather than wired: it reads the artefacts a user deploys — `s.yaml`
- * (functions, triggers, the flow), `infra/ram` (roles and policies) and `infra/eventbridge` (buses and
- * rules) — and runs them on the VPC emulator, the CloudFlow (fnf) API, the FC host and EventBridge, with
- * RAM judging every call. What s.yaml cannot say comes from `overlay.ts`. The pieces talk over HTTP only.
- */
-import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { type Clock, VirtualClock } from './clock.js';
 import { LOCAL_ACCESS_KEY } from './credentials.js';
-import { applyRuleFiles, readRuleFiles } from './deploy/eventbridgeFiles.js';
-import { type Deployment, type FunctionDeployment, loadDeployment } from './deploy/topology.js';
-import { SpecError } from './deploy/variables.js';
+import { applyRuleFiles } from './deploy/eventbridgeFiles.js';
+import {
+  eventBridgeSendToFcRole,
+  fcConfig,
+  planLocalDeployment,
+  timersOf,
+  triggerRules,
+} from './deploy/plan.js';
+import type { Deployment } from './deploy/topology.js';
 import { type Bus, startBus } from './eventbridge/bus.js';
 import { createDelivery, type RecordedDelivery } from './eventbridge/delivery.js';
-import type { FcFunctionConfig, FcHost } from './fc/host.js';
+import type { FcHost } from './fc/host.js';
 import { startFcHost } from './fc/host.js';
-import type { TimerTrigger } from './fc/timers.js';
 import type { FlowDefinition } from './flow/definition/schema.js';
 import { localIntegrations } from './flow/localIntegrations.js';
 import { type FnfApi, startFnfApi } from './fnf/api.js';
-import { functionOverlay, LOCAL_ACCOUNT_ID, renderInputs } from './overlay.js';
+import { functionOverlay, LOCAL_ACCOUNT_ID } from './overlay.js';
 import type { ServiceAccess } from './ram/access.js';
-import { RamAuthority } from './ram/authority.js';
-import { loadRoles, type RoleDefinition } from './ram/roles.js';
+import type { RamAuthority } from './ram/authority.js';
 import { startVpcEmulator, type VpcEmulator } from './vpc/emulator.js';
-import { type Inventory, loadInventoryFile } from './vpc/inventory.js';
+import type { Inventory } from './vpc/inventory.js';
 
 export { LOCAL_ACCOUNT_ID } from './overlay.js';
 
@@ -71,143 +67,12 @@ export interface LocalCloud {
   close(): Promise<void>;
 }
 
-/**
- * EventBridge's service-linked role for invoking functions (fc3 creates it: `initSlrRole('SENDTOFC')`,
- * devsapp/fc3 src/base.ts; "AliyunServiceRoleForEventBridgeSendToFC").
- */
-function eventBridgeSendToFcRole(accountId: string): RoleDefinition {
-  return {
-    name: 'aliyunserviceroleforeventbridgesendtofc',
-    arn: `acs:ram::${accountId}:role/aliyunserviceroleforeventbridgesendtofc`,
-    trustedServices: ['eventbridge.aliyuncs.com'],
-    statements: [{ effect: 'Allow', actions: ['fc:InvokeFunction'], resources: ['*'] }],
-  };
-}
-
-function firstOpenRegion(inventory: Inventory): string {
-  return (
-    Object.entries(inventory.regions).find(([, r]) => r.trafficMirrorSupported && r.serviceOpened)?.[0] ??
-    'cn-hangzhou'
-  );
-}
-
-function fcConfig(fn: FunctionDeployment, env: Record<string, string>): FcFunctionConfig {
-  const http = fn.triggers.find((t) => t.triggerType === 'http');
-  return {
-    name: fn.name,
-    bundle: join(fn.codeDir, `${fn.handler.split('.')[0]}.js`),
-    handler: fn.handler,
-    // FC's own variables (reference: FC 3.0 environment variables), then s.yaml's, then the local overlay.
-    env: {
-      FC_REGION: fn.region,
-      FC_ACCOUNT_ID: LOCAL_ACCOUNT_ID,
-      FC_FUNCTION_NAME: fn.name,
-      FC_FUNCTION_HANDLER: fn.handler,
-      FC_FUNCTION_MEMORY_SIZE: String(fn.memoryMB),
-      FC_FUNC_CODE_PATH: fn.codeDir,
-      ...fn.env,
-      ...env,
-    },
-    timeoutSeconds: fn.timeoutSeconds,
-    memoryMB: fn.memoryMB,
-    ...(fn.roleArn ? { roleArn: fn.roleArn } : {}),
-    ...(http?.triggerType === 'http'
-      ? { httpTrigger: { methods: http.triggerConfig.methods, authType: http.triggerConfig.authType } }
-      : {}),
-    async: fn.async,
-  };
-}
-
-function timersOf(functions: FunctionDeployment[]): TimerTrigger[] {
-  return functions.flatMap((fn) =>
-    fn.triggers.flatMap((t) =>
-      t.triggerType === 'timer'
-        ? [
-            {
-              functionName: fn.name,
-              triggerName: t.triggerName,
-              cronExpression: t.triggerConfig.cronExpression,
-              enable: t.triggerConfig.enable,
-              ...(t.triggerConfig.payload !== undefined ? { payload: t.triggerConfig.payload } : {}),
-            },
-          ]
-        : [],
-    ),
-  );
-}
-
-/**
- * An fc3 EventBridge trigger with a `Default` source: FC creates a rule `<function>-<trigger>` on the
- * `default` bus that invokes the function ("Configure event triggers for Alibaba Cloud services": "Function
- * Compute automatically creates an event rule on the default event bus"); other sources need services the
- * local cloud does not have.
- */
-function triggerRules(bus: Bus, functions: FunctionDeployment[], region: string): void {
-  for (const fn of functions)
-    for (const t of fn.triggers) {
-      if (t.triggerType !== 'eventbridge' || !t.triggerConfig.triggerEnable) continue;
-      if (t.triggerConfig.eventSourceConfig.eventSourceType !== 'Default')
-        throw new SpecError(
-          `[${fn.name}] the local cloud has no ${t.triggerConfig.eventSourceConfig.eventSourceType} event source`,
-        );
-      bus.model.createRule({
-        EventBusName: 'default',
-        RuleName: `${fn.name}-${t.triggerName}`,
-        FilterPattern: t.triggerConfig.eventRuleFilterPattern,
-        EventTargets: JSON.stringify([
-          {
-            Id: `${fn.name}-${t.triggerName}`,
-            Type: 'acs.fc.function',
-            Endpoint: `acs:fc:${region}:${LOCAL_ACCOUNT_ID}:services/default.LATEST/functions/${fn.name}`,
-            ParamList: [
-              { ResourceKey: 'serviceName', Form: 'CONSTANT', Value: 'default' },
-              { ResourceKey: 'functionName', Form: 'CONSTANT', Value: fn.name },
-              { ResourceKey: 'Qualifier', Form: 'CONSTANT', Value: t.qualifier },
-              { ResourceKey: 'InvocationType', Form: 'CONSTANT', Value: 'Async' },
-              { ResourceKey: 'DataFormat', Form: 'CONSTANT', Value: 'Object' },
-              { ResourceKey: 'Body', Form: 'ORIGINAL' },
-            ],
-          },
-        ]),
-      });
-    }
-}
-
 export async function startLocalCloud(options: LocalCloudOptions): Promise<LocalCloud> {
   const base = options.portBase ?? 0;
   const port = (offset: number) => (base === 0 ? 0 : base + offset);
   const clock = options.clock ?? new VirtualClock(options.timeScale ?? 1);
-  const inventory = options.inventory ?? loadInventoryFile();
-  const region = firstOpenRegion(inventory);
-  const webhookSecret = options.webhookSecret ?? randomBytes(24).toString('base64url');
-
-  // What `s deploy` would create, checked before anything starts.
-  const inputs = renderInputs({
-    region,
-    webhookSecret,
-    ...(options.desiredState ? { desiredState: options.desiredState } : {}),
-    ...(options.env ? { env: options.env } : {}),
-  });
-  const deployment = loadDeployment(options.sYaml ?? 's.yaml', {
-    ...inputs,
-    codeRoot: { from: 'dist', to: options.functionsDir },
-  });
-  for (const r of [...deployment.functions, ...deployment.flows])
-    if (r.region !== region)
-      throw new SpecError(`${r.name} is deployed to ${r.region}; the local cloud runs one region, ${region}`);
-  const eventBus = String(deployment.vars.eventBus ?? 'mirrorflow');
-  const fileValues = {
-    region,
-    accountId: LOCAL_ACCOUNT_ID,
-    eventBus,
-    deadLetterQueue: String(deployment.vars.deadLetterQueue ?? 'mirrorflow-dlq'),
-    fcService: options.env?.MIRRORFLOW_FC_SERVICE ?? 'default',
-  };
-  const authority = new RamAuthority(LOCAL_ACCOUNT_ID, [
-    ...loadRoles(options.ramDir ?? 'infra/ram', fileValues),
-    eventBridgeSendToFcRole(LOCAL_ACCOUNT_ID),
-  ]);
-  const ruleFiles = readRuleFiles(options.eventBridgeDir ?? 'infra/eventbridge', fileValues);
+  const { inventory, region, webhookSecret, deployment, eventBus, authority, ruleFiles } =
+    planLocalDeployment(options);
   const access: ServiceAccess = { authority, region };
 
   const closers: (() => Promise<void>)[] = [];

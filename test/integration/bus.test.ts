@@ -10,7 +10,7 @@ import RPCClient from '@alicloud/pop-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimulatedClock } from '../../infra/local/clock.js';
 import { LOCAL_ACCESS_KEY } from '../../infra/local/credentials.js';
-import { putEvents } from '../../infra/local/eventbridge/signature.js';
+import { putEvents, signedPutEventsHeaders } from '../../infra/local/eventbridge/signature.js';
 import { type FlowStack, startFlowStack } from '../../infra/local/flowStack.js';
 import { RamAuthority } from '../../infra/local/ram/authority.js';
 import { fixtureBundles } from '../helpers/fixtures.js';
@@ -234,5 +234,21 @@ describe('EventBridge bus', () => {
     );
     expect(refused).toMatchObject({ code: 'InvalidAccessKeyId' });
     expect(stack.bus.events.map((e) => e.id)).not.toContain('signed-2');
+  });
+
+  it('refuses a signed PutEvents whose body was changed, or which is sent again (the nonce)', async () => {
+    const body = JSON.stringify([event('tampered-1')]);
+    const headers = signedPutEventsHeaders(body, LOCAL_ACCESS_KEY, 'cn-hangzhou');
+    const send = (text: string) =>
+      fetch(`${stack.bus.url}/openapi/putEvents`, { method: 'POST', headers, body: text });
+    const changed = await send(body.replace('tampered-1', 'tampered-2'));
+    expect(changed.status).toBe(400);
+    expect(await changed.json()).toMatchObject({ code: 'InvalidContentMD5' });
+    expect((await send(body)).status).toBe(200);
+    const replayed = await send(body);
+    expect(await replayed.json()).toMatchObject({ code: 'SignatureNonceUsed' });
+    expect(stack.bus.events.filter((e) => e.id.startsWith('tampered-')).map((e) => e.id)).toEqual([
+      'tampered-1',
+    ]);
   });
 });

@@ -61,6 +61,12 @@ function functionOf(resource: string, props: Fc3Props, codeDir: string): Functio
     throw new SpecError(
       `[${resource}] code ${props.code} has no ${file}.js for handler ${props.handler} (was it built?)`,
     );
+  for (const t of props.triggers)
+    if (t.triggerType === 'http' && t.triggerConfig.authType !== 'anonymous')
+      // Signed (function) and JWT HTTP triggers check credentials the local cloud cannot issue.
+      throw new SpecError(
+        `[${resource}] the local cloud serves anonymous HTTP triggers only, not ${t.triggerConfig.authType}`,
+      );
   const onFailure = props.asyncInvokeConfig?.destinationConfig?.onFailure?.destination;
   return {
     name: props.functionName,

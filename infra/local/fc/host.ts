@@ -10,14 +10,16 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from '../clock.js';
-import type { LocalCredentials } from '../credentials.js';
 import { listen, readBody } from '../http.js';
 import { check, type ServiceAccess } from '../ram/access.js';
+import { AsyncInvoker, type DeadLetter } from './asyncInvoker.js';
 import { authenticateFc } from './authenticate.js';
+import { invocationContext } from './context.js';
 import { httpTriggerEvent, sendHttpTriggerReply } from './httpTrigger.js';
 import { type FcFunctionConfig, InstancePool, type InvocationOutcome } from './pool.js';
 import { startTimers, type TimerTrigger, timerEvent } from './timers.js';
 
+export type { DeadLetter } from './asyncInvoker.js';
 export type { FcFunctionConfig } from './pool.js';
 
 const INVOKE_PATH = /^\/2016-08-15\/services\/([^/]+)\/functions\/([^/]+)\/invocations$/;
@@ -48,14 +50,6 @@ export interface FcHostOptions {
   onLog?: (fn: string, line: string) => void;
 }
 
-export interface DeadLetter {
-  function: string;
-  destination: string;
-  requestId: string;
-  error: string;
-  time: string;
-}
-
 export interface FcHost {
   url: string;
   invocations: InvocationRecord[];
@@ -84,12 +78,9 @@ function sendFcError(
   res.end(JSON.stringify({ ErrorCode: code, ErrorMessage: message }));
 }
 
-const EMPTY_CREDENTIALS: LocalCredentials = { accessKeyId: '', accessKeySecret: '', securityToken: '' };
-
 export async function startFcHost(options: FcHostOptions): Promise<FcHost> {
   const invocations: InvocationRecord[] = [];
   const logs: FcHost['logs'] = [];
-  const deadLetters: DeadLetter[] = [];
   const pools = new Map<string, InstancePool>();
   const { authority } = options.access;
   for (const fn of options.functions) {
@@ -104,36 +95,6 @@ export async function startFcHost(options: FcHostOptions): Promise<FcHost> {
       }),
     );
   }
-  let pendingAsync = 0;
-  const idleWaiters: (() => void)[] = [];
-  const asyncDone = () => {
-    pendingAsync--;
-    if (pendingAsync === 0) for (const wake of idleWaiters.splice(0)) wake();
-  };
-
-  // FC hands each invocation the function role's temporary keys (no role: none).
-  const context = (pool: InstancePool, requestId: string) => {
-    const role = pool.config.roleArn
-      ? authority.assumeRole(pool.config.roleArn, 'fc.aliyuncs.com', pool.config.name)
-      : EMPTY_CREDENTIALS;
-    return {
-      requestId,
-      credentials: {
-        accessKeyId: role.accessKeyId,
-        accessKeySecret: role.accessKeySecret,
-        securityToken: role.securityToken ?? '',
-      },
-      function: {
-        name: pool.config.name,
-        handler: pool.config.handler ?? 'index.handler',
-        memory: pool.config.memoryMB ?? 512,
-        timeout: pool.config.timeoutSeconds,
-      },
-      region: options.access.region,
-      accountId: authority.accountId,
-    };
-  };
-
   const invoke = async (
     pool: InstancePool,
     event: Buffer,
@@ -142,7 +103,7 @@ export async function startFcHost(options: FcHostOptions): Promise<FcHost> {
     attempt: number,
   ) => {
     const started = Date.now();
-    const outcome = await pool.invoke(event, context(pool, requestId));
+    const outcome = await pool.invoke(event, invocationContext(pool.config, requestId, options.access));
     invocations.push({
       function: pool.config.name,
       requestId,
@@ -156,37 +117,11 @@ export async function startFcHost(options: FcHostOptions): Promise<FcHost> {
     return outcome;
   };
 
-  /** An async invocation: retried with growing intervals, within the event's maximum age, then dead-lettered. */
-  const invokeAsync = (pool: InstancePool, body: Buffer, requestId: string, type: 'Async' | 'Timer') => {
-    pendingAsync++;
-    void (async () => {
-      const settings = pool.config.async ?? { maxAsyncRetryAttempts: 3, maxAsyncEventAgeInSeconds: 18_000 };
-      const expires = options.clock.now() + settings.maxAsyncEventAgeInSeconds * 1000;
-      let last = '';
-      for (let attempt = 1; attempt <= settings.maxAsyncRetryAttempts + 1; attempt++) {
-        const outcome = await invoke(pool, body, requestId, type, attempt).catch(
-          (error: unknown): InvocationOutcome => ({
-            ok: false,
-            error: { errorMessage: String(error), errorType: 'HostError' },
-          }),
-        );
-        if (outcome.ok) return;
-        last = `${outcome.error.errorType}: ${outcome.error.errorMessage}`;
-        if (attempt > settings.maxAsyncRetryAttempts) break;
-        const delay = 2 ** (attempt - 1) * 1000;
-        if (options.clock.now() + delay > expires) break;
-        await options.clock.sleep(delay);
-      }
-      if (settings.onFailure)
-        deadLetters.push({
-          function: pool.config.name,
-          destination: settings.onFailure,
-          requestId,
-          error: last.slice(0, 1000),
-          time: new Date(options.clock.now()).toISOString(),
-        });
-    })().finally(asyncDone);
-  };
+  const asyncInvoker = new AsyncInvoker(options.clock, (pool, body, requestId, type, attempt) =>
+    invoke(pool, body, requestId, type, attempt),
+  );
+  const invokeAsync = (pool: InstancePool, body: Buffer, requestId: string, type: 'Async' | 'Timer') =>
+    asyncInvoker.start(pool, body, requestId, type);
 
   const respondOutcome = (res: ServerResponse, outcome: InvocationOutcome, requestId: string) => {
     if (!outcome.ok) {
@@ -298,7 +233,7 @@ export async function startFcHost(options: FcHostOptions): Promise<FcHost> {
     url: running.url,
     invocations,
     logs,
-    deadLetters,
+    deadLetters: asyncInvoker.deadLetters,
     fireTimer: async (functionName, triggerName, triggerTime, payload) => {
       const trigger = timers.find((t) => t.functionName === functionName && t.triggerName === triggerName);
       const pool = pools.get(functionName);
@@ -312,7 +247,7 @@ export async function startFcHost(options: FcHostOptions): Promise<FcHost> {
         1,
       );
     },
-    idle: () => (pendingAsync === 0 ? Promise.resolve() : new Promise((r) => idleWaiters.push(r))),
+    idle: () => asyncInvoker.idle(),
     close: async () => {
       stopTimers();
       await Promise.all([...pools.values()].map((p) => p.close()));

@@ -1,0 +1,182 @@
+/**
+ * EventBridge's data plane. `POST /openapi/putEvents` is PutEvents as the EventBridge SDK sends it: a
+ * CloudEvents batch, signed (`signature.ts`: the body's MD5, the date within 15 minutes, a nonce used once),
+ * `eventbridge:PutEvents` checked by RAM against each bus the batch names, one entry per event in the answer;
+ * errors in the data plane's own shape (lower-case `code`, `message`, `requestId`). `POST /events` (loopback
+ * only) is the local stand-in for the account's own PutEvents, in any CloudEvents HTTP binding; `GET /events`
+ * reads what was accepted (`?since=N&wait=S` follows).
+ */
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type CloudEvent, CloudEvent as CloudEventClass, HTTP } from 'cloudevents';
+import { isLoopback, readBody, sendJson } from '../http.js';
+import { check, type ServiceAccess } from '../ram/access.js';
+import { DEFAULT_BUS, type StoredEvent } from './model.js';
+import type { EventRouter } from './router.js';
+import { eventBridgeSignature, eventBridgeStringToSign } from './signature.js';
+
+const MAX_BATCH_BYTES = 1024 * 1024;
+const MAX_SKEW_MS = 15 * 60_000;
+
+/** The bus an event names with its `aliyuneventbusname` extension (else `default`). */
+export const busOf = (e: StoredEvent) =>
+  typeof e.aliyuneventbusname === 'string' && e.aliyuneventbusname ? e.aliyuneventbusname : DEFAULT_BUS;
+
+const sameText = (a: string, b: string) =>
+  Buffer.byteLength(a) === Buffer.byteLength(b) && timingSafeEqual(Buffer.from(a), Buffer.from(b));
+
+function dataPlaneError(res: ServerResponse, status: number, code: string, message: string): void {
+  sendJson(res, status, { code, message, requestId: randomUUID().toUpperCase() });
+}
+
+type Failure = { status: number; code: string; message: string };
+
+/** The caller's AccessKey ID, or why the request is refused. */
+function authenticate(
+  headers: Record<string, string | undefined>,
+  body: Buffer,
+  access: ServiceAccess,
+  nonces: Set<string>,
+): { accessKeyId: string } | Failure {
+  const match = /^acs:([^:]+):(.+)$/.exec(headers.authorization ?? '');
+  if (!match)
+    return {
+      status: 401,
+      code: 'InvalidAuthorization',
+      message: 'the authorization header is missing or malformed',
+    };
+  const credential = access.authority.credentials(match[1]!);
+  if (!credential)
+    return { status: 403, code: 'InvalidAccessKeyId', message: 'Specified access key is not found.' };
+  if (
+    credential.securityToken !== undefined &&
+    !sameText(headers['x-acs-security-token'] ?? '', credential.securityToken)
+  )
+    return {
+      status: 403,
+      code: 'InvalidSecurityToken',
+      message: 'the security token does not match the access key',
+    };
+  // The signature covers the body only through Content-MD5, so the MD5 must be the body's.
+  if (headers['content-md5'] !== createHash('md5').update(body).digest('base64'))
+    return { status: 400, code: 'InvalidContentMD5', message: 'content-md5 does not match the body' };
+  const date = Date.parse(headers.date ?? '');
+  if (Number.isNaN(date) || Math.abs(Date.now() - date) > MAX_SKEW_MS)
+    return {
+      status: 403,
+      code: 'RequestTimeTooSkewed',
+      message: 'the date header is more than 15 minutes off',
+    };
+  const expected = eventBridgeSignature(
+    eventBridgeStringToSign('POST', '/openapi/putEvents', headers),
+    credential.accessKeySecret,
+  );
+  if (!sameText(expected, match[2]!))
+    return { status: 403, code: 'SignatureDoesNotMatch', message: 'the request signature does not match' };
+  const nonce = headers['x-acs-signature-nonce'] ?? '';
+  if (!nonce || nonces.has(nonce))
+    return {
+      status: 403,
+      code: 'SignatureNonceUsed',
+      message: 'the signature nonce is missing or was used already',
+    };
+  if (nonces.size > 50_000) nonces.clear();
+  nonces.add(nonce);
+  return { accessKeyId: match[1]! };
+}
+
+function parseBatch(body: Buffer): StoredEvent[] {
+  const raw = JSON.parse(body.toString('utf8')) as unknown;
+  if (!Array.isArray(raw) || raw.length === 0)
+    throw new Error('the body must be a JSON array of CloudEvents');
+  return raw.map(
+    (e) => JSON.parse(JSON.stringify(new CloudEventClass(e as Record<string, unknown>, true))) as StoredEvent,
+  );
+}
+
+export function dataPlane(router: EventRouter, access: ServiceAccess) {
+  const nonces = new Set<string>();
+
+  const putEvents = async (req: IncomingMessage, res: ServerResponse) => {
+    const body = await readBody(req, MAX_BATCH_BYTES);
+    const headers = Object.fromEntries(
+      Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v.join(',') : v]),
+    );
+    const caller = authenticate(headers, body, access, nonces);
+    if ('code' in caller) return dataPlaneError(res, caller.status, caller.code, caller.message);
+    let batch: StoredEvent[];
+    try {
+      batch = parseBatch(body);
+    } catch (error) {
+      return dataPlaneError(
+        res,
+        400,
+        'InvalidArgument',
+        `not a batch of valid CloudEvents: ${(error as Error).message}`,
+      );
+    }
+    for (const bus of new Set(batch.map(busOf))) {
+      const denial = check(access, caller.accessKeyId, 'eventbridge:PutEvents', { EventBusName: bus });
+      // EventBridge error codes: 403 AccessDenied (https://www.alibabacloud.com/help/en/eventbridge/error-codes).
+      if (denial)
+        return dataPlaneError(
+          res,
+          403,
+          'AccessDenied',
+          `The OwnerId that your Access Key Id associated to is forbidden for this operation. (${denial.action} on ${denial.resource})`,
+        );
+    }
+    const entries = router.accept(batch, busOf);
+    return sendJson(res, 200, {
+      RequestId: randomUUID().toUpperCase(),
+      FailedEntryCount: entries.filter((e) => e.ErrorCode).length,
+      EntryList: entries,
+    });
+  };
+
+  const localPut = async (req: IncomingMessage, res: ServerResponse) => {
+    if (!isLoopback(req))
+      return sendJson(res, 403, { code: 'Forbidden', message: 'POST /events answers loopback callers only' });
+    const body = (await readBody(req, MAX_BATCH_BYTES)).toString('utf8');
+    let parsed: CloudEvent<unknown> | CloudEvent<unknown>[];
+    try {
+      parsed = HTTP.toEvent({ headers: req.headers as Record<string, string>, body }) as
+        | CloudEvent<unknown>
+        | CloudEvent<unknown>[];
+      // The SDK deserialises leniently; EventBridge requires valid CloudEvents 1.0 (an id above all).
+      for (const e of Array.isArray(parsed) ? parsed : [parsed]) e.validate();
+    } catch (error) {
+      return sendJson(res, 400, {
+        code: 'InvalidArgument',
+        message: `not a valid CloudEvent: ${(error as Error).message}`,
+      });
+    }
+    const list = (Array.isArray(parsed) ? parsed : [parsed]).map(
+      (e) => JSON.parse(JSON.stringify(e)) as StoredEvent,
+    );
+    // The account's own key: RAM allows it everything, so there is nothing to check.
+    const entries = router.accept(list, busOf);
+    const failed = entries.filter((e) => e.ErrorCode);
+    if (failed.length === entries.length)
+      return sendJson(res, 400, { code: failed[0]!.ErrorCode, message: failed[0]!.ErrorMessage, entries });
+    return sendJson(res, 200, {
+      accepted: entries.length - failed.length,
+      ids: entries.map((e) => e.EventId),
+      entries,
+    });
+  };
+
+  const readEvents = async (req: IncomingMessage, res: ServerResponse, url: URL) => {
+    const since = Number(url.searchParams.get('since') ?? 0);
+    const waitSeconds = Math.min(60, Number(url.searchParams.get('wait') ?? 0));
+    if (!(Number.isInteger(since) && since >= 0) || !(waitSeconds >= 0))
+      return sendJson(res, 400, {
+        code: 'InvalidArgument',
+        message: 'since must be a whole number ≥ 0 and wait 0–60 seconds',
+      });
+    await router.waitForMore(since, waitSeconds * 1000, (wake) => req.once('close', wake));
+    return sendJson(res, 200, router.events.slice(since));
+  };
+
+  return { putEvents, localPut, readEvents };
+}
