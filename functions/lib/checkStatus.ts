@@ -1,5 +1,5 @@
 /**
- * check-status, the loop body of the session-ready flow (DESIGN §5). Each call: one ListTrafficMirrorSessions
+ * check-status, the loop body of the session-ready flow. Each call: one ListTrafficMirrorSessions
  * per region per 100 pending sessions, each request's item classified, then either another look
  * (`pending`, with nextDelaySeconds), a chunk of completion events to put on the bus (`emit`), or the end
  * (`ready`, `failed`, `timeout`). Throttling or 5xx on List keeps the items pending with a longer delay.

@@ -1,5 +1,5 @@
 /**
- * Idempotency keys (DESIGN §4). A ClientToken is a pure function of (trigger kind, idempotency key): never of
+ * Idempotency keys. A ClientToken is a pure function of (trigger kind, idempotency key): never of
  * time, randomness or the payload, so every redelivery of one logical request carries the same token, and a
  * replay of the key with other parameters reaches the API as `IdempotentParameterMismatch` instead of
  * silently creating a second session.
@@ -26,7 +26,7 @@ export function clientToken(kind: TriggerKind, key: string): string {
 }
 
 /**
- * The ClientToken of allocated-priority candidate `index` of a request whose token is `token` (DESIGN §3).
+ * The ClientToken of allocated-priority candidate `index` of a request whose token is `token`.
  * The cloud remembers a token with the first answer it gave, a failure included, so one token cannot be
  * tried with several priorities: each candidate gets its own, a pure function of (token, index). Every
  * delivery of the request walks the same (priority, token) pairs: a candidate that failed before fails the
@@ -36,6 +36,20 @@ export function clientToken(kind: TriggerKind, key: string): string {
 export function candidateToken(token: string, index: number): string {
   if (!Number.isInteger(index) || index < 0) throw new RangeError('a candidate index is a whole number ≥ 0');
   return `mfp-${index}-${digest('candidate', token, String(index)).slice(0, DIGEST_HEX)}`;
+}
+
+/**
+ * The ClientToken of the `attempt`-th Create after the cloud refused `sendToken` because a resource was busy
+ * or changing state (`IncorrectStatus.*`, `OperationConflict`). Such a refusal is a definite answer, and the
+ * cloud may remember it with the token: retrying the same token could only replay it. A refusal created
+ * nothing, so a fresh token cannot duplicate a session; and as a pure function of (token, attempt) every
+ * delivery retries through the same tokens, so the one that created the session returns it again.
+ * `mfr-<attempt>-<40 hex>`: at most 50 ASCII characters.
+ */
+export function refusalToken(sendToken: string, attempt: number): string {
+  if (!Number.isInteger(attempt) || attempt < 1)
+    throw new RangeError('a refusal attempt is a whole number ≥ 1');
+  return `mfr-${attempt}-${digest('refusal', sendToken, String(attempt)).slice(0, DIGEST_HEX)}`;
 }
 
 /** The idempotency key of an EventBridge delivery: its CloudEvent `source` + `id`, stable across redeliveries. */

@@ -1,5 +1,5 @@
 /**
- * The completion event (DESIGN §6): a CloudEvent put on the bus by the flow, one per request — Ready when the
+ * The completion event: a CloudEvent put on the bus by the flow, one per request — Ready when the
  * session is really Created, Failed with the reason otherwise. Its id is derived from the execution name, the
  * request's ClientToken and the outcome, so a consumer can drop duplicates (steps are at-least-once).
  */

@@ -1,5 +1,5 @@
 /**
- * Every error code mirrorflow can meet, classified (DESIGN §7): `retry` (same ClientToken, backoff, bounded),
+ * Every error code mirrorflow can meet, classified: `retry` (same ClientToken, backoff, bounded),
  * `terminal` (fail fast with the code, the cloud's message and the hint) or `signal` (not a failure:
  * `DryRunOperation` means the dry run passed). Classification is by `Code`, never by HTTP status, except
  * for codes this table does not know.

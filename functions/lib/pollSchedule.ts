@@ -1,5 +1,5 @@
 /**
- * When to look again (DESIGN §5): capped exponential backoff with jitter, in whole seconds within CloudFlow's
+ * When to look again: capped exponential backoff with jitter, in whole seconds within CloudFlow's
  * Wait range (1–300), never past the deadline. "Equal jitter" (half fixed, half random) keeps delays from
  * collapsing to near zero, which full jitter would do, while still spreading many executions apart.
  */

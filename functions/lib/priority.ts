@@ -1,5 +1,5 @@
 /**
- * Allocated priorities (DESIGN §3). Priorities are unique per region and account; listing every session to
+ * Allocated priorities. Priorities are unique per region and account; listing every session to
  * find a free one costs up to 200 calls and can change between retries. So the candidates are a pure function
  * of the request's ClientToken: every delivery of one request walks the same sequence. Each candidate is sent
  * with a ClientToken of its own (candidateToken), because the cloud remembers a token with its first answer,

@@ -11,6 +11,11 @@
  * - an allocated priority walks candidates, and candidate i is sent with candidateToken(token, i), a pure
  *   function of both (see priority.ts).
  *
+ * - a Create the cloud refused because something was busy or changing state (isStateRefusal) is retried
+ *   with refusalToken(sent token, n), since the refused token can only get its refusal back. When the state
+ *   outlasts the retry budget the request is answered Rejected (resend it), not left to redeliveries that
+ *   would replay the same refusals.
+ *
  * Safe to run twice: the look-up catches a session that already exists. When it misses (read-after-create
  * lag), a redelivery walks the same (priority, token) pairs: a candidate that failed before gets its failure
  * again and the walk moves on, and the candidate that created the session gets that session back. A
@@ -18,7 +23,7 @@
  * there (walking on could create a second session for one key).
  */
 
-import { clientToken as deriveClientToken, type TriggerKind } from './clientToken.js';
+import { clientToken as deriveClientToken, refusalToken, type TriggerKind } from './clientToken.js';
 import { CloudApiError } from './cloudError.js';
 import type { MirrorflowConfig } from './config.js';
 import { priorityWalk } from './priority.js';
@@ -80,6 +85,20 @@ export function summarise(error: CloudApiError): ErrorSummary {
     retryable: error.retryable,
     ...(error.requestId ? { requestId: error.requestId } : {}),
   };
+}
+
+/**
+ * The cloud looked at the request and refused it because a resource was busy or changing state: a definite
+ * answer it may remember with the token (unlike throttling, 5xx or a lost answer, after which the same token
+ * must be sent again, since the Create may have happened).
+ */
+export function isStateRefusal(error: unknown): error is CloudApiError {
+  return (
+    error instanceof CloudApiError &&
+    (error.code === 'OperationConflict' ||
+      error.code === 'IncorrectStatus' ||
+      error.code.startsWith('IncorrectStatus.'))
+  );
 }
 
 /** Same sources (as a set), same target, same filter: the session already does what was asked. */
@@ -173,7 +192,7 @@ export async function provision(input: ProvisionInput, deps: ProvisionDeps): Pro
     }
     return await createWithAllocatedPriority(vpc, deps, request, token, retrying, log);
   } catch (error) {
-    if (error instanceof CloudApiError && error.retryClass === 'terminal') {
+    if (error instanceof CloudApiError && (error.retryClass === 'terminal' || isStateRefusal(error))) {
       return { outcome: 'Rejected', clientToken: token, request, error: summarise(error) };
     }
     // Retryable errors that outlived their budget propagate: the trigger redelivers (same token, same result).
@@ -207,8 +226,17 @@ async function createOnce(
   sendToken: string = token,
 ): Promise<ProvisionResult> {
   const params = createParams(request, token, priority, deps.config.owner, sendToken);
+  let refusals = 0;
   try {
-    const created = await retrying(() => vpc.createTrafficMirrorSession(params));
+    const created = await retrying(async () => {
+      const clientToken = refusals === 0 ? sendToken : refusalToken(sendToken, refusals);
+      try {
+        return await vpc.createTrafficMirrorSession({ ...params, ClientToken: clientToken });
+      } catch (error) {
+        if (isStateRefusal(error)) refusals++;
+        throw error;
+      }
+    });
     return {
       outcome: 'Created',
       sessionId: created.TrafficMirrorSessionId,

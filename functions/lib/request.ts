@@ -1,6 +1,6 @@
 /**
  * The mirror request: the CreateTrafficMirrorSession request as the API spells it, with every limit of the
- * API page enforced before any call, plus mirrorflow's product rules (DESIGN §3).
+ * API page enforced before any call, plus mirrorflow's product rules.
  */
 // zod/mini: the same validation as zod's chaining API, at a small fraction of the bundle size.
 import * as z from 'zod/mini';

@@ -1,5 +1,5 @@
 /**
- * What a listed session means for the request that asked for it (DESIGN §5): Created, enabled as requested
+ * What a listed session means for the request that asked for it: Created, enabled as requested
  * and in good standing → ready; Creating/Modifying → pending; Deleting, missing from the list, financially
  * locked, or created but not enabled as requested → failed, with a named reason.
  */

@@ -1,5 +1,5 @@
 /**
- * The hand-off to CloudFlow (DESIGN §4): StartExecution of the session-ready flow through pop-core, with an
+ * The hand-off to CloudFlow: StartExecution of the session-ready flow through pop-core, with an
  * ExecutionName derived from the ClientToken. `ExecutionAlreadyExists` means the hand-off happened before,
  * which is success; a running duplicate returns the same execution.
  */

@@ -3,7 +3,7 @@
  * STS-style credentials as on FC, with the emulator's rules deciding every outcome.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { candidateToken, clientToken, eventKey } from '../../functions/lib/clientToken.js';
+import { candidateToken, clientToken, eventKey, refusalToken } from '../../functions/lib/clientToken.js';
 import { loadConfig } from '../../functions/lib/config.js';
 import { priorityCandidates } from '../../functions/lib/priority.js';
 import { type ProvisionDeps, type ProvisionResult, provision } from '../../functions/lib/provision.js';
@@ -185,6 +185,65 @@ describe('provision() against the VPC emulator', () => {
     );
     expect(again).toMatchObject({ outcome: 'Created', sessionId: created[0]!.id, priority: candidates[1] });
     expect(emu.model.liveSessions().filter((s) => s.sourceIds[0] === 'eni-bp1web01')).toHaveLength(1);
+  });
+
+  it('a filter that is still changing state: each retry sends a fresh token (the refused one only replays), one session', async () => {
+    const world = structuredClone(demo);
+    world.filters.find((f) => f.id === 'tmf-bp1all01')!.status = 'Modifying';
+    emu.model.setInventory(world);
+    const settled = structuredClone(demo);
+    const before = emu.calls.length;
+    let waits = 0;
+    const key = eventKey('test', 'refused-then-ok');
+    const token = clientToken('event', key);
+    const result = await provision(
+      { request: request(), kind: 'event', key },
+      {
+        ...deps(),
+        // The filter settles while mirrorflow backs off after its second refusal.
+        retryHooks: { sleep: async () => void (++waits === 2 && emu.model.setInventory(settled)) },
+      },
+    );
+    expect(result).toMatchObject({ outcome: 'Created' });
+    const first = candidateToken(token, 0);
+    const codes = emu.calls
+      .slice(before)
+      .filter((c) => c.action === 'CreateTrafficMirrorSession')
+      .map((c) => c.code);
+    expect(codes).toEqual([
+      'IncorrectStatus.TrafficMirrorFilter',
+      'IncorrectStatus.TrafficMirrorFilter',
+      'OK',
+    ]);
+    const sent = emu.model
+      .snapshot()
+      .tokens.map(([t]) => t)
+      .filter((t) => t === first || t.startsWith('mfr-'))
+      .sort();
+    expect(sent).toEqual([first, refusalToken(first, 1), refusalToken(first, 2)].sort());
+    // A redelivery whose look-up misses walks the same tokens: the refusals replay, the last one answers its session.
+    const again = await provision(
+      { request: request(), kind: 'event', key },
+      { ...deps(), vpcFor: () => lagging(vpc) },
+    );
+    expect(sessionIdOf(again)).toBe(sessionIdOf(result));
+    expect(emu.model.liveSessions()).toHaveLength(1);
+  });
+
+  it('a filter that stays busy past the retry budget: Rejected with the code, nothing created, and so again on redelivery', async () => {
+    const world = structuredClone(demo);
+    world.filters.find((f) => f.id === 'tmf-bp1all01')!.status = 'Creating';
+    emu.model.setInventory(world);
+    const key = eventKey('test', 'always-busy');
+    const tight = { ...deps(), config: { ...config, retryMaxAttempts: 3 } };
+    for (const delivery of [1, 2]) {
+      const result = await provision({ request: request(), kind: 'event', key }, tight);
+      expect(result, `delivery ${delivery}`).toMatchObject({
+        outcome: 'Rejected',
+        error: { code: 'IncorrectStatus.TrafficMirrorFilter', retryable: true },
+      });
+    }
+    expect(emu.model.liveSessions()).toHaveLength(0);
   });
 
   it('the same key with other parameters is refused as IdempotentParameterMismatch', async () => {

@@ -1,4 +1,4 @@
-/** The layering rules of DESIGN §2, enforced: the core never imports the local cloud; handlers stay apart. */
+/** The layering rules, enforced: the core never imports the local cloud; handlers stay apart. */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
