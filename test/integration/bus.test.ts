@@ -124,7 +124,8 @@ describe('EventBridge bus', () => {
     const pending = fetch(`${stack.bus.url}/events?since=${count}&wait=10`).then(
       (r) => r.json() as Promise<{ id: string }[]>,
     );
-    await new Promise((r) => setTimeout(r, 100));
+    // The reader is waiting (not answered from what was already there) before the event arrives.
+    while (stack.bus.followers() === 0) await new Promise((r) => setImmediate(r));
     await post(event('later-1', 'other:Thing'));
     expect((await pending).map((e) => e.id)).toEqual(['later-1']);
     const none = (await (await fetch(`${stack.bus.url}/events?since=${count + 1}`)).json()) as unknown[];

@@ -2,6 +2,7 @@
  * The VPC client on the wire: real pop-core over real HTTP to a loopback server that verifies the V1
  * signature exactly as the cloud does and records the parameters that arrive.
  */
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CloudApiError } from '../../functions/lib/cloudError.js';
 import { createVpcClient, listAllSessions } from '../../functions/lib/vpcClient.js';
@@ -319,7 +320,7 @@ describe('the loopback server checks requests like the cloud', () => {
       RegionId: 'cn-hangzhou',
     };
     behaviour = () => ({ TrafficMirrorSessions: [] });
-    const fresh = { ...base, Timestamp: stamp(Date.now()), SignatureNonce: `n-${Math.random()}` };
+    const fresh = { ...base, Timestamp: stamp(Date.now()), SignatureNonce: `n-${randomUUID()}` };
     expect((await send(fresh)).status).toBe(200);
     expect((await send(fresh)).body.Code).toBe('SignatureNonceUsed');
     const unknown = await send({

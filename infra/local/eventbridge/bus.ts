@@ -33,6 +33,8 @@ export interface Bus {
   /** Deliveries that gave up (rule, target, event id), as a dead-letter view. */
   undelivered: { rule: string; target: string; eventId: string }[];
   setDuplicates(n: number): void;
+  /** How many `GET /events?wait=…` readers are waiting for the next event. */
+  followers(): number;
   idle(): Promise<void>;
   close(): Promise<void>;
 }
@@ -77,6 +79,7 @@ export async function startBus(options: BusOptions): Promise<Bus> {
     setDuplicates: (n) => {
       router.duplicates = n;
     },
+    followers: () => router.followers,
     idle: () => router.idle(),
     close: async () => {
       router.wakeFollowers();

@@ -91,6 +91,11 @@ export class EventRouter {
     return this.inFlight === 0 ? Promise.resolve() : new Promise((r) => this.idleWaiters.push(r));
   }
 
+  /** How many readers are waiting for the next event. */
+  get followers(): number {
+    return this.arrivalWaiters.size;
+  }
+
   /** Lets every follower return (the server is closing). */
   wakeFollowers(): void {
     for (const wake of [...this.arrivalWaiters]) wake();
