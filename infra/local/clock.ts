@@ -7,8 +7,11 @@ export interface Clock {
   /** Virtual epoch milliseconds. */
   now(): number;
   readonly timeScale: number;
-  /** Resolves after `virtualMs` of virtual time (or earlier, if the clock is advanced past it). */
-  sleep(virtualMs: number): Promise<void>;
+  /**
+   * Resolves after `virtualMs` of virtual time (or earlier, if the clock is advanced past it); at once, and
+   * without holding anything, when `signal` aborts.
+   */
+  sleep(virtualMs: number, signal?: AbortSignal): Promise<void>;
   /** Jumps virtual time forward; pending sleeps that are now due resolve at once. */
   advance(virtualMs: number): void;
 }
@@ -43,19 +46,22 @@ export class VirtualClock implements Clock {
     return `${this.timeScale},${this.realStart},${this.virtualStart + this.offset}`;
   }
 
-  sleep(virtualMs: number): Promise<void> {
+  sleep(virtualMs: number, signal?: AbortSignal): Promise<void> {
     const due = this.now() + Math.max(0, virtualMs);
     return new Promise((resolve) => {
+      if (signal?.aborted) return resolve();
       const sleeper: Sleeper = {
         due,
         resolve: () => {
           clearTimeout(sleeper.timer);
           this.sleepers.delete(sleeper);
+          signal?.removeEventListener('abort', sleeper.resolve);
           resolve();
         },
         timer: setTimeout(() => sleeper.resolve(), Math.max(0, virtualMs) / this.timeScale),
       };
       this.sleepers.add(sleeper);
+      signal?.addEventListener('abort', sleeper.resolve, { once: true });
     });
   }
 
@@ -89,10 +95,21 @@ class SleeperQueue {
     return this.sleepers[0]?.due;
   }
 
-  add(due: number): Promise<void> {
+  add(due: number, signal?: AbortSignal): Promise<void> {
     return new Promise((resolve) => {
-      this.sleepers.push({ due, resolve });
+      if (signal?.aborted) return resolve();
+      const sleeper = { due, resolve };
+      this.sleepers.push(sleeper);
       this.sleepers.sort((a, b) => a.due - b.due);
+      signal?.addEventListener(
+        'abort',
+        () => {
+          const index = this.sleepers.indexOf(sleeper);
+          if (index >= 0) this.sleepers.splice(index, 1);
+          resolve();
+        },
+        { once: true },
+      );
     });
   }
 
@@ -118,8 +135,8 @@ export class ManualClock implements Clock {
     return this.current;
   }
 
-  sleep(virtualMs: number): Promise<void> {
-    return this.queue.add(this.current + Math.max(0, virtualMs));
+  sleep(virtualMs: number, signal?: AbortSignal): Promise<void> {
+    return this.queue.add(this.current + Math.max(0, virtualMs), signal);
   }
 
   /** How many sleeps are waiting (a request the emulator is processing is one). */
@@ -150,8 +167,8 @@ export class SimulatedClock extends ManualClock {
     super(startAt);
   }
 
-  override sleep(virtualMs: number): Promise<void> {
-    const slept = super.sleep(virtualMs);
+  override sleep(virtualMs: number, signal?: AbortSignal): Promise<void> {
+    const slept = super.sleep(virtualMs, signal);
     this.schedule();
     return slept;
   }

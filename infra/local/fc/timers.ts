@@ -43,19 +43,18 @@ export function timerEvent(trigger: TimerTrigger, at: number): Buffer {
 
 /** Runs every enabled timer until stopped; each firing is an async invocation, as FC's timer makes. */
 export function startTimers(triggers: TimerTrigger[], clock: Clock, fire: FireFn): () => void {
-  let stopped = false;
+  // Stopping aborts the sleeps, so a timer due in 15 minutes does not hold the process open until then.
+  const stop = new AbortController();
   for (const trigger of triggers.filter((t) => t.enable)) {
     void (async () => {
       let at = nextFireTime(trigger.cronExpression, clock.now());
-      while (!stopped) {
-        await clock.sleep(Math.max(0, at - clock.now()));
-        if (stopped) return;
+      while (!stop.signal.aborted) {
+        await clock.sleep(Math.max(0, at - clock.now()), stop.signal);
+        if (stop.signal.aborted) return;
         await fire(trigger, timerEvent(trigger, at)).catch(() => undefined);
         at = nextFireTime(trigger.cronExpression, at);
       }
     })();
   }
-  return () => {
-    stopped = true;
-  };
+  return () => stop.abort();
 }
