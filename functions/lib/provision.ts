@@ -16,7 +16,8 @@
  *   outlasts the retry budget the request is answered Rejected (resend it), not left to redeliveries that
  *   would replay the same refusals.
  *
- * Safe to run twice: the look-up catches a session that already exists. When it misses (read-after-create
+ * Safe to run twice: the look-up catches a session that already exists, and a priority found taken is checked
+ * for this request's own session (its token tag) before anything else is tried. When it misses (read-after-create
  * lag), a redelivery walks the same (priority, token) pairs: a candidate that failed before gets its failure
  * again and the walk moves on, and the candidate that created the session gets that session back. A
  * mismatch on any candidate means the request's key was used before with other parameters: the walk stops
@@ -188,7 +189,22 @@ export async function provision(input: ProvisionInput, deps: ProvisionDeps): Pro
       };
     }
     if (request.Priority !== undefined) {
-      return await createOnce(vpc, deps, request, token, request.Priority, retrying);
+      try {
+        return await createOnce(vpc, deps, request, token, request.Priority, retrying);
+      } catch (error) {
+        // Our own earlier create (another delivery, or an answer that was lost) may hold the priority.
+        if (!isPriorityTaken(error)) throw error;
+        const own = await retrying(() => ownSessionAt(vpc, request, token, request.Priority!));
+        if (!own) throw error;
+        log('the priority is held by this request’s own session', { sessionId: own.TrafficMirrorSessionId });
+        return {
+          outcome: 'Created',
+          sessionId: own.TrafficMirrorSessionId,
+          priority: own.Priority,
+          clientToken: token,
+          request,
+        };
+      }
     }
     return await createWithAllocatedPriority(vpc, deps, request, token, retrying, log);
   } catch (error) {
@@ -215,6 +231,24 @@ async function findEquivalentSession(
 }
 
 type Retrying = <T>(operation: () => Promise<T>) => Promise<T>;
+
+function isPriorityTaken(error: unknown): error is CloudApiError {
+  return error instanceof CloudApiError && error.code === 'IllegalParam.Priority';
+}
+
+/** The session holding `priority` in the region, when it is this request's own (its token tag) and equivalent. */
+async function ownSessionAt(
+  vpc: VpcApi,
+  request: MirrorRequest,
+  token: string,
+  priority: number,
+): Promise<TrafficMirrorSession | undefined> {
+  for await (const session of listAllSessions(vpc, { RegionId: request.RegionId, Priority: priority })) {
+    const mine = session.Tags.some((t) => t.Key === TOKEN_TAG_KEY && t.Value === token);
+    if (mine && isEquivalentSession(session, request)) return session;
+  }
+  return undefined;
+}
 
 async function createOnce(
   vpc: VpcApi,
@@ -267,9 +301,20 @@ async function createWithAllocatedPriority(
     try {
       return await createOnce(vpc, deps, request, token, candidate.priority, retrying, candidate.clientToken);
     } catch (error) {
-      // Taken now, or taken when this candidate was tried before (the cloud answers that again): walk on.
-      // Anything else, IdempotentParameterMismatch included, ends the walk.
-      if (!(error instanceof CloudApiError) || error.code !== 'IllegalParam.Priority') throw error;
+      // Taken now, or taken when this candidate was tried before (the cloud answers that again): walk on —
+      // unless the holder is this request's own session (created by an earlier delivery through a retry
+      // token, whichever way the cloud remembers failed tokens). Anything else, IdempotentParameterMismatch
+      // included, ends the walk.
+      if (!isPriorityTaken(error)) throw error;
+      const own = await retrying(() => ownSessionAt(vpc, request, token, candidate.priority));
+      if (own)
+        return {
+          outcome: 'Created',
+          sessionId: own.TrafficMirrorSessionId,
+          priority: own.Priority,
+          clientToken: token,
+          request,
+        };
       log('allocated priority taken, trying the next', { priority: candidate.priority });
       last = error;
     }

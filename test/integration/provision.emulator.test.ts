@@ -230,6 +230,57 @@ describe('provision() against the VPC emulator', () => {
     expect(emu.model.liveSessions()).toHaveLength(1);
   });
 
+  it('a redelivery finds the session a retry token created even where the cloud forgets failed tokens', async () => {
+    const world = structuredClone(demo);
+    world.lifecycle.rememberFailedTokens = false;
+    world.filters.find((f) => f.id === 'tmf-bp1all01')!.status = 'Modifying';
+    emu.model.setInventory(world);
+    const settled = structuredClone(world);
+    settled.filters.find((f) => f.id === 'tmf-bp1all01')!.status = 'Created';
+    let waits = 0;
+    const key = eventKey('test', 'forgetful-cloud');
+    const first = await provision(
+      { request: request(), kind: 'event', key },
+      {
+        ...deps(),
+        retryHooks: { sleep: async () => void (++waits === 1 && emu.model.setInventory(settled)) },
+      },
+    );
+    expect(first).toMatchObject({ outcome: 'Created' });
+    // The redelivery's look-up by source misses; its first token, refused before, is not remembered and now
+    // meets the priority its own session holds: mirrorflow sees whose it is instead of walking on.
+    const bySourceLags: VpcApi = {
+      ...vpc,
+      listTrafficMirrorSessions: async (filters) =>
+        filters.TrafficMirrorSourceId
+          ? { TotalCount: 0, TrafficMirrorSessions: [], NextToken: '', MaxResults: 10, RequestId: 'lag' }
+          : vpc.listTrafficMirrorSessions(filters),
+    };
+    const again = await provision(
+      { request: request(), kind: 'event', key },
+      { ...deps(), vpcFor: () => bySourceLags },
+    );
+    expect(again).toMatchObject({ outcome: 'Created', sessionId: sessionIdOf(first) });
+    // The same with an explicit Priority: its own session holds it, so the answer is Created, not IllegalParam.Priority.
+    emu.model.setInventory(world);
+    waits = 0;
+    const explicitKey = eventKey('test', 'forgetful-cloud-explicit');
+    const explicit = request({ Priority: 77, TrafficMirrorSourceIds: ['eni-bp1web02'] });
+    const one = await provision(
+      { request: explicit, kind: 'event', key: explicitKey },
+      {
+        ...deps(),
+        retryHooks: { sleep: async () => void (++waits === 1 && emu.model.setInventory(settled)) },
+      },
+    );
+    expect(one).toMatchObject({ outcome: 'Created', priority: 77 });
+    const two = await provision(
+      { request: explicit, kind: 'event', key: explicitKey },
+      { ...deps(), vpcFor: () => bySourceLags },
+    );
+    expect(two).toMatchObject({ outcome: 'Created', sessionId: sessionIdOf(one) });
+  });
+
   it('a filter that stays busy past the retry budget: Rejected with the code, nothing created, and so again on redelivery', async () => {
     const world = structuredClone(demo);
     world.filters.find((f) => f.id === 'tmf-bp1all01')!.status = 'Creating';

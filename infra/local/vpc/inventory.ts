@@ -113,12 +113,18 @@ export const inventorySchema = z.strictObject({
       tokenProcessingMs: z.number().min(0).default(500),
       /** How long the cloud remembers a ClientToken (undocumented for real); null: forever. */
       tokenRetentionSeconds: z.number().min(0).nullable().default(null),
+      /**
+       * Whether a ClientToken used by a failed request is remembered with its failure (undocumented; true is
+       * the conservative reading). false lets tests show the product is right under the other reading too.
+       */
+      rememberFailedTokens: z.boolean().default(true),
     })
     .default({
       createSeconds: { min: 5, max: 30 },
       deleteSeconds: { min: 2, max: 10 },
       tokenProcessingMs: 500,
       tokenRetentionSeconds: null,
+      rememberFailedTokens: true,
     }),
 });
 

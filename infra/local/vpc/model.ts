@@ -235,7 +235,8 @@ export class TrafficMirrorModel {
             : { error: { code: outcome.error.code, message: outcome.error.message } }),
         }
       : undefined;
-    if (token && record) this.tokens.set(token, record);
+    const remembered = 'session' in outcome || this.inventory.lifecycle.rememberFailedTokens;
+    if (token && record && remembered) this.tokens.set(token, record);
     const processingMs = this.inventory.lifecycle.tokenProcessingMs;
     try {
       if (processingMs > 0) await this.clock.sleep(processingMs);
