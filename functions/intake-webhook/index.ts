@@ -154,6 +154,17 @@ export const handler = async (event: Buffer, context: FcContext): Promise<HttpRe
         { 'retry-after': '30' },
       );
     }
+    if (error instanceof CloudApiError) {
+      // Refused for good after the session was looked up or created (e.g. the hand-off denied by RAM): the
+      // sender learns why; once the cause is fixed, the same delivery finds the session and hands it off.
+      logger.error('the request could not be handed to the workflow', { error: error.toJSON() });
+      return reply(502, {
+        error:
+          'the request could not be handed to the session-ready flow; fix the cause, then send the same delivery again',
+        code: error.code,
+        hint: error.hint,
+      });
+    }
     throw error;
   }
 };

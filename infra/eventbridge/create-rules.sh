@@ -21,8 +21,9 @@ for file in "$@"; do
       const r = JSON.parse(text);
       for (const v of [r.EventBusName, r.RuleName, r.FilterPattern, JSON.stringify(r.EventTargets ?? [])]) console.log(v);
     ' "$file")
-  aliyun eventbridge CreateEventBus --EventBusName "${p[0]}" >/dev/null 2>&1 \
-    && echo "created bus ${p[0]}" || echo "bus ${p[0]} exists (kept)"
+  if out=$(aliyun eventbridge CreateEventBus --EventBusName "${p[0]}" 2>&1); then echo "created bus ${p[0]}"
+  elif grep -q EventBusAlreadyExist <<<"$out"; then echo "bus ${p[0]} exists (kept)"
+  else echo "$out" >&2; exit 1; fi
   aliyun eventbridge CreateRule --EventBusName "${p[0]}" --RuleName "${p[1]}" \
     --FilterPattern "${p[2]}" --EventTargets "${p[3]}" >/dev/null && echo "created rule ${p[1]}"
 done

@@ -71,11 +71,6 @@ export class VirtualClock implements Clock {
     const now = this.now();
     for (const sleeper of [...this.sleepers]) if (sleeper.due <= now) sleeper.resolve();
   }
-
-  /** Resolves every pending sleep (used when a server shuts down). */
-  wakeAll(): void {
-    for (const sleeper of [...this.sleepers]) sleeper.resolve();
-  }
 }
 
 /** The seed's CreationTime format: `2023-09-05T15:26Z` (UTC, minutes). */

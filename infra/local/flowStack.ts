@@ -70,17 +70,24 @@ export async function startFlowStack(options: FlowStackOptions): Promise<FlowSta
     clock: options.clock,
     ...(options.onLog ? { onLog: options.onLog } : {}),
   });
-  const bus = await startBus({
-    port: options.ports?.bus ?? 0,
-    clock: options.clock,
-    access,
-    deliver: createDelivery({
-      fcEndpoint: fc.url,
-      accountId: LOCAL_ACCOUNT_ID,
-      region: options.region,
-      credentials: LOCAL_STS,
-    }),
-  });
+  let bus: Bus;
+  try {
+    bus = await startBus({
+      port: options.ports?.bus ?? 0,
+      clock: options.clock,
+      access,
+      deliver: createDelivery({
+        fcEndpoint: fc.url,
+        accountId: LOCAL_ACCOUNT_ID,
+        region: options.region,
+        credentials: LOCAL_STS,
+      }),
+    });
+  } catch (error) {
+    await fc.close();
+    throw error;
+  }
+
   for (const name of options.buses ?? ['mirrorflow']) bus.model.createEventBus({ EventBusName: name });
   const integrations = localIntegrations({
     fcEndpoint: fc.url,

@@ -104,7 +104,11 @@ describe('RAM, as the cloud enforces it', () => {
     });
     cloud = await deploy(copy);
     const response = await postWebhook(cloud, { request: demoRequest('eni-bp1db01') }, 'old-policy-1');
-    expect(response.status).toBeGreaterThanOrEqual(500);
+    expect(response.status).toBe(502);
+    expect(await response.json()).toMatchObject({
+      code: 'Forbidden.RAM',
+      hint: expect.stringMatching(/infra\/ram/),
+    });
     const starts = cloud.fnf.calls.filter((c) => c.action === 'StartExecution');
     expect(starts.length).toBeGreaterThan(0);
     expect(starts.every((c) => c.code === 'Forbidden.RAM' && c.httpStatus === 403)).toBe(true);
@@ -161,6 +165,7 @@ describe('EventBridge, as the service routes', () => {
         ],
       ),
     );
+    // The old infra/eventbridge file: the custom bus with a rule that has no target (it relied on the trigger).
     copy.write(
       'infra/eventbridge/requests-to-intake-event.json',
       '{"EventBusName":"mirrorflow","RuleName":"no-target","FilterPattern":"{\\"type\\":[\\"none\\"]}"}',

@@ -134,6 +134,18 @@ describe('fc3 props', () => {
       'nodejs20 instanceConcurrency is not supported in fc3.0',
     );
     expect(() => parseFc3Props('f', fn({ environmentVariables: { FC_X: '1' } }))).toThrow(/FC_ are reserved/);
+    const timer = (cronExpression: string) =>
+      fn({
+        triggers: [
+          { triggerName: 't', triggerType: 'timer', triggerConfig: { cronExpression, enable: true } },
+        ],
+      });
+    expect(() => parseFc3Props('f', timer('0 */15 * * *'))).toThrow(
+      /cronExpression must be a cron expression/,
+    );
+    expect(() => parseFc3Props('f', timer('@every 0s'))).toThrow(/cronExpression/);
+    expect(parseFc3Props('f', timer('CRON_TZ=Asia/Shanghai 0 0 3 * * *')).triggers).toHaveLength(1);
+    expect(parseFc3Props('f', timer('@every 5m')).triggers).toHaveLength(1);
   });
 });
 

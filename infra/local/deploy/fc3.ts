@@ -5,6 +5,7 @@
  * silently deploys something else. The local cloud refuses it, which is the form that is right either way.
  */
 import { z } from 'zod';
+import { isCronExpression } from '../fc/timers.js';
 import { issueLine } from './propsErrors.js';
 import { SpecError } from './variables.js';
 
@@ -31,7 +32,12 @@ const timerTrigger = z.strictObject({
   qualifier: z.string().default('LATEST'),
   description: z.string().optional(),
   triggerConfig: z.strictObject({
-    cronExpression: z.string().min(1),
+    cronExpression: z
+      .string()
+      .refine(
+        isCronExpression,
+        'must be a cron expression FC accepts (6 fields, seconds first; CRON_TZ=…; @every <n>s|m|h, n > 0)',
+      ),
     enable: z.boolean(),
     payload: z
       .string()

@@ -104,9 +104,12 @@ function evaluate(node: Node, context: RenderContext, text: string): unknown {
         case 'path':
           return fromBase(str(0));
         case 'yaml':
-          return parseYaml(str(0));
         case 'json':
-          return JSON.parse(str(0));
+          try {
+            return name === 'yaml' ? parseYaml(str(0)) : JSON.parse(str(0));
+          } catch {
+            throw new SpecError(`\${${text}}: ${name}() could not parse its input`);
+          }
         default:
           throw new SpecError(`\${${text}}: unknown function ${name}()`);
       }
@@ -132,7 +135,7 @@ function segments(value: string): { start: number; end: number; text: string }[]
       else if (c === '{') depth++;
       else if (c === '}') depth--;
     }
-    if (depth > 0) throw new SpecError(`unterminated \${ in "${value}"`);
+    if (depth > 0) throw new SpecError('a ${ is not closed (the value is not shown: it may hold a secret)');
     found.push({ start: i, end: j, text: value.slice(i + 2, j - 1).trim() });
     i = j;
   }

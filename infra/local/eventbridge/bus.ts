@@ -82,7 +82,7 @@ export async function startBus(options: BusOptions): Promise<Bus> {
     followers: () => router.followers,
     idle: () => router.idle(),
     close: async () => {
-      router.wakeFollowers();
+      router.stop();
       await running.close();
     },
   };

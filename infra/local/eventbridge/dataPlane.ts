@@ -6,24 +6,21 @@
  * only) is the local stand-in for the account's own PutEvents, in any CloudEvents HTTP binding; `GET /events`
  * reads what was accepted (`?since=N&wait=S` follows).
  */
-import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type CloudEvent, CloudEvent as CloudEventClass, HTTP } from 'cloudevents';
 import { isLoopback, readBody, sendJson } from '../http.js';
 import { check, type ServiceAccess } from '../ram/access.js';
+import { NonceMemory, sameText, withinClockSkew } from '../signing.js';
 import { DEFAULT_BUS, type StoredEvent } from './model.js';
 import type { EventRouter } from './router.js';
 import { eventBridgeSignature, eventBridgeStringToSign } from './signature.js';
 
 const MAX_BATCH_BYTES = 1024 * 1024;
-const MAX_SKEW_MS = 15 * 60_000;
 
 /** The bus an event names with its `aliyuneventbusname` extension (else `default`). */
 export const busOf = (e: StoredEvent) =>
   typeof e.aliyuneventbusname === 'string' && e.aliyuneventbusname ? e.aliyuneventbusname : DEFAULT_BUS;
-
-const sameText = (a: string, b: string) =>
-  Buffer.byteLength(a) === Buffer.byteLength(b) && timingSafeEqual(Buffer.from(a), Buffer.from(b));
 
 function dataPlaneError(res: ServerResponse, status: number, code: string, message: string): void {
   sendJson(res, status, { code, message, requestId: randomUUID().toUpperCase() });
@@ -36,7 +33,7 @@ function authenticate(
   headers: Record<string, string | undefined>,
   body: Buffer,
   access: ServiceAccess,
-  nonces: Set<string>,
+  nonces: NonceMemory,
 ): { accessKeyId: string } | Failure {
   const match = /^acs:([^:]+):(.+)$/.exec(headers.authorization ?? '');
   if (!match)
@@ -60,8 +57,7 @@ function authenticate(
   // The signature covers the body only through Content-MD5, so the MD5 must be the body's.
   if (headers['content-md5'] !== createHash('md5').update(body).digest('base64'))
     return { status: 400, code: 'InvalidContentMD5', message: 'content-md5 does not match the body' };
-  const date = Date.parse(headers.date ?? '');
-  if (Number.isNaN(date) || Math.abs(Date.now() - date) > MAX_SKEW_MS)
+  if (!withinClockSkew(Date.parse(headers.date ?? '')))
     return {
       status: 403,
       code: 'RequestTimeTooSkewed',
@@ -74,14 +70,12 @@ function authenticate(
   if (!sameText(expected, match[2]!))
     return { status: 403, code: 'SignatureDoesNotMatch', message: 'the request signature does not match' };
   const nonce = headers['x-acs-signature-nonce'] ?? '';
-  if (!nonce || nonces.has(nonce))
+  if (!nonce || !nonces.remember(nonce, Date.now()))
     return {
       status: 403,
       code: 'SignatureNonceUsed',
       message: 'the signature nonce is missing or was used already',
     };
-  if (nonces.size > 50_000) nonces.clear();
-  nonces.add(nonce);
   return { accessKeyId: match[1]! };
 }
 
@@ -95,7 +89,7 @@ function parseBatch(body: Buffer): StoredEvent[] {
 }
 
 export function dataPlane(router: EventRouter, access: ServiceAccess) {
-  const nonces = new Set<string>();
+  const nonces = new NonceMemory();
 
   const putEvents = async (req: IncomingMessage, res: ServerResponse) => {
     const body = await readBody(req, MAX_BATCH_BYTES);

@@ -8,6 +8,8 @@ import { createFcInvoker } from '../flow/integrations/fc.js';
 import type { DeliverFn, StoredEvent } from './bus.js';
 import { paramValue, renderParam, type Target } from './targets.js';
 
+const LOOPBACK_URL = /^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(\/|$)/;
+
 export interface RecordedDelivery {
   rule: string;
   target: string;
@@ -44,11 +46,10 @@ export function createDelivery(options: DeliveryOptions): DeliverFn {
       });
       return;
     }
-    if (
-      (target.Type === 'http' || target.Type === 'https') &&
-      /^https?:\/\/(127\.0\.0\.1|localhost)[:/]/.test(target.Endpoint)
-    ) {
-      const response = await fetch(paramValue(target, 'url') ?? target.Endpoint, {
+    const url = paramValue(target, 'url') ?? target.Endpoint;
+    // The local cloud never sends events off this machine: only loopback http(s) targets are called.
+    if ((target.Type === 'http' || target.Type === 'https') && LOOPBACK_URL.test(url)) {
+      const response = await fetch(url, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: typeof body === 'string' ? body : JSON.stringify(body),

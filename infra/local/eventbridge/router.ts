@@ -27,6 +27,8 @@ export class EventRouter {
   private inFlight = 0;
   private readonly idleWaiters: (() => void)[] = [];
   private readonly arrivalWaiters = new Set<() => void>();
+  /** Aborted on close: retries waiting for their next attempt stop instead of holding the process open. */
+  private readonly stopping = new AbortController();
 
   constructor(
     private readonly model: EventBridgeModel,
@@ -60,7 +62,8 @@ export class EventRouter {
           await this.deliver(target, event, rule);
           return;
         } catch {
-          if (attempt < plan.attempts) await this.clock.sleep(plan.delayMs(attempt));
+          if (attempt < plan.attempts) await this.clock.sleep(plan.delayMs(attempt), this.stopping.signal);
+          if (this.stopping.signal.aborted) return;
         }
       }
       this.undelivered.push({ rule: rule.name, target: target.Id, eventId: event.id });
@@ -96,8 +99,9 @@ export class EventRouter {
     return this.arrivalWaiters.size;
   }
 
-  /** Lets every follower return (the server is closing). */
-  wakeFollowers(): void {
+  /** The server is closing: followers return, retries stop. */
+  stop(): void {
+    this.stopping.abort();
     for (const wake of [...this.arrivalWaiters]) wake();
   }
 }

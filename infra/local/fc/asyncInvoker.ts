@@ -28,6 +28,8 @@ const DEFAULTS = { maxAsyncRetryAttempts: 3, maxAsyncEventAgeInSeconds: 18_000 }
 export class AsyncInvoker {
   readonly deadLetters: DeadLetter[] = [];
   private pending = 0;
+  /** Aborted on close: invocations waiting for a retry stop instead of holding the process open. */
+  private readonly stopping = new AbortController();
   private readonly idleWaiters: (() => void)[] = [];
 
   constructor(
@@ -59,7 +61,8 @@ export class AsyncInvoker {
       if (attempt > settings.maxAsyncRetryAttempts) break;
       const delay = 2 ** (attempt - 1) * 1000;
       if (this.clock.now() + delay > expires) break;
-      await this.clock.sleep(delay);
+      await this.clock.sleep(delay, this.stopping.signal);
+      if (this.stopping.signal.aborted) return;
     }
     const destination = pool.config.async?.onFailure;
     if (destination)
@@ -70,6 +73,10 @@ export class AsyncInvoker {
         error: last.slice(0, 1000),
         time: new Date(this.clock.now()).toISOString(),
       });
+  }
+
+  stop(): void {
+    this.stopping.abort();
   }
 
   /** Resolves when no async invocation is running or waiting for a retry. */

@@ -3,11 +3,10 @@
  * (HMAC-SHA256 over method, Content-MD5, Content-Type, Date, the x-fc-* headers and the path), the STS
  * token in `x-fc-security-token`, a 15-minute clock skew, and the body's Content-MD5.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { sameText, withinClockSkew } from '../signing.js';
 import { fcSignature, fcStringToSign } from './signature.js';
-
-const MAX_SKEW_MS = 15 * 60_000;
 
 export type Credentials = (
   accessKeyId: string,
@@ -16,12 +15,6 @@ export type Credentials = (
 export interface FcAuthFailure {
   code: 'InvalidAccessKeyID' | 'SignatureNotMatch' | 'RequestTimeTooSkewed' | 'InvalidArgument';
   message: string;
-}
-
-function sameText(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
 }
 
 /** The caller's AccessKey ID, or why the request is refused. */
@@ -46,14 +39,17 @@ export function authenticateFc(
   ) {
     return { code: 'InvalidArgument', message: 'the x-fc-security-token does not match the access key' };
   }
-  const date = Date.parse(String(req.headers.date ?? ''));
-  if (Number.isNaN(date) || Math.abs(Date.now() - date) > MAX_SKEW_MS)
+  if (!withinClockSkew(Date.parse(String(req.headers.date ?? ''))))
     return { code: 'RequestTimeTooSkewed', message: 'the Date header is more than 15 minutes off' };
+  // The signature covers the body only through Content-MD5, so a body must come with its MD5.
   const md5 = req.headers['content-md5'];
-  if (body.length > 0 && md5 !== undefined) {
+  if (body.length > 0) {
     const expected = Buffer.from(createHash('md5').update(body).digest('hex')).toString('base64');
     if (md5 !== expected)
-      return { code: 'InvalidArgument', message: 'the Content-MD5 header does not match the body' };
+      return {
+        code: 'InvalidArgument',
+        message: 'the Content-MD5 header is missing or does not match the body',
+      };
   }
   const expected = fcSignature(
     fcStringToSign(req.method ?? 'POST', path, req.headers),

@@ -250,6 +250,7 @@ export async function startFcHost(options: FcHostOptions): Promise<FcHost> {
     idle: () => asyncInvoker.idle(),
     close: async () => {
       stopTimers();
+      asyncInvoker.stop();
       await Promise.all([...pools.values()].map((p) => p.close()));
       await running.close();
     },

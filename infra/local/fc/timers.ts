@@ -16,6 +16,21 @@ export interface TimerTrigger {
 
 export type FireFn = (trigger: TimerTrigger, event: Buffer) => Promise<void>;
 
+/** Whether FC would take the expression: 6 cron fields (seconds first), an optional `CRON_TZ=`, or `@every`. */
+export function isCronExpression(expression: string): boolean {
+  const every = /^@every\s+(\d+)([smh])$/.exec(expression.trim());
+  if (every) return Number(every[1]) > 0;
+  const zoned = /^CRON_TZ=(\S+)\s+(.+)$/.exec(expression.trim());
+  const fields = (zoned ? zoned[2]! : expression).trim().split(/\s+/);
+  if (fields.length !== 6) return false;
+  try {
+    nextFireTime(expression, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** The next time (epoch ms) after `after` the expression names. */
 export function nextFireTime(expression: string, after: number): number {
   const every = /^@every\s+(\d+)([smh])$/.exec(expression.trim());

@@ -121,12 +121,6 @@ export class RamAuthority {
     return this.issued.get(accessKeyId)?.principal;
   }
 
-  /** The role a key belongs to (for call logs and tests), if it is a role session. */
-  roleOf(accessKeyId: string): string | undefined {
-    const principal = this.principal(accessKeyId);
-    return principal?.type === 'AssumedRoleUser' ? principal.role.name : undefined;
-  }
-
   /** Undefined when allowed; else why not. The caller must already be authenticated. */
   authorize(accessKeyId: string, action: string, context: ResourceContext): Denial | undefined {
     const principal = this.principal(accessKeyId);

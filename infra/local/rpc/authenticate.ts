@@ -4,8 +4,9 @@
  * what the generated SDKs send), the timestamp within 15 minutes, a nonce used once, and an STS token that
  * matches its key. It answers the operation's parameters and who is calling.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { NonceMemory, sameText } from '../signing.js';
 import { RpcError } from './errors.js';
 import type { RpcCall, RpcCredential, RpcEndpointOptions, RpcService } from './server.js';
 import { signV1, stringToSignV1 } from './signatureV1.js';
@@ -19,12 +20,6 @@ import {
 
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
 
-function sameText(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
-
 function headerValues(req: IncomingMessage): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   for (let i = 0; i < req.rawHeaders.length; i += 2) {
@@ -34,21 +29,6 @@ function headerValues(req: IncomingMessage): Record<string, string[]> {
     out[name] = values;
   }
   return out;
-}
-
-class NonceMemory {
-  private readonly seen = new Map<string, number>();
-  constructor(private readonly ttlMs: number) {}
-  /** False when the nonce was already used within the window. */
-  remember(nonce: string, now: number): boolean {
-    if (this.seen.size > 10_000) {
-      for (const [n, t] of this.seen) if (now - t > this.ttlMs) this.seen.delete(n);
-    }
-    const at = this.seen.get(nonce);
-    if (at !== undefined && now - at <= this.ttlMs) return false;
-    this.seen.set(nonce, now);
-    return true;
-  }
 }
 
 export interface RpcAuthenticator {
