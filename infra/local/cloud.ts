@@ -93,6 +93,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       port: port(1),
       clock,
       flows,
+      expressFlows: new Set(deployment.flows.filter((f) => f.executionMode === 'Express').map((f) => f.name)),
       access,
       integrations: (flow) => integrationsFor!(flow),
     });

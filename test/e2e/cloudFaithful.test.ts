@@ -94,6 +94,18 @@ describe('deployed from s.yaml', () => {
   }, 60_000);
 });
 
+describe('CloudFlow, as the service runs flows', () => {
+  it('a flow deployed in Express mode is never started: the hand-off is refused with the code', async () => {
+    const copy = copyDeployment();
+    copy.editSpec((doc) => doc.setIn(['resources', 'session-ready', 'props', 'executionMode'], 'Express'));
+    cloud = await deploy(copy);
+    const response = await postWebhook(cloud, { request: demoRequest('eni-bp1db01') }, 'express-1');
+    expect(response.status).toBe(502);
+    expect(await response.json()).toMatchObject({ code: 'InvalidArgument' });
+    expect(cloud.fnf.executions.size).toBe(0);
+  }, 60_000);
+});
+
 describe('RAM, as the cloud enforces it', () => {
   it('denies the old hand-off policy (fnf:StartExecution on flow/session-ready): Forbidden.RAM, no flow runs', async () => {
     const copy = copyDeployment();

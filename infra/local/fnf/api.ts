@@ -34,6 +34,8 @@ export interface FnfApiOptions {
   integrations: Integrations | ((flowName: string) => Integrations);
   /** RAM: who may call (default: the account's key and the local operator's STS key). */
   access?: ServiceAccess;
+  /** Flows deployed in Express mode, which StartExecution does not run. */
+  expressFlows?: ReadonlySet<string>;
 }
 
 export interface FnfApi {
@@ -89,6 +91,12 @@ export async function startFnfApi(options: FnfApiOptions): Promise<FnfApi> {
               params.FlowName ?? fail('MissingParameter', 'FlowName is mandatory for this action.');
             const flow =
               options.flows.get(flowName) ?? fail('FlowNotExists', `flow ${flowName} does not exist`);
+            // "The specified flow must exist and be in Standard execution mode" (StartExecution API page).
+            if (options.expressFlows?.has(flowName))
+              fail(
+                'InvalidArgument',
+                `flow ${flowName} is in Express mode; StartExecution runs Standard flows only`,
+              );
             const name = params.ExecutionName || `exec-${randomUUID()}`;
             if (!EXECUTION_NAME.test(name)) {
               fail(
