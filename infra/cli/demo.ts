@@ -3,11 +3,13 @@
  * a reconcile of the example desired state) and one that fails on purpose, shows each one's progress live
  * (sent → created → Creating → Created → Ready event), then a summary and where to look next.
  */
+
 import { readFileSync } from 'node:fs';
 import { clientToken, eventKey, reconcileKey } from '../../functions/lib/clientToken.js';
 import { signHub, signMirrorflow } from '../../functions/lib/webhookSignature.js';
 import type { LocalCloud } from '../local/cloud.js';
 import type { StoredEvent } from '../local/eventbridge/bus.js';
+import { putEvents } from '../local/eventbridge/signature.js';
 import { styler } from './style.js';
 
 interface Tracked {
@@ -85,19 +87,25 @@ export async function runDemo(
     TrafficMirrorSourceIds: ['eni-bp1nope01'],
     TrafficMirrorSessionName: 'missing-eni-on-purpose',
   };
+  const endpoints = cloud.endpoints();
   const postEvent = async (id: string, data: unknown) => {
-    await fetch(`${cloud.stack.bus.url}/events`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/cloudevents+json' },
-      body: JSON.stringify({
-        specversion: '1.0',
-        aliyuneventbusname: 'mirrorflow',
-        id,
-        source: 'mirrorflow.demo',
-        type: 'mirrorflow:MirrorRequest:Submitted',
-        data,
-      }),
-    });
+    // PutEvents as a user's application sends it: signed, on the custom bus.
+    await putEvents(
+      cloud.stack.bus.url,
+      { accessKeyId: endpoints.accessKeyId!, accessKeySecret: endpoints.accessKeySecret! },
+      cloud.regionId,
+      [
+        {
+          specversion: '1.0',
+          aliyuneventbusname: endpoints.eventBus ?? 'mirrorflow',
+          id,
+          source: 'mirrorflow.demo',
+          type: 'mirrorflow:MirrorRequest:Submitted',
+          datacontenttype: 'application/json',
+          data,
+        },
+      ],
+    );
     return clientToken('event', eventKey('mirrorflow.demo', id));
   };
 

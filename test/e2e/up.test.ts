@@ -3,7 +3,7 @@
  * clients, a second `up` on the same ports refused with a clear message, and a clean stop.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import FCClient from '@alicloud/fc2';
@@ -140,6 +140,21 @@ describe('mirrorflow up', () => {
         d.trigger === 'reconcile' &&
         (d.correlation as Record<string, string>)?.reconcileEntry === 'web03-to-ids',
     );
+  });
+
+  it('`mirrorflow provision --via event` puts a signed PutEvents on the custom bus and follows it to Ready', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mf-provision-'));
+    const file = join(dir, 'request.json');
+    writeFileSync(file, JSON.stringify(request('eni-bp1app02')));
+    const result = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        ['bin/mirrorflow.js', 'provision', file, '--via', 'event', '--endpoints', endpointsFile, '--json'],
+        (error, stdout) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout }),
+      );
+    });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/mirrorflow:TrafficMirrorSession:Ready/);
   });
 
   it('refuses to start twice on the same ports, saying so', async () => {

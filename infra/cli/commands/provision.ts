@@ -3,11 +3,13 @@
  * via the EventBridge bus or the signed webhook, and follows it to its completion event. Progress goes to
  * stderr, the completion event to stdout; exit 0 Ready, 1 Failed (or no answer in time), 2 invalid input.
  */
+
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import { clientToken, eventKey } from '../../../functions/lib/clientToken.js';
 import { validateMirrorRequest } from '../../../functions/lib/request.js';
 import { signMirrorflow } from '../../../functions/lib/webhookSignature.js';
+import { putEvents } from '../../local/eventbridge/signature.js';
 import { DEFAULT_ENDPOINTS_FILE, readEndpoints } from '../endpoints.js';
 import { type CliIo, EXIT, UsageError } from '../io.js';
 import { InputError, readJsonDocument } from '../readJson.js';
@@ -52,20 +54,26 @@ export function registerProvision(program: Command, io: CliIo, setExit: (code: n
         let token: string;
         if (options.via === 'event') {
           const id = randomUUID();
-          const response = await fetch(`${endpoints.eventbridge}/events`, {
-            method: 'POST',
-            headers: { 'content-type': 'application/cloudevents+json' },
-            body: JSON.stringify({
-              specversion: '1.0',
-              aliyuneventbusname: endpoints.eventBus ?? 'mirrorflow',
-              id,
-              source: 'mirrorflow.cli',
-              type: 'mirrorflow:MirrorRequest:Submitted',
-              datacontenttype: 'application/json',
-              data: request,
-            }),
-          });
-          if (!response.ok) throw new Error(`the bus refused the event: HTTP ${response.status}`);
+          // PutEvents as the EventBridge SDK sends it, signed with the endpoints' keys.
+          const result = await putEvents(
+            endpoints.eventbridge,
+            { accessKeyId: endpoints.accessKeyId, accessKeySecret: endpoints.accessKeySecret },
+            endpoints.regionId,
+            [
+              {
+                specversion: '1.0',
+                aliyuneventbusname: endpoints.eventBus ?? 'mirrorflow',
+                id,
+                source: 'mirrorflow.cli',
+                type: 'mirrorflow:MirrorRequest:Submitted',
+                datacontenttype: 'application/json',
+                data: request,
+              },
+            ],
+          );
+          const refused = result.EntryList.find((e) => e.ErrorCode);
+          if (refused)
+            throw new Error(`the bus refused the event: ${refused.ErrorCode} ${refused.ErrorMessage ?? ''}`);
           token = clientToken('event', eventKey('mirrorflow.cli', id));
           io.err(`${s.dim('sent')} as EventBridge event ${id} (client token ${token})`);
         } else {
