@@ -180,13 +180,7 @@ export async function provision(input: ProvisionInput, deps: ProvisionDeps): Pro
       // Our own earlier create (a redelivery) answers as it did the first time; anyone else's is AlreadyExists.
       const ownCreate = existing.Tags.some((t) => t.Key === TOKEN_TAG_KEY && t.Value === token);
       log('equivalent session exists', { sessionId: existing.TrafficMirrorSessionId, ownCreate });
-      return {
-        outcome: ownCreate ? 'Created' : 'AlreadyExists',
-        sessionId: existing.TrafficMirrorSessionId,
-        priority: existing.Priority,
-        clientToken: token,
-        request,
-      };
+      return existingResult(existing, ownCreate ? 'Created' : 'AlreadyExists', token, request);
     }
     if (request.Priority !== undefined) {
       try {
@@ -197,13 +191,7 @@ export async function provision(input: ProvisionInput, deps: ProvisionDeps): Pro
         const own = await retrying(() => ownSessionAt(vpc, request, token, request.Priority!));
         if (!own) throw error;
         log('the priority is held by this request’s own session', { sessionId: own.TrafficMirrorSessionId });
-        return {
-          outcome: 'Created',
-          sessionId: own.TrafficMirrorSessionId,
-          priority: own.Priority,
-          clientToken: token,
-          request,
-        };
+        return existingResult(own, 'Created', token, request);
       }
     }
     return await createWithAllocatedPriority(vpc, deps, request, token, retrying, log);
@@ -231,6 +219,22 @@ async function findEquivalentSession(
 }
 
 type Retrying = <T>(operation: () => Promise<T>) => Promise<T>;
+
+/** The answer for a session that already exists: this request's own (Created) or another's (AlreadyExists). */
+function existingResult(
+  session: TrafficMirrorSession,
+  outcome: 'Created' | 'AlreadyExists',
+  clientToken: string,
+  request: MirrorRequest,
+): ProvisionResult {
+  return {
+    outcome,
+    sessionId: session.TrafficMirrorSessionId,
+    priority: session.Priority,
+    clientToken,
+    request,
+  };
+}
 
 function isPriorityTaken(error: unknown): error is CloudApiError {
   return error instanceof CloudApiError && error.code === 'IllegalParam.Priority';
@@ -307,14 +311,7 @@ async function createWithAllocatedPriority(
       // included, ends the walk.
       if (!isPriorityTaken(error)) throw error;
       const own = await retrying(() => ownSessionAt(vpc, request, token, candidate.priority));
-      if (own)
-        return {
-          outcome: 'Created',
-          sessionId: own.TrafficMirrorSessionId,
-          priority: own.Priority,
-          clientToken: token,
-          request,
-        };
+      if (own) return existingResult(own, 'Created', token, request);
       log('allocated priority taken, trying the next', { priority: candidate.priority });
       last = error;
     }
