@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { clientToken, eventKey } from '../../functions/lib/clientToken.js';
+import { clientToken, eventKey, executionName } from '../../functions/lib/clientToken.js';
 import { signHub, signMirrorflow } from '../../functions/lib/webhookSignature.js';
 import type { LocalCloud } from '../../infra/local/cloud.js';
 import { loadInventoryFile } from '../../infra/local/vpc/inventory.js';
@@ -156,10 +156,35 @@ describe('cloud faults', () => {
       data: { reason: 'Mirror.Timeout', error: { code: 'Mirror.Timeout' }, session: { status: 'Creating' } },
     });
     const elapsed = (failed!.data as { elapsedSeconds: number }).elapsedSeconds;
-    // Never before the deadline; after it, within one longest poll delay (20 s) plus real scheduling noise,
-    // which this 200x time scale magnifies (1 real second = 200 virtual seconds).
-    expect(elapsed).toBeGreaterThanOrEqual(300);
-    expect(elapsed).toBeLessThan(300 + 20 + 200);
+    expect(elapsed).toBeGreaterThanOrEqual(300); // never before the deadline
+    // …and at the first look after it: the flow's own history (virtual time, exact) shows that no wait
+    // ran past the deadline and that the look after the last wait is the one that gave up.
+    const execution = cloud.fnf.executions.get(`session-ready\u0000${executionName(token)}`)!;
+    const waits = execution.events.filter((e) => e.Type === 'StateEntered' && e.StepName === 'Backoff');
+    expect(waits.length).toBeGreaterThan(0);
+    for (const wait of waits) {
+      const { job } = (
+        JSON.parse(wait.EventDetail) as { input: { job: { nextDelaySeconds: number; deadlineAt: string } } }
+      ).input;
+      // The look that chose this delay started no later than the function's "now" (pollSchedule.ts: whole
+      // seconds, never past the deadline, but never under CloudFlow's 1-second minimum either).
+      const look = execution.events
+        .filter((e) => e.Type === 'StateStarted' && e.StepName === 'CheckStatus' && e.EventId < wait.EventId)
+        .at(-1)!;
+      const waitEnds = Date.parse(look.Time) + job.nextDelaySeconds * 1000;
+      expect(waitEnds <= Date.parse(job.deadlineAt) || job.nextDelaySeconds === 1).toBe(true);
+    }
+    const looks = execution.events.filter((e) => e.Type === 'TaskSucceeded' && e.StepName === 'CheckStatus');
+    const phases = looks.map(
+      (e) => (JSON.parse(e.EventDetail) as { output: { Body: { phase: string } } }).output.Body.phase,
+    );
+    // Pending until the deadline; the first look after it builds the Failed event (emit), the one after the
+    // Emit settles the execution (timeout).
+    expect(phases.slice(-2)).toEqual(['emit', 'timeout']);
+    expect(phases.slice(0, -2).every((p) => p === 'pending')).toBe(true);
+    const gaveUp = looks.at(-2)!;
+    expect(gaveUp.EventId).toBeGreaterThan(waits.at(-1)!.EventId);
+    expect(looks.filter((l) => l.EventId > waits.at(-1)!.EventId)).toHaveLength(2);
   });
 
   it('a session that vanishes ends in one Failed event saying so', async () => {
