@@ -160,6 +160,8 @@ describe('cloud faults', () => {
     // …and at the first look after it: the flow's own history (virtual time, exact) shows that no wait
     // ran past the deadline and that the look after the last wait is the one that gave up.
     const execution = cloud.fnf.executions.get(`session-ready\u0000${executionName(token)}`)!;
+    // The event is out before the execution ends: read its history once it has ended.
+    while (execution.status === 'Running') await execution.waitForEnd(60_000);
     const waits = execution.events.filter((e) => e.Type === 'StateEntered' && e.StepName === 'Backoff');
     expect(waits.length).toBeGreaterThan(0);
     for (const wait of waits) {

@@ -12,6 +12,7 @@ import { type CloudEvent, CloudEvent as CloudEventClass, HTTP } from 'cloudevent
 import { isLoopback, readBody, sendJson } from '../http.js';
 import { check, type ServiceAccess } from '../ram/access.js';
 import { NonceMemory, sameText, withinClockSkew } from '../signing.js';
+import { type EventBridgeErrorCode, sendDataPlaneError } from './errors.js';
 import { DEFAULT_BUS, type StoredEvent } from './model.js';
 import type { EventRouter } from './router.js';
 import { eventBridgeSignature, eventBridgeStringToSign } from './signature.js';
@@ -22,11 +23,7 @@ const MAX_BATCH_BYTES = 1024 * 1024;
 export const busOf = (e: StoredEvent) =>
   typeof e.aliyuneventbusname === 'string' && e.aliyuneventbusname ? e.aliyuneventbusname : DEFAULT_BUS;
 
-function dataPlaneError(res: ServerResponse, status: number, code: string, message: string): void {
-  sendJson(res, status, { code, message, requestId: randomUUID().toUpperCase() });
-}
-
-type Failure = { status: number; code: string; message: string };
+type Failure = { code: EventBridgeErrorCode; message: string };
 
 /** The caller's AccessKey ID, or why the request is refused. */
 function authenticate(
@@ -37,45 +34,28 @@ function authenticate(
 ): { accessKeyId: string } | Failure {
   const match = /^acs:([^:]+):(.+)$/.exec(headers.authorization ?? '');
   if (!match)
-    return {
-      status: 401,
-      code: 'InvalidAuthorization',
-      message: 'the authorization header is missing or malformed',
-    };
+    return { code: 'InvalidAuthorization', message: 'the authorization header is missing or malformed' };
   const credential = access.authority.credentials(match[1]!);
-  if (!credential)
-    return { status: 403, code: 'InvalidAccessKeyId', message: 'Specified access key is not found.' };
+  if (!credential) return { code: 'InvalidAccessKeyId', message: 'Specified access key is not found.' };
   if (
     credential.securityToken !== undefined &&
     !sameText(headers['x-acs-security-token'] ?? '', credential.securityToken)
   )
-    return {
-      status: 403,
-      code: 'InvalidSecurityToken',
-      message: 'the security token does not match the access key',
-    };
+    return { code: 'InvalidSecurityToken', message: 'the security token does not match the access key' };
   // The signature covers the body only through Content-MD5, so the MD5 must be the body's.
   if (headers['content-md5'] !== createHash('md5').update(body).digest('base64'))
-    return { status: 400, code: 'InvalidContentMD5', message: 'content-md5 does not match the body' };
+    return { code: 'InvalidContentMD5', message: 'content-md5 does not match the body' };
   if (!withinClockSkew(Date.parse(headers.date ?? '')))
-    return {
-      status: 403,
-      code: 'RequestTimeTooSkewed',
-      message: 'the date header is more than 15 minutes off',
-    };
+    return { code: 'RequestTimeTooSkewed', message: 'the date header is more than 15 minutes off' };
   const expected = eventBridgeSignature(
     eventBridgeStringToSign('POST', '/openapi/putEvents', headers),
     credential.accessKeySecret,
   );
   if (!sameText(expected, match[2]!))
-    return { status: 403, code: 'SignatureDoesNotMatch', message: 'the request signature does not match' };
+    return { code: 'SignatureDoesNotMatch', message: 'the request signature does not match' };
   const nonce = headers['x-acs-signature-nonce'] ?? '';
   if (!nonce || !nonces.remember(nonce, Date.now()))
-    return {
-      status: 403,
-      code: 'SignatureNonceUsed',
-      message: 'the signature nonce is missing or was used already',
-    };
+    return { code: 'SignatureNonceUsed', message: 'the signature nonce is missing or was used already' };
   return { accessKeyId: match[1]! };
 }
 
@@ -97,14 +77,13 @@ export function dataPlane(router: EventRouter, access: ServiceAccess) {
       Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v.join(',') : v]),
     );
     const caller = authenticate(headers, body, access, nonces);
-    if ('code' in caller) return dataPlaneError(res, caller.status, caller.code, caller.message);
+    if ('code' in caller) return sendDataPlaneError(res, caller.code, caller.message);
     let batch: StoredEvent[];
     try {
       batch = parseBatch(body);
     } catch (error) {
-      return dataPlaneError(
+      return sendDataPlaneError(
         res,
-        400,
         'InvalidArgument',
         `not a batch of valid CloudEvents: ${(error as Error).message}`,
       );
@@ -113,9 +92,8 @@ export function dataPlane(router: EventRouter, access: ServiceAccess) {
       const denial = check(access, caller.accessKeyId, 'eventbridge:PutEvents', { EventBusName: bus });
       // EventBridge error codes: 403 AccessDenied (https://www.alibabacloud.com/help/en/eventbridge/error-codes).
       if (denial)
-        return dataPlaneError(
+        return sendDataPlaneError(
           res,
-          403,
           'AccessDenied',
           `The OwnerId that your Access Key Id associated to is forbidden for this operation. (${denial.action} on ${denial.resource})`,
         );

@@ -5,7 +5,7 @@
  * accepted event goes to.
  */
 import { z } from 'zod';
-import { RpcError } from '../rpc/errors.js';
+import { eventBridgeError } from './errors.js';
 import { type EventPattern, matchesPattern, patternProblems } from './pattern.js';
 import { type Target, targetProblems, targetSchema } from './targets.js';
 
@@ -36,10 +36,10 @@ export interface EntryResult {
   ErrorMessage?: string;
 }
 
-const invalid = (message: string) => new RpcError('InvalidArgument', message, 400);
+const invalid = (message: string) => eventBridgeError('InvalidArgument', message);
 const required = (params: Record<string, string | undefined>, key: string): string => {
   const value = params[key];
-  if (!value) throw new RpcError('MissingParameter', `The parameter ${key} is required.`, 400);
+  if (!value) throw eventBridgeError('MissingParameter', `The parameter ${key} is required.`);
   return value;
 };
 
@@ -52,7 +52,7 @@ export class EventBridgeModel {
 
   private bus(name: string) {
     const bus = this.buses.get(name);
-    if (!bus) throw new RpcError('EventBusNotExist', `The event bus [${name}] not existed!`, 404);
+    if (!bus) throw eventBridgeError('EventBusNotExist', `The event bus [${name}] not existed!`);
     return bus;
   }
 
@@ -60,7 +60,7 @@ export class EventBridgeModel {
     const name = required(params, 'EventBusName');
     if (!NAME.test(name)) throw invalid(`EventBusName ${name} is invalid`);
     if (this.buses.has(name))
-      throw new RpcError('EventBusAlreadyExist', `The event bus [${name}] already existed!`, 409);
+      throw eventBridgeError('EventBusAlreadyExist', `The event bus [${name}] already existed!`);
     this.buses.set(name, { name, description: params.Description ?? '', rules: new Map() });
     return { EventBusARN: name };
   }
@@ -81,7 +81,7 @@ export class EventBridgeModel {
     const name = required(params, 'RuleName');
     if (!NAME.test(name)) throw invalid(`RuleName ${name} is invalid`);
     if (bus.rules.has(name))
-      throw new RpcError('EventRuleAlreadyExisted', `The event rule [${name}] already existed!`, 409);
+      throw eventBridgeError('EventRuleAlreadyExisted', `The event rule [${name}] already existed!`);
     const filterPattern = required(params, 'FilterPattern');
     let pattern: unknown;
     try {
@@ -132,7 +132,7 @@ export class EventBridgeModel {
     const bus = this.bus(required(params, 'EventBusName'));
     const name = required(params, 'RuleName');
     if (!bus.rules.delete(name))
-      throw new RpcError('EventRuleNotExisted', `The event rule [${name}] not existed!`, 404);
+      throw eventBridgeError('EventRuleNotExisted', `The event rule [${name}] not existed!`);
   }
 
   rules(busName?: string): Rule[] {

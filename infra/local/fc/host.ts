@@ -15,8 +15,9 @@ import { check, type ServiceAccess } from '../ram/access.js';
 import { AsyncInvoker, type DeadLetter } from './asyncInvoker.js';
 import { authenticateFc } from './authenticate.js';
 import { invocationContext } from './context.js';
+import { sendFcError } from './errors.js';
 import { httpTriggerEvent, sendHttpTriggerReply } from './httpTrigger.js';
-import { type FcFunctionConfig, InstancePool, type InvocationOutcome } from './pool.js';
+import { type FcFunctionConfig, InstancePool, type InvocationOutcome, ShuttingDownError } from './pool.js';
 import { startTimers, type TimerTrigger, timerEvent } from './timers.js';
 
 export type { DeadLetter } from './asyncInvoker.js';
@@ -65,17 +66,6 @@ export interface FcHost {
   ): Promise<InvocationOutcome>;
   idle(): Promise<void>;
   close(): Promise<void>;
-}
-
-function sendFcError(
-  res: ServerResponse,
-  status: number,
-  code: string,
-  message: string,
-  requestId: string,
-): void {
-  res.writeHead(status, { 'content-type': 'application/json', 'x-fc-request-id': requestId });
-  res.end(JSON.stringify({ ErrorCode: code, ErrorMessage: message }));
 }
 
 export async function startFcHost(options: FcHostOptions): Promise<FcHost> {
@@ -147,25 +137,22 @@ export async function startFcHost(options: FcHostOptions): Promise<FcHost> {
     const type = String(req.headers['x-fc-invocation-type'] ?? 'Sync');
     const body = await readBody(req, SYNC_BODY_LIMIT);
     const caller = authenticateFc(req, body, path, (id) => authority.credentials(id));
-    if ('code' in caller) return sendFcError(res, 403, caller.code, caller.message, requestId);
+    if ('code' in caller) return sendFcError(res, caller.code, caller.message, requestId);
     const denial = check(options.access, caller.accessKeyId, 'fc:InvokeFunction', { functionName: fnName });
     if (denial)
       // FC error codes: 403 AccessDenied (https://www.alibabacloud.com/help/en/functioncompute/error-codes).
       return sendFcError(
         res,
-        403,
         'AccessDenied',
         `the caller is not authorized to perform ${denial.action} on resource ${denial.resource}`,
         requestId,
       );
     const pool = pools.get(fnName);
-    if (!pool)
-      return sendFcError(res, 404, 'FunctionNotFound', `function ${fnName} does not exist`, requestId);
+    if (!pool) return sendFcError(res, 'FunctionNotFound', `function ${fnName} does not exist`, requestId);
     if (type === 'Async') {
       if (body.length > ASYNC_BODY_LIMIT)
         return sendFcError(
           res,
-          413,
           'PayloadTooLarge',
           `async payloads are limited to ${ASYNC_BODY_LIMIT} bytes`,
           requestId,
@@ -189,11 +176,10 @@ export async function startFcHost(options: FcHostOptions): Promise<FcHost> {
     const pool = pools.get(fnName);
     const trigger = pool?.config.httpTrigger;
     if (!pool || !trigger)
-      return sendFcError(res, 404, 'TriggerNotFound', `no HTTP trigger for ${fnName}`, requestId);
+      return sendFcError(res, 'TriggerNotFound', `no HTTP trigger for ${fnName}`, requestId);
     if (!trigger.methods.includes(String(req.method)))
       return sendFcError(
         res,
-        405,
         'MethodNotAllowed',
         `the HTTP trigger accepts ${trigger.methods.join(', ')}`,
         requestId,
@@ -218,16 +204,25 @@ export async function startFcHost(options: FcHostOptions): Promise<FcHost> {
 
   const running = await listen(
     async (req, res) => {
-      const url = new URL(req.url ?? '/', 'http://local');
-      const invokeMatch = INVOKE_PATH.exec(url.pathname);
-      if (invokeMatch && req.method === 'POST') return handleInvoke(req, res, invokeMatch[2]!, url.pathname);
-      const httpMatch = HTTP_TRIGGER_PATH.exec(url.pathname);
-      if (httpMatch) return handleHttpTrigger(req, res, httpMatch[1]!, httpMatch[2] ?? '/', url);
-      return sendFcError(res, 404, 'PathNotFound', `no route ${req.method} ${url.pathname}`, randomUUID());
+      try {
+        await route(req, res);
+      } catch (error) {
+        if (!(error instanceof ShuttingDownError) || res.headersSent) throw error;
+        sendFcError(res, 'ServiceUnavailable', error.message, randomUUID());
+      }
     },
     options.port ?? 0,
     'FC host',
   );
+
+  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://local');
+    const invokeMatch = INVOKE_PATH.exec(url.pathname);
+    if (invokeMatch && req.method === 'POST') return handleInvoke(req, res, invokeMatch[2]!, url.pathname);
+    const httpMatch = HTTP_TRIGGER_PATH.exec(url.pathname);
+    if (httpMatch) return handleHttpTrigger(req, res, httpMatch[1]!, httpMatch[2] ?? '/', url);
+    return sendFcError(res, 'PathNotFound', `no route ${req.method} ${url.pathname}`, randomUUID());
+  }
 
   return {
     url: running.url,

@@ -35,6 +35,14 @@ interface Instance {
   busy: boolean;
 }
 
+/** An invocation that arrives while the host closes: answered as an unavailable service, not a crash. */
+export class ShuttingDownError extends Error {
+  override readonly name = 'ShuttingDownError';
+  constructor() {
+    super('the FC host is shutting down');
+  }
+}
+
 export class InstancePool {
   private readonly instances: Instance[] = [];
   private readonly queue: (() => void)[] = [];
@@ -79,7 +87,7 @@ export class InstancePool {
 
   private async acquire(): Promise<Instance> {
     for (;;) {
-      if (this.closed) throw new Error('the FC host is shutting down');
+      if (this.closed) throw new ShuttingDownError();
       const idle = this.instances.find((i) => !i.busy);
       if (idle) {
         idle.busy = true;

@@ -1,0 +1,33 @@
+/**
+ * The FC API's errors, as the local host answers them: `{ErrorCode, ErrorMessage}` with the status FC's
+ * error-code table gives (https://www.alibabacloud.com/help/en/functioncompute/error-codes; the same codes for
+ * FC 2.0, https://alibabacloud.com/help/doc-detail/52736.htm), the request id in `x-fc-request-id`.
+ * `@alicloud/fc2` turns them into errors named `FC<ErrorCode>Error` with `code` = ErrorCode.
+ */
+import type { ServerResponse } from 'node:http';
+
+export const FC_ERRORS = {
+  InvalidArgument: 400,
+  AccessDenied: 403,
+  InvalidAccessKeyID: 403,
+  SignatureNotMatch: 403,
+  RequestTimeTooSkewed: 403,
+  FunctionNotFound: 404,
+  TriggerNotFound: 404,
+  PathNotFound: 404,
+  MethodNotAllowed: 405,
+  PayloadTooLarge: 413,
+  ServiceUnavailable: 503,
+} as const;
+
+export type FcErrorCode = keyof typeof FC_ERRORS;
+
+export function sendFcError(
+  res: ServerResponse,
+  code: FcErrorCode,
+  message: string,
+  requestId: string,
+): void {
+  res.writeHead(FC_ERRORS[code], { 'content-type': 'application/json', 'x-fc-request-id': requestId });
+  res.end(JSON.stringify({ ErrorCode: code, ErrorMessage: message }));
+}
