@@ -47,7 +47,13 @@ export const ACTION_RESOURCES: Readonly<Record<string, ActionRule>> = {
     source: 'https://api.aliyun.com/document/Vpc/2016-04-28/DeleteTrafficMirrorSession (RAM table)',
   },
   'vpc:UpdateTrafficMirrorSessionAttribute': {
-    resources: (c) => [vpc(c, 'trafficmirrorsession', c.params.TrafficMirrorSessionId ?? '*')],
+    // The session, and the filter when the update names one.
+    resources: (c) => [
+      vpc(c, 'trafficmirrorsession', c.params.TrafficMirrorSessionId ?? '*'),
+      ...(c.params.TrafficMirrorFilterId
+        ? [vpc(c, 'trafficmirrorfilter', c.params.TrafficMirrorFilterId)]
+        : []),
+    ],
     source: 'https://api.aliyun.com/document/Vpc/2016-04-28/UpdateTrafficMirrorSessionAttribute (RAM table)',
   },
   'vpc:AddSourcesToTrafficMirrorSession': {

@@ -18,6 +18,9 @@ export const VPC_VERSION = '2016-04-28';
 const MUTATING = new Set([
   'CreateTrafficMirrorSession',
   'DeleteTrafficMirrorSession',
+  'UpdateTrafficMirrorSessionAttribute',
+  'AddSourcesToTrafficMirrorSession',
+  'RemoveSourcesFromTrafficMirrorSession',
   'OpenTrafficMirrorService',
 ]);
 const CALL_LOG_LIMIT = 20_000;

@@ -106,6 +106,8 @@ export const inventorySchema = z.strictObject({
       createSeconds: seconds.default({ min: 5, max: 30 }),
       /** Virtual seconds from Deleting to gone. */
       deleteSeconds: seconds.default({ min: 2, max: 10 }),
+      /** How long a change (Update, Add/Remove sources) keeps a session Modifying. */
+      modifySeconds: seconds.default({ min: 1, max: 5 }),
       /**
        * Virtual ms a Create takes to process before it is answered; a repeat of its ClientToken meanwhile (in
        * flight) gets LastTokenProcessing, a repeat afterwards the first answer again. 0: answered at once.
@@ -122,6 +124,7 @@ export const inventorySchema = z.strictObject({
     .default({
       createSeconds: { min: 5, max: 30 },
       deleteSeconds: { min: 2, max: 10 },
+      modifySeconds: { min: 1, max: 5 },
       tokenProcessingMs: 500,
       tokenRetentionSeconds: null,
       rememberFailedTokens: true,

@@ -6,22 +6,19 @@
  */
 import { randomInt } from 'node:crypto';
 import type { Clock } from '../clock.js';
-import { type VpcErrorCode, vpcMessage } from './errors.js';
+import type { VpcErrorCode } from './errors.js';
 import type { Inventory } from './inventory.js';
+import {
+  checkFilter,
+  checkFilterQuota,
+  checkPriority,
+  checkSource,
+  checkTarget,
+  fail,
+  ModelError,
+} from './sessionRules.js';
 
-export class ModelError extends Error {
-  override readonly name = 'ModelError';
-  constructor(
-    readonly code: VpcErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-const fail = (code: VpcErrorCode, detail?: string): never => {
-  throw new ModelError(code, vpcMessage(code, detail));
-};
+export { ModelError } from './sessionRules.js';
 
 export type SessionStatus = 'Creating' | 'Created' | 'Modifying' | 'Deleting';
 
@@ -50,6 +47,8 @@ export interface StoredSession {
   createdAt: number;
   /** Virtual time it becomes Created; null: stuck in Creating (a fault). */
   readyAt: number | null;
+  /** Virtual time a change (Update, Add/Remove sources) has settled; until then the session is Modifying. */
+  modifyingUntil?: number;
   deletingAt?: number;
   goneAt?: number;
   /** Virtual time it disappears without a delete (a fault). */
@@ -111,6 +110,23 @@ interface TokenRecord {
   inFlight?: boolean;
 }
 
+/** A change to an existing session, as the routes hand it over. */
+export interface SessionChange {
+  action:
+    | 'UpdateTrafficMirrorSessionAttribute'
+    | 'AddSourcesToTrafficMirrorSession'
+    | 'RemoveSourcesFromTrafficMirrorSession'
+    | 'DeleteTrafficMirrorSession';
+  regionId: string;
+  sessionId: string;
+  dryRun: boolean;
+  clientToken?: string;
+  /** Identity of the request's parameters, for the ClientToken check. */
+  fingerprint: string;
+  /** The operation's own rules and effect on the session (`others`: the region's other live sessions). */
+  apply(session: StoredSession, others: StoredSession[], dryRun: boolean): void;
+}
+
 export interface ModelSnapshot {
   inventory: Inventory;
   sessions: StoredSession[];
@@ -148,8 +164,9 @@ export class TrafficMirrorModel {
     if (session.goneAt !== undefined && session.goneAt <= now) return 'Gone';
     if (session.vanishAt !== undefined && session.vanishAt <= now) return 'Gone';
     if (session.deletingAt !== undefined) return 'Deleting';
-    if (session.readyAt !== null && session.readyAt <= now) return 'Created';
-    return 'Creating';
+    if (session.readyAt === null || session.readyAt > now) return 'Creating';
+    if (session.modifyingUntil !== undefined && session.modifyingUntil > now) return 'Modifying';
+    return 'Created';
   }
 
   businessStatus(): 'Normal' | 'FinancialLocked' {
@@ -294,70 +311,27 @@ export class TrafficMirrorModel {
 
   /** The rules, in the order the cloud would plausibly check them: region, account, request, resources, quotas. */
   private checkCreate(input: CreateSessionInput, now: number): void {
-    const region = this.region(input.regionId);
-    if (!region?.trafficMirrorSupported) fail('UnsupportedRegion');
-    if (!region!.serviceOpened) fail('OptInRequired.TrafficMirror');
-    if (this.inventory.businessStatus !== 'Normal') fail('IncorrectBusinessStatus.TrafficMirror');
+    this.checkRegion(input.regionId);
     if (new Set(input.sourceIds).size !== input.sourceIds.length) fail('DuplicatedParam.SourceInstanceIds');
     const { quotas } = this.inventory;
     if (input.sourceIds.length > quotas.sourcesPerSession) fail('QuotaExceeded.SourceNumPerSession');
     if (input.priority < 1 || input.priority > 32766) fail('IllegalParam.Priority');
-
-    const filter = this.inventory.filters.find(
-      (f) => f.id === input.filterId && f.regionId === input.regionId,
-    );
-    if (!filter) fail('ResourceNotFound.TrafficMirrorFilter');
-    if (filter!.status !== 'Created') fail('IncorrectStatus.TrafficMirrorFilter');
-
+    checkFilter(this.inventory, input.regionId, input.filterId);
     const live = this.liveSessions(now).filter((s) => s.regionId === input.regionId);
-    const targets = new Set(live.map((s) => s.targetId));
-    const sources = new Set(live.flatMap((s) => s.sourceIds));
-    for (const sourceId of input.sourceIds) {
-      const eni = this.inventory.networkInterfaces.find(
-        (e) => e.id === sourceId && e.regionId === input.regionId,
-      );
-      if (!eni) fail('ResourceNotFound.NetworkInterface', sourceId);
-      if (eni!.kind === 'managed') fail('OperationFailed.NotSupportBizType');
-      if (['Attaching', 'Detaching', 'Deleting'].includes(eni!.status))
-        fail('IncorrectStatus.NetworkInterface');
-      if (!eni!.instanceId || eni!.status === 'Available') fail('OperationDenied.FreeNetworkInterface');
-      const instance = this.inventory.instances.find((i) => i.id === eni!.instanceId);
-      if (!instance) fail('ResourceNotFound.EcsInstance');
-      if (!instance!.supportsTrafficMirror) fail('OperationDenied.EcsNotSupportTrafficMirror');
-      if (eni!.kind === 'natGateway' && input.targetType !== 'SLB')
-        fail('OperationDenied.UnsupportedTargetType');
-      if (sourceId === input.targetId || targets.has(sourceId)) fail('OperationDenied.DuplicateRole');
-      const using = live.filter((s) => s.sourceIds.includes(sourceId)).length;
-      if (using >= quotas.sessionsPerSourceEni) fail('QuotaExceeded.NetworkInterfaceRelatedSession');
-    }
-
-    const onTarget = live.filter((s) => s.targetId === input.targetId);
-    const targetSources = new Set([...onTarget.flatMap((s) => s.sourceIds), ...input.sourceIds]);
-    if (input.targetType === 'NetworkInterface') {
-      const eni = this.inventory.networkInterfaces.find(
-        (e) => e.id === input.targetId && e.regionId === input.regionId,
-      );
-      if (!eni) fail('ResourceNotFound.TargetInstance');
-      if (sources.has(input.targetId)) fail('OperationDenied.DuplicateRole');
-      const instance = this.inventory.instances.find((i) => i.id === eni!.instanceId);
-      const limit =
-        instance?.size === 'large' ? quotas.sourcesPerLargeEcsTarget : quotas.sourcesPerSmallEcsTarget;
-      if (targetSources.size > limit) fail('QuotaExceeded.SourceNumPerTarget');
-    } else {
-      const slb = this.inventory.loadBalancers.find((l) => l.id === input.targetId);
-      if (slb && slb.regionId !== input.regionId) fail('InvalidLoadBalancerId.NotFound');
-      if (!slb) fail('ResourceNotFound.Slb');
-      if (slb!.networkType === 'classic') fail('OperationDenied.ClassicSLB');
-      if (!slb!.vpcId) fail('OperationDenied.SlbNotInVpc');
-      if (onTarget.length >= quotas.sessionsPerSlbTarget) fail('QuotaExceeded.SlbRelatedSession');
-      if (targetSources.size > quotas.sourcesPerSlbTarget) fail('QuotaExceeded.SourceNumPerTarget');
-    }
-
-    if (live.some((s) => s.priority === input.priority)) fail('IllegalParam.Priority');
+    const target = { id: input.targetId, type: input.targetType };
+    for (const sourceId of input.sourceIds)
+      checkSource(this.inventory, input.regionId, sourceId, target, live);
+    checkTarget(this.inventory, input.regionId, target, input.sourceIds, live);
+    checkPriority(input.priority, live);
     if (live.length >= quotas.sessionsPerRegion) fail('QuotaExceeded.SessionNum');
-    if (live.filter((s) => s.filterId === input.filterId).length >= quotas.sessionsPerFilter) {
-      fail('QuotaExceeded.FilterRelatedSession');
-    }
+    checkFilterQuota(this.inventory, input.filterId, live);
+  }
+
+  private checkRegion(regionId: string): void {
+    const region = this.region(regionId);
+    if (!region?.trafficMirrorSupported) fail('UnsupportedRegion');
+    if (!region!.serviceOpened) fail('OptInRequired.TrafficMirror');
+    if (this.inventory.businessStatus !== 'Normal') fail('IncorrectBusinessStatus.TrafficMirror');
   }
 
   /** What a token replay returns after its session was deleted: the same id, already gone. */
@@ -431,18 +405,64 @@ export class TrafficMirrorModel {
     return true;
   }
 
-  // ---- DeleteTrafficMirrorSession ----------------------------------------------------------------------
+  // ---- changes: Update, Add/Remove sources, Delete ------------------------------------------------------
 
-  deleteSession(regionId: string, sessionId: string, dryRun: boolean): void {
-    const session = this.liveSessions().find((s) => s.id === sessionId && s.regionId === regionId);
-    if (!session) fail('ResourceNotFound.TrafficMirrorSession');
-    const status = this.statusOf(session!);
-    if (status !== 'Created') fail('IncorrectStatus.TrafficMirrorSession');
-    if (dryRun) fail('DryRunOperation');
+  /**
+   * Runs a change to a session, as the change operations' pages describe: the ClientToken first (the same
+   * token and parameters get the first answer again, a failure included; other parameters
+   * IdempotentParameterMismatch), then the region and the session (it must exist and be `Created`: no
+   * change while it is Creating, Modifying or Deleting), then the operation's own rules. DryRun checks
+   * everything and changes nothing.
+   */
+  changeSession(change: SessionChange): void {
+    const now = this.clock.now();
+    const key = change.clientToken ? `${change.action}\u0000${change.clientToken}` : undefined;
+    const record = key ? this.retainedToken(key, now) : undefined;
+    if (record) {
+      if (record.fingerprint !== change.fingerprint) fail('IdempotentParameterMismatch');
+      if (!change.dryRun) {
+        if (record.error) throw new ModelError(record.error.code, record.error.message);
+        return;
+      }
+    }
+    try {
+      this.checkRegion(change.regionId);
+      const live = this.liveSessions(now).filter((s) => s.regionId === change.regionId);
+      const session = live.find((s) => s.id === change.sessionId);
+      if (!session) throw fail('ResourceNotFound.TrafficMirrorSession');
+      if (this.statusOf(session, now) !== 'Created') fail('IncorrectStatus.TrafficMirrorSession');
+      change.apply(
+        session,
+        live.filter((s) => s !== session),
+        change.dryRun,
+      );
+      if (change.dryRun) fail('DryRunOperation');
+    } catch (error) {
+      const remember = error instanceof ModelError && error.code !== 'DryRunOperation' && !change.dryRun;
+      if (key && remember && this.inventory.lifecycle.rememberFailedTokens)
+        this.tokens.set(key, {
+          fingerprint: change.fingerprint,
+          at: now,
+          error: { code: (error as ModelError).code, message: (error as ModelError).message },
+        });
+      throw error;
+    }
+    if (key) this.tokens.set(key, { fingerprint: change.fingerprint, at: now });
+  }
+
+  /** A change has been accepted: the session is Modifying for a while (lifecycle.modifySeconds). */
+  startModifying(session: StoredSession): void {
+    const { modifySeconds } = this.inventory.lifecycle;
+    session.modifyingUntil =
+      this.clock.now() + Math.round(this.between(modifySeconds.min, modifySeconds.max) * 1000);
+  }
+
+  /** A delete has been accepted: Deleting, then gone (lifecycle.deleteSeconds). */
+  startDeleting(session: StoredSession): void {
     const now = this.clock.now();
     const { deleteSeconds } = this.inventory.lifecycle;
-    session!.deletingAt = now;
-    session!.goneAt = now + Math.round(this.between(deleteSeconds.min, deleteSeconds.max) * 1000);
+    session.deletingAt = now;
+    session.goneAt = now + Math.round(this.between(deleteSeconds.min, deleteSeconds.max) * 1000);
   }
 
   // ---- admin -------------------------------------------------------------------------------------------
@@ -470,7 +490,7 @@ export class TrafficMirrorModel {
           createdAt: s.createdAt + shift,
           readyAt: s.readyAt === null ? null : s.readyAt + shift,
         };
-        for (const key of ['deletingAt', 'goneAt', 'vanishAt'] as const) {
+        for (const key of ['deletingAt', 'goneAt', 'vanishAt', 'modifyingUntil'] as const) {
           const value = moved(s[key]);
           if (value !== undefined) copy[key] = value;
         }
