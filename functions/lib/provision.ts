@@ -175,7 +175,8 @@ export async function provision(input: ProvisionInput, deps: ProvisionDeps): Pro
   const vpc = deps.vpcFor(request.RegionId);
 
   try {
-    const existing = await retrying(() => findEquivalentSession(vpc, request));
+    // A dry run asks whether this create would pass: it is answered as a dry run, whatever already exists.
+    const existing = request.DryRun ? undefined : await retrying(() => findEquivalentSession(vpc, request));
     if (existing) {
       // Our own earlier create (a redelivery) answers as it did the first time; anyone else's is AlreadyExists.
       const ownCreate = existing.Tags.some((t) => t.Key === TOKEN_TAG_KEY && t.Value === token);
@@ -187,7 +188,7 @@ export async function provision(input: ProvisionInput, deps: ProvisionDeps): Pro
         return await createOnce(vpc, deps, request, token, request.Priority, retrying);
       } catch (error) {
         // Our own earlier create (another delivery, or an answer that was lost) may hold the priority.
-        if (!isPriorityTaken(error)) throw error;
+        if (!isPriorityTaken(error) || request.DryRun) throw error;
         const own = await retrying(() => ownSessionAt(vpc, request, token, request.Priority!));
         if (!own) throw error;
         log('the priority is held by this request’s own session', { sessionId: own.TrafficMirrorSessionId });
@@ -310,7 +311,9 @@ async function createWithAllocatedPriority(
       // token, whichever way the cloud remembers failed tokens). Anything else, IdempotentParameterMismatch
       // included, ends the walk.
       if (!isPriorityTaken(error)) throw error;
-      const own = await retrying(() => ownSessionAt(vpc, request, token, candidate.priority));
+      const own = request.DryRun
+        ? undefined
+        : await retrying(() => ownSessionAt(vpc, request, token, candidate.priority));
       if (own) return existingResult(own, 'Created', token, request);
       log('allocated priority taken, trying the next', { priority: candidate.priority });
       last = error;

@@ -2,6 +2,7 @@
  * The `mirrorflow` command line: one CLI for people and tests. Every command has --help, machine-readable
  * output with --json, and the exit codes 0 (success), 1 (the operation failed), 2 (bad usage or input).
  */
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registerBench } from './commands/bench.js';
 import { registerBuild } from './commands/build.js';
@@ -14,11 +15,18 @@ import { registerUp } from './commands/up.js';
 import { registerValidate } from './commands/validate.js';
 import { type CliIo, EXIT, processIo, UsageError } from './io.js';
 
+/** The version in the package's own package.json (bin/mirrorflow.js runs from the package root). */
+function packageVersion(): string {
+  const file = new URL('../../package.json', import.meta.url);
+  return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
+}
+
 export function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
   const program = new Command('mirrorflow')
     .description(
       'Provision Alibaba Cloud VPC traffic mirror sessions reliably — and run it all on a local cloud.',
     )
+    .version(packageVersion(), '-V, --version', 'print the version of mirrorflow')
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
     .exitOverride();

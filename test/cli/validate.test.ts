@@ -1,11 +1,12 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../infra/cli/main.js';
 import { captureIo } from '../helpers/cliIo.js';
+import { productBundles } from '../helpers/localCloud.js';
 
 const examples = ['request-eni.json', 'request-slb.json', 'request-dry-run.json'].map(
   (f) => `infra/examples/${f}`,
@@ -114,6 +115,50 @@ describe('mirrorflow usage', () => {
     expect(await main([...command, '--help'], io)).toBe(0);
     expect(io.stdout).toMatch(/Usage: mirrorflow/);
     expect(io.stdout).toMatch(/Options:/);
+  });
+
+  it('--version prints the package version', async () => {
+    const io = captureIo();
+    expect(await main(['--version'], io)).toBe(0);
+    expect(io.stdout.trim()).toBe(
+      (JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version,
+    );
+  });
+
+  it('provision --json answers invalid input as JSON too (exit 2)', async () => {
+    const io = captureIo();
+    const code = await main(
+      [
+        'provision',
+        'infra/examples/request-invalid.json',
+        '--json',
+        '--endpoints',
+        '/nonexistent/endpoints.json',
+      ],
+      io,
+    );
+    expect(code).toBe(2);
+    const answer = JSON.parse(io.stdout) as { valid: boolean; problems: { path: string }[] };
+    expect(answer.valid).toBe(false);
+    expect(answer.problems.map((p) => p.path)).toContain('Priority');
+  });
+
+  it('up --env: the file reaches the environment s.yaml is rendered with', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mf-env-'));
+    writeFileSync(
+      join(dir, 'bad.env'),
+      '# a cron FC would refuse\nMIRRORFLOW_RECONCILE_CRON="every quarter hour"\n',
+    );
+    const io = captureIo();
+    const code = await main(
+      ['up', '--port-base', '0', '--env', join(dir, 'bad.env'), '--functions', await productBundles()],
+      io,
+    );
+    expect(code).toBe(1);
+    expect(io.stderr).toMatch(/deploy failed: .*cronExpression must be a cron expression/);
+    const missingFile = captureIo();
+    expect(await main(['up', '--env', join(dir, 'nope.env')], missingFile)).toBe(2);
+    expect(missingFile.stderr).toMatch(/--env: cannot read/);
   });
 
   it('wrong usage of the stack commands exits 2 with a hint', async () => {

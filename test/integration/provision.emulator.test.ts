@@ -347,6 +347,17 @@ describe('provision() against the VPC emulator', () => {
     expect(emu.model.liveSessions()).toHaveLength(0);
   });
 
+  it('a dry run is answered as a dry run even when an equivalent session exists', async () => {
+    await provision({ request: request(), kind: 'webhook', key: 'w-real' }, deps());
+    const dry = await provision(
+      { request: request({ DryRun: true }), kind: 'webhook', key: 'w-dry' },
+      deps(),
+    );
+    // Not AlreadyExists: the dry run checked a create (whose allocated priority walks past the taken one).
+    expect(dry.outcome).toBe('DryRunPassed');
+    expect(emu.model.liveSessions()).toHaveLength(1);
+  });
+
   it('with throttling, 5xx and lost responses on every action, each request still ends in exactly one session', async () => {
     emu.faults.set({
       rules: [faultRule({ throttleRate: 0.2, serverErrorRate: 0.05, lostResponseRate: 0.1 })],

@@ -45,7 +45,10 @@ export function registerProvision(program: Command, io: CliIo, setExit: (code: n
         }
         const checked = validateMirrorRequest(request);
         if (!checked.ok) {
-          io.err(`invalid: ${file}\n${checked.problems.map((p) => `  ${p.path}: ${p.rule}`).join('\n')}`);
+          // --json: the problems as JSON on stdout, like every other answer of this command.
+          if (options.json) io.out(JSON.stringify({ valid: false, file, problems: checked.problems }));
+          else
+            io.err(`invalid: ${file}\n${checked.problems.map((p) => `  ${p.path}: ${p.rule}`).join('\n')}`);
           return setExit(EXIT.usage);
         }
         const endpoints = readEndpoints(options.endpoints);

@@ -4,7 +4,8 @@
  * judging every call, timers firing on their cron in virtual time), prints the endpoints, and serves until
  * SIGINT/SIGTERM. A deployment the cloud would refuse stops it with the cloud's message.
  */
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { parseEnv } from 'node:util';
 import type { Command } from 'commander';
 import { bundleFunctions } from '../../build/bundleFunctions.js';
 import { bundlesAreStale } from '../../build/staleness.js';
@@ -16,7 +17,7 @@ import { AssumeRoleError } from '../../local/ram/authority.js';
 import { PolicyError } from '../../local/ram/policy.js';
 import { runDemo } from '../demo.js';
 import { DEFAULT_ENDPOINTS_FILE, type Endpoints, removeEndpoints, writeEndpoints } from '../endpoints.js';
-import { type CliIo, EXIT } from '../io.js';
+import { type CliIo, EXIT, UsageError } from '../io.js';
 import { untilSignal } from '../signals.js';
 import { styler } from '../style.js';
 import { parseNumberOption } from './emulator.js';
@@ -29,6 +30,7 @@ interface UpOptions {
   json?: boolean;
   timers: boolean;
   template: string;
+  env?: string;
   desiredState: string;
   functions: string;
   endpoints: string;
@@ -51,6 +53,10 @@ export function registerUp(program: Command, io: CliIo, setExit: (code: number) 
     .option('--json', 'print one JSON line with the endpoints and local credentials when ready')
     .option('--template <file>', 'the Serverless Devs spec to deploy', 's.yaml')
     .option('--no-timers', "do not fire timer triggers (s.yaml's cron, in virtual time)")
+    .option(
+      '--env <file>',
+      'KEY=VALUE lines added to the environment s.yaml is rendered with (e.g. MIRRORFLOW_WEBHOOK_MAPPING=jira)',
+    )
     .option('--desired-state <file>', 'what reconcile keeps in place', 'infra/examples/desired-state.yaml')
     .option('--functions <dir>', 'the bundled functions (built when missing or stale)', 'dist')
     .option(
@@ -65,6 +71,7 @@ export function registerUp(program: Command, io: CliIo, setExit: (code: number) 
     .action(async (options: UpOptions) => {
       const portBase = parseNumberOption('--port-base', options.portBase, 0, 65532);
       const timeScale = parseNumberOption('--time-scale', options.timeScale, 0.01, 10_000);
+      const envFile = options.env === undefined ? {} : readEnvFile(options.env);
       const say = (text: string) => (options.json ? io.err(text) : io.out(text));
       const s = styler(Boolean(process.stdout.isTTY) && !options.json);
 
@@ -83,7 +90,7 @@ export function registerUp(program: Command, io: CliIo, setExit: (code: number) 
           sYaml: options.template,
           desiredState: options.desiredState,
           // s.yaml is rendered with this shell's environment, as `s deploy` would render it.
-          env: process.env,
+          env: { ...process.env, ...envFile },
           runTimers: options.timers,
           ...(options.state ? { stateFile: options.state } : {}),
           onLog: (fn, line) => appendFileSync(logFile, `${fn} ${line}\n`),
@@ -149,6 +156,17 @@ export function registerUp(program: Command, io: CliIo, setExit: (code: number) 
       io.err(`stopped (${signal})`);
       setExit(demoOk ? EXIT.ok : EXIT.failed);
     });
+}
+
+/** A dotenv-style file (KEY=VALUE lines, # comments), as Node parses it. */
+function readEnvFile(file: string): Record<string, string> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw new UsageError(`--env: cannot read ${file}`);
+  }
+  return parseEnv(text) as Record<string, string>;
 }
 
 /** What a deploy would refuse: the spec, a flow definition, a policy, a role the service cannot assume. */
