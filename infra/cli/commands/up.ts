@@ -102,7 +102,11 @@ export function registerUp(program: Command, io: CliIo, setExit: (code: number) 
         return;
       }
       const endpoints = cloud.endpoints() as unknown as Endpoints;
-      writeEndpoints(options.endpoints, endpoints);
+      const endpointsFile = writeEndpoints(options.endpoints, endpoints);
+      if (endpointsFile !== options.endpoints)
+        io.err(
+          `another mirrorflow up owns ${options.endpoints}: this one's endpoints are in ${endpointsFile} (pass --endpoints ${endpointsFile} to provision and events)`,
+        );
       const timers = cloud.deployment.functions.flatMap((fn) =>
         fn.triggers.flatMap((t) =>
           t.triggerType === 'timer'
@@ -127,7 +131,7 @@ export function registerUp(program: Command, io: CliIo, setExit: (code: number) 
         say(
           `  timers            ${options.timers && timers.length ? `${timers.join(', ')} in virtual time (${options.desiredState})` : 'off'}`,
         );
-        say(`  function logs     ${logFile}      endpoints ${options.endpoints}`);
+        say(`  function logs     ${logFile}      endpoints ${endpointsFile}`);
         say('');
       }
 
@@ -152,7 +156,7 @@ export function registerUp(program: Command, io: CliIo, setExit: (code: number) 
 
       const signal = await stopped;
       await cloud.close();
-      removeEndpoints(options.endpoints);
+      removeEndpoints(endpointsFile);
       io.err(`stopped (${signal})`);
       setExit(demoOk ? EXIT.ok : EXIT.failed);
     });
