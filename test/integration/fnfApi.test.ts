@@ -85,6 +85,35 @@ describe('fnf API', () => {
     expect(quick.StoppedTime).not.toBe('');
   });
 
+  it('ListExecutions lists the executions of a flow, by status and name prefix, a page at a time', async () => {
+    for (const name of ['list-a', 'list-b', 'other-c'])
+      await call('StartExecution', {
+        FlowName: 'wait-then-done',
+        ExecutionName: name,
+        Input: '{"seconds": 200}',
+      });
+    type Listed = { Executions: { Name: string; Status: string }[]; NextToken: string };
+    const running = await call<Listed>('ListExecutions', { FlowName: 'wait-then-done', Status: 'Running' });
+    expect(running.Executions.map((e) => e.Name)).toEqual(
+      expect.arrayContaining(['list-a', 'list-b', 'other-c']),
+    );
+    expect(running.Executions.every((e) => e.Status === 'Running')).toBe(true);
+    const prefixed = await call<Listed>('ListExecutions', {
+      FlowName: 'wait-then-done',
+      ExecutionNamePrefix: 'list-',
+      Limit: 1,
+    });
+    expect(prefixed.Executions.map((e) => e.Name)).toEqual(['list-a']);
+    const next = await call<Listed>('ListExecutions', {
+      FlowName: 'wait-then-done',
+      ExecutionNamePrefix: 'list-',
+      Limit: 1,
+      NextToken: prefixed.NextToken,
+    });
+    expect(next).toMatchObject({ Executions: [{ Name: 'list-b' }], NextToken: '' });
+    expect(await codeOf(call('ListExecutions', { FlowName: 'nope' }))).toBe('FlowNotExists');
+  });
+
   it('GetExecutionHistory pages through the events', async () => {
     const page1 = await call<{ Events: { Type: string }[]; NextToken: string }>('GetExecutionHistory', {
       FlowName: 'wait-then-done',

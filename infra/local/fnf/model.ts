@@ -53,6 +53,12 @@ export class ExecutionStore {
     );
   }
 
+  /** The flow's executions, oldest first (ListExecutions). */
+  list(flowName: string): Execution[] {
+    this.flow(flowName);
+    return [...this.executions.values()].filter((e) => e.flow.Name === flowName);
+  }
+
   start(params: Readonly<Record<string, string | undefined>>): Execution {
     const flowName = params.FlowName ?? fail('MissingParameter', 'FlowName is mandatory for this action.');
     const flow = this.flow(flowName);

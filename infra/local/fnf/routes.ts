@@ -30,6 +30,25 @@ export function fnfRoutes(store: ExecutionStore): Record<string, RpcAction> {
       if (wait > 0) await execution.waitForEnd(wait * 1000);
       return describeExecution(execution);
     },
+    // ListExecutions (2019-03-15): FlowName, ExecutionNamePrefix, Status, Limit (1–100), NextToken.
+    ListExecutions: ({ params }) => {
+      const flowName = params.FlowName ?? fail('MissingParameter', 'FlowName is mandatory for this action.');
+      const limit = params.Limit === undefined ? 60 : Number(params.Limit);
+      if (!(Number.isInteger(limit) && limit >= 1 && limit <= 100))
+        fail('InvalidArgument', 'Limit must be 1–100');
+      const start = params.NextToken ? Number(Buffer.from(params.NextToken, 'base64url').toString()) : 0;
+      if (!(Number.isInteger(start) && start >= 0)) fail('InvalidArgument', 'NextToken is invalid');
+      const matching = store
+        .list(flowName)
+        .filter((e) => !params.ExecutionNamePrefix || e.name.startsWith(params.ExecutionNamePrefix))
+        .filter((e) => !params.Status || e.status === params.Status);
+      const page = matching.slice(start, start + limit);
+      const next =
+        start + page.length < matching.length
+          ? Buffer.from(String(start + page.length)).toString('base64url')
+          : '';
+      return { Executions: page.map(describeExecution), NextToken: next };
+    },
     GetExecutionHistory: ({ params }) => {
       const execution = store.find(params);
       const limit = params.Limit === undefined ? 100 : Number(params.Limit);

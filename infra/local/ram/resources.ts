@@ -87,6 +87,10 @@ export const ACTION_RESOURCES: Readonly<Record<string, ActionRule>> = {
     resources: ALL,
     source: 'https://help.aliyun.com/document_detail/2590631.html (CloudFlow RAM table: all resources)',
   },
+  'fnf:ListExecutions': {
+    resources: ALL,
+    source: 'https://help.aliyun.com/document_detail/2590631.html (CloudFlow RAM table: all resources)',
+  },
   'fnf:GetExecutionHistory': {
     resources: ALL,
     source: 'https://help.aliyun.com/document_detail/2590631.html (CloudFlow RAM table: all resources)',
