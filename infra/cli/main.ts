@@ -11,6 +11,8 @@ import { registerEvents } from './commands/events.js';
 import { registerFlow } from './commands/flow.js';
 import { registerPreflight } from './commands/preflight.js';
 import { registerProvision } from './commands/provision.js';
+import { registerSessions } from './commands/sessions.js';
+import { registerStatus } from './commands/status.js';
 import { registerUp } from './commands/up.js';
 import { registerValidate } from './commands/validate.js';
 import { type CliIo, EXIT, processIo, UsageError } from './io.js';
@@ -34,6 +36,8 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   registerValidate(program, io, setExit);
   registerProvision(program, io, setExit);
   registerEvents(program, io, setExit);
+  registerSessions(program, io, setExit);
+  registerStatus(program, io, setExit);
   registerPreflight(program, io, setExit);
   registerBuild(program, io, setExit);
   registerEmulator(program, io, setExit);

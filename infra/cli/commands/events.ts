@@ -40,6 +40,29 @@ export async function followEvents(
   return undefined;
 }
 
+interface EventsOptions {
+  follow?: boolean;
+  all?: boolean;
+  endpoints: string;
+  json?: boolean;
+  type?: string;
+  ticket?: string;
+  token?: string;
+}
+
+/** Whether an event passes the --type, --ticket and --token filters. */
+export function matchesFilters(
+  e: StoredEvent,
+  filters: Pick<EventsOptions, 'type' | 'ticket' | 'token'>,
+): boolean {
+  const type = String(e.type);
+  if (filters.type && type !== filters.type && !type.endsWith(`:${filters.type}`)) return false;
+  const data = (e.data ?? {}) as { clientToken?: string; correlation?: Record<string, string> };
+  if (filters.token && data.clientToken !== filters.token) return false;
+  if (filters.ticket && !Object.values(data.correlation ?? {}).includes(filters.ticket)) return false;
+  return true;
+}
+
 export function registerEvents(program: Command, io: CliIo, setExit: (code: number) => void): void {
   program
     .command('events')
@@ -48,12 +71,19 @@ export function registerEvents(program: Command, io: CliIo, setExit: (code: numb
     .option('--all', 'every event on the bus, not only completion events')
     .option('--endpoints <file>', 'the endpoints `mirrorflow up` wrote', DEFAULT_ENDPOINTS_FILE)
     .option('--json', 'one CloudEvent per line, as JSON')
-    .action(async (options: { follow?: boolean; all?: boolean; endpoints: string; json?: boolean }) => {
+    .option('--type <type>', 'only events of this type (the full type, or its last part: Ready, Failed)')
+    .option(
+      '--ticket <value>',
+      'only events whose correlation carries this value (a ticket id, a requester…)',
+    )
+    .option('--token <clientToken>', 'only the events of this request')
+    .action(async (options: EventsOptions) => {
       const endpoints = readEndpoints(options.endpoints);
       const s = styler(Boolean(process.stdout.isTTY));
       const show = (e: StoredEvent) => {
         const completion = String(e.type).startsWith('mirrorflow:TrafficMirrorSession:');
         if (!completion && !options.all) return;
+        if (!matchesFilters(e, options)) return;
         if (options.json) return io.out(JSON.stringify(e));
         const data = (e.data ?? {}) as {
           outcome?: string;
