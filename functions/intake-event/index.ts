@@ -1,17 +1,20 @@
 /**
  * intake-event: the EventBridge trigger. Each CloudEvent of type mirrorflow:MirrorRequest:Submitted carries a
- * mirror request in `data`; its `source` + `id` is the idempotency key, stable across redeliveries. A
+ * mirror request in `data`, one of type mirrorflow:MirrorRequest:Withdrawn a withdraw (`{RegionId,
+ * ClientToken | TrafficMirrorSessionId}`); its `source` + `id` is the idempotency key, stable across redeliveries. A
  * malformed request is answered with a Failed completion event (nobody waits forever) and never retried; a
  * cloud that is still throttling after the retries fails the invocation, so EventBridge delivers it again.
  */
 import { createHash } from 'node:crypto';
 import { eventKey } from '../lib/clientToken.js';
 import { CloudApiError } from '../lib/cloudError.js';
-import { intake } from '../lib/intake.js';
+import { intake, intakeWithdraw } from '../lib/intake.js';
 import { beginInvocation, createLogger } from '../lib/logger.js';
 import { type FcContext, runtimeFrom } from '../lib/runtime.js';
 
 export const REQUEST_EVENT_TYPE = 'mirrorflow:MirrorRequest:Submitted';
+export const WITHDRAW_EVENT_TYPE = 'mirrorflow:MirrorRequest:Withdrawn';
+const HANDLED_TYPES: readonly unknown[] = [REQUEST_EVENT_TYPE, WITHDRAW_EVENT_TYPE];
 const logger = createLogger('intake-event');
 
 interface Delivered {
@@ -25,7 +28,7 @@ export interface IntakeEventResult {
   eventId: string | null;
   outcome: string;
   clientToken?: string;
-  sessionId?: string;
+  sessionId?: string | null;
   executionName?: string | null;
   problems?: unknown;
   error?: unknown;
@@ -59,7 +62,7 @@ export const handler = async (
   for (const delivered of deliveries) {
     const envelope = delivered !== null && typeof delivered === 'object' ? delivered : {};
     const hasIdentity = typeof envelope.id === 'string' && typeof envelope.source === 'string';
-    if (hasIdentity && envelope.type !== REQUEST_EVENT_TYPE) {
+    if (hasIdentity && !HANDLED_TYPES.includes(envelope.type)) {
       logger.warn('ignored an event that is not a mirror request', {
         eventId: envelope.id,
         type: envelope.type,
@@ -77,7 +80,8 @@ export const handler = async (
       ? requestOf(envelope.data)
       : { malformed: 'the delivery is not a CloudEvent with id and source' };
     try {
-      const outcome = await intake({ request, kind: 'event', key, handOffInvalid: true }, runtime, {
+      const step = envelope.type === WITHDRAW_EVENT_TYPE ? intakeWithdraw : intake;
+      const outcome = await step({ request, kind: 'event', key, handOffInvalid: true }, runtime, {
         log: (message, details) => logger.info(message, details),
       });
       const { result } = outcome;

@@ -19,7 +19,7 @@ import {
 import { nextDelaySeconds } from './pollSchedule.js';
 import { summarise } from './provision.js';
 import { type RetryHooks, withRetry } from './retry.js';
-import { classifySession } from './sessionPhase.js';
+import { classifySession, classifyWithdrawal } from './sessionPhase.js';
 import type { TrafficMirrorSession, VpcApi } from './vpcClient.js';
 
 /** Events per `emit` round at most; less when the job itself leaves less room under the 64 KiB state limit. */
@@ -41,6 +41,13 @@ const TIMEOUT_ERROR = {
   code: 'Mirror.Timeout',
   message: 'the session was still not Created at the deadline',
   hint: 'The cloud is slow or the session is stuck in Creating; check it in the console, then send the request again.',
+  retryable: false,
+};
+
+const WITHDRAW_TIMEOUT_ERROR = {
+  code: 'Mirror.Timeout',
+  message: 'the session was still listed at the deadline: its delete has not finished',
+  hint: 'Check the session in the console; send the withdraw again once it is no longer changing.',
   retryable: false,
 };
 
@@ -116,7 +123,10 @@ export async function checkStatus(input: Job, deps: CheckStatusDeps): Promise<Jo
         for (const item of batch) {
           const session = found.get(item.sessionId!);
           if (session) item.session = snapshot(session);
-          const verdict = classifySession(session, item.request?.Enabled ?? true);
+          const verdict =
+            item.operation === 'withdraw'
+              ? classifyWithdrawal(session)
+              : classifySession(session, (item.request as { Enabled?: boolean } | null)?.Enabled ?? true);
           if (verdict.state !== 'pending') settle(item, verdict.state, verdict.reason, verdict.error, now);
           else item.reason = verdict.reason;
         }
@@ -136,7 +146,14 @@ export async function checkStatus(input: Job, deps: CheckStatusDeps): Promise<Jo
   const deadline = Date.parse(job.deadlineAt);
   if (now >= deadline) {
     for (const item of job.items)
-      if (item.state === 'pending') settle(item, 'failed', 'Mirror.Timeout', TIMEOUT_ERROR, now);
+      if (item.state === 'pending')
+        settle(
+          item,
+          'failed',
+          'Mirror.Timeout',
+          item.operation === 'withdraw' ? WITHDRAW_TIMEOUT_ERROR : TIMEOUT_ERROR,
+          now,
+        );
   }
 
   if (job.items.some((i) => i.state === 'pending')) {

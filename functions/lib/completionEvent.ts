@@ -1,36 +1,42 @@
 /**
  * The completion event: a CloudEvent put on the bus by the flow, one per request — Ready when the
- * session is really Created, Failed with the reason otherwise. Its id is derived from the execution name, the
+ * session is really Created, Deleted when a withdrawn session is gone, Failed with the reason otherwise. Its id is derived from the execution name, the
  * request's ClientToken and the outcome, so a consumer can drop duplicates (steps are at-least-once).
  */
 import type { CompletionEventParams, Job, JobItem } from './flowJob.js';
 
 export const EVENT_SOURCE = 'mirrorflow';
-export const READY_TYPE = 'mirrorflow:TrafficMirrorSession:Ready';
-export const FAILED_TYPE = 'mirrorflow:TrafficMirrorSession:Failed';
+export const READY_TYPE = 'mirrorflow:TrafficMirrorSession:Ready' as const;
+export const FAILED_TYPE = 'mirrorflow:TrafficMirrorSession:Failed' as const;
+export const DELETED_TYPE = 'mirrorflow:TrafficMirrorSession:Deleted' as const;
 
-export function completionEventId(
-  executionName: string,
-  clientToken: string,
-  outcome: 'Ready' | 'Failed',
-): string {
+type Outcome = 'Ready' | 'Deleted' | 'Failed';
+const TYPES: Record<Outcome, CompletionEventParams['type']> = {
+  Ready: READY_TYPE,
+  Deleted: DELETED_TYPE,
+  Failed: FAILED_TYPE,
+};
+
+export function completionEventId(executionName: string, clientToken: string, outcome: Outcome): string {
   return `${executionName}:${clientToken}:${outcome}`;
 }
 
 export function buildCompletionEvent(job: Job, item: JobItem, now: number): CompletionEventParams {
-  const outcome = item.state === 'ready' ? 'Ready' : 'Failed';
+  const outcome: Outcome =
+    item.state !== 'ready' ? 'Failed' : item.operation === 'withdraw' ? 'Deleted' : 'Ready';
   const elapsedSeconds = Math.max(0, Math.round((now - Date.parse(job.startedAt)) / 1000));
   return {
     eventBusName: job.eventBusName,
     id: completionEventId(job.executionName, item.clientToken, outcome),
     source: EVENT_SOURCE,
-    type: outcome === 'Ready' ? READY_TYPE : FAILED_TYPE,
+    type: TYPES[outcome],
     subject: item.subject,
     data: {
       outcome,
       reason: item.reason,
       ...(item.provisioning === 'DryRunPassed' ? { dryRun: true } : {}),
       provisioning: item.provisioning,
+      ...(item.operation ? { operation: item.operation } : {}),
       trigger: item.trigger,
       regionId: item.regionId,
       sessionId: item.sessionId,

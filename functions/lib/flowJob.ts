@@ -5,7 +5,8 @@
  */
 import type { TriggerKind } from './clientToken.js';
 import type { ErrorSummary, ProvisionResult } from './provision.js';
-import type { MirrorRequest } from './request.js';
+import type { MirrorRequest, WithdrawRequest } from './request.js';
+import type { WithdrawResult } from './withdraw.js';
 
 export const JOB_VERSION = 1;
 /** CloudFlow state data is at most 64 KiB. */
@@ -31,15 +32,20 @@ export interface SessionSnapshot {
 
 export type ItemState = 'pending' | 'ready' | 'failed';
 
+/** What a withdraw's completion event reports of its request. */
+export type WithdrawSummary = Omit<WithdrawRequest, 'Correlation'>;
+
 export interface JobItem {
   clientToken: string;
   trigger: TriggerKind;
-  provisioning: ProvisionResult['outcome'];
+  /** Absent: a submitted request (create). `withdraw`: the flow waits for the session to be gone. */
+  operation?: 'withdraw';
+  provisioning: ProvisionResult['outcome'] | WithdrawResult['outcome'];
   regionId: string | null;
   sessionId: string | null;
   /** The CloudEvent subject: the session's ARN, or the request's token when no session exists. */
   subject: string;
-  request: RequestSummary | null;
+  request: RequestSummary | WithdrawSummary | null;
   correlation: Record<string, string>;
   /** Why the request already failed before the flow (cloud refused it, or it was invalid). */
   failure: ErrorSummary | null;
@@ -59,7 +65,10 @@ export interface CompletionEventParams {
   eventBusName: string;
   id: string;
   source: 'mirrorflow';
-  type: 'mirrorflow:TrafficMirrorSession:Ready' | 'mirrorflow:TrafficMirrorSession:Failed';
+  type:
+    | 'mirrorflow:TrafficMirrorSession:Ready'
+    | 'mirrorflow:TrafficMirrorSession:Deleted'
+    | 'mirrorflow:TrafficMirrorSession:Failed';
   subject: string;
   data: Record<string, unknown>;
 }
@@ -135,6 +144,50 @@ export function jobItem(
       : `mirrorflow:request/${result.clientToken}`,
     request,
     correlation: merged,
+    failure: result.outcome === 'Rejected' ? result.error : null,
+  };
+}
+
+/** The job item of a withdraw: the session it deletes, or why it could not. */
+export function withdrawJobItem(result: WithdrawResult, trigger: TriggerKind, accountId: string): JobItem {
+  const base = {
+    clientToken: result.clientToken,
+    trigger,
+    operation: 'withdraw' as const,
+    provisioning: result.outcome,
+    state: 'pending' as ItemState,
+    reason: null,
+    error: null,
+    session: null,
+    settledAt: null,
+    emitted: false,
+  };
+  if (result.outcome === 'Invalid') {
+    return {
+      ...base,
+      regionId: null,
+      sessionId: null,
+      subject: `mirrorflow:request/${result.clientToken}`,
+      request: null,
+      correlation: {},
+      failure: {
+        code: 'Mirror.InvalidRequest',
+        message: result.problems.map((p) => `${p.path}: ${p.rule}`).join('; '),
+        hint: 'Fix the withdraw (RegionId, and ClientToken or TrafficMirrorSessionId) and send it as a new request.',
+        retryable: false,
+      },
+    };
+  }
+  const { Correlation, ...request } = result.request;
+  return {
+    ...base,
+    regionId: result.request.RegionId,
+    sessionId: result.sessionId,
+    subject: result.sessionId
+      ? sessionArn(result.request.RegionId, accountId, result.sessionId)
+      : `mirrorflow:request/${result.clientToken}`,
+    request,
+    correlation: Correlation ?? {},
     failure: result.outcome === 'Rejected' ? result.error : null,
   };
 }

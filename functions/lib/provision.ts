@@ -153,25 +153,7 @@ export async function provision(input: ProvisionInput, deps: ProvisionDeps): Pro
   const request = validation.value;
   const token = request.ClientToken ?? derivedToken;
   const log = deps.log ?? (() => {});
-  const policy: RetryPolicy = {
-    maxAttempts: deps.config.retryMaxAttempts,
-    baseDelayMs: 200,
-    maxDelayMs: 5_000,
-    maxElapsedMs: deps.config.retryMaxElapsedMs,
-  };
-  const hooks: RetryHooks = {
-    ...deps.retryHooks,
-    onRetry: (info) => {
-      log('retrying cloud call', {
-        action: info.error.action,
-        code: info.error.code,
-        attempt: info.attempt,
-        delayMs: info.delayMs,
-      });
-      deps.retryHooks?.onRetry?.(info);
-    },
-  };
-  const retrying = <T>(operation: () => Promise<T>) => withRetry(operation, policy, hooks);
+  const retrying = retryingFor(deps);
   const vpc = deps.vpcFor(request.RegionId);
 
   try {
@@ -219,7 +201,35 @@ async function findEquivalentSession(
   return undefined;
 }
 
-type Retrying = <T>(operation: () => Promise<T>) => Promise<T>;
+export type Retrying = <T>(operation: () => Promise<T>) => Promise<T>;
+
+/** Retries a cloud call as a step's settings say, logging each retry (the same for every step). */
+export function retryingFor(deps: {
+  config: Pick<MirrorflowConfig, 'retryMaxAttempts' | 'retryMaxElapsedMs'>;
+  retryHooks?: RetryHooks;
+  log?: ProvisionDeps['log'];
+}): Retrying {
+  const log = deps.log ?? (() => {});
+  const policy: RetryPolicy = {
+    maxAttempts: deps.config.retryMaxAttempts,
+    baseDelayMs: 200,
+    maxDelayMs: 5_000,
+    maxElapsedMs: deps.config.retryMaxElapsedMs,
+  };
+  const hooks: RetryHooks = {
+    ...deps.retryHooks,
+    onRetry: (info) => {
+      log('retrying cloud call', {
+        action: info.error.action,
+        code: info.error.code,
+        attempt: info.attempt,
+        delayMs: info.delayMs,
+      });
+      deps.retryHooks?.onRetry?.(info);
+    },
+  };
+  return (operation) => withRetry(operation, policy, hooks);
+}
 
 /** The answer for a session that already exists: this request's own (Created) or another's (AlreadyExists). */
 function existingResult(

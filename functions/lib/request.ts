@@ -304,6 +304,34 @@ export const listFiltersSchema = z.strictObject({
 
 export type ListFilters = z.output<typeof listFiltersSchema>;
 
+/**
+ * A withdraw: delete the session one request created — named by that request's ClientToken, or by the
+ * session's id — and never a session mirrorflow does not own.
+ */
+export const withdrawRequestSchema = z
+  .strictObject({
+    RegionId: id(ID_PATTERNS.region, 'a region ID'),
+    ClientToken: z.optional(clientTokenSchema),
+    TrafficMirrorSessionId: z.optional(id(ID_PATTERNS.session, 'a traffic mirror session ID')),
+    Correlation: z.optional(correlationSchema),
+  })
+  .check(
+    z.refine((r) => (r.ClientToken === undefined) !== (r.TrafficMirrorSessionId === undefined), {
+      error:
+        'name the session by exactly one of ClientToken (of the request that created it) or TrafficMirrorSessionId',
+      path: ['ClientToken'],
+    }),
+  );
+
+export type WithdrawRequest = z.output<typeof withdrawRequestSchema>;
+
+export function validateWithdrawRequest(input: unknown): Validation<WithdrawRequest> {
+  const result = withdrawRequestSchema.safeParse(input);
+  return result.success
+    ? { ok: true, value: result.data }
+    : { ok: false, problems: problemsFromZod(result.error, input) };
+}
+
 export function validateListFilters(input: unknown): Validation<ListFilters> {
   const result = listFiltersSchema.safeParse(input);
   return result.success

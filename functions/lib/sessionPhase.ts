@@ -18,6 +18,12 @@ const failed = (code: string, message: string, hint: string): Classification => 
   error: { code, message, hint, retryable: false },
 });
 
+/** What a listed session means for a withdraw whose delete was accepted: gone → done; anything else → wait. */
+export function classifyWithdrawal(session: TrafficMirrorSession | undefined): Classification {
+  if (!session) return { state: 'ready', reason: 'Deleted', error: null };
+  return { state: 'pending', reason: session.TrafficMirrorSessionStatus, error: null };
+}
+
 export function classifySession(
   session: TrafficMirrorSession | undefined,
   wantEnabled: boolean,

@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { clientToken, eventKey } from '../../functions/lib/clientToken.js';
 import { signHub } from '../../functions/lib/webhookSignature.js';
 import {
   BUNDLE_BUDGET_BYTES,
@@ -207,6 +208,20 @@ describe('RAM: one role per function and one for the flow', () => {
         body,
       });
       await cloud.reconcile('2026-11-22T06:00:00Z');
+      await settle(cloud, 60_000);
+      // …and a withdraw of the event's session, so the delete permission is exercised too.
+      await fetch(`${cloud.stack.bus.url}/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/cloudevents+json' },
+        body: JSON.stringify({
+          specversion: '1.0',
+          aliyuneventbusname: 'mirrorflow',
+          id: 'ram-2',
+          source: 'ram-test',
+          type: 'mirrorflow:MirrorRequest:Withdrawn',
+          data: { RegionId: 'cn-hangzhou', ClientToken: clientToken('event', eventKey('ram-test', 'ram-1')) },
+        }),
+      });
       await settle(cloud, 60_000);
     }, 120_000);
     afterAll(() => cloud?.close());

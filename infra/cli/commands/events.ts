@@ -92,8 +92,8 @@ export function registerEvents(program: Command, io: CliIo, setExit: (code: numb
           trigger?: string;
         };
         const outcome =
-          data.outcome === 'Ready'
-            ? s.green('Ready ')
+          data.outcome === 'Ready' || data.outcome === 'Deleted'
+            ? s.green(data.outcome.padEnd(7))
             : data.outcome === 'Failed'
               ? s.red('Failed')
               : s.dim(String(e.type));

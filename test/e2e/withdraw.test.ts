@@ -1,0 +1,131 @@
+/**
+ * Withdraw through the EventBridge trigger, end to end: the session a request created is deleted and one
+ * Deleted event answers — however often the withdraw is delivered; a withdraw of something unknown, foreign
+ * or malformed is answered by one Failed event with a clear code, and deletes nothing.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clientToken, eventKey } from '../../functions/lib/clientToken.js';
+import type { LocalCloud } from '../../infra/local/cloud.js';
+import { completionEvents, settle, startTestCloud, waitForCompletion } from '../helpers/localCloud.js';
+import { demoRequest } from '../helpers/requests.js';
+
+let cloud: LocalCloud;
+beforeAll(async () => {
+  cloud = await startTestCloud();
+}, 120_000);
+afterAll(() => cloud?.close());
+
+const SOURCE = 'tickets.withdraw';
+async function put(id: string, type: 'Submitted' | 'Withdrawn', data: unknown, copies = 1) {
+  for (let i = 0; i < copies; i++) {
+    const response = await fetch(`${cloud.stack.bus.url}/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/cloudevents+json' },
+      body: JSON.stringify({
+        specversion: '1.0',
+        aliyuneventbusname: 'mirrorflow',
+        id,
+        source: SOURCE,
+        type: `mirrorflow:MirrorRequest:${type}`,
+        data,
+      }),
+    });
+    expect(response.status).toBe(200);
+  }
+  return clientToken('event', eventKey(SOURCE, id));
+}
+const live = (source: string) => cloud.vpc.model.liveSessions().filter((s) => s.sourceIds.includes(source));
+
+describe('withdraw', () => {
+  it('by the ClientToken of the request that created it, delivered 3 times: one delete, one Deleted event', async () => {
+    const created = await put(
+      'sub-1',
+      'Submitted',
+      demoRequest('eni-bp1web01', { Correlation: { ticket: 'SEC-9' } }),
+    );
+    const [ready] = await waitForCompletion(cloud, created);
+    const sessionId = (ready!.data as { sessionId: string }).sessionId;
+    const token = await put(
+      'wd-1',
+      'Withdrawn',
+      { RegionId: 'cn-hangzhou', ClientToken: created, Correlation: { ticket: 'SEC-9' } },
+      3,
+    );
+    const [deleted] = await waitForCompletion(cloud, token);
+    await settle(cloud);
+    expect(deleted).toMatchObject({
+      type: 'mirrorflow:TrafficMirrorSession:Deleted',
+      subject: expect.stringMatching(new RegExp(`trafficmirrorsession/${sessionId}$`)),
+      data: { outcome: 'Deleted', operation: 'withdraw', sessionId, correlation: { ticket: 'SEC-9' } },
+    });
+    expect(completionEvents(cloud, token)).toHaveLength(1);
+    expect(live('eni-bp1web01')).toEqual([]);
+    expect(
+      cloud.vpc.calls.filter((c) => c.action === 'DeleteTrafficMirrorSession' && c.code === 'OK'),
+    ).toHaveLength(1);
+  });
+
+  it('by session id', async () => {
+    const created = await put('sub-2', 'Submitted', demoRequest('eni-bp1web02'));
+    const [ready] = await waitForCompletion(cloud, created);
+    const sessionId = (ready!.data as { sessionId: string }).sessionId;
+    const token = await put('wd-2', 'Withdrawn', {
+      RegionId: 'cn-hangzhou',
+      TrafficMirrorSessionId: sessionId,
+    });
+    expect((await waitForCompletion(cloud, token))[0]).toMatchObject({
+      data: { outcome: 'Deleted', sessionId },
+    });
+    expect(live('eni-bp1web02')).toEqual([]);
+  });
+
+  it('of a session mirrorflow does not own: one Failed event (Mirror.NotOwned), the session untouched', async () => {
+    const foreign = await cloud.vpc.model.createSession(
+      {
+        regionId: 'cn-hangzhou',
+        sourceIds: ['eni-bp1web03'],
+        targetId: 'eni-bp1ids01',
+        targetType: 'NetworkInterface',
+        filterId: 'tmf-bp1all01',
+        priority: 7,
+        tags: [],
+        dryRun: false,
+        fingerprint: 'by-hand',
+      },
+      { stuckInCreating: false },
+    );
+    const token = await put('wd-3', 'Withdrawn', {
+      RegionId: 'cn-hangzhou',
+      TrafficMirrorSessionId: foreign.id,
+    });
+    const [failed] = await waitForCompletion(cloud, token);
+    expect(failed).toMatchObject({
+      type: 'mirrorflow:TrafficMirrorSession:Failed',
+      data: { error: { code: 'Mirror.NotOwned', retryable: false } },
+    });
+    expect(live('eni-bp1web03').map((s) => s.id)).toEqual([foreign.id]);
+  });
+
+  it('of nothing known, or malformed: one Failed event each, with the code', async () => {
+    const unknown = await put('wd-4', 'Withdrawn', {
+      RegionId: 'cn-hangzhou',
+      ClientToken: 'mf-ev-nothing-here',
+    });
+    expect((await waitForCompletion(cloud, unknown))[0]).toMatchObject({
+      data: { error: { code: 'Mirror.SessionNotFound' } },
+    });
+    const both = await put('wd-5', 'Withdrawn', {
+      RegionId: 'cn-hangzhou',
+      ClientToken: 'x',
+      TrafficMirrorSessionId: 'tms-abc',
+    });
+    expect((await waitForCompletion(cloud, both))[0]).toMatchObject({
+      data: {
+        error: {
+          code: 'Mirror.InvalidRequest',
+          message: expect.stringMatching(/exactly one of ClientToken/),
+        },
+      },
+    });
+  });
+});
