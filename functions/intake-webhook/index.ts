@@ -10,7 +10,7 @@ import { isAbsolute, join } from 'node:path';
 import { webhookKey } from '../lib/clientToken.js';
 import { CloudApiError } from '../lib/cloudError.js';
 import { ConfigError } from '../lib/config.js';
-import { intake } from '../lib/intake.js';
+import { intake, intakeWithdraw } from '../lib/intake.js';
 import { beginInvocation, createLogger } from '../lib/logger.js';
 import { type FcContext, runtimeFrom } from '../lib/runtime.js';
 import { applyMapping, MappingError, mappingSchema, type WebhookMapping } from '../lib/webhookMapping.js';
@@ -119,7 +119,8 @@ export const handler = async (event: Buffer, context: FcContext): Promise<HttpRe
   }
 
   try {
-    const outcome = await intake(
+    const step = mapped.operation === 'withdraw' ? intakeWithdraw : intake;
+    const outcome = await step(
       { request, kind: 'webhook', key: webhookKey(mapped.deliveryId, raw), handOffInvalid: false },
       runtime,
       { log: (message, details) => logger.info(message, details) },
@@ -134,6 +135,7 @@ export const handler = async (event: Buffer, context: FcContext): Promise<HttpRe
       });
     }
     const answer = {
+      operation: mapped.operation,
       clientToken: result.clientToken,
       trafficMirrorSessionId: 'sessionId' in result ? result.sessionId : null,
       executionName: outcome.executionName,

@@ -7,7 +7,8 @@ import type { WebhookMapping } from '../lib/webhookMapping.js';
 export const SHIPPED_MAPPINGS: Record<string, WebhookMapping> = {
   generic: {
     description:
-      'The body is {"request": {…mirror request…}, "correlation": {…}}; the delivery id is the X-Mirrorflow-Delivery header.',
+      'The body is {"operation": "submit"|"withdraw", "request": {…mirror request, or {RegionId, ClientToken | TrafficMirrorSessionId} to withdraw…}, "correlation": {…}}; the delivery id is the X-Mirrorflow-Delivery header.',
+    operation: 'body.operation',
     request: 'body.request',
     correlation: 'body.correlation',
     deliveryId: 'headers."x-mirrorflow-delivery"',

@@ -16,10 +16,15 @@ export const mappingSchema = z.strictObject({
   correlation: z.optional(z.string().check(z.minLength(1))),
   /** Gives the sender's delivery id (a string); without one, the body's hash is the idempotency key. */
   deliveryId: z.optional(z.string().check(z.minLength(1))),
+  /** Gives the operation, "submit" (create) or "withdraw" (delete what a request created); absent: submit. */
+  operation: z.optional(z.string().check(z.minLength(1))),
 });
 export type WebhookMapping = z.output<typeof mappingSchema>;
 
+export type WebhookOperation = 'submit' | 'withdraw';
+
 export interface Mapped {
+  operation: WebhookOperation;
   request: unknown;
   correlation: Record<string, string>;
   deliveryId: string | undefined;
@@ -70,7 +75,11 @@ export function applyMapping(
     }
   }
   const id = mapping.deliveryId ? evaluate(mapping.deliveryId, document, 'deliveryId') : undefined;
+  const operation = mapping.operation ? evaluate(mapping.operation, document, 'operation') : null;
+  if (operation !== null && operation !== 'submit' && operation !== 'withdraw')
+    throw new MappingError('operation must be "submit" or "withdraw" (absent: submit)');
   return {
+    operation: operation ?? 'submit',
     request: cleaned,
     correlation,
     deliveryId: typeof id === 'string' && id !== '' ? id : typeof id === 'number' ? String(id) : undefined,

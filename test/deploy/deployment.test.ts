@@ -202,11 +202,13 @@ describe('RAM: one role per function and one for the flow', () => {
           TrafficMirrorFilterId: 'tmf-bp1http01',
         },
       });
-      await fetch(cloud.webhookUrl, {
+      const accepted = await fetch(cloud.webhookUrl, {
         method: 'POST',
         headers: { 'x-hub-signature': signHub(cloud.webhookSecret, body) },
         body,
       });
+      const webhookSession = ((await accepted.json()) as { trafficMirrorSessionId: string })
+        .trafficMirrorSessionId;
       await cloud.reconcile('2026-11-22T06:00:00Z');
       await settle(cloud, 60_000);
       // …and a withdraw of the event's session, so the delete permission is exercised too.
@@ -221,6 +223,19 @@ describe('RAM: one role per function and one for the flow', () => {
           type: 'mirrorflow:MirrorRequest:Withdrawn',
           data: { RegionId: 'cn-hangzhou', ClientToken: clientToken('event', eventKey('ram-test', 'ram-1')) },
         }),
+      });
+      // …and one through the webhook (the generic mapping's withdraw operation).
+      const withdraw = JSON.stringify({
+        operation: 'withdraw',
+        request: { RegionId: 'cn-hangzhou', TrafficMirrorSessionId: webhookSession },
+      });
+      await fetch(cloud.webhookUrl, {
+        method: 'POST',
+        headers: {
+          'x-hub-signature': signHub(cloud.webhookSecret, withdraw),
+          'x-mirrorflow-delivery': 'ram-w2',
+        },
+        body: withdraw,
       });
       await settle(cloud, 60_000);
     }, 120_000);

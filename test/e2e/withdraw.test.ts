@@ -6,7 +6,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientToken, eventKey } from '../../functions/lib/clientToken.js';
 import type { LocalCloud } from '../../infra/local/cloud.js';
-import { completionEvents, settle, startTestCloud, waitForCompletion } from '../helpers/localCloud.js';
+import {
+  completionEvents,
+  postWebhook,
+  settle,
+  startTestCloud,
+  waitForCompletion,
+} from '../helpers/localCloud.js';
 import { demoRequest } from '../helpers/requests.js';
 
 let cloud: LocalCloud;
@@ -77,6 +83,34 @@ describe('withdraw', () => {
       data: { outcome: 'Deleted', sessionId },
     });
     expect(live('eni-bp1web02')).toEqual([]);
+  });
+
+  it('through the webhook (generic mapping, operation "withdraw"), resent: one delete, one Deleted event', async () => {
+    const submitted = await postWebhook(cloud, { request: demoRequest('eni-bp1db01') }, 'wh-sub-1');
+    const { clientToken: created } = (await submitted.json()) as { clientToken: string };
+    await waitForCompletion(cloud, created);
+    const body = {
+      operation: 'withdraw',
+      request: { RegionId: 'cn-hangzhou', ClientToken: created },
+      correlation: { ticket: 'SEC-10' },
+    };
+    const first = await postWebhook(cloud, body, 'wh-wd-1');
+    expect(first.status).toBe(202);
+    const answer = (await first.json()) as { operation: string; outcome: string; clientToken: string };
+    expect(answer).toMatchObject({ operation: 'withdraw', outcome: 'Deleting' });
+    const [deleted] = await waitForCompletion(cloud, answer.clientToken);
+    await settle(cloud);
+    // Resent after the delete finished: the session is gone, so the sender is told so; no second event.
+    const again = await postWebhook(cloud, body, 'wh-wd-1');
+    expect(again.status).toBe(422);
+    expect(await again.json()).toMatchObject({ error: { code: 'Mirror.SessionNotFound' } });
+    await settle(cloud);
+    expect(deleted).toMatchObject({
+      type: 'mirrorflow:TrafficMirrorSession:Deleted',
+      data: { correlation: { ticket: 'SEC-10' } },
+    });
+    expect(completionEvents(cloud, answer.clientToken)).toHaveLength(1);
+    expect(live('eni-bp1db01')).toEqual([]);
   });
 
   it('of a session mirrorflow does not own: one Failed event (Mirror.NotOwned), the session untouched', async () => {

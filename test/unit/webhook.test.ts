@@ -61,7 +61,25 @@ describe('webhook mappings', () => {
       { request: mirror, correlation: { ticket: 'T-1', n: 5, nested: { x: 1 } } },
       { 'x-mirrorflow-delivery': 'd-1' },
     );
-    expect(mapped).toEqual({ request: mirror, correlation: { ticket: 'T-1', n: '5' }, deliveryId: 'd-1' });
+    expect(mapped).toEqual({
+      operation: 'submit',
+      request: mirror,
+      correlation: { ticket: 'T-1', n: '5' },
+      deliveryId: 'd-1',
+    });
+  });
+
+  it('generic: body.operation chooses submit or withdraw; anything else is refused', () => {
+    const withdraw = { RegionId: 'cn-hangzhou', ClientToken: 'mf-wh-1' };
+    expect(
+      applyMapping(SHIPPED_MAPPINGS.generic!, { operation: 'withdraw', request: withdraw }, {}),
+    ).toMatchObject({
+      operation: 'withdraw',
+      request: withdraw,
+    });
+    expect(() =>
+      applyMapping(SHIPPED_MAPPINGS.generic!, { operation: 'delete', request: withdraw }, {}),
+    ).toThrow(/operation must be "submit" or "withdraw"/);
   });
 
   it('jira: the request as JSON in a custom field, the issue key and reporter as correlation', () => {
