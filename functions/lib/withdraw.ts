@@ -1,8 +1,9 @@
 /**
  * withdraw(): one withdraw request up to an accepted delete — validate → its ClientToken (from the trigger,
  * like every request) → find the session it names (by the ClientToken of the request that created it, read
- * from the `mirrorflow-token` tag, or by id) → refuse a session mirrorflow does not own → DeleteTrafficMirrorSession
- * sent with this withdraw's token. The flow then waits until the session is gone and answers Deleted.
+ * from the `mirrorflow-token` tag, or by id) → refuse a session mirrorflow does not own (namedSession.ts) →
+ * DeleteTrafficMirrorSession sent with this withdraw's token. The flow then waits until the session is gone
+ * and answers Deleted.
  *
  * Safe to run twice: a session already Deleting is not deleted again, one already gone is answered as not
  * found — and the hand-off of a redelivery finds the first delivery's execution, so it adds no event.
@@ -10,16 +11,12 @@
 import { clientToken as deriveClientToken, refusalToken, type TriggerKind } from './clientToken.js';
 import { CloudApiError } from './cloudError.js';
 import type { MirrorflowConfig } from './config.js';
+import { ownedSessionNamed } from './namedSession.js';
 import type { Problem } from './problems.js';
 import { type ErrorSummary, isStateRefusal, retryingFor, summarise } from './provision.js';
-import {
-  OWNERSHIP_TAG_KEY,
-  TOKEN_TAG_KEY,
-  validateWithdrawRequest,
-  type WithdrawRequest,
-} from './request.js';
+import { validateWithdrawRequest, type WithdrawRequest } from './request.js';
 import type { RetryHooks } from './retry.js';
-import { listAllSessions, type TrafficMirrorSession, type VpcApi } from './vpcClient.js';
+import type { TrafficMirrorSession, VpcApi } from './vpcClient.js';
 
 export interface WithdrawDeps {
   vpcFor: (regionId: string) => VpcApi;
@@ -39,24 +36,6 @@ export type WithdrawResult =
     }
   | { outcome: 'Invalid'; clientToken: string; problems: Problem[] };
 
-const refused = (code: string, message: string, hint: string): ErrorSummary => ({
-  code,
-  message,
-  hint,
-  retryable: false,
-});
-
-async function findNamedSession(
-  vpc: VpcApi,
-  request: WithdrawRequest,
-): Promise<TrafficMirrorSession | undefined> {
-  const filters = request.TrafficMirrorSessionId
-    ? { RegionId: request.RegionId, TrafficMirrorSessionIds: [request.TrafficMirrorSessionId] }
-    : { RegionId: request.RegionId, Tags: [{ Key: TOKEN_TAG_KEY, Value: request.ClientToken! }] };
-  for await (const session of listAllSessions(vpc, filters)) return session;
-  return undefined;
-}
-
 export async function withdraw(
   input: { request: unknown; kind: TriggerKind; key: string },
   deps: WithdrawDeps,
@@ -67,36 +46,17 @@ export async function withdraw(
   const request = validation.value;
   const retrying = retryingFor(deps);
   const vpc = deps.vpcFor(request.RegionId);
-  const named = request.TrafficMirrorSessionId ?? `the session of request ${request.ClientToken}`;
   try {
-    const session = await retrying(() => findNamedSession(vpc, request));
-    if (!session) {
+    const found = await retrying(() => ownedSessionNamed(vpc, request, deps.config.owner));
+    if ('error' in found)
       return {
         outcome: 'Rejected',
         clientToken: token,
         request,
-        sessionId: request.TrafficMirrorSessionId ?? null,
-        error: refused(
-          'Mirror.SessionNotFound',
-          `${named} does not exist in ${request.RegionId} (never created, or already deleted)`,
-          'Check the ClientToken or session id (mirrorflow sessions lists what mirrorflow owns).',
-        ),
+        sessionId: found.sessionId,
+        error: found.error,
       };
-    }
-    const owner = session.Tags.find((t) => t.Key === OWNERSHIP_TAG_KEY)?.Value;
-    if (owner !== deps.config.owner) {
-      return {
-        outcome: 'Rejected',
-        clientToken: token,
-        request,
-        sessionId: session.TrafficMirrorSessionId,
-        error: refused(
-          'Mirror.NotOwned',
-          `${session.TrafficMirrorSessionId} was not created by this mirrorflow (owner tag ${owner ?? 'absent'}), so it is not deleted`,
-          'Delete it where it was created, or by hand in the VPC console.',
-        ),
-      };
-    }
+    const { session } = found;
     if (session.TrafficMirrorSessionStatus !== 'Deleting')
       await deleteSession(vpc, session, request, token, retrying);
     deps.log?.('delete accepted', { sessionId: session.TrafficMirrorSessionId });
