@@ -1,6 +1,7 @@
 /**
  * intake-event: the EventBridge trigger. Each CloudEvent of type mirrorflow:MirrorRequest:Submitted carries a
- * mirror request in `data`, one of type mirrorflow:MirrorRequest:Withdrawn a withdraw (`{RegionId,
+ * mirror request in `data`, one of type mirrorflow:MirrorRequest:Modified a modify (`{RegionId, ClientToken |
+ * TrafficMirrorSessionId, changes}`), one of type mirrorflow:MirrorRequest:Withdrawn a withdraw (`{RegionId,
  * ClientToken | TrafficMirrorSessionId}`); its `source` + `id` is the idempotency key, stable across redeliveries. A
  * malformed request is answered with a Failed completion event (nobody waits forever) and never retried; a
  * cloud that is still throttling after the retries fails the invocation, so EventBridge delivers it again.
@@ -8,13 +9,20 @@
 import { createHash } from 'node:crypto';
 import { eventKey } from '../lib/clientToken.js';
 import { CloudApiError } from '../lib/cloudError.js';
-import { intake, intakeWithdraw } from '../lib/intake.js';
+import { intake, intakeModify, intakeWithdraw } from '../lib/intake.js';
 import { beginInvocation, createLogger } from '../lib/logger.js';
 import { type FcContext, runtimeFrom } from '../lib/runtime.js';
 
 export const REQUEST_EVENT_TYPE = 'mirrorflow:MirrorRequest:Submitted';
 export const WITHDRAW_EVENT_TYPE = 'mirrorflow:MirrorRequest:Withdrawn';
-const HANDLED_TYPES: readonly unknown[] = [REQUEST_EVENT_TYPE, WITHDRAW_EVENT_TYPE];
+export const MODIFY_EVENT_TYPE = 'mirrorflow:MirrorRequest:Modified';
+/** Each request type and the step that takes it. */
+const STEPS = {
+  [REQUEST_EVENT_TYPE]: intake,
+  [MODIFY_EVENT_TYPE]: intakeModify,
+  [WITHDRAW_EVENT_TYPE]: intakeWithdraw,
+} as const;
+const HANDLED_TYPES: readonly unknown[] = Object.keys(STEPS);
 const logger = createLogger('intake-event');
 
 interface Delivered {
@@ -80,7 +88,7 @@ export const handler = async (
       ? requestOf(envelope.data)
       : { malformed: 'the delivery is not a CloudEvent with id and source' };
     try {
-      const step = envelope.type === WITHDRAW_EVENT_TYPE ? intakeWithdraw : intake;
+      const step = hasIdentity ? STEPS[envelope.type as keyof typeof STEPS] : intake;
       const outcome = await step({ request, kind: 'event', key, handOffInvalid: true }, runtime, {
         log: (message, details) => logger.info(message, details),
       });

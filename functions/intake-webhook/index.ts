@@ -10,7 +10,7 @@ import { isAbsolute, join } from 'node:path';
 import { webhookKey } from '../lib/clientToken.js';
 import { CloudApiError } from '../lib/cloudError.js';
 import { ConfigError } from '../lib/config.js';
-import { intake, intakeWithdraw } from '../lib/intake.js';
+import { intake, intakeModify, intakeWithdraw } from '../lib/intake.js';
 import { beginInvocation, createLogger } from '../lib/logger.js';
 import { type FcContext, runtimeFrom } from '../lib/runtime.js';
 import { applyMapping, MappingError, mappingSchema, type WebhookMapping } from '../lib/webhookMapping.js';
@@ -119,7 +119,7 @@ export const handler = async (event: Buffer, context: FcContext): Promise<HttpRe
   }
 
   try {
-    const step = mapped.operation === 'withdraw' ? intakeWithdraw : intake;
+    const step = { submit: intake, modify: intakeModify, withdraw: intakeWithdraw }[mapped.operation];
     const outcome = await step(
       { request, kind: 'webhook', key: webhookKey(mapped.deliveryId, raw), handOffInvalid: false },
       runtime,

@@ -7,7 +7,7 @@ import type { WebhookMapping } from '../lib/webhookMapping.js';
 export const SHIPPED_MAPPINGS: Record<string, WebhookMapping> = {
   generic: {
     description:
-      'The body is {"operation": "submit"|"withdraw", "request": {…mirror request, or {RegionId, ClientToken | TrafficMirrorSessionId} to withdraw…}, "correlation": {…}}; the delivery id is the X-Mirrorflow-Delivery header.',
+      'The body is {"operation": "submit"|"modify"|"withdraw", "request": {…a mirror request; to modify {RegionId, ClientToken | TrafficMirrorSessionId, changes}; to withdraw {RegionId, ClientToken | TrafficMirrorSessionId}…}, "correlation": {…}}; the delivery id is the X-Mirrorflow-Delivery header.',
     operation: 'body.operation',
     request: 'body.request',
     correlation: 'body.correlation',

@@ -14,12 +14,13 @@ import {
   type Job,
   type JobItem,
   jobBytes,
+  type ModifySummary,
   STATE_BYTES_LIMIT,
 } from './flowJob.js';
 import { nextDelaySeconds } from './pollSchedule.js';
 import { summarise } from './provision.js';
 import { type RetryHooks, withRetry } from './retry.js';
-import { classifySession, classifyWithdrawal } from './sessionPhase.js';
+import { classifyModification, classifySession, classifyWithdrawal } from './sessionPhase.js';
 import type { TrafficMirrorSession, VpcApi } from './vpcClient.js';
 
 /** Events per `emit` round at most; less when the job itself leaves less room under the 64 KiB state limit. */
@@ -41,6 +42,13 @@ const TIMEOUT_ERROR = {
   code: 'Mirror.Timeout',
   message: 'the session was still not Created at the deadline',
   hint: 'The cloud is slow or the session is stuck in Creating; check it in the console, then send the request again.',
+  retryable: false,
+};
+
+const MODIFY_TIMEOUT_ERROR = {
+  code: 'Mirror.Timeout',
+  message: 'the session was not Created with every change in place at the deadline',
+  hint: 'Check the session in the console (mirrorflow sessions); send the modify again once it has settled.',
   retryable: false,
 };
 
@@ -126,7 +134,9 @@ export async function checkStatus(input: Job, deps: CheckStatusDeps): Promise<Jo
           const verdict =
             item.operation === 'withdraw'
               ? classifyWithdrawal(session)
-              : classifySession(session, (item.request as { Enabled?: boolean } | null)?.Enabled ?? true);
+              : item.operation === 'modify'
+                ? classifyModification(session, (item.request as ModifySummary).changes)
+                : classifySession(session, (item.request as { Enabled?: boolean } | null)?.Enabled ?? true);
           if (verdict.state !== 'pending') settle(item, verdict.state, verdict.reason, verdict.error, now);
           else item.reason = verdict.reason;
         }
@@ -151,7 +161,11 @@ export async function checkStatus(input: Job, deps: CheckStatusDeps): Promise<Jo
           item,
           'failed',
           'Mirror.Timeout',
-          item.operation === 'withdraw' ? WITHDRAW_TIMEOUT_ERROR : TIMEOUT_ERROR,
+          item.operation === 'withdraw'
+            ? WITHDRAW_TIMEOUT_ERROR
+            : item.operation === 'modify'
+              ? MODIFY_TIMEOUT_ERROR
+              : TIMEOUT_ERROR,
           now,
         );
   }

@@ -52,6 +52,14 @@ export function refusalToken(sendToken: string, attempt: number): string {
   return `mfr-${attempt}-${digest('refusal', sendToken, String(attempt)).slice(0, DIGEST_HEX)}`;
 }
 
+/**
+ * The ClientToken of one call of a multi-call operation (a modify's Update, Add and Remove each get their
+ * own, since the cloud remembers a token per set of parameters): `mfs-<step>-<40 hex>`.
+ */
+export function stepToken(token: string, step: 'update' | 'add' | 'remove'): string {
+  return `mfs-${step}-${digest('step', token, step).slice(0, DIGEST_HEX)}`;
+}
+
 /** The idempotency key of an EventBridge delivery: its CloudEvent `source` + `id`, stable across redeliveries. */
 export function eventKey(source: string, id: string): string {
   return JSON.stringify([source, id]);

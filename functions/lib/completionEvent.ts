@@ -1,6 +1,7 @@
 /**
  * The completion event: a CloudEvent put on the bus by the flow, one per request — Ready when the
- * session is really Created, Deleted when a withdrawn session is gone, Failed with the reason otherwise. Its id is derived from the execution name, the
+ * session is really Created, Updated when a modified one is Created with every change, Deleted when a
+ * withdrawn one is gone, Failed with the reason otherwise. Its id is derived from the execution name, the
  * request's ClientToken and the outcome, so a consumer can drop duplicates (steps are at-least-once).
  */
 import type { CompletionEventParams, Job, JobItem } from './flowJob.js';
@@ -9,12 +10,20 @@ export const EVENT_SOURCE = 'mirrorflow';
 export const READY_TYPE = 'mirrorflow:TrafficMirrorSession:Ready' as const;
 export const FAILED_TYPE = 'mirrorflow:TrafficMirrorSession:Failed' as const;
 export const DELETED_TYPE = 'mirrorflow:TrafficMirrorSession:Deleted' as const;
+export const UPDATED_TYPE = 'mirrorflow:TrafficMirrorSession:Updated' as const;
 
-type Outcome = 'Ready' | 'Deleted' | 'Failed';
+type Outcome = 'Ready' | 'Updated' | 'Deleted' | 'Failed';
 const TYPES: Record<Outcome, CompletionEventParams['type']> = {
   Ready: READY_TYPE,
+  Updated: UPDATED_TYPE,
   Deleted: DELETED_TYPE,
   Failed: FAILED_TYPE,
+};
+/** What a settled request is called when it succeeded, by operation. */
+const SUCCESS: Record<NonNullable<JobItem['operation']> | 'create', Outcome> = {
+  create: 'Ready',
+  modify: 'Updated',
+  withdraw: 'Deleted',
 };
 
 export function completionEventId(executionName: string, clientToken: string, outcome: Outcome): string {
@@ -22,8 +31,7 @@ export function completionEventId(executionName: string, clientToken: string, ou
 }
 
 export function buildCompletionEvent(job: Job, item: JobItem, now: number): CompletionEventParams {
-  const outcome: Outcome =
-    item.state !== 'ready' ? 'Failed' : item.operation === 'withdraw' ? 'Deleted' : 'Ready';
+  const outcome: Outcome = item.state !== 'ready' ? 'Failed' : SUCCESS[item.operation ?? 'create'];
   const elapsedSeconds = Math.max(0, Math.round((now - Date.parse(job.startedAt)) / 1000));
   return {
     eventBusName: job.eventBusName,

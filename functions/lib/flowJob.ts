@@ -4,8 +4,9 @@
  * batch up to 100). It must stay well under CloudFlow's 64 KiB state limit, so items hold a compact request.
  */
 import type { TriggerKind } from './clientToken.js';
+import type { ModifyResult } from './modify.js';
 import type { ErrorSummary, ProvisionResult } from './provision.js';
-import type { MirrorRequest, WithdrawRequest } from './request.js';
+import type { MirrorRequest, ModifyRequest, WithdrawRequest } from './request.js';
 import type { WithdrawResult } from './withdraw.js';
 
 export const JOB_VERSION = 1;
@@ -32,20 +33,24 @@ export interface SessionSnapshot {
 
 export type ItemState = 'pending' | 'ready' | 'failed';
 
-/** What a withdraw's completion event reports of its request. */
+/** What a withdraw's or a modify's completion event reports of its request. */
 export type WithdrawSummary = Omit<WithdrawRequest, 'Correlation'>;
+export type ModifySummary = Omit<ModifyRequest, 'Correlation'>;
 
 export interface JobItem {
   clientToken: string;
   trigger: TriggerKind;
-  /** Absent: a submitted request (create). `withdraw`: the flow waits for the session to be gone. */
-  operation?: 'withdraw';
-  provisioning: ProvisionResult['outcome'] | WithdrawResult['outcome'];
+  /**
+   * Absent: a submitted request (create). `withdraw`: the flow waits for the session to be gone; `modify`:
+   * for it to be Created with every change in place.
+   */
+  operation?: 'withdraw' | 'modify';
+  provisioning: ProvisionResult['outcome'] | WithdrawResult['outcome'] | ModifyResult['outcome'];
   regionId: string | null;
   sessionId: string | null;
   /** The CloudEvent subject: the session's ARN, or the request's token when no session exists. */
   subject: string;
-  request: RequestSummary | WithdrawSummary | null;
+  request: RequestSummary | WithdrawSummary | ModifySummary | null;
   correlation: Record<string, string>;
   /** Why the request already failed before the flow (cloud refused it, or it was invalid). */
   failure: ErrorSummary | null;
@@ -67,6 +72,7 @@ export interface CompletionEventParams {
   source: 'mirrorflow';
   type:
     | 'mirrorflow:TrafficMirrorSession:Ready'
+    | 'mirrorflow:TrafficMirrorSession:Updated'
     | 'mirrorflow:TrafficMirrorSession:Deleted'
     | 'mirrorflow:TrafficMirrorSession:Failed';
   subject: string;
@@ -148,12 +154,17 @@ export function jobItem(
   };
 }
 
-/** The job item of a withdraw: the session it deletes, or why it could not. */
-export function withdrawJobItem(result: WithdrawResult, trigger: TriggerKind, accountId: string): JobItem {
+/** The job item of a withdraw or a modify: the session it changes, or why it could not. */
+export function namedSessionJobItem(
+  operation: 'withdraw' | 'modify',
+  result: WithdrawResult | ModifyResult,
+  trigger: TriggerKind,
+  accountId: string,
+): JobItem {
   const base = {
     clientToken: result.clientToken,
     trigger,
-    operation: 'withdraw' as const,
+    operation,
     provisioning: result.outcome,
     state: 'pending' as ItemState,
     reason: null,
@@ -173,7 +184,7 @@ export function withdrawJobItem(result: WithdrawResult, trigger: TriggerKind, ac
       failure: {
         code: 'Mirror.InvalidRequest',
         message: result.problems.map((p) => `${p.path}: ${p.rule}`).join('; '),
-        hint: 'Fix the withdraw (RegionId, and ClientToken or TrafficMirrorSessionId) and send it as a new request.',
+        hint: `Fix the ${operation} (RegionId, and ClientToken or TrafficMirrorSessionId${operation === 'modify' ? ', and changes' : ''}) and send it as a new request.`,
         retryable: false,
       },
     };

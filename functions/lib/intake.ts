@@ -4,7 +4,8 @@
  * token finds the same session, and the hand-off happens then.
  */
 import { executionName, type TriggerKind } from './clientToken.js';
-import { type JobItem, jobItem, newJob, withdrawJobItem } from './flowJob.js';
+import { type JobItem, jobItem, namedSessionJobItem, newJob } from './flowJob.js';
+import { type ModifyResult, modify } from './modify.js';
 import { type ProvisionDeps, type ProvisionResult, provision } from './provision.js';
 import type { Runtime } from './runtime.js';
 import { type WithdrawResult, withdraw } from './withdraw.js';
@@ -40,25 +41,48 @@ export async function intake(
   return { result, executionName: started.executionName, handOff: started.handOff };
 }
 
-export interface WithdrawOutcome {
-  result: WithdrawResult;
+export interface NamedSessionOutcome<R> {
+  result: R;
   executionName: string | null;
   handOff: 'started' | 'finished' | 'skipped';
 }
 
 /** One withdraw through the front half: withdraw() it, then hand it to the flow, which waits until it is gone. */
-export async function intakeWithdraw(
+export function intakeWithdraw(
   input: IntakeInput,
   runtime: Runtime,
   extra: Pick<ProvisionDeps, 'retryHooks' | 'log'> = {},
-): Promise<WithdrawOutcome> {
-  const result = await withdraw(
+): Promise<NamedSessionOutcome<WithdrawResult>> {
+  return intakeNamed('withdraw', withdraw, input, runtime, extra);
+}
+
+/** One modify through the front half: modify() it, then hand it to the flow, which waits for the changes. */
+export function intakeModify(
+  input: IntakeInput,
+  runtime: Runtime,
+  extra: Pick<ProvisionDeps, 'retryHooks' | 'log'> = {},
+): Promise<NamedSessionOutcome<ModifyResult>> {
+  return intakeNamed('modify', modify, input, runtime, extra);
+}
+
+async function intakeNamed<R extends WithdrawResult | ModifyResult>(
+  operation: 'withdraw' | 'modify',
+  step: (
+    input: { request: unknown; kind: IntakeInput['kind']; key: string },
+    deps: Parameters<typeof withdraw>[1],
+  ) => Promise<R>,
+  input: IntakeInput,
+  runtime: Runtime,
+  extra: Pick<ProvisionDeps, 'retryHooks' | 'log'>,
+): Promise<NamedSessionOutcome<R>> {
+  const result = await step(
     { request: input.request, kind: input.kind, key: input.key },
     { vpcFor: runtime.vpcFor, config: runtime.config, ...extra },
   );
   if (result.outcome === 'Invalid' && !input.handOffInvalid)
     return { result, executionName: null, handOff: 'skipped' };
-  const started = await handOffItem(withdrawJobItem(result, input.kind, runtime.accountId), runtime, extra);
+  const item = namedSessionJobItem(operation, result, input.kind, runtime.accountId);
+  const started = await handOffItem(item, runtime, extra);
   return { result, executionName: started.executionName, handOff: started.handOff };
 }
 

@@ -304,6 +304,69 @@ export const listFiltersSchema = z.strictObject({
 
 export type ListFilters = z.output<typeof listFiltersSchema>;
 
+/** What a modify may change: any updatable attribute, and the sources (added and removed to match). */
+export const sessionChangesSchema = z
+  .strictObject({
+    TrafficMirrorFilterId: z.optional(id(ID_PATTERNS.filter, 'a traffic mirror filter ID')),
+    TrafficMirrorTargetId: z.optional(z.string()),
+    TrafficMirrorTargetType: z.optional(
+      z.enum(['NetworkInterface', 'SLB'], { error: 'must be "NetworkInterface" or "SLB"' }),
+    ),
+    Priority: z.optional(whole(LIMITS.priority.min, LIMITS.priority.max)),
+    Enabled: z.optional(z.boolean({ error: 'must be true or false' })),
+    VirtualNetworkId: z.optional(whole(LIMITS.virtualNetworkId.min, LIMITS.virtualNetworkId.max)),
+    PacketLength: z.optional(whole(LIMITS.packetLength.min, LIMITS.packetLength.max)),
+    TrafficMirrorSessionName: z.optional(text(LIMITS.nameLength.min, LIMITS.nameLength.max)),
+    TrafficMirrorSessionDescription: z.optional(
+      text(LIMITS.descriptionLength.min, LIMITS.descriptionLength.max),
+    ),
+    TrafficMirrorSourceIds: z.optional(
+      z.array(id(ID_PATTERNS.eni, 'an ENI ID'), { error: 'must be an array of ENI IDs' }).check(
+        z.minLength(1, {
+          error: 'must list at least one source ENI (withdraw the session to stop mirroring)',
+        }),
+        z.maxLength(LIMITS.sourcesPerSession, {
+          error: `must list at most ${LIMITS.sourcesPerSession} source ENIs`,
+        }),
+      ),
+    ),
+  })
+  .check(
+    z.refine((c) => Object.keys(c).length > 0, { error: 'must change at least one attribute' }),
+    z.refine((c) => (c.TrafficMirrorTargetId === undefined) === (c.TrafficMirrorTargetType === undefined), {
+      error: 'TrafficMirrorTargetId and TrafficMirrorTargetType change together',
+      path: ['TrafficMirrorTargetType'],
+    }),
+  );
+
+export type SessionChanges = z.output<typeof sessionChangesSchema>;
+
+/** A modify: change, in place, the session one request created (or the one named). */
+export const modifyRequestSchema = z
+  .strictObject({
+    RegionId: id(ID_PATTERNS.region, 'a region ID'),
+    ClientToken: z.optional(clientTokenSchema),
+    TrafficMirrorSessionId: z.optional(id(ID_PATTERNS.session, 'a traffic mirror session ID')),
+    changes: sessionChangesSchema,
+    Correlation: z.optional(correlationSchema),
+  })
+  .check(
+    z.refine((r) => (r.ClientToken === undefined) !== (r.TrafficMirrorSessionId === undefined), {
+      error:
+        'name the session by exactly one of ClientToken (of the request that created it) or TrafficMirrorSessionId',
+      path: ['ClientToken'],
+    }),
+  );
+
+export type ModifyRequest = z.output<typeof modifyRequestSchema>;
+
+export function validateModifyRequest(input: unknown): Validation<ModifyRequest> {
+  const result = modifyRequestSchema.safeParse(input);
+  return result.success
+    ? { ok: true, value: result.data }
+    : { ok: false, problems: problemsFromZod(result.error, input) };
+}
+
 /**
  * A withdraw: delete the session one request created — named by that request's ClientToken, or by the
  * session's id — and never a session mirrorflow does not own.

@@ -3,7 +3,9 @@
  * and in good standing → ready; Creating/Modifying → pending; Deleting, missing from the list, financially
  * locked, or created but not enabled as requested → failed, with a named reason.
  */
+import { updateParams } from './modify.js';
 import type { ErrorSummary } from './provision.js';
+import type { SessionChanges } from './request.js';
 import type { TrafficMirrorSession } from './vpcClient.js';
 
 export interface Classification {
@@ -22,6 +24,28 @@ const failed = (code: string, message: string, hint: string): Classification => 
 export function classifyWithdrawal(session: TrafficMirrorSession | undefined): Classification {
   if (!session) return { state: 'ready', reason: 'Deleted', error: null };
   return { state: 'pending', reason: session.TrafficMirrorSessionStatus, error: null };
+}
+
+/** What a listed session means for a modify whose changes were accepted: Created with all of them → done. */
+export function classifyModification(
+  session: TrafficMirrorSession | undefined,
+  changes: SessionChanges,
+): Classification {
+  if (!session || session.TrafficMirrorSessionStatus === 'Deleting') return classifySession(session, true);
+  if (session.TrafficMirrorSessionStatus !== 'Created')
+    return { state: 'pending', reason: session.TrafficMirrorSessionStatus, error: null };
+  const listed: Record<string, unknown> = { ...session };
+  const attributesInPlace = Object.entries(updateParams(changes)).every(
+    ([key, value]) => listed[key] === value,
+  );
+  const sources = changes.TrafficMirrorSourceIds;
+  const sourcesInPlace =
+    !sources ||
+    (sources.length === session.TrafficMirrorSourceIds.length &&
+      sources.every((id) => session.TrafficMirrorSourceIds.includes(id)));
+  return attributesInPlace && sourcesInPlace
+    ? { state: 'ready', reason: 'Updated', error: null }
+    : { state: 'pending', reason: 'Applying', error: null };
 }
 
 export function classifySession(

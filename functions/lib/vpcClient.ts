@@ -8,6 +8,7 @@ import { CloudApiError } from './cloudError.js';
 import type { Credentials } from './credentials.js';
 import type { CreateTag, ListFilters } from './request.js';
 import { createRpcCaller, type RpcCaller } from './rpcCaller.js';
+import type { WireValue } from './wireParams.js';
 
 export const VPC_API_VERSION = '2016-04-28';
 
@@ -88,11 +89,28 @@ export type CreateSessionResult = z.output<typeof createResponseSchema>;
 
 const deleteResponseSchema = z.object({ RequestId: z.string() });
 
+/** The calls that change a session in place (vpc-traffic-mirror-api.md §3): each answers only a RequestId. */
+export type SessionChangeAction =
+  | 'UpdateTrafficMirrorSessionAttribute'
+  | 'AddSourcesToTrafficMirrorSession'
+  | 'RemoveSourcesFromTrafficMirrorSession';
+
+export interface SessionChangeParams {
+  RegionId: string;
+  TrafficMirrorSessionId: string;
+  ClientToken: string;
+  [parameter: string]: WireValue | undefined;
+}
+
 /** The operations mirrorflow needs; the core takes this interface, so tests can point it anywhere. */
 export interface VpcApi {
   createTrafficMirrorSession(params: CreateSessionParams): Promise<CreateSessionResult>;
   listTrafficMirrorSessions(filters: ListFilters): Promise<SessionPage>;
   deleteTrafficMirrorSession(params: DeleteSessionParams): Promise<{ RequestId: string }>;
+  changeTrafficMirrorSession(
+    action: SessionChangeAction,
+    params: SessionChangeParams,
+  ): Promise<{ RequestId: string }>;
 }
 
 export interface VpcClientOptions {
@@ -137,6 +155,11 @@ export function createVpcClient(options: VpcClientOptions): VpcApi {
     async deleteTrafficMirrorSession(params) {
       const body = await call('DeleteTrafficMirrorSession', { ...params });
       return parsed(deleteResponseSchema, body, 'DeleteTrafficMirrorSession');
+    },
+    async changeTrafficMirrorSession(action, params) {
+      const defined = Object.fromEntries(Object.entries(params).filter(([, v]) => v !== undefined));
+      const body = await call(action, defined as Record<string, WireValue>);
+      return parsed(deleteResponseSchema, body, action);
     },
   };
 }

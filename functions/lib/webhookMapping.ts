@@ -16,12 +16,13 @@ export const mappingSchema = z.strictObject({
   correlation: z.optional(z.string().check(z.minLength(1))),
   /** Gives the sender's delivery id (a string); without one, the body's hash is the idempotency key. */
   deliveryId: z.optional(z.string().check(z.minLength(1))),
-  /** Gives the operation, "submit" (create) or "withdraw" (delete what a request created); absent: submit. */
+  /** Gives the operation: "submit" (create), "modify" (change in place) or "withdraw" (delete); absent: submit. */
   operation: z.optional(z.string().check(z.minLength(1))),
 });
 export type WebhookMapping = z.output<typeof mappingSchema>;
 
-export type WebhookOperation = 'submit' | 'withdraw';
+export type WebhookOperation = 'submit' | 'modify' | 'withdraw';
+const OPERATIONS: readonly unknown[] = ['submit', 'modify', 'withdraw'];
 
 export interface Mapped {
   operation: WebhookOperation;
@@ -76,10 +77,10 @@ export function applyMapping(
   }
   const id = mapping.deliveryId ? evaluate(mapping.deliveryId, document, 'deliveryId') : undefined;
   const operation = mapping.operation ? evaluate(mapping.operation, document, 'operation') : null;
-  if (operation !== null && operation !== 'submit' && operation !== 'withdraw')
-    throw new MappingError('operation must be "submit" or "withdraw" (absent: submit)');
+  if (operation !== null && !OPERATIONS.includes(operation))
+    throw new MappingError('operation must be "submit", "modify" or "withdraw" (absent: submit)');
   return {
-    operation: operation ?? 'submit',
+    operation: (operation ?? 'submit') as WebhookOperation,
     request: cleaned,
     correlation,
     deliveryId: typeof id === 'string' && id !== '' ? id : typeof id === 'number' ? String(id) : undefined,

@@ -211,6 +211,41 @@ describe('RAM: one role per function and one for the flow', () => {
         .trafficMirrorSessionId;
       await cloud.reconcile('2026-11-22T06:00:00Z');
       await settle(cloud, 60_000);
+      // A modify of each intake's session (an attribute and the sources: Update, Add and Remove)…
+      const eventToken = clientToken('event', eventKey('ram-test', 'ram-1'));
+      await fetch(`${cloud.stack.bus.url}/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/cloudevents+json' },
+        body: JSON.stringify({
+          specversion: '1.0',
+          aliyuneventbusname: 'mirrorflow',
+          id: 'ram-m1',
+          source: 'ram-test',
+          type: 'mirrorflow:MirrorRequest:Modified',
+          data: {
+            RegionId: 'cn-hangzhou',
+            ClientToken: eventToken,
+            changes: { Priority: 555, TrafficMirrorSourceIds: ['eni-bp1app02'] },
+          },
+        }),
+      });
+      const modifyBody = JSON.stringify({
+        operation: 'modify',
+        request: {
+          RegionId: 'cn-hangzhou',
+          TrafficMirrorSessionId: webhookSession,
+          changes: { Enabled: false, TrafficMirrorSourceIds: ['eni-bp1db02'] },
+        },
+      });
+      await fetch(cloud.webhookUrl, {
+        method: 'POST',
+        headers: {
+          'x-hub-signature': signHub(cloud.webhookSecret, modifyBody),
+          'x-mirrorflow-delivery': 'ram-m2',
+        },
+        body: modifyBody,
+      });
+      await settle(cloud, 60_000);
       // …and a withdraw of the event's session, so the delete permission is exercised too.
       await fetch(`${cloud.stack.bus.url}/events`, {
         method: 'POST',
@@ -221,7 +256,7 @@ describe('RAM: one role per function and one for the flow', () => {
           id: 'ram-2',
           source: 'ram-test',
           type: 'mirrorflow:MirrorRequest:Withdrawn',
-          data: { RegionId: 'cn-hangzhou', ClientToken: clientToken('event', eventKey('ram-test', 'ram-1')) },
+          data: { RegionId: 'cn-hangzhou', ClientToken: eventToken },
         }),
       });
       // …and one through the webhook (the generic mapping's withdraw operation).

@@ -31,6 +31,7 @@ export async function startTestCloud(options: Partial<LocalCloudOptions> = {}): 
 
 export const COMPLETION_TYPES = [
   'mirrorflow:TrafficMirrorSession:Ready',
+  'mirrorflow:TrafficMirrorSession:Updated',
   'mirrorflow:TrafficMirrorSession:Deleted',
   'mirrorflow:TrafficMirrorSession:Failed',
 ];

@@ -82,6 +82,10 @@ export class MemoryVpc implements VpcApi {
     return { RequestId: 'r', TotalCount: visible.length, TrafficMirrorSessions: visible };
   }
 
+  async changeTrafficMirrorSession(): Promise<{ RequestId: string }> {
+    throw new Error('the in-memory VPC does not change sessions (use the emulator)');
+  }
+
   async deleteTrafficMirrorSession(): Promise<{ RequestId: string }> {
     return { RequestId: 'r' };
   }

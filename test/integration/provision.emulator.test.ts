@@ -48,6 +48,7 @@ const crashingAfter = (inner: VpcApi, creates: number): VpcApi => {
     },
     listTrafficMirrorSessions: (filters) => inner.listTrafficMirrorSessions(filters),
     deleteTrafficMirrorSession: (params) => inner.deleteTrafficMirrorSession(params),
+    changeTrafficMirrorSession: (action, params) => inner.changeTrafficMirrorSession(action, params),
   };
 };
 /** The look-up sees no sessions yet (read-after-create lag), so only the ClientTokens can find one. */
@@ -60,6 +61,7 @@ const lagging = (inner: VpcApi): VpcApi => ({
     NextToken: '',
   }),
   deleteTrafficMirrorSession: (params) => inner.deleteTrafficMirrorSession(params),
+  changeTrafficMirrorSession: (action, params) => inner.changeTrafficMirrorSession(action, params),
 });
 
 beforeAll(async () => {

@@ -69,7 +69,7 @@ describe('webhook mappings', () => {
     });
   });
 
-  it('generic: body.operation chooses submit or withdraw; anything else is refused', () => {
+  it('generic: body.operation chooses submit, modify or withdraw; anything else is refused', () => {
     const withdraw = { RegionId: 'cn-hangzhou', ClientToken: 'mf-wh-1' };
     expect(
       applyMapping(SHIPPED_MAPPINGS.generic!, { operation: 'withdraw', request: withdraw }, {}),
@@ -79,7 +79,7 @@ describe('webhook mappings', () => {
     });
     expect(() =>
       applyMapping(SHIPPED_MAPPINGS.generic!, { operation: 'delete', request: withdraw }, {}),
-    ).toThrow(/operation must be "submit" or "withdraw"/);
+    ).toThrow(/operation must be "submit", "modify" or "withdraw"/);
   });
 
   it('jira: the request as JSON in a custom field, the issue key and reporter as correlation', () => {

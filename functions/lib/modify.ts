@@ -1,0 +1,143 @@
+/**
+ * modify(): one modify request up to accepted changes — validate → its ClientToken (from the trigger) → the
+ * session it names, if this deployment owns it (namedSession.ts) → UpdateTrafficMirrorSessionAttribute for
+ * the attributes, AddSourcesToTrafficMirrorSession / RemoveSourcesFromTrafficMirrorSession so the sources
+ * become exactly those asked for. Each call has its own token derived from the request's (stepToken), and a
+ * call refused while the session is still changing is retried with tokens derived from that one. The flow
+ * then waits until the session is Created with every change in place, and answers Updated.
+ *
+ * Safe to run twice: the Update is sent with the same token and parameters (the cloud answers it again),
+ * and the sources to add or remove are worked out from the session as it is now, so a redelivery adds and
+ * removes nothing twice.
+ */
+import {
+  clientToken as deriveClientToken,
+  refusalToken,
+  stepToken,
+  type TriggerKind,
+} from './clientToken.js';
+import { CloudApiError } from './cloudError.js';
+import type { MirrorflowConfig } from './config.js';
+import { ownedSessionNamed } from './namedSession.js';
+import type { Problem } from './problems.js';
+import { type ErrorSummary, isStateRefusal, type Retrying, retryingFor, summarise } from './provision.js';
+import { type ModifyRequest, type SessionChanges, validateModifyRequest } from './request.js';
+import type { RetryHooks } from './retry.js';
+import type { SessionChangeAction, SessionChangeParams, TrafficMirrorSession, VpcApi } from './vpcClient.js';
+
+export interface ModifyDeps {
+  vpcFor: (regionId: string) => VpcApi;
+  config: Pick<MirrorflowConfig, 'owner' | 'retryMaxAttempts' | 'retryMaxElapsedMs'>;
+  retryHooks?: RetryHooks;
+  log?: (message: string, details: Record<string, unknown>) => void;
+}
+
+export type ModifyResult =
+  | { outcome: 'Modifying'; clientToken: string; request: ModifyRequest; sessionId: string }
+  | {
+      outcome: 'Rejected';
+      clientToken: string;
+      request: ModifyRequest;
+      sessionId: string | null;
+      error: ErrorSummary;
+    }
+  | { outcome: 'Invalid'; clientToken: string; problems: Problem[] };
+
+/** The attribute changes as UpdateTrafficMirrorSessionAttribute parameters (sources go through Add/Remove). */
+export function updateParams(changes: SessionChanges): Record<string, string | number | boolean> {
+  const { TrafficMirrorSourceIds: _sources, ...attributes } = changes;
+  return Object.fromEntries(Object.entries(attributes).filter(([, v]) => v !== undefined)) as Record<
+    string,
+    string | number | boolean
+  >;
+}
+
+export async function modify(
+  input: { request: unknown; kind: TriggerKind; key: string },
+  deps: ModifyDeps,
+): Promise<ModifyResult> {
+  const token = deriveClientToken(input.kind, input.key);
+  const validation = validateModifyRequest(input.request);
+  if (!validation.ok) return { outcome: 'Invalid', clientToken: token, problems: validation.problems };
+  const request = validation.value;
+  const retrying = retryingFor(deps);
+  const vpc = deps.vpcFor(request.RegionId);
+  try {
+    const found = await retrying(() => ownedSessionNamed(vpc, request, deps.config.owner));
+    if ('error' in found)
+      return {
+        outcome: 'Rejected',
+        clientToken: token,
+        request,
+        sessionId: found.sessionId,
+        error: found.error,
+      };
+    const { session } = found;
+    const change = (
+      action: SessionChangeAction,
+      step: 'update' | 'add' | 'remove',
+      params: Record<string, unknown>,
+    ) =>
+      changeWithRetries(vpc, retrying, action, {
+        RegionId: request.RegionId,
+        TrafficMirrorSessionId: session.TrafficMirrorSessionId,
+        ClientToken: stepToken(token, step),
+        ...params,
+      } as SessionChangeParams);
+    const attributes = updateParams(request.changes);
+    if (Object.keys(attributes).length > 0)
+      await change('UpdateTrafficMirrorSessionAttribute', 'update', attributes);
+    const { add, remove } = sourceChanges(session, request.changes);
+    if (add.length > 0)
+      await change('AddSourcesToTrafficMirrorSession', 'add', { TrafficMirrorSourceIds: add });
+    if (remove.length > 0)
+      await change('RemoveSourcesFromTrafficMirrorSession', 'remove', { TrafficMirrorSourceIds: remove });
+    deps.log?.('changes accepted', { sessionId: session.TrafficMirrorSessionId, add, remove });
+    return { outcome: 'Modifying', clientToken: token, request, sessionId: session.TrafficMirrorSessionId };
+  } catch (error) {
+    if (error instanceof CloudApiError && (error.retryClass === 'terminal' || isStateRefusal(error))) {
+      return {
+        outcome: 'Rejected',
+        clientToken: token,
+        request,
+        sessionId: request.TrafficMirrorSessionId ?? null,
+        error: summarise(error),
+      };
+    }
+    throw error;
+  }
+}
+
+/** What to add and remove so the sources become those asked for (none when the changes leave them alone). */
+export function sourceChanges(
+  session: TrafficMirrorSession,
+  changes: SessionChanges,
+): { add: string[]; remove: string[] } {
+  if (!changes.TrafficMirrorSourceIds) return { add: [], remove: [] };
+  const want = new Set(changes.TrafficMirrorSourceIds);
+  const have = new Set(session.TrafficMirrorSourceIds);
+  return {
+    add: [...want].filter((id) => !have.has(id)),
+    remove: [...have].filter((id) => !want.has(id)),
+  };
+}
+
+async function changeWithRetries(
+  vpc: VpcApi,
+  retrying: Retrying,
+  action: SessionChangeAction,
+  params: SessionChangeParams,
+): Promise<void> {
+  let refusals = 0;
+  await retrying(async () => {
+    try {
+      return await vpc.changeTrafficMirrorSession(action, {
+        ...params,
+        ClientToken: refusals === 0 ? params.ClientToken : refusalToken(params.ClientToken, refusals),
+      });
+    } catch (error) {
+      if (isStateRefusal(error)) refusals++;
+      throw error;
+    }
+  });
+}
