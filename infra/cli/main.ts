@@ -13,6 +13,7 @@ import { registerPreflight } from './commands/preflight.js';
 import { registerProvision } from './commands/provision.js';
 import { registerSessions } from './commands/sessions.js';
 import { registerStatus } from './commands/status.js';
+import { registerStop } from './commands/stop.js';
 import { registerUp } from './commands/up.js';
 import { registerValidate } from './commands/validate.js';
 import { type CliIo, EXIT, processIo, UsageError } from './io.js';
@@ -38,6 +39,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   registerEvents(program, io, setExit);
   registerSessions(program, io, setExit);
   registerStatus(program, io, setExit);
+  registerStop(program, io, setExit);
   registerPreflight(program, io, setExit);
   registerBuild(program, io, setExit);
   registerEmulator(program, io, setExit);

@@ -119,6 +119,23 @@ describe('mirrorflow status', () => {
   });
 });
 
+describe('mirrorflow stop', () => {
+  it('withdraws a session by its request’s ClientToken and, with --wait, answers Deleted', async () => {
+    const { code, io } = await run('stop', eventToken, '--wait', '--json');
+    expect(code).toBe(0);
+    expect(JSON.parse(io.stdout)).toMatchObject({
+      type: 'mirrorflow:TrafficMirrorSession:Deleted',
+      data: { outcome: 'Deleted', operation: 'withdraw' },
+    });
+    expect(cloud.vpc.model.liveSessions().filter((s) => s.sourceIds.includes('eni-bp1web01'))).toEqual([]);
+    const again = await run('stop', eventToken, '--wait', '--json');
+    expect(again.code).toBe(1);
+    expect(JSON.parse(again.io.stdout)).toMatchObject({
+      data: { error: { code: 'Mirror.SessionNotFound' } },
+    });
+  });
+});
+
 describe('mirrorflow events filters', () => {
   it('filters by --token, --ticket and --type', async () => {
     const lines = async (...args: string[]) =>
