@@ -33,7 +33,7 @@ export async function intake(
   const { config } = runtime;
   const result = await provision(
     { request: input.request, kind: input.kind, key: input.key },
-    { vpcFor: runtime.vpcFor, config, ...extra },
+    { vpcFor: runtime.vpcFor, config, now: runtime.now, ...extra },
   );
   if (result.outcome === 'Invalid' && !input.handOffInvalid)
     return { result, executionName: null, handOff: 'skipped' };

@@ -29,7 +29,13 @@ import { CloudApiError } from './cloudError.js';
 import type { MirrorflowConfig } from './config.js';
 import { priorityWalk } from './priority.js';
 import type { Problem } from './problems.js';
-import { type MirrorRequest, OWNERSHIP_TAG_KEY, TOKEN_TAG_KEY, validateMirrorRequest } from './request.js';
+import {
+  EXPIRY_TAG_KEY,
+  type MirrorRequest,
+  OWNERSHIP_TAG_KEY,
+  TOKEN_TAG_KEY,
+  validateMirrorRequest,
+} from './request.js';
 import { type RetryHooks, type RetryPolicy, withRetry } from './retry.js';
 import {
   type CreateSessionParams,
@@ -55,6 +61,8 @@ export interface ProvisionDeps {
   >;
   retryHooks?: RetryHooks;
   log?: (message: string, details: Record<string, unknown>) => void;
+  /** The time now (epoch ms), to refuse an ExpiresAt already past; default Date.now. */
+  now?: () => number;
 }
 
 interface Accepted {
@@ -140,6 +148,12 @@ export function createParams(
       ...(request.Tag ?? []),
       { Key: OWNERSHIP_TAG_KEY, Value: owner },
       { Key: TOKEN_TAG_KEY, Value: token },
+      // Part of the request, never of the time it arrives, so every delivery sends the same parameters.
+      ...(request.ExpiresAt !== undefined
+        ? [{ Key: EXPIRY_TAG_KEY, Value: `at:${new Date(request.ExpiresAt).toISOString()}` }]
+        : request.DurationSeconds !== undefined
+          ? [{ Key: EXPIRY_TAG_KEY, Value: `after:${request.DurationSeconds}` }]
+          : []),
     ],
     DryRun: request.DryRun,
     ClientToken: sendToken,
@@ -153,6 +167,19 @@ export async function provision(input: ProvisionInput, deps: ProvisionDeps): Pro
   const request = validation.value;
   const token = request.ClientToken ?? derivedToken;
   const log = deps.log ?? (() => {});
+  if (request.ExpiresAt !== undefined && Date.parse(request.ExpiresAt) <= (deps.now ?? Date.now)()) {
+    return {
+      outcome: 'Rejected',
+      clientToken: token,
+      request,
+      error: {
+        code: 'Mirror.ExpiryPassed',
+        message: `ExpiresAt ${request.ExpiresAt} has already passed: the session would be withdrawn at once`,
+        hint: 'Give a time in the future, or DurationSeconds.',
+        retryable: false,
+      },
+    };
+  }
   const retrying = retryingFor(deps);
   const vpc = deps.vpcFor(request.RegionId);
 

@@ -30,7 +30,11 @@ export const LIMITS = {
 export const OWNERSHIP_TAG_KEY = 'mirrorflow-owner';
 /** The ClientToken a session was created with, so a replayed request recognises its own session. */
 export const TOKEN_TAG_KEY = 'mirrorflow-token';
-export const RESERVED_TAG_KEYS: readonly string[] = [OWNERSHIP_TAG_KEY, TOKEN_TAG_KEY];
+/** When the session is to be withdrawn: `at:<RFC 3339>` or `after:<seconds from its creation>`. */
+export const EXPIRY_TAG_KEY = 'mirrorflow-expiry';
+export const RESERVED_TAG_KEYS: readonly string[] = [OWNERSHIP_TAG_KEY, TOKEN_TAG_KEY, EXPIRY_TAG_KEY];
+/** RFC 3339 with a time zone (Z or ±hh:mm). */
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
 const ID_PATTERNS = {
   eni: /^eni-[a-z0-9]{1,64}$/,
@@ -165,6 +169,16 @@ export const mirrorRequestSchema = z
     DryRun: z.optional(z.boolean({ error: 'must be true or false' })),
     ClientToken: z.optional(clientTokenSchema),
     Correlation: z.optional(correlationSchema),
+    /** The session is withdrawn at this time (by the scheduled run): an ad-hoc investigation ends by itself. */
+    ExpiresAt: z.optional(
+      z.string().check(
+        z.refine((s: string) => RFC3339.test(s) && !Number.isNaN(Date.parse(s)), {
+          error: 'must be an RFC 3339 time with its zone, like 2026-12-01T18:00:00Z',
+        }),
+      ),
+    ),
+    /** …or this many seconds after it was created (at least 60, at most 90 days). */
+    DurationSeconds: z.optional(whole(60, 90 * 86_400)),
   })
   // Cross-field rules run even when single fields failed, so a caller sees every problem at once; they
   // therefore read the raw values defensively.
@@ -216,6 +230,8 @@ function crossFieldRules(
       'must not also be a source: an ENI cannot be both source and target of mirroring',
     );
   }
+  if (req.ExpiresAt !== undefined && req.DurationSeconds !== undefined)
+    issue(['DurationSeconds'], 'give ExpiresAt or DurationSeconds, not both');
   const keys = new Set<unknown>();
   const tags = Array.isArray(req.Tag) ? (req.Tag as unknown[]) : [];
   tags.forEach((tag, index) => {

@@ -7,6 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { parseDesiredState } from '../lib/desiredState.js';
+import { type ExpiredSession, sweepExpired } from '../lib/expiry.js';
 import { beginInvocation, createLogger } from '../lib/logger.js';
 import { type ReconcileReport, reconcile } from '../lib/reconcile.js';
 import { type FcContext, runtimeFrom } from '../lib/runtime.js';
@@ -32,7 +33,10 @@ async function loadDesiredState(location: string): Promise<string> {
   return readFile(path, 'utf8');
 }
 
-export const handler = async (event: Buffer, context: FcContext): Promise<ReconcileReport> => {
+export const handler = async (
+  event: Buffer,
+  context: FcContext,
+): Promise<ReconcileReport & { expired: ExpiredSession[] }> => {
   beginInvocation(logger, { requestId: context.requestId });
   const timer = JSON.parse(event.toString('utf8') || '{}') as TimerEvent;
   let payload: { mode?: unknown } = {};
@@ -53,6 +57,11 @@ export const handler = async (event: Buffer, context: FcContext): Promise<Reconc
   const report = await reconcile({ triggerTime, mode, desired }, runtime, {
     log: (message, details) => logger.info(message, details),
   });
-  logger.info(report.text, { counts: report.counts, handOffs: report.handOffs });
-  return report;
+  // Ad-hoc sessions whose time has come are withdrawn by the same scheduled run (expiry.ts).
+  const regions = [...new Set([...report.regions, runtime.region])].sort();
+  const expired = await sweepExpired(regions, mode, runtime, (message, details) =>
+    logger.info(message, details),
+  );
+  logger.info(report.text, { counts: report.counts, handOffs: report.handOffs, expired: expired.length });
+  return { ...report, expired };
 };

@@ -209,7 +209,31 @@ describe('RAM: one role per function and one for the flow', () => {
       });
       const webhookSession = ((await accepted.json()) as { trafficMirrorSessionId: string })
         .trafficMirrorSessionId;
+      // A request that expires 30 virtual seconds from now: a later scheduled run withdraws it (reconcile deletes).
+      const expiresAt = new Date(cloud.clock.now() + 30_000).toISOString();
+      await fetch(`${cloud.stack.bus.url}/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/cloudevents+json' },
+        body: JSON.stringify({
+          specversion: '1.0',
+          aliyuneventbusname: 'mirrorflow',
+          id: 'ram-x',
+          source: 'ram-test',
+          type: 'mirrorflow:MirrorRequest:Submitted',
+          data: {
+            RegionId: 'cn-hangzhou',
+            TrafficMirrorSourceIds: ['eni-bp1app02'],
+            TrafficMirrorTargetId: 'eni-bp1ids01',
+            TrafficMirrorTargetType: 'NetworkInterface',
+            TrafficMirrorFilterId: 'tmf-bp1all01',
+            ExpiresAt: expiresAt,
+          },
+        }),
+      });
       await cloud.reconcile('2026-11-22T06:00:00Z');
+      await settle(cloud, 60_000);
+      while (cloud.clock.now() <= Date.parse(expiresAt)) await new Promise((r) => setTimeout(r, 20));
+      await cloud.reconcile('2026-11-22T06:15:00Z');
       await settle(cloud, 60_000);
       // A modify of each intake's session (an attribute and the sources: Update, Add and Remove)…
       const eventToken = clientToken('event', eventKey('ram-test', 'ram-1'));
@@ -225,7 +249,7 @@ describe('RAM: one role per function and one for the flow', () => {
           data: {
             RegionId: 'cn-hangzhou',
             ClientToken: eventToken,
-            changes: { Priority: 555, TrafficMirrorSourceIds: ['eni-bp1app02'] },
+            changes: { Priority: 555, TrafficMirrorSourceIds: ['eni-bp1db02'] },
           },
         }),
       });
@@ -234,7 +258,7 @@ describe('RAM: one role per function and one for the flow', () => {
         request: {
           RegionId: 'cn-hangzhou',
           TrafficMirrorSessionId: webhookSession,
-          changes: { Enabled: false, TrafficMirrorSourceIds: ['eni-bp1db02'] },
+          changes: { Enabled: false, TrafficMirrorSourceIds: ['eni-bp1app02'] },
         },
       });
       await fetch(cloud.webhookUrl, {

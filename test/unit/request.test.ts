@@ -125,10 +125,20 @@ describe('mirror request: the CreateTrafficMirrorSession limits', () => {
     rejects({ ResourceGroupId: 'group1' }, 'ResourceGroupId', /resource group ID/);
   });
 
-  it('Tag: at most 18 user tags (mirrorflow adds its owner and token tags to reach the API limit of 20)', () => {
+  it('Tag: at most 17 user tags (mirrorflow adds its owner, token and expiry tags; the API allows 20)', () => {
     const tags = (n: number) => Array.from({ length: n }, (_, i) => ({ Key: `k${i}`, Value: 'v' }));
-    accepts({ Tag: tags(LIMITS.tagsPerResource - 2) });
-    rejects({ Tag: tags(LIMITS.tagsPerResource - 1) }, 'Tag', /at most 18 tags/);
+    accepts({ Tag: tags(LIMITS.tagsPerResource - 3) });
+    rejects({ Tag: tags(LIMITS.tagsPerResource - 2) }, 'Tag', /at most 17 tags/);
+  });
+
+  it('ExpiresAt: RFC 3339 with its zone; DurationSeconds: 60 s to 90 days; not both', () => {
+    accepts({ ExpiresAt: '2026-12-01T18:00:00Z' });
+    accepts({ ExpiresAt: '2026-12-01T18:00:00.5+08:00' });
+    rejects({ ExpiresAt: '2026-12-01 18:00' }, 'ExpiresAt', /RFC 3339/);
+    rejects({ ExpiresAt: '2026-12-01T18:00:00' }, 'ExpiresAt', /RFC 3339/);
+    accepts({ DurationSeconds: 3600 });
+    rejects({ DurationSeconds: 59 }, 'DurationSeconds', /60/);
+    rejects({ ExpiresAt: '2026-12-01T18:00:00Z', DurationSeconds: 3600 }, 'DurationSeconds', /not both/);
   });
 
   it('Tag key: 1 to 128 characters, not aliyun/acs: prefixed, no URLs, unique, not the ownership key', () => {
