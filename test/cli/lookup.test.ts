@@ -35,7 +35,7 @@ async function putEvent(id: string, data: unknown) {
 beforeAll(async () => {
   cloud = await startTestCloud();
   writeEndpoints(file, cloud.endpoints() as unknown as Endpoints);
-  eventToken = await putEvent('look-1', demoRequest('eni-bp1web01'));
+  eventToken = await putEvent('look-1', demoRequest('eni-bp1web01', { ExpiresAt: '2030-01-01T00:00:00Z' }));
   const answer = await postWebhook(
     cloud,
     { request: demoRequest('eni-bp1web02'), correlation: { ticket: 'SEC-42' } },
@@ -70,6 +70,7 @@ describe('mirrorflow sessions', () => {
       origin: 'event',
       sources: ['eni-bp1web01'],
       outcome: 'Ready',
+      expiresAt: '2030-01-01T00:00:00.000Z',
     });
     expect(byToken.get(webhookToken)).toMatchObject({
       origin: 'webhook',

@@ -37,6 +37,7 @@ export function registerSessions(program: Command, io: CliIo, setExit: (code: nu
             x.filter,
             `priority ${x.priority}`,
             x.name ?? '',
+            x.expiresAt ? `expires ${x.expiresAt}` : '',
             correlation,
           ]
             .join('  ')

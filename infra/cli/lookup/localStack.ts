@@ -4,6 +4,7 @@
  * bus, and the session-ready flow's executions (DescribeExecution, GetExecutionHistory).
  */
 
+import { expiresAt as expiresAtOf } from '../../../functions/lib/expiry.js';
 import { OWNERSHIP_TAG_KEY, TOKEN_TAG_KEY } from '../../../functions/lib/request.js';
 import { createRpcCaller } from '../../../functions/lib/rpcCaller.js';
 import {
@@ -12,6 +13,12 @@ import {
   type TrafficMirrorSession,
 } from '../../../functions/lib/vpcClient.js';
 import type { StoredEvent } from '../../local/eventbridge/bus.js';
+
+const expiryOf = (s: TrafficMirrorSession) => {
+  const at = expiresAtOf(s);
+  return at === undefined ? null : new Date(at).toISOString();
+};
+
 import type { Endpoints } from '../endpoints.js';
 
 export const COMPLETION_PREFIX = 'mirrorflow:TrafficMirrorSession:';
@@ -30,6 +37,8 @@ export interface OwnedSession {
   origin: 'event' | 'webhook' | 'reconcile' | 'caller token' | 'unknown';
   correlation: Record<string, string>;
   outcome: string | null;
+  /** When the scheduled run withdraws it (its mirrorflow-expiry tag), or null. */
+  expiresAt: string | null;
 }
 
 const ORIGINS = { 'mf-ev-': 'event', 'mf-wh-': 'webhook', 'mf-rc-': 'reconcile' } as const;
@@ -84,6 +93,7 @@ function describeOwned(s: TrafficMirrorSession, events: StoredEvent[]): OwnedSes
     origin: originOf(token),
     correlation: last ? (dataOf(last).correlation ?? {}) : {},
     outcome: last ? (dataOf(last).outcome ?? null) : null,
+    expiresAt: expiryOf(s),
   };
 }
 
