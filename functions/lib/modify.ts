@@ -73,25 +73,14 @@ export async function modify(
         error: found.error,
       };
     const { session } = found;
-    const change = (
-      action: SessionChangeAction,
-      step: 'update' | 'add' | 'remove',
-      params: Record<string, unknown>,
-    ) =>
-      changeWithRetries(vpc, retrying, action, {
-        RegionId: request.RegionId,
-        TrafficMirrorSessionId: session.TrafficMirrorSessionId,
-        ClientToken: stepToken(token, step),
-        ...params,
-      } as SessionChangeParams);
-    const attributes = updateParams(request.changes);
-    if (Object.keys(attributes).length > 0)
-      await change('UpdateTrafficMirrorSessionAttribute', 'update', attributes);
-    const { add, remove } = sourceChanges(session, request.changes);
-    if (add.length > 0)
-      await change('AddSourcesToTrafficMirrorSession', 'add', { TrafficMirrorSourceIds: add });
-    if (remove.length > 0)
-      await change('RemoveSourcesFromTrafficMirrorSession', 'remove', { TrafficMirrorSourceIds: remove });
+    const { add, remove } = await applySessionChanges(
+      vpc,
+      retrying,
+      request.RegionId,
+      session,
+      request.changes,
+      token,
+    );
     deps.log?.('changes accepted', { sessionId: session.TrafficMirrorSessionId, add, remove });
     return { outcome: 'Modifying', clientToken: token, request, sessionId: session.TrafficMirrorSessionId };
   } catch (error) {
@@ -106,6 +95,40 @@ export async function modify(
     }
     throw error;
   }
+}
+
+/**
+ * The calls that bring a session to `changes`: Update for the attributes, then Add and Remove for the sources,
+ * each with its own token derived from `token`.
+ */
+export async function applySessionChanges(
+  vpc: VpcApi,
+  retrying: Retrying,
+  regionId: string,
+  session: TrafficMirrorSession,
+  changes: SessionChanges,
+  token: string,
+): Promise<{ add: string[]; remove: string[] }> {
+  const change = (
+    action: SessionChangeAction,
+    step: 'update' | 'add' | 'remove',
+    params: Record<string, unknown>,
+  ) =>
+    changeWithRetries(vpc, retrying, action, {
+      RegionId: regionId,
+      TrafficMirrorSessionId: session.TrafficMirrorSessionId,
+      ClientToken: stepToken(token, step),
+      ...params,
+    } as SessionChangeParams);
+  const attributes = updateParams(changes);
+  if (Object.keys(attributes).length > 0)
+    await change('UpdateTrafficMirrorSessionAttribute', 'update', attributes);
+  const { add, remove } = sourceChanges(session, changes);
+  if (add.length > 0)
+    await change('AddSourcesToTrafficMirrorSession', 'add', { TrafficMirrorSourceIds: add });
+  if (remove.length > 0)
+    await change('RemoveSourcesFromTrafficMirrorSession', 'remove', { TrafficMirrorSourceIds: remove });
+  return { add, remove };
 }
 
 /** What to add and remove so the sources become those asked for (none when the changes leave them alone). */
