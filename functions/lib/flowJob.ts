@@ -143,12 +143,21 @@ export function jobItem(
   const sessionId = 'sessionId' in result ? result.sessionId : null;
   return {
     ...base,
+    // A submit that changed this deployment's session in place is then waited for as a modify.
+    ...(result.outcome === 'Updated' ? { operation: 'modify' as const } : {}),
     regionId: result.request.RegionId,
     sessionId,
     subject: sessionId
       ? sessionArn(result.request.RegionId, accountId, sessionId)
       : `mirrorflow:request/${result.clientToken}`,
-    request,
+    request:
+      result.outcome === 'Updated'
+        ? {
+            RegionId: result.request.RegionId,
+            TrafficMirrorSessionId: result.sessionId,
+            changes: result.changes,
+          }
+        : request,
     correlation: merged,
     failure: result.outcome === 'Rejected' ? result.error : null,
   };

@@ -27,12 +27,14 @@
 import { clientToken as deriveClientToken, refusalToken, type TriggerKind } from './clientToken.js';
 import { CloudApiError } from './cloudError.js';
 import type { MirrorflowConfig } from './config.js';
+import { applySessionChanges } from './modify.js';
 import { priorityWalk } from './priority.js';
 import type { Problem } from './problems.js';
 import {
   EXPIRY_TAG_KEY,
   type MirrorRequest,
   OWNERSHIP_TAG_KEY,
+  type SessionChanges,
   TOKEN_TAG_KEY,
   validateMirrorRequest,
 } from './request.js';
@@ -81,6 +83,8 @@ export interface ErrorSummary {
 export type ProvisionResult =
   | (Accepted & { outcome: 'Created' | 'AlreadyExists'; sessionId: string; priority: number })
   | (Accepted & { outcome: 'DryRunPassed'; priority: number })
+  /** This deployment's session already mirrors these sources to this target: it was changed in place. */
+  | (Accepted & { outcome: 'Updated'; sessionId: string; priority: number; changes: SessionChanges })
   /** The cloud refused the request for good (a terminal code): the caller reports it, never retries it. */
   | (Accepted & { outcome: 'Rejected'; error: ErrorSummary })
   /** The request broke the contract; nothing was sent to the cloud. */
@@ -185,6 +189,31 @@ export async function provision(input: ProvisionInput, deps: ProvisionDeps): Pro
 
   try {
     // A dry run asks whether this create would pass: it is answered as a dry run, whatever already exists.
+    const sameTraffic = request.DryRun
+      ? undefined
+      : await retrying(() => findSameTraffic(vpc, request, deps.config.owner));
+    if (sameTraffic) {
+      // Never a second session mirroring the same traffic to the same target: change this one in place —
+      // unless it is this very request's (the same key with other parameters: the cloud refuses that as
+      // IdempotentParameterMismatch, a clear answer, rather than the request silently rewriting itself).
+      const ownKey = sameTraffic.Tags.some((t) => t.Key === TOKEN_TAG_KEY && t.Value === token);
+      const changes = ownKey ? undefined : changesTowards(sameTraffic, request);
+      if (changes) {
+        await applySessionChanges(vpc, retrying, request.RegionId, sameTraffic, changes, token);
+        log('updated the session that already mirrors this traffic', {
+          sessionId: sameTraffic.TrafficMirrorSessionId,
+          changes,
+        });
+        return {
+          outcome: 'Updated',
+          sessionId: sameTraffic.TrafficMirrorSessionId,
+          priority: changes.Priority ?? sameTraffic.Priority,
+          clientToken: token,
+          request,
+          changes,
+        };
+      }
+    }
     const existing = request.DryRun ? undefined : await retrying(() => findEquivalentSession(vpc, request));
     if (existing) {
       // Our own earlier create (a redelivery) answers as it did the first time; anyone else's is AlreadyExists.
@@ -212,6 +241,60 @@ export async function provision(input: ProvisionInput, deps: ProvisionDeps): Pro
     // Retryable errors that outlived their budget propagate: the trigger redelivers (same token, same result).
     throw error;
   }
+}
+
+/** This deployment's live session with the same sources (as a set) and target, whatever its attributes. */
+async function findSameTraffic(
+  vpc: VpcApi,
+  request: MirrorRequest,
+  owner: string,
+): Promise<TrafficMirrorSession | undefined> {
+  for await (const session of listAllSessions(vpc, {
+    RegionId: request.RegionId,
+    TrafficMirrorSourceId: request.TrafficMirrorSourceIds[0],
+  })) {
+    const ours = session.Tags.some((t) => t.Key === OWNERSHIP_TAG_KEY && t.Value === owner);
+    const want = new Set(request.TrafficMirrorSourceIds);
+    const sameSources =
+      want.size === session.TrafficMirrorSourceIds.length &&
+      session.TrafficMirrorSourceIds.every((id) => want.has(id));
+    if (
+      ours &&
+      sameSources &&
+      session.TrafficMirrorTargetId === request.TrafficMirrorTargetId &&
+      session.TrafficMirrorSessionStatus !== 'Deleting'
+    )
+      return session;
+  }
+  return undefined;
+}
+
+/** The updatable attributes the request asks for that the session does not have (undefined: none). */
+export function changesTowards(
+  session: TrafficMirrorSession,
+  request: MirrorRequest,
+): SessionChanges | undefined {
+  const changes: SessionChanges = {};
+  if (request.TrafficMirrorFilterId !== session.TrafficMirrorFilterId)
+    changes.TrafficMirrorFilterId = request.TrafficMirrorFilterId;
+  if (request.Enabled !== session.Enabled) changes.Enabled = request.Enabled;
+  if (request.Priority !== undefined && request.Priority !== session.Priority)
+    changes.Priority = request.Priority;
+  if (
+    request.TrafficMirrorSessionName !== undefined &&
+    request.TrafficMirrorSessionName !== session.TrafficMirrorSessionName
+  )
+    changes.TrafficMirrorSessionName = request.TrafficMirrorSessionName;
+  if (
+    request.TrafficMirrorSessionDescription !== undefined &&
+    request.TrafficMirrorSessionDescription !== session.TrafficMirrorSessionDescription
+  )
+    changes.TrafficMirrorSessionDescription = request.TrafficMirrorSessionDescription;
+  if (request.VirtualNetworkId !== undefined && request.VirtualNetworkId !== session.VirtualNetworkId)
+    changes.VirtualNetworkId = request.VirtualNetworkId;
+  if (request.PacketLength !== undefined && request.PacketLength !== session.PacketLength)
+    changes.PacketLength = request.PacketLength;
+  return Object.keys(changes).length > 0 ? changes : undefined;
 }
 
 async function findEquivalentSession(

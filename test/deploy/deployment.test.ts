@@ -209,8 +209,7 @@ describe('RAM: one role per function and one for the flow', () => {
       });
       const webhookSession = ((await accepted.json()) as { trafficMirrorSessionId: string })
         .trafficMirrorSessionId;
-      // A request that expires 30 virtual seconds from now: a later scheduled run withdraws it (reconcile deletes).
-      const expiresAt = new Date(cloud.clock.now() + 30_000).toISOString();
+      // A request that expires a minute after its creation: a later scheduled run withdraws it (reconcile deletes).
       await fetch(`${cloud.stack.bus.url}/events`, {
         method: 'POST',
         headers: { 'content-type': 'application/cloudevents+json' },
@@ -226,13 +225,15 @@ describe('RAM: one role per function and one for the flow', () => {
             TrafficMirrorTargetId: 'eni-bp1ids01',
             TrafficMirrorTargetType: 'NetworkInterface',
             TrafficMirrorFilterId: 'tmf-bp1all01',
-            ExpiresAt: expiresAt,
+            DurationSeconds: 60,
           },
         }),
       });
       await cloud.reconcile('2026-11-22T06:00:00Z');
       await settle(cloud, 60_000);
-      while (cloud.clock.now() <= Date.parse(expiresAt)) await new Promise((r) => setTimeout(r, 20));
+      const expiring = cloud.vpc.model.liveSessions().find((x) => x.sourceIds.includes('eni-bp1app02'))!;
+      // The tag says 60 s after creation; creation time is listed to the minute, so at most 2 minutes on.
+      while (cloud.clock.now() <= expiring.createdAt + 121_000) await new Promise((r) => setTimeout(r, 20));
       await cloud.reconcile('2026-11-22T06:15:00Z');
       await settle(cloud, 60_000);
       // A modify of each intake's session (an attribute and the sources: Update, Add and Remove)…

@@ -113,6 +113,24 @@ describe('modify', () => {
     expect([...sessionNamed(sessionId).sourceIds].sort()).toEqual(['eni-bp1db01', 'eni-bp1db02']);
   });
 
+  it('a second Submitted request for the same traffic with other attributes updates the session and says so', async () => {
+    const { sessionId } = await submitted('sub-6', 'eni-bp1app01');
+    const again = await put(
+      'sub-7',
+      'Submitted',
+      demoRequest('eni-bp1app01', { Enabled: false, Priority: 321 }),
+    );
+    const [updated] = await waitForCompletion(cloud, again);
+    expect(updated).toMatchObject({
+      type: 'mirrorflow:TrafficMirrorSession:Updated',
+      data: { outcome: 'Updated', provisioning: 'Updated', sessionId },
+    });
+    expect(sessionNamed(sessionId)).toMatchObject({ enabled: false, priority: 321 });
+    expect(cloud.vpc.model.liveSessions().filter((s) => s.sourceIds.includes('eni-bp1app01'))).toHaveLength(
+      1,
+    );
+  });
+
   it('of a foreign session, or without changes: one Failed event each, nothing changed', async () => {
     const foreign = await cloud.vpc.model.createSession(
       {

@@ -299,6 +299,37 @@ describe('provision() against the VPC emulator', () => {
     expect(emu.model.liveSessions()).toHaveLength(0);
   });
 
+  it('another request for the same traffic with other attributes changes the session in place: Updated, one session', async () => {
+    const first = await provision(
+      { request: request(), kind: 'event', key: eventKey('acs.test', 'same-1') },
+      deps(),
+    );
+    emu.clock.advance(60_000); // Created: a session still Creating refuses changes
+    const second = await provision(
+      {
+        request: request({
+          TrafficMirrorFilterId: 'tmf-bp1http01',
+          Enabled: false,
+          TrafficMirrorSessionName: 'night',
+        }),
+        kind: 'webhook',
+        key: 'same-2',
+      },
+      deps(),
+    );
+    expect(second).toMatchObject({
+      outcome: 'Updated',
+      sessionId: sessionIdOf(first),
+      changes: { TrafficMirrorFilterId: 'tmf-bp1http01', Enabled: false, TrafficMirrorSessionName: 'night' },
+    });
+    expect(emu.model.liveSessions()).toHaveLength(1);
+    expect(emu.model.liveSessions()[0]).toMatchObject({
+      filterId: 'tmf-bp1http01',
+      enabled: false,
+      name: 'night',
+    });
+  });
+
   it('the same key with other parameters is refused as IdempotentParameterMismatch', async () => {
     const key = eventKey('acs.test', 'e-4');
     await provision({ request: request(), kind: 'event', key }, deps());

