@@ -6,6 +6,7 @@ import { signMirrorflow } from '../../functions/lib/webhookSignature.js';
 import { bundleFunctions } from '../../infra/build/bundleFunctions.js';
 import { type LocalCloud, type LocalCloudOptions, startLocalCloud } from '../../infra/local/cloud.js';
 import type { StoredEvent } from '../../infra/local/eventbridge/bus.js';
+import { assertCompletionEvent } from './eventSchema.js';
 
 let bundled: Promise<string> | undefined;
 
@@ -36,12 +37,15 @@ export const COMPLETION_TYPES = [
   'mirrorflow:TrafficMirrorSession:Failed',
 ];
 
+/** The completion events on the bus (each checked against the published schema as it is read). */
 export function completionEvents(cloud: LocalCloud, clientToken?: string): StoredEvent[] {
-  return cloud.stack.bus.events.filter(
+  const found = cloud.stack.bus.events.filter(
     (e) =>
       COMPLETION_TYPES.includes(e.type) &&
       (clientToken === undefined || (e.data as { clientToken?: string }).clientToken === clientToken),
   );
+  for (const event of found) assertCompletionEvent(event);
+  return found;
 }
 
 /** Waits (real time) until `count` completion events for the token are on the bus. */

@@ -11,6 +11,7 @@ import { FlowError } from '../../infra/local/flow/errors.js';
 import { startExecution } from '../../infra/local/flow/executor.js';
 import { type FlowStack, startFlowStack } from '../../infra/local/flowStack.js';
 import { loadFlowFile } from '../../infra/local/fnf/flows.js';
+import { assertCompletionEvent } from '../helpers/eventSchema.js';
 import { fixtureBundles } from '../helpers/fixtures.js';
 import { validRequest } from '../helpers/requests.js';
 
@@ -62,6 +63,7 @@ describe('session-ready when check-status fails for good', () => {
       String(e.type).startsWith('mirrorflow:TrafficMirrorSession:'),
     );
     expect(events).toHaveLength(1);
+    events.forEach(assertCompletionEvent);
     expect(events[0]).toMatchObject({
       id: 'exec-broken:tok-waiting:Failed',
       type: 'mirrorflow:TrafficMirrorSession:Failed',
@@ -166,5 +168,7 @@ describe('session-ready when check-status fails for good', () => {
     expect(slim.data).not.toHaveProperty('sessionId');
     const full = puts.find((p) => p.id === 'exec-nulls:tok-full:Failed')!;
     expect(full.data).toMatchObject({ sessionId: 'tms-d', regionId: 'cn-hangzhou' });
+    // Both forms are events of the published contract.
+    stack.bus.events.filter((e) => String(e.id).startsWith('exec-nulls:')).forEach(assertCompletionEvent);
   });
 });
