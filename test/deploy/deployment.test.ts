@@ -209,7 +209,7 @@ describe('RAM: one role per function and one for the flow', () => {
       });
       const webhookSession = ((await accepted.json()) as { trafficMirrorSessionId: string })
         .trafficMirrorSessionId;
-      // A request that expires a minute after its creation: a later scheduled run withdraws it (reconcile deletes).
+      // A request that expires a day after its creation: a later scheduled run withdraws it (reconcile deletes).
       await fetch(`${cloud.stack.bus.url}/events`, {
         method: 'POST',
         headers: { 'content-type': 'application/cloudevents+json' },
@@ -225,15 +225,16 @@ describe('RAM: one role per function and one for the flow', () => {
             TrafficMirrorTargetId: 'eni-bp1ids01',
             TrafficMirrorTargetType: 'NetworkInterface',
             TrafficMirrorFilterId: 'tmf-bp1all01',
-            DurationSeconds: 60,
+            // A day: no scheduled run can reach it before the test moves the clock on by hand.
+            DurationSeconds: 86_400,
           },
         }),
       });
       await cloud.reconcile('2026-11-22T06:00:00Z');
       await settle(cloud, 60_000);
       const expiring = cloud.vpc.model.liveSessions().find((x) => x.sourceIds.includes('eni-bp1app02'))!;
-      // The tag says 60 s after creation; creation time is listed to the minute, so at most 2 minutes on.
-      while (cloud.clock.now() <= expiring.createdAt + 121_000) await new Promise((r) => setTimeout(r, 20));
+      // The tag says a day after creation; creation time is listed to the minute, so at most a minute more.
+      cloud.clock.advance(Math.max(0, expiring.createdAt + 86_461_000 - cloud.clock.now()));
       await cloud.reconcile('2026-11-22T06:15:00Z');
       await settle(cloud, 60_000);
       // A modify of each intake's session (an attribute and the sources: Update, Add and Remove)…

@@ -9,7 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Clock } from '../clock.js';
+import { type Clock, VirtualClock } from '../clock.js';
 import { listen, readBody } from '../http.js';
 import { check, type ServiceAccess } from '../ram/access.js';
 import { AsyncInvoker, type DeadLetter } from './asyncInvoker.js';
@@ -73,16 +73,22 @@ export async function startFcHost(options: FcHostOptions): Promise<FcHost> {
   const logs: FcHost['logs'] = [];
   const pools = new Map<string, InstancePool>();
   const { authority } = options.access;
+  const { clock } = options;
+  const localTime = clock instanceof VirtualClock ? () => clock.describe() : undefined;
   for (const fn of options.functions) {
     // A role FC cannot assume fails the deployment, not the first invocation.
     if (fn.roleArn) authority.assumeRole(fn.roleArn, 'fc.aliyuncs.com', fn.name);
     pools.set(
       fn.name,
-      new InstancePool(fn, (line) => {
-        options.onLog?.(fn.name, line);
-        logs.push({ function: fn.name, line });
-        if (logs.length > 10_000) logs.splice(0, logs.length - 10_000);
-      }),
+      new InstancePool(
+        fn,
+        (line) => {
+          options.onLog?.(fn.name, line);
+          logs.push({ function: fn.name, line });
+          if (logs.length > 10_000) logs.splice(0, logs.length - 10_000);
+        },
+        localTime,
+      ),
     );
   }
   const invoke = async (

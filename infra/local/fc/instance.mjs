@@ -46,7 +46,9 @@ function describe(error) {
   };
 }
 
-parentPort.on('message', async ({ id, event, context }) => {
+parentPort.on('message', async ({ id, event, context, localTime }) => {
+  // The host's clock may have been advanced by hand since this instance started (local cloud only).
+  if (localTime) process.env.MIRRORFLOW_LOCAL_TIME = localTime;
   const fullContext = { ...context, logger: logger(context.requestId) };
   try {
     const payload = Buffer.from(event, 'base64');

@@ -52,6 +52,8 @@ export class InstancePool {
   constructor(
     readonly config: FcFunctionConfig,
     private readonly onLog: (line: string) => void,
+    /** The local clock as of now (`scale,realMs,virtualMs`): sent with each invocation, so a clock advanced by hand reaches warm instances too. */
+    private readonly localTime?: () => string,
   ) {}
 
   private spawn(): Instance {
@@ -155,7 +157,8 @@ export class InstancePool {
         }, timeoutMs);
         instance.worker.on('message', onMessage);
         instance.worker.once('exit', onExit);
-        instance.worker.postMessage({ id, event: event.toString('base64'), context });
+        const localTime = this.config.env.MIRRORFLOW_LOCAL_TIME ? this.localTime?.() : undefined;
+        instance.worker.postMessage({ id, event: event.toString('base64'), context, localTime });
       });
     } finally {
       if (killed) this.discard(instance);
