@@ -10,38 +10,14 @@
  * and the sources to add or remove are worked out from the session as it is now, so a redelivery adds and
  * removes nothing twice.
  */
-import {
-  clientToken as deriveClientToken,
-  refusalToken,
-  stepToken,
-  type TriggerKind,
-} from './clientToken.js';
-import { CloudApiError } from './cloudError.js';
-import type { MirrorflowConfig } from './config.js';
-import { ownedSessionNamed } from './namedSession.js';
-import type { Problem } from './problems.js';
-import { type ErrorSummary, isStateRefusal, type Retrying, retryingFor, summarise } from './provision.js';
+import { stepToken, type TriggerKind } from './clientToken.js';
+import { actOnNamedSession, type NamedSessionDeps, type NamedSessionResult } from './namedSession.js';
+import { type Retrying, retryingWithRefusalTokens } from './provision.js';
 import { type ModifyRequest, type SessionChanges, validateModifyRequest } from './request.js';
-import type { RetryHooks } from './retry.js';
 import type { SessionChangeAction, SessionChangeParams, TrafficMirrorSession, VpcApi } from './vpcClient.js';
 
-export interface ModifyDeps {
-  vpcFor: (regionId: string) => VpcApi;
-  config: Pick<MirrorflowConfig, 'owner' | 'retryMaxAttempts' | 'retryMaxElapsedMs'>;
-  retryHooks?: RetryHooks;
-  log?: (message: string, details: Record<string, unknown>) => void;
-}
-
-export type ModifyResult =
-  | { outcome: 'Modifying'; clientToken: string; request: ModifyRequest; sessionId: string }
-  | {
-      outcome: 'Rejected';
-      clientToken: string;
-      request: ModifyRequest;
-      sessionId: string | null;
-      error: ErrorSummary;
-    }
-  | { outcome: 'Invalid'; clientToken: string; problems: Problem[] };
+export type ModifyDeps = NamedSessionDeps;
+export type ModifyResult = NamedSessionResult<ModifyRequest, 'Modifying'>;
 
 /** The attribute changes as UpdateTrafficMirrorSessionAttribute parameters (sources go through Add/Remove). */
 export function updateParams(changes: SessionChanges): Record<string, string | number | boolean> {
@@ -52,49 +28,27 @@ export function updateParams(changes: SessionChanges): Record<string, string | n
   >;
 }
 
-export async function modify(
+export function modify(
   input: { request: unknown; kind: TriggerKind; key: string },
   deps: ModifyDeps,
 ): Promise<ModifyResult> {
-  const token = deriveClientToken(input.kind, input.key);
-  const validation = validateModifyRequest(input.request);
-  if (!validation.ok) return { outcome: 'Invalid', clientToken: token, problems: validation.problems };
-  const request = validation.value;
-  const retrying = retryingFor(deps);
-  const vpc = deps.vpcFor(request.RegionId);
-  try {
-    const found = await retrying(() => ownedSessionNamed(vpc, request, deps.config.owner));
-    if ('error' in found)
-      return {
-        outcome: 'Rejected',
-        clientToken: token,
-        request,
-        sessionId: found.sessionId,
-        error: found.error,
-      };
-    const { session } = found;
-    const { add, remove } = await applySessionChanges(
-      vpc,
-      retrying,
-      request.RegionId,
-      session,
-      request.changes,
-      token,
-    );
-    deps.log?.('changes accepted', { sessionId: session.TrafficMirrorSessionId, add, remove });
-    return { outcome: 'Modifying', clientToken: token, request, sessionId: session.TrafficMirrorSessionId };
-  } catch (error) {
-    if (error instanceof CloudApiError && (error.retryClass === 'terminal' || isStateRefusal(error))) {
-      return {
-        outcome: 'Rejected',
-        clientToken: token,
-        request,
-        sessionId: request.TrafficMirrorSessionId ?? null,
-        error: summarise(error),
-      };
-    }
-    throw error;
-  }
+  return actOnNamedSession(
+    input,
+    validateModifyRequest,
+    deps,
+    async ({ vpc, retrying, request, session, token }) => {
+      const { add, remove } = await applySessionChanges(
+        vpc,
+        retrying,
+        request.RegionId,
+        session,
+        request.changes,
+        token,
+      );
+      deps.log?.('changes accepted', { sessionId: session.TrafficMirrorSessionId, add, remove });
+      return 'Modifying';
+    },
+  );
 }
 
 /**
@@ -151,16 +105,7 @@ async function changeWithRetries(
   action: SessionChangeAction,
   params: SessionChangeParams,
 ): Promise<void> {
-  let refusals = 0;
-  await retrying(async () => {
-    try {
-      return await vpc.changeTrafficMirrorSession(action, {
-        ...params,
-        ClientToken: refusals === 0 ? params.ClientToken : refusalToken(params.ClientToken, refusals),
-      });
-    } catch (error) {
-      if (isStateRefusal(error)) refusals++;
-      throw error;
-    }
-  });
+  await retryingWithRefusalTokens(retrying, params.ClientToken, (clientToken) =>
+    vpc.changeTrafficMirrorSession(action, { ...params, ClientToken: clientToken }),
+  );
 }

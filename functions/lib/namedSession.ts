@@ -3,8 +3,13 @@
  * `mirrorflow-token` tag) or by its id — and whether this deployment owns it (its `mirrorflow-owner` tag).
  * mirrorflow never changes a session it does not own.
  */
-import type { ErrorSummary } from './provision.js';
-import { OWNERSHIP_TAG_KEY, TOKEN_TAG_KEY } from './request.js';
+import { clientToken as deriveClientToken, type TriggerKind } from './clientToken.js';
+import { CloudApiError } from './cloudError.js';
+import type { MirrorflowConfig } from './config.js';
+import type { Problem } from './problems.js';
+import { type ErrorSummary, isStateRefusal, type Retrying, retryingFor, summarise } from './provision.js';
+import { OWNERSHIP_TAG_KEY, TOKEN_TAG_KEY, type Validation } from './request.js';
+import type { RetryHooks } from './retry.js';
 import { listAllSessions, type TrafficMirrorSession, type VpcApi } from './vpcClient.js';
 
 export interface SessionName {
@@ -56,4 +61,58 @@ export async function ownedSessionNamed(
       ),
     };
   return { session };
+}
+
+export interface NamedSessionDeps {
+  vpcFor: (regionId: string) => VpcApi;
+  config: Pick<MirrorflowConfig, 'owner' | 'retryMaxAttempts' | 'retryMaxElapsedMs'>;
+  retryHooks?: RetryHooks;
+  log?: (message: string, details: Record<string, unknown>) => void;
+}
+
+/** How a request naming a session ends its first step: `outcome` when accepted (the flow waits for the rest). */
+export type NamedSessionResult<R, O extends string> =
+  | { outcome: O; clientToken: string; request: R; sessionId: string }
+  | { outcome: 'Rejected'; clientToken: string; request: R; sessionId: string | null; error: ErrorSummary }
+  | { outcome: 'Invalid'; clientToken: string; problems: Problem[] };
+
+/** What `act` is given: the owned session, the request, its token and the retrying calls for its region. */
+export interface NamedSessionStep<R> {
+  vpc: VpcApi;
+  retrying: Retrying;
+  request: R;
+  session: TrafficMirrorSession;
+  token: string;
+}
+
+/**
+ * The shared first step of modify and withdraw: validate → the request's ClientToken (from the trigger) → the
+ * owned session it names → `act` on it. A refusal (not found, not owned, a terminal or state error from the
+ * cloud) is answered Rejected with its reason; a transient error propagates, so the delivery is retried.
+ */
+export async function actOnNamedSession<R extends SessionName, O extends string>(
+  input: { request: unknown; kind: TriggerKind; key: string },
+  validate: (request: unknown) => Validation<R>,
+  deps: NamedSessionDeps,
+  act: (step: NamedSessionStep<R>) => Promise<O>,
+): Promise<NamedSessionResult<R, O>> {
+  const token = deriveClientToken(input.kind, input.key);
+  const validation = validate(input.request);
+  if (!validation.ok) return { outcome: 'Invalid', clientToken: token, problems: validation.problems };
+  const request = validation.value;
+  const retrying = retryingFor(deps);
+  const vpc = deps.vpcFor(request.RegionId);
+  const rejected = (sessionId: string | null, error: ErrorSummary) =>
+    ({ outcome: 'Rejected', clientToken: token, request, sessionId, error }) as const;
+  try {
+    const found = await retrying(() => ownedSessionNamed(vpc, request, deps.config.owner));
+    if ('error' in found) return rejected(found.sessionId, found.error);
+    const { session } = found;
+    const outcome = await act({ vpc, retrying, request, session, token });
+    return { outcome, clientToken: token, request, sessionId: session.TrafficMirrorSessionId };
+  } catch (error) {
+    if (error instanceof CloudApiError && (error.retryClass === 'terminal' || isStateRefusal(error)))
+      return rejected(request.TrafficMirrorSessionId ?? null, summarise(error));
+    throw error;
+  }
 }

@@ -313,6 +313,26 @@ async function findEquivalentSession(
 
 export type Retrying = <T>(operation: () => Promise<T>) => Promise<T>;
 
+/**
+ * A retried call whose ClientToken moves on after each state refusal: the refused token could only get its
+ * refusal back, so the n-th refusal is followed by refusalToken(token, n) — the same sequence on every delivery.
+ */
+export function retryingWithRefusalTokens<T>(
+  retrying: Retrying,
+  token: string,
+  call: (clientToken: string) => Promise<T>,
+): Promise<T> {
+  let refusals = 0;
+  return retrying(async () => {
+    try {
+      return await call(refusals === 0 ? token : refusalToken(token, refusals));
+    } catch (error) {
+      if (isStateRefusal(error)) refusals++;
+      throw error;
+    }
+  });
+}
+
 /** Retries a cloud call as a step's settings say, logging each retry (the same for every step). */
 export function retryingFor(deps: {
   config: Pick<MirrorflowConfig, 'retryMaxAttempts' | 'retryMaxElapsedMs'>;
@@ -385,17 +405,10 @@ async function createOnce(
   sendToken: string = token,
 ): Promise<ProvisionResult> {
   const params = createParams(request, token, priority, deps.config.owner, sendToken);
-  let refusals = 0;
   try {
-    const created = await retrying(async () => {
-      const clientToken = refusals === 0 ? sendToken : refusalToken(sendToken, refusals);
-      try {
-        return await vpc.createTrafficMirrorSession({ ...params, ClientToken: clientToken });
-      } catch (error) {
-        if (isStateRefusal(error)) refusals++;
-        throw error;
-      }
-    });
+    const created = await retryingWithRefusalTokens(retrying, sendToken, (clientToken) =>
+      vpc.createTrafficMirrorSession({ ...params, ClientToken: clientToken }),
+    );
     return {
       outcome: 'Created',
       sessionId: created.TrafficMirrorSessionId,
