@@ -8,7 +8,6 @@
  * Safe to run twice: a session already Deleting is not deleted again, one already gone is answered as not
  * found — and the hand-off of a redelivery finds the first delivery's execution, so it adds no event.
  */
-
 import type { TriggerKind } from './clientToken.js';
 import { CloudApiError } from './cloudError.js';
 import {
