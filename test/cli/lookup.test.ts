@@ -3,12 +3,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clientToken, eventKey } from '../../functions/lib/clientToken.js';
 import { type Endpoints, writeEndpoints } from '../../infra/cli/endpoints.js';
 import { main } from '../../infra/cli/main.js';
 import type { LocalCloud } from '../../infra/local/cloud.js';
 import { captureIo } from '../helpers/cliIo.js';
-import { postWebhook, startTestCloud, waitForCompletion } from '../helpers/localCloud.js';
+import { postWebhook, putRequestEvent, startTestCloud, waitForCompletion } from '../helpers/localCloud.js';
 import { demoRequest, faultRule } from '../helpers/requests.js';
 
 let cloud: LocalCloud;
@@ -16,21 +15,8 @@ const file = join(mkdtempSync(join(tmpdir(), 'mf-lookup-')), 'endpoints.json');
 let eventToken: string;
 let webhookToken: string;
 
-async function putEvent(id: string, data: unknown) {
-  await fetch(`${cloud.stack.bus.url}/events`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/cloudevents+json' },
-    body: JSON.stringify({
-      specversion: '1.0',
-      aliyuneventbusname: 'mirrorflow',
-      id,
-      source: 'lookup.test',
-      type: 'mirrorflow:MirrorRequest:Submitted',
-      data,
-    }),
-  });
-  return clientToken('event', eventKey('lookup.test', id));
-}
+const putEvent = (id: string, data: unknown) =>
+  putRequestEvent(cloud, { source: 'lookup.test', id, type: 'Submitted', data });
 
 beforeAll(async () => {
   cloud = await startTestCloud();

@@ -4,9 +4,14 @@
  * an expiry are left alone, plan mode only reports, and an expiry already past is refused.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clientToken, eventKey } from '../../functions/lib/clientToken.js';
 import type { LocalCloud } from '../../infra/local/cloud.js';
-import { COMPLETION_TYPES, settle, startTestCloud, waitForCompletion } from '../helpers/localCloud.js';
+import {
+  COMPLETION_TYPES,
+  putRequestEvent,
+  settle,
+  startTestCloud,
+  waitForCompletion,
+} from '../helpers/localCloud.js';
 import { demoRequest } from '../helpers/requests.js';
 
 let cloud: LocalCloud;
@@ -16,21 +21,8 @@ beforeAll(async () => {
 afterAll(() => cloud?.close());
 
 const SOURCE = 'tickets.expiry';
-async function submit(id: string, data: unknown) {
-  await fetch(`${cloud.stack.bus.url}/events`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/cloudevents+json' },
-    body: JSON.stringify({
-      specversion: '1.0',
-      aliyuneventbusname: 'mirrorflow',
-      id,
-      source: SOURCE,
-      type: 'mirrorflow:MirrorRequest:Submitted',
-      data,
-    }),
-  });
-  return clientToken('event', eventKey(SOURCE, id));
-}
+const submit = (id: string, data: unknown) =>
+  putRequestEvent(cloud, { source: SOURCE, id, type: 'Submitted', data });
 /**
  * Moves the local cloud's clock past `virtualMs` by hand (warm function instances follow it). Expiries are a
  * day out, so however slowly a loaded machine runs, no scheduled run reaches one before the test moves time.

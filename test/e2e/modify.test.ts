@@ -4,11 +4,11 @@
  * listed — the same session id, however often the modify is delivered; pause and resume are `Enabled`.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clientToken, eventKey } from '../../functions/lib/clientToken.js';
 import type { LocalCloud } from '../../infra/local/cloud.js';
 import {
   completionEvents,
   postWebhook,
+  putRequestEvent,
   settle,
   startTestCloud,
   waitForCompletion,
@@ -22,22 +22,8 @@ beforeAll(async () => {
 afterAll(() => cloud?.close());
 
 const SOURCE = 'tickets.modify';
-async function put(id: string, type: 'Submitted' | 'Modified', data: unknown, copies = 1) {
-  for (let i = 0; i < copies; i++)
-    await fetch(`${cloud.stack.bus.url}/events`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/cloudevents+json' },
-      body: JSON.stringify({
-        specversion: '1.0',
-        aliyuneventbusname: 'mirrorflow',
-        id,
-        source: SOURCE,
-        type: `mirrorflow:MirrorRequest:${type}`,
-        data,
-      }),
-    });
-  return clientToken('event', eventKey(SOURCE, id));
-}
+const put = (id: string, type: 'Submitted' | 'Modified', data: unknown, copies = 1) =>
+  putRequestEvent(cloud, { source: SOURCE, id, type, data }, copies);
 const sessionNamed = (id: string) => cloud.vpc.model.liveSessions().find((s) => s.id === id)!;
 
 async function submitted(id: string, source: string): Promise<{ token: string; sessionId: string }> {

@@ -4,11 +4,11 @@
  * one Failed event with the cloud's code and a hint.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clientToken, eventKey } from '../../functions/lib/clientToken.js';
 import type { LocalCloud } from '../../infra/local/cloud.js';
 import {
   completionEvents,
   postWebhook,
+  putRequestEvent,
   settle,
   startTestCloud,
   waitForCompletion,
@@ -23,23 +23,8 @@ afterAll(() => cloud?.close());
 
 const mirrorRequest = demoRequest;
 
-async function submitEvent(id: string, data: unknown) {
-  const response = await fetch(`${cloud.stack.bus.url}/events`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/cloudevents+json' },
-    body: JSON.stringify({
-      specversion: '1.0',
-      aliyuneventbusname: 'mirrorflow',
-      id,
-      source: 'acs.test.tickets',
-      type: 'mirrorflow:MirrorRequest:Submitted',
-      datacontenttype: 'application/json',
-      data,
-    }),
-  });
-  expect(response.status).toBe(200);
-  return clientToken('event', eventKey('acs.test.tickets', id));
-}
+const submitEvent = (id: string, data: unknown) =>
+  putRequestEvent(cloud, { source: 'acs.test.tickets', id, type: 'Submitted', data });
 
 const sessionsFrom = (source: string) =>
   cloud.vpc.model.liveSessions().filter((s) => s.sourceIds.includes(source));

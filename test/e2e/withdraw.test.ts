@@ -4,11 +4,11 @@
  * or malformed is answered by one Failed event with a clear code, and deletes nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clientToken, eventKey } from '../../functions/lib/clientToken.js';
 import type { LocalCloud } from '../../infra/local/cloud.js';
 import {
   completionEvents,
   postWebhook,
+  putRequestEvent,
   settle,
   startTestCloud,
   waitForCompletion,
@@ -22,24 +22,8 @@ beforeAll(async () => {
 afterAll(() => cloud?.close());
 
 const SOURCE = 'tickets.withdraw';
-async function put(id: string, type: 'Submitted' | 'Withdrawn', data: unknown, copies = 1) {
-  for (let i = 0; i < copies; i++) {
-    const response = await fetch(`${cloud.stack.bus.url}/events`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/cloudevents+json' },
-      body: JSON.stringify({
-        specversion: '1.0',
-        aliyuneventbusname: 'mirrorflow',
-        id,
-        source: SOURCE,
-        type: `mirrorflow:MirrorRequest:${type}`,
-        data,
-      }),
-    });
-    expect(response.status).toBe(200);
-  }
-  return clientToken('event', eventKey(SOURCE, id));
-}
+const put = (id: string, type: 'Submitted' | 'Withdrawn', data: unknown, copies = 1) =>
+  putRequestEvent(cloud, { source: SOURCE, id, type, data }, copies);
 const live = (source: string) => cloud.vpc.model.liveSessions().filter((s) => s.sourceIds.includes(source));
 
 describe('withdraw', () => {

@@ -2,6 +2,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { clientToken, eventKey } from '../../functions/lib/clientToken.js';
 import { signMirrorflow } from '../../functions/lib/webhookSignature.js';
 import { bundleFunctions } from '../../infra/build/bundleFunctions.js';
 import { type LocalCloud, type LocalCloudOptions, startLocalCloud } from '../../infra/local/cloud.js';
@@ -95,4 +96,33 @@ export function postWebhook(cloud: LocalCloud, body: unknown, deliveryId: string
     },
     body: raw,
   });
+}
+
+/**
+ * Puts a mirror request on the local `mirrorflow` bus as a CloudEvent, `copies` times (redeliveries of one
+ * event), failing if the bus refuses one; returns the ClientToken intake-event derives from it.
+ */
+export async function putRequestEvent(
+  cloud: LocalCloud,
+  event: { source: string; id: string; type: 'Submitted' | 'Modified' | 'Withdrawn'; data: unknown },
+  copies = 1,
+): Promise<string> {
+  for (let i = 0; i < copies; i++) {
+    const response = await fetch(`${cloud.stack.bus.url}/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/cloudevents+json' },
+      body: JSON.stringify({
+        specversion: '1.0',
+        aliyuneventbusname: 'mirrorflow',
+        id: event.id,
+        source: event.source,
+        type: `mirrorflow:MirrorRequest:${event.type}`,
+        datacontenttype: 'application/json',
+        data: event.data,
+      }),
+    });
+    if (response.status !== 200)
+      throw new Error(`the bus answered ${response.status}: ${await response.text()}`);
+  }
+  return clientToken('event', eventKey(event.source, event.id));
 }
