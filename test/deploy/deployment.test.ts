@@ -19,7 +19,7 @@ import {
 import type { LocalCloud } from '../../infra/local/cloud.js';
 import { loadFlowFile } from '../../infra/local/fnf/flows.js';
 import { ACTION_RESOURCES } from '../../infra/local/ram/resources.js';
-import { settle, startTestCloud } from '../helpers/localCloud.js';
+import { putRequestEvent, settle, startTestCloud } from '../helpers/localCloud.js';
 
 interface Resource {
   component: string;
@@ -175,23 +175,17 @@ describe('RAM: one role per function and one for the flow', () => {
     let cloud: LocalCloud;
     beforeAll(async () => {
       cloud = await startTestCloud({ timeScale: 200 });
-      await fetch(`${cloud.stack.bus.url}/events`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/cloudevents+json' },
-        body: JSON.stringify({
-          specversion: '1.0',
-          aliyuneventbusname: 'mirrorflow',
-          id: 'ram-1',
-          source: 'ram-test',
-          type: 'mirrorflow:MirrorRequest:Submitted',
-          data: {
-            RegionId: 'cn-hangzhou',
-            TrafficMirrorSourceIds: ['eni-bp1web01'],
-            TrafficMirrorTargetId: 'eni-bp1ids01',
-            TrafficMirrorTargetType: 'NetworkInterface',
-            TrafficMirrorFilterId: 'tmf-bp1all01',
-          },
-        }),
+      await putRequestEvent(cloud, {
+        source: 'ram-test',
+        id: 'ram-1',
+        type: 'Submitted',
+        data: {
+          RegionId: 'cn-hangzhou',
+          TrafficMirrorSourceIds: ['eni-bp1web01'],
+          TrafficMirrorTargetId: 'eni-bp1ids01',
+          TrafficMirrorTargetType: 'NetworkInterface',
+          TrafficMirrorFilterId: 'tmf-bp1all01',
+        },
       });
       const body = JSON.stringify({
         request: {
@@ -210,25 +204,19 @@ describe('RAM: one role per function and one for the flow', () => {
       const webhookSession = ((await accepted.json()) as { trafficMirrorSessionId: string })
         .trafficMirrorSessionId;
       // A request that expires a day after its creation: a later scheduled run withdraws it (reconcile deletes).
-      await fetch(`${cloud.stack.bus.url}/events`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/cloudevents+json' },
-        body: JSON.stringify({
-          specversion: '1.0',
-          aliyuneventbusname: 'mirrorflow',
-          id: 'ram-x',
-          source: 'ram-test',
-          type: 'mirrorflow:MirrorRequest:Submitted',
-          data: {
-            RegionId: 'cn-hangzhou',
-            TrafficMirrorSourceIds: ['eni-bp1app02'],
-            TrafficMirrorTargetId: 'eni-bp1ids01',
-            TrafficMirrorTargetType: 'NetworkInterface',
-            TrafficMirrorFilterId: 'tmf-bp1all01',
-            // A day: no scheduled run can reach it before the test moves the clock on by hand.
-            DurationSeconds: 86_400,
-          },
-        }),
+      await putRequestEvent(cloud, {
+        source: 'ram-test',
+        id: 'ram-x',
+        type: 'Submitted',
+        data: {
+          RegionId: 'cn-hangzhou',
+          TrafficMirrorSourceIds: ['eni-bp1app02'],
+          TrafficMirrorTargetId: 'eni-bp1ids01',
+          TrafficMirrorTargetType: 'NetworkInterface',
+          TrafficMirrorFilterId: 'tmf-bp1all01',
+          // A day: no scheduled run can reach it before the test moves the clock on by hand.
+          DurationSeconds: 86_400,
+        },
       });
       await cloud.reconcile('2026-11-22T06:00:00Z');
       await settle(cloud, 60_000);
@@ -239,21 +227,15 @@ describe('RAM: one role per function and one for the flow', () => {
       await settle(cloud, 60_000);
       // A modify of each intake's session (an attribute and the sources: Update, Add and Remove)…
       const eventToken = clientToken('event', eventKey('ram-test', 'ram-1'));
-      await fetch(`${cloud.stack.bus.url}/events`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/cloudevents+json' },
-        body: JSON.stringify({
-          specversion: '1.0',
-          aliyuneventbusname: 'mirrorflow',
-          id: 'ram-m1',
-          source: 'ram-test',
-          type: 'mirrorflow:MirrorRequest:Modified',
-          data: {
-            RegionId: 'cn-hangzhou',
-            ClientToken: eventToken,
-            changes: { Priority: 555, TrafficMirrorSourceIds: ['eni-bp1db02'] },
-          },
-        }),
+      await putRequestEvent(cloud, {
+        source: 'ram-test',
+        id: 'ram-m1',
+        type: 'Modified',
+        data: {
+          RegionId: 'cn-hangzhou',
+          ClientToken: eventToken,
+          changes: { Priority: 555, TrafficMirrorSourceIds: ['eni-bp1db02'] },
+        },
       });
       const modifyBody = JSON.stringify({
         operation: 'modify',
@@ -273,17 +255,11 @@ describe('RAM: one role per function and one for the flow', () => {
       });
       await settle(cloud, 60_000);
       // …and a withdraw of the event's session, so the delete permission is exercised too.
-      await fetch(`${cloud.stack.bus.url}/events`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/cloudevents+json' },
-        body: JSON.stringify({
-          specversion: '1.0',
-          aliyuneventbusname: 'mirrorflow',
-          id: 'ram-2',
-          source: 'ram-test',
-          type: 'mirrorflow:MirrorRequest:Withdrawn',
-          data: { RegionId: 'cn-hangzhou', ClientToken: eventToken },
-        }),
+      await putRequestEvent(cloud, {
+        source: 'ram-test',
+        id: 'ram-2',
+        type: 'Withdrawn',
+        data: { RegionId: 'cn-hangzhou', ClientToken: eventToken },
       });
       // …and one through the webhook (the generic mapping's withdraw operation).
       const withdraw = JSON.stringify({
