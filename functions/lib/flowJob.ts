@@ -5,6 +5,7 @@
  */
 import type { TriggerKind } from './clientToken.js';
 import type { ModifyResult } from './modify.js';
+import type { Problem } from './problems.js';
 import type { ErrorSummary, ProvisionResult } from './provision.js';
 import type { MirrorRequest, ModifyRequest, WithdrawRequest } from './request.js';
 import type { WithdrawResult } from './withdraw.js';
@@ -104,17 +105,12 @@ export function summariseRequest(request: MirrorRequest): RequestSummary {
   return rest;
 }
 
-/** The job item for one provisioned (or refused) request. */
-export function jobItem(
-  result: ProvisionResult,
-  trigger: TriggerKind,
-  accountId: string,
-  correlation: Record<string, string> = {},
-): JobItem {
-  const base = {
-    clientToken: result.clientToken,
+/** What every new item starts with: pending, nothing seen of its session yet, no event sent. */
+function pendingItem(clientToken: string, trigger: TriggerKind, provisioning: JobItem['provisioning']) {
+  return {
+    clientToken,
     trigger,
-    provisioning: result.outcome,
+    provisioning,
     state: 'pending' as ItemState,
     reason: null,
     error: null,
@@ -122,22 +118,51 @@ export function jobItem(
     settledAt: null,
     emitted: false,
   };
-  if (result.outcome === 'Invalid') {
-    return {
-      ...base,
-      regionId: null,
-      sessionId: null,
-      subject: `mirrorflow:request/${result.clientToken}`,
-      request: null,
+}
+
+/** The item of a request that broke its contract: the flow answers it with one Failed event naming the problems. */
+function invalidItem(
+  base: ReturnType<typeof pendingItem> & { operation?: JobItem['operation'] },
+  problems: Problem[],
+  correlation: Record<string, string>,
+  hint: string,
+): JobItem {
+  return {
+    ...base,
+    regionId: null,
+    sessionId: null,
+    subject: `mirrorflow:request/${base.clientToken}`,
+    request: null,
+    correlation,
+    failure: {
+      code: 'Mirror.InvalidRequest',
+      message: problems.map((p) => `${p.path}: ${p.rule}`).join('; '),
+      hint,
+      retryable: false,
+    },
+  };
+}
+
+/** An item's event subject: the session's ARN once there is a session, the request's token before. */
+function itemSubject(regionId: string, accountId: string, sessionId: string | null, clientToken: string) {
+  return sessionId ? sessionArn(regionId, accountId, sessionId) : `mirrorflow:request/${clientToken}`;
+}
+
+/** The job item for one provisioned (or refused) request. */
+export function jobItem(
+  result: ProvisionResult,
+  trigger: TriggerKind,
+  accountId: string,
+  correlation: Record<string, string> = {},
+): JobItem {
+  const base = pendingItem(result.clientToken, trigger, result.outcome);
+  if (result.outcome === 'Invalid')
+    return invalidItem(
+      base,
+      result.problems,
       correlation,
-      failure: {
-        code: 'Mirror.InvalidRequest',
-        message: result.problems.map((p) => `${p.path}: ${p.rule}`).join('; '),
-        hint: 'Fix the request (run `mirrorflow validate` on it) and send it as a new request.',
-        retryable: false,
-      },
-    };
-  }
+      'Fix the request (run `mirrorflow validate` on it) and send it as a new request.',
+    );
   const request = summariseRequest(result.request);
   const merged = { ...(result.request.Correlation ?? {}), ...correlation };
   const sessionId = 'sessionId' in result ? result.sessionId : null;
@@ -147,9 +172,7 @@ export function jobItem(
     ...(result.outcome === 'Updated' ? { operation: 'modify' as const } : {}),
     regionId: result.request.RegionId,
     sessionId,
-    subject: sessionId
-      ? sessionArn(result.request.RegionId, accountId, sessionId)
-      : `mirrorflow:request/${result.clientToken}`,
+    subject: itemSubject(result.request.RegionId, accountId, sessionId, result.clientToken),
     request:
       result.outcome === 'Updated'
         ? {
@@ -170,42 +193,20 @@ export function namedSessionJobItem(
   trigger: TriggerKind,
   accountId: string,
 ): JobItem {
-  const base = {
-    clientToken: result.clientToken,
-    trigger,
-    operation,
-    provisioning: result.outcome,
-    state: 'pending' as ItemState,
-    reason: null,
-    error: null,
-    session: null,
-    settledAt: null,
-    emitted: false,
-  };
-  if (result.outcome === 'Invalid') {
-    return {
-      ...base,
-      regionId: null,
-      sessionId: null,
-      subject: `mirrorflow:request/${result.clientToken}`,
-      request: null,
-      correlation: {},
-      failure: {
-        code: 'Mirror.InvalidRequest',
-        message: result.problems.map((p) => `${p.path}: ${p.rule}`).join('; '),
-        hint: `Fix the ${operation} (RegionId, and ClientToken or TrafficMirrorSessionId${operation === 'modify' ? ', and changes' : ''}) and send it as a new request.`,
-        retryable: false,
-      },
-    };
-  }
+  const base = { ...pendingItem(result.clientToken, trigger, result.outcome), operation };
+  if (result.outcome === 'Invalid')
+    return invalidItem(
+      base,
+      result.problems,
+      {},
+      `Fix the ${operation} (RegionId, and ClientToken or TrafficMirrorSessionId${operation === 'modify' ? ', and changes' : ''}) and send it as a new request.`,
+    );
   const { Correlation, ...request } = result.request;
   return {
     ...base,
     regionId: result.request.RegionId,
     sessionId: result.sessionId,
-    subject: result.sessionId
-      ? sessionArn(result.request.RegionId, accountId, result.sessionId)
-      : `mirrorflow:request/${result.clientToken}`,
+    subject: itemSubject(result.request.RegionId, accountId, result.sessionId, result.clientToken),
     request,
     correlation: Correlation ?? {},
     failure: result.outcome === 'Rejected' ? result.error : null,

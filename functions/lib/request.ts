@@ -251,12 +251,17 @@ export type CreateTag = z.output<typeof createTagSchema>;
 
 export type Validation<T> = { ok: true; value: T } | { ok: false; problems: Problem[] };
 
-export function validateMirrorRequest(input: unknown): Validation<MirrorRequest> {
-  const result = mirrorRequestSchema.safeParse(input);
-  return result.success
-    ? { ok: true, value: result.data }
-    : { ok: false, problems: problemsFromZod(result.error, input) };
+/** A schema's check: the parsed value, or every problem with the field's path and the rule it breaks. */
+function validatorFor<S extends z.ZodMiniType>(schema: S): (input: unknown) => Validation<z.output<S>> {
+  return (input) => {
+    const result = schema.safeParse(input);
+    return result.success
+      ? { ok: true, value: result.data }
+      : { ok: false, problems: problemsFromZod(result.error, input) };
+  };
 }
+
+export const validateMirrorRequest = validatorFor(mirrorRequestSchema);
 
 const listTagSchema = z.strictObject({
   Key: z.string().check(
@@ -357,65 +362,42 @@ export const sessionChangesSchema = z
 
 export type SessionChanges = z.output<typeof sessionChangesSchema>;
 
-/** A modify: change, in place, the session one request created (or the one named). */
-export const modifyRequestSchema = z
-  .strictObject({
-    RegionId: id(ID_PATTERNS.region, 'a region ID'),
-    ClientToken: z.optional(clientTokenSchema),
-    TrafficMirrorSessionId: z.optional(id(ID_PATTERNS.session, 'a traffic mirror session ID')),
-    changes: sessionChangesSchema,
-    Correlation: z.optional(correlationSchema),
-  })
-  .check(
-    z.refine((r) => (r.ClientToken === undefined) !== (r.TrafficMirrorSessionId === undefined), {
+/** How a modify or withdraw names its session: by the ClientToken of the request that created it, or by id. */
+const sessionNameFields = {
+  RegionId: id(ID_PATTERNS.region, 'a region ID'),
+  ClientToken: z.optional(clientTokenSchema),
+  TrafficMirrorSessionId: z.optional(id(ID_PATTERNS.session, 'a traffic mirror session ID')),
+  Correlation: z.optional(correlationSchema),
+};
+const namesOneSession = () =>
+  z.refine<{ ClientToken?: string | undefined; TrafficMirrorSessionId?: string | undefined }>(
+    (r) => (r.ClientToken === undefined) !== (r.TrafficMirrorSessionId === undefined),
+    {
       error:
         'name the session by exactly one of ClientToken (of the request that created it) or TrafficMirrorSessionId',
       path: ['ClientToken'],
-    }),
+    },
   );
+
+/** A modify: change, in place, the session one request created (or the one named). */
+export const modifyRequestSchema = z
+  .strictObject({ ...sessionNameFields, changes: sessionChangesSchema })
+  .check(namesOneSession());
 
 export type ModifyRequest = z.output<typeof modifyRequestSchema>;
 
-export function validateModifyRequest(input: unknown): Validation<ModifyRequest> {
-  const result = modifyRequestSchema.safeParse(input);
-  return result.success
-    ? { ok: true, value: result.data }
-    : { ok: false, problems: problemsFromZod(result.error, input) };
-}
+export const validateModifyRequest = validatorFor(modifyRequestSchema);
 
 /**
  * A withdraw: delete the session one request created — named by that request's ClientToken, or by the
  * session's id — and never a session mirrorflow does not own.
  */
-export const withdrawRequestSchema = z
-  .strictObject({
-    RegionId: id(ID_PATTERNS.region, 'a region ID'),
-    ClientToken: z.optional(clientTokenSchema),
-    TrafficMirrorSessionId: z.optional(id(ID_PATTERNS.session, 'a traffic mirror session ID')),
-    Correlation: z.optional(correlationSchema),
-  })
-  .check(
-    z.refine((r) => (r.ClientToken === undefined) !== (r.TrafficMirrorSessionId === undefined), {
-      error:
-        'name the session by exactly one of ClientToken (of the request that created it) or TrafficMirrorSessionId',
-      path: ['ClientToken'],
-    }),
-  );
+export const withdrawRequestSchema = z.strictObject(sessionNameFields).check(namesOneSession());
 
 export type WithdrawRequest = z.output<typeof withdrawRequestSchema>;
 
-export function validateWithdrawRequest(input: unknown): Validation<WithdrawRequest> {
-  const result = withdrawRequestSchema.safeParse(input);
-  return result.success
-    ? { ok: true, value: result.data }
-    : { ok: false, problems: problemsFromZod(result.error, input) };
-}
+export const validateWithdrawRequest = validatorFor(withdrawRequestSchema);
 
-export function validateListFilters(input: unknown): Validation<ListFilters> {
-  const result = listFiltersSchema.safeParse(input);
-  return result.success
-    ? { ok: true, value: result.data }
-    : { ok: false, problems: problemsFromZod(result.error, input) };
-}
+export const validateListFilters = validatorFor(listFiltersSchema);
 
 export const ID_RULES = ID_PATTERNS;
