@@ -1,7 +1,8 @@
 /**
  * The session a modify or withdraw names — by the ClientToken of the request that created it (its
  * `mirrorflow-token` tag) or by its id — and whether this deployment owns it (its `mirrorflow-owner` tag).
- * mirrorflow never changes a session it does not own.
+ * mirrorflow never changes a session it does not own. Also the first step modify and withdraw share
+ * (actOnNamedSession): validate, find, act, and answer a refusal as Rejected.
  */
 import { clientToken as deriveClientToken, type TriggerKind } from './clientToken.js';
 import { CloudApiError } from './cloudError.js';
