@@ -6,13 +6,12 @@
 
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
-import { clientToken, eventKey } from '../../../functions/lib/clientToken.js';
 import { validateMirrorRequest } from '../../../functions/lib/request.js';
 import { signMirrorflow } from '../../../functions/lib/webhookSignature.js';
-import { putEvents } from '../../local/eventbridge/signature.js';
 import { DEFAULT_ENDPOINTS_FILE, readEndpoints } from '../endpoints.js';
 import { type CliIo, EXIT, UsageError } from '../io.js';
 import { InputError, readJsonDocument } from '../readJson.js';
+import { putCliRequest } from '../requestEvent.js';
 import { styler } from '../style.js';
 import { parseNumberOption } from './emulator.js';
 import { followEvents } from './events.js';
@@ -56,29 +55,9 @@ export function registerProvision(program: Command, io: CliIo, setExit: (code: n
         const since = ((await (await fetch(`${endpoints.eventbridge}/events`)).json()) as unknown[]).length;
         let token: string;
         if (options.via === 'event') {
-          const id = randomUUID();
-          // PutEvents as the EventBridge SDK sends it, signed with the endpoints' keys.
-          const result = await putEvents(
-            endpoints.eventbridge,
-            { accessKeyId: endpoints.accessKeyId, accessKeySecret: endpoints.accessKeySecret },
-            endpoints.regionId,
-            [
-              {
-                specversion: '1.0',
-                aliyuneventbusname: endpoints.eventBus ?? 'mirrorflow',
-                id,
-                source: 'mirrorflow.cli',
-                type: 'mirrorflow:MirrorRequest:Submitted',
-                datacontenttype: 'application/json',
-                data: request,
-              },
-            ],
-          );
-          const refused = result.EntryList.find((e) => e.ErrorCode);
-          if (refused)
-            throw new Error(`the bus refused the event: ${refused.ErrorCode} ${refused.ErrorMessage ?? ''}`);
-          token = clientToken('event', eventKey('mirrorflow.cli', id));
-          io.err(`${s.dim('sent')} as EventBridge event ${id} (client token ${token})`);
+          const sent = await putCliRequest(endpoints, 'Submitted', request);
+          token = sent.token;
+          io.err(`${s.dim('sent')} as EventBridge event ${sent.id} (client token ${token})`);
         } else {
           const body = JSON.stringify({ request });
           const response = await fetch(endpoints.webhook, {

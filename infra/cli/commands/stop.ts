@@ -1,14 +1,7 @@
-/**
- * `mirrorflow stop <clientToken|sessionId>`: withdraws a session through the bus — a signed PutEvents of a
- * mirrorflow:MirrorRequest:Withdrawn event, as any application would send it — and with --wait follows it to
- * its Deleted (or Failed) event.
- */
-import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
-import { clientToken, eventKey } from '../../../functions/lib/clientToken.js';
-import { putEvents } from '../../local/eventbridge/signature.js';
 import { DEFAULT_ENDPOINTS_FILE, readEndpoints } from '../endpoints.js';
 import { type CliIo, EXIT } from '../io.js';
+import { putCliRequest } from '../requestEvent.js';
 import { parseNumberOption } from './emulator.js';
 import { followEvents } from './events.js';
 
@@ -30,29 +23,12 @@ export function registerStop(program: Command, io: CliIo, setExit: (code: number
       ) => {
         const timeout = parseNumberOption('--timeout', options.timeout, 1, 3600);
         const endpoints = readEndpoints(options.endpoints);
-        const id = randomUUID();
         const named = key.startsWith('tms-') ? { TrafficMirrorSessionId: key } : { ClientToken: key };
         const since = ((await (await fetch(`${endpoints.eventbridge}/events`)).json()) as unknown[]).length;
-        const put = await putEvents(
-          endpoints.eventbridge,
-          { accessKeyId: endpoints.accessKeyId, accessKeySecret: endpoints.accessKeySecret },
-          endpoints.regionId,
-          [
-            {
-              specversion: '1.0',
-              aliyuneventbusname: endpoints.eventBus ?? 'mirrorflow',
-              id,
-              source: 'mirrorflow.cli',
-              type: 'mirrorflow:MirrorRequest:Withdrawn',
-              datacontenttype: 'application/json',
-              data: { RegionId: endpoints.regionId, ...named },
-            },
-          ],
-        );
-        const refused = put.EntryList.find((e) => e.ErrorCode);
-        if (refused)
-          throw new Error(`the bus refused the withdraw: ${refused.ErrorCode} ${refused.ErrorMessage ?? ''}`);
-        const token = clientToken('event', eventKey('mirrorflow.cli', id));
+        const { token } = await putCliRequest(endpoints, 'Withdrawn', {
+          RegionId: endpoints.regionId,
+          ...named,
+        });
         if (!options.wait) {
           if (options.json) io.out(JSON.stringify({ state: 'sent', clientToken: token }));
           else
