@@ -2,10 +2,11 @@
  * check-status: the loop body of workflows/session-ready.yaml. Gets the flow's `job`, looks at the sessions
  * (one List call per region per 100), and returns the next job: pending with a delay, events to emit, or done.
  */
-import { checkStatus } from '../lib/checkStatus.js';
-import type { Job } from '../lib/flowJob.js';
-import { beginInvocation, createLogger } from '../lib/logger.js';
-import { type FcContext, runtimeFrom } from '../lib/runtime.js';
+
+import type { Job } from '../lib/contract/flowJob.js';
+import { beginInvocation, createLogger } from '../lib/runtime/logger.js';
+import { type FcContext, runtimeFrom } from '../lib/runtime/runtime.js';
+import { checkStatus } from '../lib/steps/checkStatus.js';
 
 const logger = createLogger('check-status');
 

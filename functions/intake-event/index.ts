@@ -7,11 +7,11 @@
  * cloud that is still throttling after the retries fails the invocation, so EventBridge delivers it again.
  */
 import { createHash } from 'node:crypto';
-import { eventKey } from '../lib/clientToken.js';
-import { CloudApiError } from '../lib/cloudError.js';
-import { intake, intakeModify, intakeWithdraw } from '../lib/intake.js';
-import { beginInvocation, createLogger } from '../lib/logger.js';
-import { type FcContext, runtimeFrom } from '../lib/runtime.js';
+import { CloudApiError } from '../lib/cloud/cloudError.js';
+import { eventKey } from '../lib/contract/clientToken.js';
+import { beginInvocation, createLogger } from '../lib/runtime/logger.js';
+import { type FcContext, runtimeFrom } from '../lib/runtime/runtime.js';
+import { intake, intakeModify, intakeWithdraw } from '../lib/steps/intake.js';
 
 export const REQUEST_EVENT_TYPE = 'mirrorflow:MirrorRequest:Submitted';
 export const WITHDRAW_EVENT_TYPE = 'mirrorflow:MirrorRequest:Withdrawn';

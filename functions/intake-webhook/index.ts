@@ -7,14 +7,19 @@
  */
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
-import { webhookKey } from '../lib/clientToken.js';
-import { CloudApiError } from '../lib/cloudError.js';
-import { ConfigError } from '../lib/config.js';
-import { intake, intakeModify, intakeWithdraw } from '../lib/intake.js';
-import { beginInvocation, createLogger } from '../lib/logger.js';
-import { type FcContext, runtimeFrom } from '../lib/runtime.js';
-import { applyMapping, MappingError, mappingSchema, type WebhookMapping } from '../lib/webhookMapping.js';
-import { verifyWebhookSignature } from '../lib/webhookSignature.js';
+import { CloudApiError } from '../lib/cloud/cloudError.js';
+import { webhookKey } from '../lib/contract/clientToken.js';
+import { ConfigError } from '../lib/runtime/config.js';
+import { beginInvocation, createLogger } from '../lib/runtime/logger.js';
+import { type FcContext, runtimeFrom } from '../lib/runtime/runtime.js';
+import { intake, intakeModify, intakeWithdraw } from '../lib/steps/intake.js';
+import {
+  applyMapping,
+  MappingError,
+  mappingSchema,
+  type WebhookMapping,
+} from '../lib/triggers/webhookMapping.js';
+import { verifyWebhookSignature } from '../lib/triggers/webhookSignature.js';
 import { SHIPPED_MAPPINGS } from './mappings.js';
 
 const logger = createLogger('intake-webhook');

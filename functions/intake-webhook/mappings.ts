@@ -2,7 +2,7 @@
  * The shipped webhook mappings (MIRRORFLOW_WEBHOOK_MAPPING=generic|jira|servicenow). Custom ones: a JSON
  * file with the same three expressions, named by path. Expressions see `{body, headers}`.
  */
-import type { WebhookMapping } from '../lib/webhookMapping.js';
+import type { WebhookMapping } from '../lib/triggers/webhookMapping.js';
 
 export const SHIPPED_MAPPINGS: Record<string, WebhookMapping> = {
   generic: {

@@ -6,11 +6,11 @@
  */
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
-import { parseDesiredState } from '../lib/desiredState.js';
-import { type ExpiredSession, sweepExpired } from '../lib/expiry.js';
-import { beginInvocation, createLogger } from '../lib/logger.js';
-import { type ReconcileReport, reconcile } from '../lib/reconcile.js';
-import { type FcContext, runtimeFrom } from '../lib/runtime.js';
+import { parseDesiredState } from '../lib/contract/desiredState.js';
+import { beginInvocation, createLogger } from '../lib/runtime/logger.js';
+import { type FcContext, runtimeFrom } from '../lib/runtime/runtime.js';
+import { type ExpiredSession, sweepExpired } from '../lib/steps/expiry.js';
+import { type ReconcileReport, reconcile } from '../lib/steps/reconcile.js';
 
 const logger = createLogger('reconcile');
 
@@ -57,7 +57,7 @@ export const handler = async (
   const report = await reconcile({ triggerTime, mode, desired }, runtime, {
     log: (message, details) => logger.info(message, details),
   });
-  // Ad-hoc sessions whose time has come are withdrawn by the same scheduled run (expiry.ts).
+  // Ad-hoc sessions whose time has come are withdrawn by the same scheduled run (functions/lib/steps/expiry.ts).
   const regions = [...new Set([...report.regions, runtime.region])].sort();
   const expired = await sweepExpired(regions, mode, runtime, (message, details) =>
     logger.info(message, details),

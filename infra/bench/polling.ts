@@ -9,7 +9,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { createVpcClient } from '../../functions/lib/vpcClient.js';
+import { createVpcClient } from '../../functions/lib/cloud/vpcClient.js';
 import { bundleFunctions } from '../build/bundleFunctions.js';
 import { VirtualClock } from '../local/clock.js';
 import { type LocalCloud, startLocalCloud } from '../local/cloud.js';

@@ -5,8 +5,8 @@
  */
 
 import { readFileSync } from 'node:fs';
-import { clientToken, eventKey, reconcileKey } from '../../functions/lib/clientToken.js';
-import { signHub, signMirrorflow } from '../../functions/lib/webhookSignature.js';
+import { clientToken, eventKey, reconcileKey } from '../../functions/lib/contract/clientToken.js';
+import { signHub, signMirrorflow } from '../../functions/lib/triggers/webhookSignature.js';
 import type { LocalCloud } from '../local/cloud.js';
 import type { StoredEvent } from '../local/eventbridge/bus.js';
 import { putEvents } from '../local/eventbridge/signature.js';

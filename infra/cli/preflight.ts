@@ -4,11 +4,11 @@
  * one), the filter, source and target usable, the flow reachable. Works against the cloud or the local one.
  */
 
-import { CloudApiError } from '../../functions/lib/cloudError.js';
-import type { Credentials } from '../../functions/lib/credentials.js';
-import { createRpcCaller } from '../../functions/lib/rpcCaller.js';
-import { VPC_API_VERSION, vpcEndpoint } from '../../functions/lib/vpcClient.js';
-import { FNF_API_VERSION, fnfEndpoint } from '../../functions/lib/workflowClient.js';
+import { CloudApiError } from '../../functions/lib/cloud/cloudError.js';
+import type { Credentials } from '../../functions/lib/cloud/credentials.js';
+import { createRpcCaller } from '../../functions/lib/cloud/rpcCaller.js';
+import { VPC_API_VERSION, vpcEndpoint } from '../../functions/lib/cloud/vpcClient.js';
+import { FNF_API_VERSION, fnfEndpoint } from '../../functions/lib/cloud/workflowClient.js';
 import { FLOW_COMPONENT_REGIONS } from '../local/deploy/flowComponent.js';
 
 export interface PreflightOptions {

@@ -1,6 +1,6 @@
 /** A mirror request from the CLI: one PutEvents signed as the EventBridge SDK signs it, on the deployment's bus. */
 import { randomUUID } from 'node:crypto';
-import { clientToken, eventKey } from '../../functions/lib/clientToken.js';
+import { clientToken, eventKey } from '../../functions/lib/contract/clientToken.js';
 import { putEvents } from '../local/eventbridge/signature.js';
 import type { Endpoints } from './endpoints.js';
 

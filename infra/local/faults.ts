@@ -12,7 +12,7 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { type Problem, problemsFromZod } from '../../functions/lib/problems.js';
+import { type Problem, problemsFromZod } from '../../functions/lib/contract/problems.js';
 import { seededRandom } from './random.js';
 import { RpcError } from './rpc/errors.js';
 import type { RpcCall } from './rpc/server.js';

@@ -9,8 +9,8 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { clientToken, eventKey } from '../../functions/lib/clientToken.js';
-import { signHub } from '../../functions/lib/webhookSignature.js';
+import { clientToken, eventKey } from '../../functions/lib/contract/clientToken.js';
+import { signHub } from '../../functions/lib/triggers/webhookSignature.js';
 import {
   BUNDLE_BUDGET_BYTES,
   type BundleResult,
@@ -115,7 +115,6 @@ describe('s.yaml', () => {
       Object.keys(template.environmentVariables).filter((k) => /^(MIRRORFLOW|POWERTOOLS)_/.test(k)),
     );
     // Read by the Powertools logger itself, not by mirrorflow's code.
-    set.delete('POWERTOOLS_SERVICE_NAME');
     set.delete('POWERTOOLS_LOG_LEVEL');
     expect([...read].sort()).toEqual([...set].sort());
   });

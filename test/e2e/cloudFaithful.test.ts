@@ -6,7 +6,7 @@
  */
 import FCClient from '@alicloud/fc2';
 import { afterEach, describe, expect, it } from 'vitest';
-import { clientToken, eventKey } from '../../functions/lib/clientToken.js';
+import { clientToken, eventKey } from '../../functions/lib/contract/clientToken.js';
 import type { LocalCloud } from '../../infra/local/cloud.js';
 import { LOCAL_ACCESS_KEY } from '../../infra/local/credentials.js';
 import { SpecError } from '../../infra/local/deploy/variables.js';

@@ -4,8 +4,8 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { clientToken, eventKey, executionName } from '../../functions/lib/clientToken.js';
-import { signHub, signMirrorflow } from '../../functions/lib/webhookSignature.js';
+import { clientToken, eventKey, executionName } from '../../functions/lib/contract/clientToken.js';
+import { signHub, signMirrorflow } from '../../functions/lib/triggers/webhookSignature.js';
 import type { LocalCloud } from '../../infra/local/cloud.js';
 import { loadInventoryFile } from '../../infra/local/vpc/inventory.js';
 import { completionEvents, settle, startTestCloud, waitForCompletion } from '../helpers/localCloud.js';
@@ -287,7 +287,7 @@ describe('bad input', () => {
       ),
       60,
     );
-    const { validateMirrorRequest } = await import('../../functions/lib/request.js');
+    const { validateMirrorRequest } = await import('../../functions/lib/contract/request.js');
     // The webhook reads a JSON null as an absent field (JMESPath semantics), so judge what it will see.
     const asSeen = (r: unknown) =>
       r !== null && typeof r === 'object' && !Array.isArray(r)

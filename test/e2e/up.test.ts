@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import FCClient from '@alicloud/fc2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signHub } from '../../functions/lib/webhookSignature.js';
+import { signHub } from '../../functions/lib/triggers/webhookSignature.js';
 import type { Endpoints } from '../../infra/cli/endpoints.js';
 import { type RunningCommand, startCommand } from '../helpers/childProcess.js';
 import { productBundles } from '../helpers/localCloud.js';

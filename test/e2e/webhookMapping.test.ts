@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signHub } from '../../functions/lib/webhookSignature.js';
+import { signHub } from '../../functions/lib/triggers/webhookSignature.js';
 import type { LocalCloud } from '../../infra/local/cloud.js';
 import { startTestCloud, waitForCompletion } from '../helpers/localCloud.js';
 

@@ -2,8 +2,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { clientToken, eventKey } from '../../functions/lib/clientToken.js';
-import { signMirrorflow } from '../../functions/lib/webhookSignature.js';
+import { clientToken, eventKey } from '../../functions/lib/contract/clientToken.js';
+import { signMirrorflow } from '../../functions/lib/triggers/webhookSignature.js';
 import { bundleFunctions } from '../../infra/build/bundleFunctions.js';
 import { type LocalCloud, type LocalCloudOptions, startLocalCloud } from '../../infra/local/cloud.js';
 import type { StoredEvent } from '../../infra/local/eventbridge/bus.js';

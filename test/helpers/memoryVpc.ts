@@ -4,14 +4,14 @@
  * failure included. It skips the wire on purpose; the same behaviours are tested over
  * HTTP against the local cloud's emulator in the integration suite.
  */
-import { CloudApiError } from '../../functions/lib/cloudError.js';
+import { CloudApiError } from '../../functions/lib/cloud/cloudError.js';
 import type {
   CreateSessionParams,
   CreateSessionResult,
   SessionPage,
   TrafficMirrorSession,
   VpcApi,
-} from '../../functions/lib/vpcClient.js';
+} from '../../functions/lib/cloud/vpcClient.js';
 
 const fail = (code: string, action = 'CreateTrafficMirrorSession') =>
   new CloudApiError({ code, message: code, action });

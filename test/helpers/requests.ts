@@ -1,4 +1,4 @@
-import type { MirrorRequestInput } from '../../functions/lib/request.js';
+import type { MirrorRequestInput } from '../../functions/lib/contract/request.js';
 
 /** A minimal valid mirror request; tests override one field at a time. */
 export function validRequest(overrides: Record<string, unknown> = {}): MirrorRequestInput {

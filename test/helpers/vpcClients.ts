@@ -6,7 +6,7 @@
 import * as $OpenApi from '@alicloud/openapi-core';
 import RPCClient from '@alicloud/pop-core';
 import VpcModule, * as $Vpc from '@alicloud/vpc20160428';
-import { toWireParams, type WireValue } from '../../functions/lib/wireParams.js';
+import { toWireParams, type WireValue } from '../../functions/lib/cloud/wireParams.js';
 import { LOCAL_ACCESS_KEY, type LocalCredentials } from '../../infra/local/credentials.js';
 
 export type ApiRequest = Record<string, WireValue>;

@@ -1,10 +1,10 @@
 /** check-status against the VPC emulator over HTTP, with the emulator's clock as the function's clock. */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { checkStatus } from '../../functions/lib/checkStatus.js';
-import { type Job, jobItem, newJob, STATE_BYTES_LIMIT } from '../../functions/lib/flowJob.js';
-import { jobsFor } from '../../functions/lib/reconcile.js';
-import { validateMirrorRequest } from '../../functions/lib/request.js';
-import { createVpcClient, type VpcApi } from '../../functions/lib/vpcClient.js';
+import { createVpcClient, type VpcApi } from '../../functions/lib/cloud/vpcClient.js';
+import { type Job, jobItem, newJob, STATE_BYTES_LIMIT } from '../../functions/lib/contract/flowJob.js';
+import { validateMirrorRequest } from '../../functions/lib/contract/request.js';
+import { checkStatus } from '../../functions/lib/steps/checkStatus.js';
+import { jobsFor } from '../../functions/lib/steps/reconcile.js';
 import { VirtualClock } from '../../infra/local/clock.js';
 import { LOCAL_STS } from '../../infra/local/credentials.js';
 import { startVpcEmulator, type VpcEmulator } from '../../infra/local/vpc/emulator.js';

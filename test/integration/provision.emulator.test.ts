@@ -3,12 +3,17 @@
  * STS-style credentials as on FC, with the emulator's rules deciding every outcome.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { candidateToken, clientToken, eventKey, refusalToken } from '../../functions/lib/clientToken.js';
-import { loadConfig } from '../../functions/lib/config.js';
-import { priorityCandidates } from '../../functions/lib/priority.js';
-import { type ProvisionDeps, type ProvisionResult, provision } from '../../functions/lib/provision.js';
-import { OWNERSHIP_TAG_KEY, TOKEN_TAG_KEY } from '../../functions/lib/request.js';
-import { createVpcClient, listAllSessions, type VpcApi } from '../../functions/lib/vpcClient.js';
+import { createVpcClient, listAllSessions, type VpcApi } from '../../functions/lib/cloud/vpcClient.js';
+import {
+  candidateToken,
+  clientToken,
+  eventKey,
+  refusalToken,
+} from '../../functions/lib/contract/clientToken.js';
+import { OWNERSHIP_TAG_KEY, TOKEN_TAG_KEY } from '../../functions/lib/contract/request.js';
+import { loadConfig } from '../../functions/lib/runtime/config.js';
+import { priorityCandidates } from '../../functions/lib/steps/priority.js';
+import { type ProvisionDeps, type ProvisionResult, provision } from '../../functions/lib/steps/provision.js';
 import { VirtualClock } from '../../infra/local/clock.js';
 import { LOCAL_STS } from '../../infra/local/credentials.js';
 import { startVpcEmulator, type VpcEmulator } from '../../infra/local/vpc/emulator.js';

@@ -1,11 +1,11 @@
 /** reconcile() against the emulator and the fnf API: creates paced under the API's flow control, batches. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../functions/lib/config.js';
-import { parseDesiredState } from '../../functions/lib/desiredState.js';
-import { reconcile } from '../../functions/lib/reconcile.js';
-import type { Runtime } from '../../functions/lib/runtime.js';
-import { createVpcClient } from '../../functions/lib/vpcClient.js';
-import { createWorkflowClient } from '../../functions/lib/workflowClient.js';
+import { createVpcClient } from '../../functions/lib/cloud/vpcClient.js';
+import { createWorkflowClient } from '../../functions/lib/cloud/workflowClient.js';
+import { parseDesiredState } from '../../functions/lib/contract/desiredState.js';
+import { loadConfig } from '../../functions/lib/runtime/config.js';
+import type { Runtime } from '../../functions/lib/runtime/runtime.js';
+import { reconcile } from '../../functions/lib/steps/reconcile.js';
 import { VirtualClock } from '../../infra/local/clock.js';
 import { LOCAL_STS } from '../../infra/local/credentials.js';
 import { type FnfApi, startFnfApi } from '../../infra/local/fnf/api.js';

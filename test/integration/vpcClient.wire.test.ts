@@ -4,8 +4,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CloudApiError } from '../../functions/lib/cloudError.js';
-import { createVpcClient, listAllSessions } from '../../functions/lib/vpcClient.js';
+import { CloudApiError } from '../../functions/lib/cloud/cloudError.js';
+import { createVpcClient, listAllSessions } from '../../functions/lib/cloud/vpcClient.js';
 import { RpcError } from '../../infra/local/rpc/errors.js';
 import type { RpcCall } from '../../infra/local/rpc/server.js';
 import { type RpcTestServer, startRpcTestServer } from '../helpers/rpcTestServer.js';

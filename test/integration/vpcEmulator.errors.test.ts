@@ -3,7 +3,7 @@
  * inventory state or request that causes it, through both real clients over HTTP.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { CREATE_SESSION_ERRORS } from '../../functions/lib/errorTable.js';
+import { CREATE_SESSION_ERRORS } from '../../functions/lib/cloud/errorTable.js';
 import { VirtualClock } from '../../infra/local/clock.js';
 import { startVpcEmulator, type VpcEmulator } from '../../infra/local/vpc/emulator.js';
 import { VPC_ERRORS } from '../../infra/local/vpc/errors.js';

@@ -13,8 +13,8 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CloudApiError } from '../../functions/lib/cloudError.js';
-import { createVpcClient, listAllSessions, type VpcApi } from '../../functions/lib/vpcClient.js';
+import { CloudApiError } from '../../functions/lib/cloud/cloudError.js';
+import { createVpcClient, listAllSessions, type VpcApi } from '../../functions/lib/cloud/vpcClient.js';
 import { seededRandom } from '../../infra/bench/random.js';
 import { LOCAL_ACCESS_KEY } from '../../infra/local/credentials.js';
 import { startVpcEmulator, type VpcEmulator } from '../../infra/local/vpc/emulator.js';

@@ -10,7 +10,7 @@ import {
   reconcileKey,
   type TriggerKind,
   webhookKey,
-} from '../../functions/lib/clientToken.js';
+} from '../../functions/lib/contract/clientToken.js';
 
 const kinds: TriggerKind[] = ['event', 'webhook', 'reconcile'];
 const kind = fc.constantFrom(...kinds);

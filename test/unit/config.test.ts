@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../functions/lib/config.js';
+import { ConfigError, loadConfig } from '../../functions/lib/runtime/config.js';
 
 describe('loadConfig', () => {
   it('has safe defaults', () => {

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { CloudApiError, normaliseError } from '../../functions/lib/cloudError.js';
+import { CloudApiError, normaliseError } from '../../functions/lib/cloud/cloudError.js';
 import {
   CREATE_SESSION_ERRORS,
   ERROR_TABLE,
   LIST_SESSIONS_ERRORS,
   ruleFor,
-} from '../../functions/lib/errorTable.js';
+} from '../../functions/lib/cloud/errorTable.js';
 
 /** The 26 error codes of the CreateTrafficMirrorSession page, copied from it. */
 const SEED_CREATE_CODES = [

@@ -1,7 +1,7 @@
 /** The published completion-event schema: every event mirrorflow builds passes; broken ones do not. */
 import { describe, expect, it } from 'vitest';
-import { buildCompletionEvent } from '../../functions/lib/completionEvent.js';
-import { jobItem, newJob } from '../../functions/lib/flowJob.js';
+import { buildCompletionEvent } from '../../functions/lib/contract/completionEvent.js';
+import { jobItem, newJob } from '../../functions/lib/contract/flowJob.js';
 import { assertCompletionEvent } from '../helpers/eventSchema.js';
 import { validRequest } from '../helpers/requests.js';
 

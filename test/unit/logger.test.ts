@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { CloudApiError } from '../../functions/lib/cloudError.js';
-import { MissingCredentialsError, resolveCredentials } from '../../functions/lib/credentials.js';
-import { beginInvocation, createLogger } from '../../functions/lib/logger.js';
+import { CloudApiError } from '../../functions/lib/cloud/cloudError.js';
+import { MissingCredentialsError, resolveCredentials } from '../../functions/lib/cloud/credentials.js';
+import { beginInvocation, createLogger } from '../../functions/lib/runtime/logger.js';
 
 function captureStdout() {
   const lines: string[] = [];

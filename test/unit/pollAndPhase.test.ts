@@ -1,13 +1,19 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { buildCompletionEvent, completionEventId } from '../../functions/lib/completionEvent.js';
-import { JOB_BYTES_LIMIT, type JobItem, jobBytes, jobItem, newJob } from '../../functions/lib/flowJob.js';
-import { nextDelaySeconds } from '../../functions/lib/pollSchedule.js';
-import type { ProvisionResult } from '../../functions/lib/provision.js';
-import { jobsFor } from '../../functions/lib/reconcile.js';
-import { validateMirrorRequest } from '../../functions/lib/request.js';
-import { classifySession } from '../../functions/lib/sessionPhase.js';
-import type { TrafficMirrorSession } from '../../functions/lib/vpcClient.js';
+import type { TrafficMirrorSession } from '../../functions/lib/cloud/vpcClient.js';
+import { buildCompletionEvent, completionEventId } from '../../functions/lib/contract/completionEvent.js';
+import {
+  JOB_BYTES_LIMIT,
+  type JobItem,
+  jobBytes,
+  jobItem,
+  newJob,
+} from '../../functions/lib/contract/flowJob.js';
+import { validateMirrorRequest } from '../../functions/lib/contract/request.js';
+import { nextDelaySeconds } from '../../functions/lib/steps/pollSchedule.js';
+import type { ProvisionResult } from '../../functions/lib/steps/provision.js';
+import { jobsFor } from '../../functions/lib/steps/reconcile.js';
+import { classifySession } from '../../functions/lib/steps/sessionPhase.js';
 import { validRequest } from '../helpers/requests.js';
 
 describe('nextDelaySeconds', () => {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { candidateToken } from '../../functions/lib/clientToken.js';
-import { priorityCandidates, priorityWalk } from '../../functions/lib/priority.js';
+import { candidateToken } from '../../functions/lib/contract/clientToken.js';
+import { priorityCandidates, priorityWalk } from '../../functions/lib/steps/priority.js';
 
 describe('priorityCandidates', () => {
   const range = { min: 16384, max: 32766 };

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { candidateToken, clientToken, eventKey } from '../../functions/lib/clientToken.js';
-import { priorityCandidates } from '../../functions/lib/priority.js';
-import { type ProvisionDeps, provision } from '../../functions/lib/provision.js';
-import { OWNERSHIP_TAG_KEY, TOKEN_TAG_KEY } from '../../functions/lib/request.js';
+import { candidateToken, clientToken, eventKey } from '../../functions/lib/contract/clientToken.js';
+import { OWNERSHIP_TAG_KEY, TOKEN_TAG_KEY } from '../../functions/lib/contract/request.js';
+import { priorityCandidates } from '../../functions/lib/steps/priority.js';
+import { type ProvisionDeps, provision } from '../../functions/lib/steps/provision.js';
 import { MemoryVpc } from '../helpers/memoryVpc.js';
 import { validRequest } from '../helpers/requests.js';
 

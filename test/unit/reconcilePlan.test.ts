@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { DesiredStateError, parseDesiredState } from '../../functions/lib/desiredState.js';
-import { planReconcile, type RegionalSession } from '../../functions/lib/reconcilePlan.js';
-import { OWNERSHIP_TAG_KEY } from '../../functions/lib/request.js';
+import { DesiredStateError, parseDesiredState } from '../../functions/lib/contract/desiredState.js';
+import { OWNERSHIP_TAG_KEY } from '../../functions/lib/contract/request.js';
+import { planReconcile, type RegionalSession } from '../../functions/lib/steps/reconcilePlan.js';
 
 const entry = (name: string, source: string, extra = '') => `
   - name: ${name}

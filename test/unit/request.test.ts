@@ -3,9 +3,8 @@ import {
   LIMITS,
   OWNERSHIP_TAG_KEY,
   TOKEN_TAG_KEY,
-  validateListFilters,
   validateMirrorRequest,
-} from '../../functions/lib/request.js';
+} from '../../functions/lib/contract/request.js';
 import { validRequest } from '../helpers/requests.js';
 
 const problemsOf = (input: unknown) => {
@@ -218,45 +217,5 @@ describe('mirror request: the CreateTrafficMirrorSession limits', () => {
   it('explains a document that is not an object', () => {
     expect(problemsOf([1, 2])).toEqual([{ path: '(request)', rule: 'must be an object (got an array)' }]);
     expect(problemsOf(null)).toEqual([{ path: '(request)', rule: 'must be an object (got null)' }]);
-  });
-});
-
-describe('ListTrafficMirrorSessions filters', () => {
-  const listProblems = (input: Record<string, unknown>) => {
-    const r = validateListFilters({ RegionId: 'cn-hongkong', ...input });
-    return r.ok ? [] : r.problems;
-  };
-  it('MaxResults: 1 to 100', () => {
-    expect(listProblems({ MaxResults: 1 })).toEqual([]);
-    expect(listProblems({ MaxResults: 100 })).toEqual([]);
-    expect(listProblems({ MaxResults: 0 })[0]?.path).toBe('MaxResults');
-    expect(listProblems({ MaxResults: 101 })[0]?.path).toBe('MaxResults');
-  });
-  it('at most 100 session IDs', () => {
-    const ids = (n: number) => Array.from({ length: n }, (_, i) => `tms-${i}`);
-    expect(listProblems({ TrafficMirrorSessionIds: ids(100) })).toEqual([]);
-    expect(listProblems({ TrafficMirrorSessionIds: ids(101) })[0]?.rule).toMatch(/at most 100/);
-  });
-  it('Tags: keys up to 64 characters starting with a letter, at most 20 tags', () => {
-    expect(listProblems({ Tags: [{ Key: `k${'a'.repeat(63)}`, Value: 'v' }] })).toEqual([]);
-    expect(listProblems({ Tags: [{ Key: `k${'a'.repeat(64)}`, Value: 'v' }] })[0]?.rule).toMatch(
-      /at most 64/,
-    );
-    expect(listProblems({ Tags: [{ Key: '1abc', Value: 'v' }] })[0]?.rule).toMatch(/start with a letter/);
-    expect(listProblems({ Tags: [{ Key: 'acs:x' }] }).length).toBeGreaterThan(0);
-    expect(listProblems({ Tags: [{ Key: 'k', Value: `v${'a'.repeat(127)}` }] })).toEqual([]);
-    expect(listProblems({ Tags: [{ Key: 'k', Value: `v${'a'.repeat(128)}` }] })[0]?.rule).toMatch(
-      /at most 128/,
-    );
-    expect(listProblems({ Tags: [{ Key: 'k', Value: '' }] })).toEqual([]);
-    const tags = (n: number) => Array.from({ length: n }, (_, i) => ({ Key: `k${i}`, Value: 'v' }));
-    expect(listProblems({ Tags: tags(20) })).toEqual([]);
-    expect(listProblems({ Tags: tags(21) })[0]?.rule).toMatch(/at most 20/);
-  });
-  it('value filters keep the Create limits', () => {
-    expect(listProblems({ Priority: 32767 })[0]?.path).toBe('Priority');
-    expect(listProblems({ VirtualNetworkId: 16777216 })[0]?.path).toBe('VirtualNetworkId');
-    expect(listProblems({ TrafficMirrorSessionName: 'http://x' })[0]?.path).toBe('TrafficMirrorSessionName');
-    expect(listProblems({ TrafficMirrorTargetId: 'lb-x', Enabled: true })).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { backoffCeiling, fullJitterDelay } from '../../functions/lib/backoff.js';
-import { CloudApiError } from '../../functions/lib/cloudError.js';
-import { RetriesExhaustedError, type RetryPolicy, withRetry } from '../../functions/lib/retry.js';
+import { backoffCeiling, fullJitterDelay } from '../../functions/lib/cloud/backoff.js';
+import { CloudApiError } from '../../functions/lib/cloud/cloudError.js';
+import { RetriesExhaustedError, type RetryPolicy, withRetry } from '../../functions/lib/cloud/retry.js';
 
 const err = (code: string) => new CloudApiError({ code, message: code, action: 'Test' });
 const policy: RetryPolicy = { maxAttempts: 5, baseDelayMs: 100, maxDelayMs: 1000, maxElapsedMs: 60_000 };

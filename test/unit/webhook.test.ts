@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { SHIPPED_MAPPINGS } from '../../functions/intake-webhook/mappings.js';
-import { applyMapping, MappingError } from '../../functions/lib/webhookMapping.js';
-import { signHub, signMirrorflow, verifyWebhookSignature } from '../../functions/lib/webhookSignature.js';
+import { applyMapping, MappingError } from '../../functions/lib/triggers/webhookMapping.js';
+import {
+  signHub,
+  signMirrorflow,
+  verifyWebhookSignature,
+} from '../../functions/lib/triggers/webhookSignature.js';
 
 const secret = 'a-very-long-shared-secret';
 const body = Buffer.from('{"hello":"world"}');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { toWireParams } from '../../functions/lib/wireParams.js';
+import { toWireParams } from '../../functions/lib/cloud/wireParams.js';
 
 describe('toWireParams', () => {
   it('flattens lists 1-based and lists of structs by field', () => {

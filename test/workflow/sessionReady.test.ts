@@ -4,8 +4,8 @@
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { jobItem, newJob } from '../../functions/lib/flowJob.js';
-import { validateMirrorRequest } from '../../functions/lib/request.js';
+import { jobItem, newJob } from '../../functions/lib/contract/flowJob.js';
+import { validateMirrorRequest } from '../../functions/lib/contract/request.js';
 import { SimulatedClock } from '../../infra/local/clock.js';
 import { FlowError } from '../../infra/local/flow/errors.js';
 import { startExecution } from '../../infra/local/flow/executor.js';

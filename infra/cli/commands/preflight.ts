@@ -1,6 +1,6 @@
 /** `mirrorflow preflight --region R`: a checklist of what would make a deployment fail. */
 import type { Command } from 'commander';
-import { MissingCredentialsError, resolveCredentials } from '../../../functions/lib/credentials.js';
+import { MissingCredentialsError, resolveCredentials } from '../../../functions/lib/cloud/credentials.js';
 import { readEndpoints } from '../endpoints.js';
 import { type CliIo, EXIT, UsageError } from '../io.js';
 import { preflight } from '../preflight.js';

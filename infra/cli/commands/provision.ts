@@ -6,8 +6,8 @@
 
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
-import { validateMirrorRequest } from '../../../functions/lib/request.js';
-import { signMirrorflow } from '../../../functions/lib/webhookSignature.js';
+import { validateMirrorRequest } from '../../../functions/lib/contract/request.js';
+import { signMirrorflow } from '../../../functions/lib/triggers/webhookSignature.js';
 import { DEFAULT_ENDPOINTS_FILE, readEndpoints } from '../endpoints.js';
 import { type CliIo, EXIT, UsageError } from '../io.js';
 import { InputError, readJsonDocument } from '../readJson.js';

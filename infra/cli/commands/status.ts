@@ -3,8 +3,8 @@
  * the flow still waits, the execution and its last look at the session.
  */
 import type { Command } from 'commander';
-import { executionName } from '../../../functions/lib/clientToken.js';
-import { CloudApiError } from '../../../functions/lib/cloudError.js';
+import { CloudApiError } from '../../../functions/lib/cloud/cloudError.js';
+import { executionName } from '../../../functions/lib/contract/clientToken.js';
 import type { StoredEvent } from '../../local/eventbridge/bus.js';
 import { DEFAULT_ENDPOINTS_FILE, type Endpoints, readEndpoints } from '../endpoints.js';
 import { type CliIo, EXIT } from '../io.js';

@@ -1,7 +1,11 @@
 /** `mirrorflow validate <request.json…>`: checks mirror requests against the contract, naming each problem. */
 import type { Command } from 'commander';
-import { loadConfig } from '../../../functions/lib/config.js';
-import { LIMITS, type MirrorRequest, validateMirrorRequest } from '../../../functions/lib/request.js';
+import {
+  LIMITS,
+  type MirrorRequest,
+  validateMirrorRequest,
+} from '../../../functions/lib/contract/request.js';
+import { loadConfig } from '../../../functions/lib/runtime/config.js';
 import { type CliIo, EXIT } from '../io.js';
 import { InputError, readJsonDocument } from '../readJson.js';
 

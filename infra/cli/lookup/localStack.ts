@@ -4,14 +4,14 @@
  * bus, and the session-ready flow's executions (DescribeExecution, GetExecutionHistory).
  */
 
-import { expiresAt as expiresAtOf } from '../../../functions/lib/expiry.js';
-import { OWNERSHIP_TAG_KEY, TOKEN_TAG_KEY } from '../../../functions/lib/request.js';
-import { createRpcCaller } from '../../../functions/lib/rpcCaller.js';
+import { createRpcCaller } from '../../../functions/lib/cloud/rpcCaller.js';
 import {
   createVpcClient,
   listAllSessions,
   type TrafficMirrorSession,
-} from '../../../functions/lib/vpcClient.js';
+} from '../../../functions/lib/cloud/vpcClient.js';
+import { OWNERSHIP_TAG_KEY, TOKEN_TAG_KEY } from '../../../functions/lib/contract/request.js';
+import { expiresAt as expiresAtOf } from '../../../functions/lib/steps/expiry.js';
 import type { StoredEvent } from '../../local/eventbridge/bus.js';
 
 const expiryOf = (s: TrafficMirrorSession) => {

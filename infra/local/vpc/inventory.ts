@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { type Problem, problemsFromZod } from '../../../functions/lib/problems.js';
+import { type Problem, problemsFromZod } from '../../../functions/lib/contract/problems.js';
 
 const seconds = z.object({ min: z.number().min(0), max: z.number().min(0) }).refine((r) => r.min <= r.max, {
   error: 'min must not exceed max',

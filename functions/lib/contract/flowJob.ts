@@ -3,12 +3,14 @@
  * flow carries from step to step. One item per logical request (a single trigger carries one; a reconcile
  * batch up to 100). It must stay well under CloudFlow's 64 KiB state limit, so items hold a compact request.
  */
+
+import type { ErrorSummary } from '../cloud/cloudError.js';
+import type { ModifyResult } from '../steps/modify.js';
+import type { ProvisionResult } from '../steps/provision.js';
+import type { WithdrawResult } from '../steps/withdraw.js';
 import type { TriggerKind } from './clientToken.js';
-import type { ModifyResult } from './modify.js';
 import type { Problem } from './problems.js';
-import type { ErrorSummary, ProvisionResult } from './provision.js';
 import type { MirrorRequest, ModifyRequest, WithdrawRequest } from './request.js';
-import type { WithdrawResult } from './withdraw.js';
 
 export const JOB_VERSION = 1;
 /** CloudFlow state data is at most 64 KiB. */

@@ -5,10 +5,11 @@
  * (`ready`, `failed`, `timeout`). Throttling or 5xx on List keeps the items pending with a longer delay.
  * Safe to run twice: the job it returns depends only on the job it got and on what the cloud says.
  */
-import type { Random } from './backoff.js';
-import { CloudApiError } from './cloudError.js';
-import { buildCompletionEvent } from './completionEvent.js';
-import type { MirrorflowConfig } from './config.js';
+import type { Random } from '../cloud/backoff.js';
+import { CloudApiError, summarise } from '../cloud/cloudError.js';
+import { type RetryHooks, STATUS_LOOK_POLICY, withRetry } from '../cloud/retry.js';
+import type { TrafficMirrorSession, VpcApi } from '../cloud/vpcClient.js';
+import { buildCompletionEvent } from '../contract/completionEvent.js';
 import {
   type CompletionEventParams,
   type Job,
@@ -16,12 +17,10 @@ import {
   jobBytes,
   type ModifySummary,
   STATE_BYTES_LIMIT,
-} from './flowJob.js';
+} from '../contract/flowJob.js';
+import type { MirrorflowConfig } from '../runtime/config.js';
 import { nextDelaySeconds } from './pollSchedule.js';
-import { summarise } from './provision.js';
-import { type RetryHooks, withRetry } from './retry.js';
 import { classifyModification, classifySession, classifyWithdrawal } from './sessionPhase.js';
-import type { TrafficMirrorSession, VpcApi } from './vpcClient.js';
 
 /** Events per `emit` round at most; less when the job itself leaves less room under the 64 KiB state limit. */
 export const EMIT_CHUNK_BYTES = 12 * 1024;
@@ -124,7 +123,7 @@ export async function checkStatus(input: Job, deps: CheckStatusDeps): Promise<Jo
               TrafficMirrorSessionIds: batch.map((i) => i.sessionId!),
               MaxResults: LIST_BATCH,
             }),
-          { maxAttempts: 2, baseDelayMs: 200, maxDelayMs: 1000, maxElapsedMs: 3000 },
+          STATUS_LOOK_POLICY,
           deps.retryHooks,
         );
         const found = new Map(page.TrafficMirrorSessions.map((s) => [s.TrafficMirrorSessionId, s]));

@@ -3,13 +3,15 @@
  * under an ExecutionName derived from its ClientToken. A crash between the two heals on redelivery: the same
  * token finds the same session, and the hand-off happens then.
  */
-import { executionName, type TriggerKind } from './clientToken.js';
-import { type JobItem, jobItem, namedSessionJobItem, newJob } from './flowJob.js';
+
+import { cloudCallPolicy } from '../cloud/retry.js';
+import { handOff } from '../cloud/workflowClient.js';
+import { executionName, type TriggerKind } from '../contract/clientToken.js';
+import { type JobItem, jobItem, namedSessionJobItem, newJob } from '../contract/flowJob.js';
+import type { Runtime } from '../runtime/runtime.js';
 import { type ModifyResult, modify } from './modify.js';
 import { type ProvisionDeps, type ProvisionResult, provision } from './provision.js';
-import type { Runtime } from './runtime.js';
 import { type WithdrawResult, withdraw } from './withdraw.js';
-import { handOff, handOffPolicy } from './workflowClient.js';
 
 export interface IntakeInput {
   request: unknown;
@@ -100,7 +102,7 @@ async function handOffItem(item: JobItem, runtime: Runtime, extra: Pick<Provisio
   return handOff(runtime.workflow, {
     flowName: config.flowName,
     job,
-    policy: handOffPolicy(config),
+    policy: cloudCallPolicy(config),
     ...(extra.retryHooks ? { hooks: extra.retryHooks } : {}),
   });
 }

@@ -3,7 +3,7 @@
  * s.yaml). A wrong value is a configuration error that names the variable and the rule.
  */
 import * as z from 'zod/mini';
-import { type Problem, problemsFromZod } from './problems.js';
+import { type Problem, problemsFromZod } from '../contract/problems.js';
 
 const wholeFromEnv = (min: number, max: number, fallback: number) =>
   z.pipe(

@@ -1,6 +1,7 @@
 /** One error shape for every failed cloud call: code, the cloud's message, request id, status and retry class. */
+
+import { redactText } from '../runtime/redact.js';
 import { type RetryClass, ruleFor } from './errorTable.js';
-import { redactText } from './redact.js';
 
 export interface CloudErrorDetails {
   code: string;
@@ -126,4 +127,23 @@ export function normaliseError(
     action,
     httpStatus: status,
   });
+}
+
+/** What an event or a report says of a cloud error: its code, message, hint, retry class and request id. */
+export interface ErrorSummary {
+  code: string;
+  message: string;
+  hint: string;
+  retryable: boolean;
+  requestId?: string;
+}
+
+export function summarise(error: CloudApiError): ErrorSummary {
+  return {
+    code: error.code,
+    message: error.message,
+    hint: error.hint,
+    retryable: error.retryable,
+    ...(error.requestId ? { requestId: error.requestId } : {}),
+  };
 }

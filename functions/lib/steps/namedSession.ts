@@ -4,14 +4,15 @@
  * mirrorflow never changes a session it does not own. Also the first step modify and withdraw share
  * (actOnNamedSession): validate, find, act, and answer a refusal as Rejected.
  */
-import { clientToken as deriveClientToken, type TriggerKind } from './clientToken.js';
-import { CloudApiError } from './cloudError.js';
-import type { MirrorflowConfig } from './config.js';
-import type { Problem } from './problems.js';
-import { type ErrorSummary, isStateRefusal, type Retrying, retryingFor, summarise } from './provision.js';
-import { OWNERSHIP_TAG_KEY, TOKEN_TAG_KEY, type Validation } from './request.js';
-import type { RetryHooks } from './retry.js';
-import { listAllSessions, type TrafficMirrorSession, type VpcApi } from './vpcClient.js';
+
+import { CloudApiError, type ErrorSummary, summarise } from '../cloud/cloudError.js';
+import type { RetryHooks } from '../cloud/retry.js';
+import { isStateRefusal, type Retrying, retryingFor } from '../cloud/retry.js';
+import { listAllSessions, type TrafficMirrorSession, type VpcApi } from '../cloud/vpcClient.js';
+import { clientToken as deriveClientToken, type TriggerKind } from '../contract/clientToken.js';
+import type { Problem } from '../contract/problems.js';
+import { OWNERSHIP_TAG_KEY, TOKEN_TAG_KEY, type Validation } from '../contract/request.js';
+import type { MirrorflowConfig } from '../runtime/config.js';
 
 export interface SessionName {
   RegionId: string;

@@ -3,10 +3,11 @@
  * and in good standing → ready; Creating/Modifying → pending; Deleting, missing from the list, financially
  * locked, or created but not enabled as requested → failed, with a named reason.
  */
+
+import type { ErrorSummary } from '../cloud/cloudError.js';
+import type { TrafficMirrorSession } from '../cloud/vpcClient.js';
+import type { SessionChanges } from '../contract/request.js';
 import { updateParams } from './modify.js';
-import type { ErrorSummary } from './provision.js';
-import type { SessionChanges } from './request.js';
-import type { TrafficMirrorSession } from './vpcClient.js';
 
 export interface Classification {
   state: 'pending' | 'ready' | 'failed';

@@ -4,15 +4,17 @@
  * sessions to the flow in batches of at most 100. The same run fired twice (same triggerTime) gives the same
  * tokens, the same sessions and the same execution names: one session and one completion event per entry.
  */
-import { batchExecutionName, reconcileKey } from './clientToken.js';
-import { CloudApiError } from './cloudError.js';
-import type { DesiredState } from './desiredState.js';
-import { JOB_BYTES_LIMIT, type Job, type JobItem, jobBytes, jobItem, newJob } from './flowJob.js';
+
+import { CloudApiError } from '../cloud/cloudError.js';
+import { cloudCallPolicy } from '../cloud/retry.js';
+import { listAllSessions } from '../cloud/vpcClient.js';
+import { handOff } from '../cloud/workflowClient.js';
+import { batchExecutionName, reconcileKey } from '../contract/clientToken.js';
+import type { DesiredState } from '../contract/desiredState.js';
+import { JOB_BYTES_LIMIT, type Job, type JobItem, jobBytes, jobItem, newJob } from '../contract/flowJob.js';
+import type { Runtime } from '../runtime/runtime.js';
 import { type ProvisionDeps, type ProvisionResult, provision } from './provision.js';
 import { type Plan, type PlannedEntry, planReconcile, type RegionalSession } from './reconcilePlan.js';
-import type { Runtime } from './runtime.js';
-import { listAllSessions } from './vpcClient.js';
-import { handOff, handOffPolicy } from './workflowClient.js';
 
 export interface ReconcileReport {
   triggerTime: string;
@@ -187,7 +189,7 @@ export async function reconcile(
         const started = await handOff(runtime.workflow, {
           flowName: config.flowName,
           job,
-          policy: handOffPolicy(config),
+          policy: cloudCallPolicy(config),
         });
         handOffs.push({
           executionName: job.executionName,

@@ -3,7 +3,7 @@
  * Wait range (1–300), never past the deadline. "Equal jitter" (half fixed, half random) keeps delays from
  * collapsing to near zero, which full jitter would do, while still spreading many executions apart.
  */
-import type { Random } from './backoff.js';
+import type { Random } from '../cloud/backoff.js';
 
 export interface PollScheduleOptions {
   /** 1-based: the delay after the attempt-th look. */

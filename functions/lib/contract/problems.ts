@@ -59,7 +59,3 @@ export function problemsFromZod(error: $ZodError, input: unknown): Problem[] {
   }
   return problems;
 }
-
-export function formatProblems(problems: readonly Problem[]): string {
-  return problems.map((p) => `${p.path}: ${p.rule}`).join('\n');
-}

@@ -10,11 +10,17 @@
  * and the sources to add or remove are worked out from the session as it is now, so a redelivery adds and
  * removes nothing twice.
  */
-import { stepToken, type TriggerKind } from './clientToken.js';
+
+import { type Retrying, retryingWithRefusalTokens } from '../cloud/retry.js';
+import type {
+  SessionChangeAction,
+  SessionChangeParams,
+  TrafficMirrorSession,
+  VpcApi,
+} from '../cloud/vpcClient.js';
+import { stepToken, type TriggerKind } from '../contract/clientToken.js';
+import { type ModifyRequest, type SessionChanges, validateModifyRequest } from '../contract/request.js';
 import { actOnNamedSession, type NamedSessionDeps, type NamedSessionResult } from './namedSession.js';
-import { type Retrying, retryingWithRefusalTokens } from './provision.js';
-import { type ModifyRequest, type SessionChanges, validateModifyRequest } from './request.js';
-import type { SessionChangeAction, SessionChangeParams, TrafficMirrorSession, VpcApi } from './vpcClient.js';
 
 export type ModifyDeps = NamedSessionDeps;
 export type ModifyResult = NamedSessionResult<ModifyRequest, 'Modifying'>;

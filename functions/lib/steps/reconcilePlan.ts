@@ -3,11 +3,12 @@
  * `create`, `unchanged` or `drifted` (mirrorflow reports drift; it does not rewrite sessions), or `invalid`;
  * each existing session no entry wants is `notOurs` (never touched) or `orphaned` (ours, no longer desired).
  */
-import type { DesiredState } from './desiredState.js';
-import type { Problem } from './problems.js';
+
+import type { TrafficMirrorSession } from '../cloud/vpcClient.js';
+import type { DesiredState } from '../contract/desiredState.js';
+import type { Problem } from '../contract/problems.js';
+import { type MirrorRequest, OWNERSHIP_TAG_KEY, validateMirrorRequest } from '../contract/request.js';
 import { isEquivalentSession } from './provision.js';
-import { type MirrorRequest, OWNERSHIP_TAG_KEY, validateMirrorRequest } from './request.js';
-import type { TrafficMirrorSession } from './vpcClient.js';
 
 export type EntryStatus = 'create' | 'unchanged' | 'drifted' | 'invalid';
 

@@ -8,16 +8,17 @@
  * Safe to run twice: a session already Deleting is not deleted again, one already gone is answered as not
  * found — and the hand-off of a redelivery finds the first delivery's execution, so it adds no event.
  */
-import type { TriggerKind } from './clientToken.js';
-import { CloudApiError } from './cloudError.js';
+
+import { CloudApiError } from '../cloud/cloudError.js';
+import { retryingWithRefusalTokens } from '../cloud/retry.js';
+import type { TriggerKind } from '../contract/clientToken.js';
+import { validateWithdrawRequest, type WithdrawRequest } from '../contract/request.js';
 import {
   actOnNamedSession,
   type NamedSessionDeps,
   type NamedSessionResult,
   type NamedSessionStep,
 } from './namedSession.js';
-import { retryingWithRefusalTokens } from './provision.js';
-import { validateWithdrawRequest, type WithdrawRequest } from './request.js';
 
 export type WithdrawDeps = NamedSessionDeps;
 export type WithdrawResult = NamedSessionResult<WithdrawRequest, 'Deleting'>;

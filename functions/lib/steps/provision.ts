@@ -24,12 +24,22 @@
  * there (walking on could create a second session for one key).
  */
 
-import { clientToken as deriveClientToken, refusalToken, type TriggerKind } from './clientToken.js';
-import { CloudApiError } from './cloudError.js';
-import type { MirrorflowConfig } from './config.js';
-import { applySessionChanges } from './modify.js';
-import { priorityWalk } from './priority.js';
-import type { Problem } from './problems.js';
+import { CloudApiError, type ErrorSummary, summarise } from '../cloud/cloudError.js';
+import {
+  isStateRefusal,
+  type RetryHooks,
+  type Retrying,
+  retryingFor,
+  retryingWithRefusalTokens,
+} from '../cloud/retry.js';
+import {
+  type CreateSessionParams,
+  listAllSessions,
+  type TrafficMirrorSession,
+  type VpcApi,
+} from '../cloud/vpcClient.js';
+import { clientToken as deriveClientToken, type TriggerKind } from '../contract/clientToken.js';
+import type { Problem } from '../contract/problems.js';
 import {
   EXPIRY_TAG_KEY,
   type MirrorRequest,
@@ -37,20 +47,16 @@ import {
   type SessionChanges,
   TOKEN_TAG_KEY,
   validateMirrorRequest,
-} from './request.js';
-import { type RetryHooks, type RetryPolicy, withRetry } from './retry.js';
-import {
-  type CreateSessionParams,
-  listAllSessions,
-  type TrafficMirrorSession,
-  type VpcApi,
-} from './vpcClient.js';
+} from '../contract/request.js';
+import type { MirrorflowConfig } from '../runtime/config.js';
+import { applySessionChanges } from './modify.js';
+import { priorityWalk } from './priority.js';
 
 export interface ProvisionInput {
   /** The request as the trigger carried it, not yet validated. */
   request: unknown;
   kind: TriggerKind;
-  /** The trigger's idempotency key (see clientToken.ts for how each trigger builds it). */
+  /** The trigger's idempotency key (see functions/lib/contract/clientToken.ts for how each trigger builds it). */
   key: string;
 }
 
@@ -72,14 +78,6 @@ interface Accepted {
   request: MirrorRequest;
 }
 
-export interface ErrorSummary {
-  code: string;
-  message: string;
-  hint: string;
-  retryable: boolean;
-  requestId?: string;
-}
-
 export type ProvisionResult =
   | (Accepted & { outcome: 'Created' | 'AlreadyExists'; sessionId: string; priority: number })
   | (Accepted & { outcome: 'DryRunPassed'; priority: number })
@@ -89,30 +87,6 @@ export type ProvisionResult =
   | (Accepted & { outcome: 'Rejected'; error: ErrorSummary })
   /** The request broke the contract; nothing was sent to the cloud. */
   | { outcome: 'Invalid'; clientToken: string; problems: Problem[] };
-
-export function summarise(error: CloudApiError): ErrorSummary {
-  return {
-    code: error.code,
-    message: error.message,
-    hint: error.hint,
-    retryable: error.retryable,
-    ...(error.requestId ? { requestId: error.requestId } : {}),
-  };
-}
-
-/**
- * The cloud looked at the request and refused it because a resource was busy or changing state: a definite
- * answer it may remember with the token (unlike throttling, 5xx or a lost answer, after which the same token
- * must be sent again, since the Create may have happened).
- */
-export function isStateRefusal(error: unknown): error is CloudApiError {
-  return (
-    error instanceof CloudApiError &&
-    (error.code === 'OperationConflict' ||
-      error.code === 'IncorrectStatus' ||
-      error.code.startsWith('IncorrectStatus.'))
-  );
-}
 
 /** Same sources (as a set), same target, same filter: the session already does what was asked. */
 export function isEquivalentSession(session: TrafficMirrorSession, request: MirrorRequest): boolean {
@@ -309,56 +283,6 @@ async function findEquivalentSession(
     if (isEquivalentSession(session, request)) return session;
   }
   return undefined;
-}
-
-export type Retrying = <T>(operation: () => Promise<T>) => Promise<T>;
-
-/**
- * A retried call whose ClientToken moves on after each state refusal: the refused token could only get its
- * refusal back, so the n-th refusal is followed by refusalToken(token, n) — the same sequence on every delivery.
- */
-export function retryingWithRefusalTokens<T>(
-  retrying: Retrying,
-  token: string,
-  call: (clientToken: string) => Promise<T>,
-): Promise<T> {
-  let refusals = 0;
-  return retrying(async () => {
-    try {
-      return await call(refusals === 0 ? token : refusalToken(token, refusals));
-    } catch (error) {
-      if (isStateRefusal(error)) refusals++;
-      throw error;
-    }
-  });
-}
-
-/** Retries a cloud call as a step's settings say, logging each retry (the same for every step). */
-export function retryingFor(deps: {
-  config: Pick<MirrorflowConfig, 'retryMaxAttempts' | 'retryMaxElapsedMs'>;
-  retryHooks?: RetryHooks;
-  log?: ProvisionDeps['log'];
-}): Retrying {
-  const log = deps.log ?? (() => {});
-  const policy: RetryPolicy = {
-    maxAttempts: deps.config.retryMaxAttempts,
-    baseDelayMs: 200,
-    maxDelayMs: 5_000,
-    maxElapsedMs: deps.config.retryMaxElapsedMs,
-  };
-  const hooks: RetryHooks = {
-    ...deps.retryHooks,
-    onRetry: (info) => {
-      log('retrying cloud call', {
-        action: info.error.action,
-        code: info.error.code,
-        attempt: info.attempt,
-        delayMs: info.delayMs,
-      });
-      deps.retryHooks?.onRetry?.(info);
-    },
-  };
-  return (operation) => withRetry(operation, policy, hooks);
 }
 
 /** The answer for a session that already exists: this request's own (Created) or another's (AlreadyExists). */

@@ -1,9 +1,10 @@
 /** What every handler needs, built from the FC invocation context and the function's environment. */
+
+import { type ContextWithCredentials, type Credentials, resolveCredentials } from '../cloud/credentials.js';
+import { createVpcClient, type VpcApi } from '../cloud/vpcClient.js';
+import { createWorkflowClient, type WorkflowApi } from '../cloud/workflowClient.js';
 import { functionClock, functionSleep } from './clock.js';
 import { loadConfig, type MirrorflowConfig } from './config.js';
-import { type ContextWithCredentials, type Credentials, resolveCredentials } from './credentials.js';
-import { createVpcClient, type VpcApi } from './vpcClient.js';
-import { createWorkflowClient, type WorkflowApi } from './workflowClient.js';
 
 /** The parts of the FC 3.0 context mirrorflow reads. */
 export interface FcContext extends ContextWithCredentials {

@@ -3,9 +3,10 @@
  * ExecutionName derived from the ClientToken. `ExecutionAlreadyExists` means the hand-off happened before,
  * which is success; a running duplicate returns the same execution.
  */
+
+import { JOB_BYTES_LIMIT, type Job, jobBytes } from '../contract/flowJob.js';
 import { CloudApiError } from './cloudError.js';
 import type { Credentials } from './credentials.js';
-import { JOB_BYTES_LIMIT, type Job, jobBytes } from './flowJob.js';
 import { type RetryHooks, type RetryPolicy, withRetry } from './retry.js';
 import { createRpcCaller } from './rpcCaller.js';
 
@@ -41,16 +42,6 @@ export function createWorkflowClient(options: {
       const body = await call('StartExecution', params);
       return { Status: String(body.Status ?? '') };
     },
-  };
-}
-
-/** How hard a hand-off retries: the configured attempts and time budget, backoff from 200 ms to 5 s. */
-export function handOffPolicy(config: { retryMaxAttempts: number; retryMaxElapsedMs: number }): RetryPolicy {
-  return {
-    maxAttempts: config.retryMaxAttempts,
-    baseDelayMs: 200,
-    maxDelayMs: 5_000,
-    maxElapsedMs: config.retryMaxElapsedMs,
   };
 }
 

@@ -334,11 +334,6 @@ export const ERROR_TABLE: Readonly<Record<string, ErrorRule>> = {
   ...PLATFORM_ERRORS,
 };
 
-export type KnownErrorCode =
-  | keyof typeof CREATE_SESSION_ERRORS
-  | keyof typeof LIST_SESSIONS_ERRORS
-  | keyof typeof PLATFORM_ERRORS;
-
 /**
  * The rule for a code. Unknown codes are terminal unless the cloud answered 5xx, the only statuses its docs
  * call retryable; unknown codes that start like a known family (`Throttling.*`, `IncorrectStatus.*`) follow it.

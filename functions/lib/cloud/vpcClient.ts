@@ -4,9 +4,9 @@
  * API pages; a body that does not fit is an `InvalidResponse` (retryable), never a silent `undefined`.
  */
 import * as z from 'zod/mini';
+import type { CreateTag } from '../contract/request.js';
 import { CloudApiError } from './cloudError.js';
 import type { Credentials } from './credentials.js';
-import type { CreateTag, ListFilters } from './request.js';
 import { createRpcCaller, type RpcCaller } from './rpcCaller.js';
 import type { WireValue } from './wireParams.js';
 
@@ -100,6 +100,23 @@ export interface SessionChangeParams {
   TrafficMirrorSessionId: string;
   ClientToken: string;
   [parameter: string]: WireValue | undefined;
+}
+
+/** ListTrafficMirrorSessions filters, as its API page spells them (the cloud checks their limits). */
+export interface ListFilters {
+  RegionId: string;
+  MaxResults?: number;
+  NextToken?: string;
+  TrafficMirrorSessionIds?: string[];
+  TrafficMirrorSessionName?: string;
+  TrafficMirrorSourceId?: string;
+  TrafficMirrorTargetId?: string;
+  TrafficMirrorFilterId?: string;
+  VirtualNetworkId?: number;
+  Priority?: number;
+  Enabled?: boolean;
+  ResourceGroupId?: string;
+  Tags?: { Key: string; Value?: string }[];
 }
 
 /** The operations mirrorflow needs; the core takes this interface, so tests can point it anywhere. */

@@ -16,7 +16,6 @@ export const LIMITS = {
   tagsPerResource: 20,
   tagKeyLength: 128,
   tagValueLength: 128,
-  listTagKeyLength: 64,
   clientTokenLength: 64,
   sourcesPerSession: 10,
   listMaxResults: { min: 1, max: 100, default: 10 },
@@ -48,9 +47,6 @@ const ID_PATTERNS = {
 const URL_PREFIX = /^https?:\/\//i;
 const URL_ANYWHERE = /https?:\/\//i;
 const RESERVED_TAG_PREFIX = /^(aliyun|acs:)/i;
-/** ListTrafficMirrorSessions `Tags.N.Key`: starts with a letter; letters, digits, `.`, `_`, `-`. */
-const LIST_TAG_KEY = /^[A-Za-z][A-Za-z0-9._-]*$/;
-const LIST_TAG_VALUE = /^([A-Za-z][A-Za-z0-9._-]*)?$/;
 const CORRELATION_KEY = /^[A-Za-z][A-Za-z0-9_.-]*$/;
 const ASCII_PRINTABLE = /^[\x20-\x7e]+$/;
 
@@ -263,68 +259,6 @@ function validatorFor<S extends z.ZodMiniType>(schema: S): (input: unknown) => V
 
 export const validateMirrorRequest = validatorFor(mirrorRequestSchema);
 
-const listTagSchema = z.strictObject({
-  Key: z.string().check(
-    z.minLength(1, { error: 'must not be empty' }),
-    z.maxLength(LIMITS.listTagKeyLength, {
-      error: `must be at most ${LIMITS.listTagKeyLength} characters long`,
-    }),
-    z.regex(LIST_TAG_KEY, {
-      error: 'must start with a letter and contain only letters, digits, ".", "_" and "-"',
-    }),
-    noReservedPrefix,
-  ),
-  Value: z.optional(
-    z.string().check(
-      z.maxLength(LIMITS.tagValueLength, {
-        error: `must be at most ${LIMITS.tagValueLength} characters long`,
-      }),
-      z.regex(LIST_TAG_VALUE, {
-        error: 'must be empty or start with a letter and contain only letters, digits, ".", "_" and "-"',
-      }),
-      noReservedPrefix,
-    ),
-  ),
-});
-
-/** ListTrafficMirrorSessions filters, as its API page spells and limits them. */
-export const listFiltersSchema = z.strictObject({
-  RegionId: id(ID_PATTERNS.region, 'a region ID'),
-  MaxResults: z.optional(whole(LIMITS.listMaxResults.min, LIMITS.listMaxResults.max)),
-  NextToken: z.optional(z.string().check(z.minLength(1, { error: 'must not be empty' }))),
-  TrafficMirrorSessionIds: z.optional(
-    z.array(id(ID_PATTERNS.session, 'a traffic mirror session ID')).check(
-      z.minLength(1, { error: 'must list at least one session ID when given' }),
-      z.maxLength(LIMITS.listSessionIds, {
-        error: `must list at most ${LIMITS.listSessionIds} session IDs`,
-      }),
-    ),
-  ),
-  TrafficMirrorSessionName: z.optional(text(LIMITS.nameLength.min, LIMITS.nameLength.max)),
-  TrafficMirrorSourceId: z.optional(id(ID_PATTERNS.eni, 'an ENI ID')),
-  TrafficMirrorTargetId: z.optional(
-    z.string().check(
-      z.refine((s: string) => ID_PATTERNS.eni.test(s) || ID_PATTERNS.slb.test(s), {
-        error: 'must be an ENI ID (eni-…) or an SLB instance ID (lb-…)',
-      }),
-    ),
-  ),
-  TrafficMirrorFilterId: z.optional(id(ID_PATTERNS.filter, 'a traffic mirror filter ID')),
-  VirtualNetworkId: z.optional(whole(LIMITS.virtualNetworkId.min, LIMITS.virtualNetworkId.max)),
-  Priority: z.optional(whole(LIMITS.priority.min, LIMITS.priority.max)),
-  Enabled: z.optional(z.boolean({ error: 'must be true or false' })),
-  ResourceGroupId: z.optional(id(ID_PATTERNS.resourceGroup, 'a resource group ID')),
-  Tags: z.optional(
-    z
-      .array(listTagSchema)
-      .check(
-        z.maxLength(LIMITS.tagsPerResource, { error: `must have at most ${LIMITS.tagsPerResource} tags` }),
-      ),
-  ),
-});
-
-export type ListFilters = z.output<typeof listFiltersSchema>;
-
 /** What a modify may change: any updatable attribute, and the sources (added and removed to match). */
 export const sessionChangesSchema = z
   .strictObject({
@@ -397,7 +331,3 @@ export const withdrawRequestSchema = z.strictObject(sessionNameFields).check(nam
 export type WithdrawRequest = z.output<typeof withdrawRequestSchema>;
 
 export const validateWithdrawRequest = validatorFor(withdrawRequestSchema);
-
-export const validateListFilters = validatorFor(listFiltersSchema);
-
-export const ID_RULES = ID_PATTERNS;

@@ -4,10 +4,11 @@
  * deployment owns whose time has come — through the same withdraw as a person's, so each ends in one Deleted
  * event. The key of that withdraw is the session's id: the next run, finding it Deleting or gone, adds nothing.
  */
+
+import { listAllSessions, type TrafficMirrorSession } from '../cloud/vpcClient.js';
+import { EXPIRY_TAG_KEY, OWNERSHIP_TAG_KEY, TOKEN_TAG_KEY } from '../contract/request.js';
+import type { Runtime } from '../runtime/runtime.js';
 import { intakeWithdraw, type NamedSessionOutcome } from './intake.js';
-import { EXPIRY_TAG_KEY, OWNERSHIP_TAG_KEY, TOKEN_TAG_KEY } from './request.js';
-import type { Runtime } from './runtime.js';
-import { listAllSessions, type TrafficMirrorSession } from './vpcClient.js';
 import type { WithdrawResult } from './withdraw.js';
 
 /** When a session's tag says it expires (epoch ms), or undefined when it does not. */

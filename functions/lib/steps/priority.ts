@@ -6,7 +6,7 @@
  * failures included: one token tried with a second priority would be an `IdempotentParameterMismatch`.
  */
 import { createHash } from 'node:crypto';
-import { candidateToken } from './clientToken.js';
+import { candidateToken } from '../contract/clientToken.js';
 
 export interface PriorityRange {
   min: number;
