@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { clientToken, eventKey } from '../../functions/lib/contract/clientToken.js';
+import { loadConfig, SETTING_VARIABLES } from '../../functions/lib/runtime/config.js';
 import { signHub } from '../../functions/lib/triggers/webhookSignature.js';
 import {
   BUNDLE_BUDGET_BYTES,
@@ -117,6 +118,28 @@ describe('s.yaml', () => {
     // Read by the Powertools logger itself, not by mirrorflow's code.
     set.delete('POWERTOOLS_LOG_LEVEL');
     expect([...read].sort()).toEqual([...set].sort());
+  });
+
+  it("gives every setting's default once: an s.yaml default is the one the code applies when unset", () => {
+    const defaults = loadConfig({});
+    const text = (value: unknown) =>
+      value === undefined ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value);
+    const applied = Object.fromEntries(
+      Object.entries(SETTING_VARIABLES).map(([field, variable]) => [
+        variable,
+        field === 'priorityRange'
+          ? `${defaults.priorityRange.min}-${defaults.priorityRange.max}`
+          : text(defaults[field as keyof typeof defaults]),
+      ]),
+    );
+    const found = [
+      ...readFileSync('s.yaml', 'utf8').matchAll(/\$\{env\('(MIRRORFLOW_[A-Z_]+)', '([^']*)'\)\}/g),
+    ];
+    const settings = found.filter(([, variable]) => variable! in applied);
+    expect(settings.length).toBeGreaterThan(10);
+    // A setting without a default in the code (the desired state's file, the secret) is s.yaml's to give.
+    for (const [, variable, fallback] of settings.filter(([, v]) => applied[v!] !== ''))
+      expect(`${variable}=${fallback}`).toBe(`${variable}=${applied[variable!]}`);
   });
 
   it('takes region, account, secrets and names from variables, never literals', () => {

@@ -42,77 +42,85 @@ const priorityRange = z.pipe(
   }),
 );
 
-const envSchema = z.object({
-  MIRRORFLOW_VPC_ENDPOINT: z.optional(z.url({ error: 'must be an http:// or https:// URL' })),
-  MIRRORFLOW_HTTP_TIMEOUT_MS: wholeFromEnv(100, 120_000, 10_000),
-  MIRRORFLOW_PRIORITY_RANGE: priorityRange,
-  MIRRORFLOW_PRIORITY_ATTEMPTS: wholeFromEnv(1, 64, 8),
-  MIRRORFLOW_OWNER: z._default(
-    z.string().check(
-      z.regex(/^[A-Za-z][A-Za-z0-9._-]{0,63}$/, {
-        error: 'must start with a letter and contain only letters, digits, ".", "_" and "-" (at most 64)',
-      }),
-    ),
-    'mirrorflow',
-  ),
-  MIRRORFLOW_RETRY_MAX_ATTEMPTS: wholeFromEnv(1, 20, 6),
-  MIRRORFLOW_RETRY_MAX_ELAPSED_MS: wholeFromEnv(0, 600_000, 30_000),
-  MIRRORFLOW_FNF_ENDPOINT: z.optional(z.url({ error: 'must be an http:// or https:// URL' })),
-  MIRRORFLOW_FLOW_NAME: z._default(
-    z.string().check(z.regex(/^[A-Za-z_][A-Za-z0-9_-]{0,127}$/, { error: 'must be a CloudFlow flow name' })),
-    'session-ready',
-  ),
-  MIRRORFLOW_EVENT_BUS: z._default(z.string().check(z.minLength(1), z.maxLength(127)), 'mirrorflow'),
-  MIRRORFLOW_POLL_DEADLINE_SECONDS: wholeFromEnv(30, 86_400, 900),
-  MIRRORFLOW_POLL_FIRST_DELAY_SECONDS: wholeFromEnv(1, 300, 5),
-  MIRRORFLOW_POLL_MAX_DELAY_SECONDS: wholeFromEnv(1, 300, 20),
-  MIRRORFLOW_WEBHOOK_SECRET: z.optional(
-    z.string().check(z.minLength(16, { error: 'must be at least 16 characters' })),
-  ),
-  MIRRORFLOW_WEBHOOK_MAPPING: z._default(z.string().check(z.minLength(1)), 'generic'),
-  MIRRORFLOW_WEBHOOK_MAX_BYTES: wholeFromEnv(1024, 6 * 1024 * 1024, 256 * 1024),
-  MIRRORFLOW_WEBHOOK_TOLERANCE_SECONDS: wholeFromEnv(10, 3600, 300),
-  MIRRORFLOW_DESIRED_STATE: z.optional(z.string().check(z.minLength(1))),
-  MIRRORFLOW_RECONCILE_MODE: z._default(
-    z.enum(['apply', 'plan'], { error: 'must be "apply" or "plan"' }),
-    'apply',
-  ),
-  MIRRORFLOW_RECONCILE_CREATES_PER_SECOND: wholeFromEnv(1, 10, 5),
-  MIRRORFLOW_RECONCILE_BATCH_SIZE: wholeFromEnv(1, 100, 100),
-});
+const url = () => z.optional(z.url({ error: 'must be an http:// or https:// URL' }));
 
-export interface MirrorflowConfig {
+/**
+ * Every setting, once: the variable it is read from, its rule and default. The config's field names and
+ * types are derived from this table.
+ */
+const SETTINGS = {
   /** Overrides the regional VPC endpoint (the local cloud sets it). */
-  vpcEndpoint: string | undefined;
-  httpTimeoutMs: number;
+  vpcEndpoint: ['MIRRORFLOW_VPC_ENDPOINT', url()],
+  httpTimeoutMs: ['MIRRORFLOW_HTTP_TIMEOUT_MS', wholeFromEnv(100, 120_000, 10_000)],
   /** Where allocated priorities come from; the default leaves 1–16383 to people who choose their own. */
-  priorityRange: { min: number; max: number };
-  priorityAttempts: number;
+  priorityRange: ['MIRRORFLOW_PRIORITY_RANGE', priorityRange],
+  priorityAttempts: ['MIRRORFLOW_PRIORITY_ATTEMPTS', wholeFromEnv(1, 64, 8)],
   /** The value of the ownership tag on sessions this deployment creates. */
-  owner: string;
-  retryMaxAttempts: number;
-  retryMaxElapsedMs: number;
+  owner: [
+    'MIRRORFLOW_OWNER',
+    z._default(
+      z.string().check(
+        z.regex(/^[A-Za-z][A-Za-z0-9._-]{0,63}$/, {
+          error: 'must start with a letter and contain only letters, digits, ".", "_" and "-" (at most 64)',
+        }),
+      ),
+      'mirrorflow',
+    ),
+  ],
+  retryMaxAttempts: ['MIRRORFLOW_RETRY_MAX_ATTEMPTS', wholeFromEnv(1, 20, 6)],
+  retryMaxElapsedMs: ['MIRRORFLOW_RETRY_MAX_ELAPSED_MS', wholeFromEnv(0, 600_000, 30_000)],
   /** Overrides the regional CloudFlow endpoint (the local cloud sets it). */
-  fnfEndpoint: string | undefined;
-  flowName: string;
-  eventBusName: string;
+  fnfEndpoint: ['MIRRORFLOW_FNF_ENDPOINT', url()],
+  flowName: [
+    'MIRRORFLOW_FLOW_NAME',
+    z._default(
+      z
+        .string()
+        .check(z.regex(/^[A-Za-z_][A-Za-z0-9_-]{0,127}$/, { error: 'must be a CloudFlow flow name' })),
+      'session-ready',
+    ),
+  ],
+  eventBusName: [
+    'MIRRORFLOW_EVENT_BUS',
+    z._default(z.string().check(z.minLength(1), z.maxLength(127)), 'mirrorflow'),
+  ],
   /** How long the workflow waits for a session to be Created before reporting a timeout. */
-  pollDeadlineSeconds: number;
-  pollFirstDelaySeconds: number;
-  pollMaxDelaySeconds: number;
+  pollDeadlineSeconds: ['MIRRORFLOW_POLL_DEADLINE_SECONDS', wholeFromEnv(30, 86_400, 900)],
+  pollFirstDelaySeconds: ['MIRRORFLOW_POLL_FIRST_DELAY_SECONDS', wholeFromEnv(1, 300, 5)],
+  pollMaxDelaySeconds: ['MIRRORFLOW_POLL_MAX_DELAY_SECONDS', wholeFromEnv(1, 300, 20)],
   /** Shared secret of the ticketing webhook; the webhook refuses every request when it is not set. */
-  webhookSecret: string | undefined;
+  webhookSecret: [
+    'MIRRORFLOW_WEBHOOK_SECRET',
+    z.optional(z.string().check(z.minLength(16, { error: 'must be at least 16 characters' }))),
+  ],
   /** `generic`, `jira`, `servicenow`, or a JSON file of JMESPath expressions. */
-  webhookMapping: string;
-  webhookMaxBytes: number;
-  webhookToleranceSeconds: number;
+  webhookMapping: ['MIRRORFLOW_WEBHOOK_MAPPING', z._default(z.string().check(z.minLength(1)), 'generic')],
+  webhookMaxBytes: ['MIRRORFLOW_WEBHOOK_MAX_BYTES', wholeFromEnv(1024, 6 * 1024 * 1024, 256 * 1024)],
+  webhookToleranceSeconds: ['MIRRORFLOW_WEBHOOK_TOLERANCE_SECONDS', wholeFromEnv(10, 3600, 300)],
   /** Path (relative to the function's code) or http(s) URL of the desired-state YAML. */
-  desiredState: string | undefined;
-  reconcileMode: 'apply' | 'plan';
+  desiredState: ['MIRRORFLOW_DESIRED_STATE', z.optional(z.string().check(z.minLength(1)))],
+  reconcileMode: [
+    'MIRRORFLOW_RECONCILE_MODE',
+    z._default(z.enum(['apply', 'plan'], { error: 'must be "apply" or "plan"' }), 'apply'),
+  ],
   /** Creates per second during reconciliation (the API allows 600 per minute). */
-  reconcileCreatesPerSecond: number;
-  reconcileBatchSize: number;
-}
+  reconcileCreatesPerSecond: ['MIRRORFLOW_RECONCILE_CREATES_PER_SECOND', wholeFromEnv(1, 10, 5)],
+  reconcileBatchSize: ['MIRRORFLOW_RECONCILE_BATCH_SIZE', wholeFromEnv(1, 100, 100)],
+} as const satisfies Record<string, readonly [`MIRRORFLOW_${string}`, z.ZodMiniType]>;
+
+type Settings = typeof SETTINGS;
+export type MirrorflowConfig = { -readonly [K in keyof Settings]: z.output<Settings[K][1]> };
+
+/** The environment variable of each setting. */
+export const SETTING_VARIABLES = Object.fromEntries(
+  Object.entries(SETTINGS).map(([field, [variable]]) => [field, variable]),
+) as { [K in keyof Settings]: Settings[K][0] };
+
+const envSchema = z.object(
+  Object.fromEntries(Object.values(SETTINGS).map(([variable, schema]) => [variable, schema])) as {
+    [K in keyof Settings as Settings[K][0]]: Settings[K][1];
+  },
+);
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -127,28 +135,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): MirrorflowConf
   );
   const result = envSchema.safeParse(input);
   if (!result.success) throw new ConfigError(problemsFromZod(result.error, input));
-  const c = result.data;
-  return {
-    vpcEndpoint: c.MIRRORFLOW_VPC_ENDPOINT,
-    httpTimeoutMs: c.MIRRORFLOW_HTTP_TIMEOUT_MS,
-    priorityRange: c.MIRRORFLOW_PRIORITY_RANGE,
-    priorityAttempts: c.MIRRORFLOW_PRIORITY_ATTEMPTS,
-    owner: c.MIRRORFLOW_OWNER,
-    retryMaxAttempts: c.MIRRORFLOW_RETRY_MAX_ATTEMPTS,
-    retryMaxElapsedMs: c.MIRRORFLOW_RETRY_MAX_ELAPSED_MS,
-    fnfEndpoint: c.MIRRORFLOW_FNF_ENDPOINT,
-    flowName: c.MIRRORFLOW_FLOW_NAME,
-    eventBusName: c.MIRRORFLOW_EVENT_BUS,
-    pollDeadlineSeconds: c.MIRRORFLOW_POLL_DEADLINE_SECONDS,
-    pollFirstDelaySeconds: c.MIRRORFLOW_POLL_FIRST_DELAY_SECONDS,
-    pollMaxDelaySeconds: c.MIRRORFLOW_POLL_MAX_DELAY_SECONDS,
-    webhookSecret: c.MIRRORFLOW_WEBHOOK_SECRET,
-    webhookMapping: c.MIRRORFLOW_WEBHOOK_MAPPING,
-    webhookMaxBytes: c.MIRRORFLOW_WEBHOOK_MAX_BYTES,
-    webhookToleranceSeconds: c.MIRRORFLOW_WEBHOOK_TOLERANCE_SECONDS,
-    desiredState: c.MIRRORFLOW_DESIRED_STATE,
-    reconcileMode: c.MIRRORFLOW_RECONCILE_MODE,
-    reconcileCreatesPerSecond: c.MIRRORFLOW_RECONCILE_CREATES_PER_SECOND,
-    reconcileBatchSize: c.MIRRORFLOW_RECONCILE_BATCH_SIZE,
-  };
+  const values = result.data as Record<string, unknown>;
+  return Object.fromEntries(
+    Object.entries(SETTINGS).map(([field, [variable]]) => [field, values[variable]]),
+  ) as MirrorflowConfig;
 }
