@@ -10,7 +10,7 @@ import {
   eventKey,
   refusalToken,
 } from '../../functions/lib/contract/clientToken.js';
-import { OWNERSHIP_TAG_KEY, TOKEN_TAG_KEY } from '../../functions/lib/contract/request.js';
+import { ORIGIN_TAG_KEY, OWNERSHIP_TAG_KEY, TOKEN_TAG_KEY } from '../../functions/lib/contract/request.js';
 import { loadConfig } from '../../functions/lib/runtime/config.js';
 import { priorityCandidates } from '../../functions/lib/steps/priority.js';
 import { type ProvisionDeps, type ProvisionResult, provision } from '../../functions/lib/steps/provision.js';
@@ -98,6 +98,7 @@ describe('provision() against the VPC emulator', () => {
       tags: [
         { Key: OWNERSHIP_TAG_KEY, Value: 'mirrorflow' },
         { Key: TOKEN_TAG_KEY, Value: clientToken('event', key) },
+        { Key: ORIGIN_TAG_KEY, Value: 'event' },
       ],
     });
   });

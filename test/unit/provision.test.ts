@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { candidateToken, clientToken, eventKey } from '../../functions/lib/contract/clientToken.js';
-import { OWNERSHIP_TAG_KEY, TOKEN_TAG_KEY } from '../../functions/lib/contract/request.js';
+import {
+  ORIGIN_TAG_KEY,
+  OWNERSHIP_TAG_KEY,
+  TICKET_TAG_KEY,
+  TOKEN_TAG_KEY,
+} from '../../functions/lib/contract/request.js';
 import { priorityCandidates } from '../../functions/lib/steps/priority.js';
 import { type ProvisionDeps, provision } from '../../functions/lib/steps/provision.js';
 import { MemoryVpc } from '../helpers/memoryVpc.js';
@@ -30,7 +35,11 @@ describe('provision()', () => {
   it('creates a session with a derived token, an allocated priority, Enabled=true and the ownership tag', async () => {
     const vpc = new MemoryVpc();
     const result = await provision(
-      { request: validRequest({ Tag: [{ Key: 'team', Value: 'secops' }] }), kind: 'event', key },
+      {
+        request: validRequest({ Tag: [{ Key: 'team', Value: 'secops' }], Correlation: { ticket: 'SEC-42' } }),
+        kind: 'event',
+        key,
+      },
       deps(vpc),
     );
     expect(result).toMatchObject({
@@ -48,8 +57,26 @@ describe('provision()', () => {
         { Key: 'team', Value: 'secops' },
         { Key: OWNERSHIP_TAG_KEY, Value: 'mirrorflow' },
         { Key: TOKEN_TAG_KEY, Value: token },
+        { Key: ORIGIN_TAG_KEY, Value: 'event' },
+        { Key: TICKET_TAG_KEY, Value: 'SEC-42' },
       ],
     });
+  });
+
+  it('tags the origin it is given, and leaves out a ticket no List filter could find', async () => {
+    const vpc = new MemoryVpc();
+    await provision(
+      {
+        request: validRequest({ Correlation: { ticket: '42 (urgent)' } }),
+        kind: 'reconcile',
+        key,
+        origin: 'reconcile.edge-1',
+      },
+      deps(vpc),
+    );
+    const tags = vpc.createCalls[0]!.Tag!;
+    expect(tags).toContainEqual({ Key: ORIGIN_TAG_KEY, Value: 'reconcile.edge-1' });
+    expect(tags.map((t) => t.Key)).not.toContain(TICKET_TAG_KEY);
   });
 
   it('sends nothing to the cloud for an invalid request', async () => {

@@ -124,10 +124,11 @@ describe('mirror request: the CreateTrafficMirrorSession limits', () => {
     rejects({ ResourceGroupId: 'group1' }, 'ResourceGroupId', /resource group ID/);
   });
 
-  it('Tag: at most 17 user tags (mirrorflow adds its owner, token and expiry tags; the API allows 20)', () => {
+  it('Tag: at most 15 user tags (mirrorflow adds owner, token, expiry, origin and ticket; the API allows 20)', () => {
     const tags = (n: number) => Array.from({ length: n }, (_, i) => ({ Key: `k${i}`, Value: 'v' }));
-    accepts({ Tag: tags(LIMITS.tagsPerResource - 3) });
-    rejects({ Tag: tags(LIMITS.tagsPerResource - 2) }, 'Tag', /at most 17 tags/);
+    accepts({ Tag: tags(LIMITS.tagsPerResource - 5) });
+    rejects({ Tag: tags(LIMITS.tagsPerResource - 4) }, 'Tag', /at most 15 tags/);
+    rejects({ Tag: [{ Key: 'mirrorflow-origin', Value: 'x' }] }, 'Tag[0].Key', /mirrorflow sets that tag/);
   });
 
   it('ExpiresAt: RFC 3339 with its zone; DurationSeconds: 60 s to 90 days; not both', () => {

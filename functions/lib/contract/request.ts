@@ -31,7 +31,25 @@ export const OWNERSHIP_TAG_KEY = 'mirrorflow-owner';
 export const TOKEN_TAG_KEY = 'mirrorflow-token';
 /** When the session is to be withdrawn: `at:<RFC 3339>` or `after:<seconds from its creation>`. */
 export const EXPIRY_TAG_KEY = 'mirrorflow-expiry';
-export const RESERVED_TAG_KEYS: readonly string[] = [OWNERSHIP_TAG_KEY, TOKEN_TAG_KEY, EXPIRY_TAG_KEY];
+/**
+ * Where the session came from: `reconcile.<entry name>` for a desired-state entry (reconcile prunes those when
+ * the entry goes), the trigger kind (`event`, `webhook`) for an ad-hoc request (never pruned).
+ */
+export const ORIGIN_TAG_KEY = 'mirrorflow-origin';
+/** The ticket of the request (its correlation's `ticket`), so a resolved ticket withdraws its sessions. */
+export const TICKET_TAG_KEY = 'mirrorflow-ticket';
+export const RESERVED_TAG_KEYS: readonly string[] = [
+  OWNERSHIP_TAG_KEY,
+  TOKEN_TAG_KEY,
+  EXPIRY_TAG_KEY,
+  ORIGIN_TAG_KEY,
+  TICKET_TAG_KEY,
+];
+/**
+ * A value ListTrafficMirrorSessions can filter on (`Tags.N.Value`: empty, or a letter then letters, digits,
+ * `.`, `_`, `-`); a ticket that is not one is not tagged, since it could never be looked up.
+ */
+export const LIST_TAG_VALUE = /^[A-Za-z][A-Za-z0-9._-]{0,127}$/;
 /** RFC 3339 with a time zone (Z or ±hh:mm). */
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
@@ -155,10 +173,10 @@ export const mirrorRequestSchema = z
     Tag: z.optional(
       z
         .array(createTagSchema, { error: 'must be an array of {Key, Value} objects' })
-        // Two tags of the API's 20 are mirrorflow's own (owner and token).
+        // Some of the API's 20 tags are mirrorflow's own (RESERVED_TAG_KEYS).
         .check(
           z.maxLength(LIMITS.tagsPerResource - RESERVED_TAG_KEYS.length, {
-            error: `must have at most ${LIMITS.tagsPerResource - RESERVED_TAG_KEYS.length} tags (the API allows ${LIMITS.tagsPerResource}; mirrorflow adds ${RESERVED_TAG_KEYS.join(' and ')})`,
+            error: `must have at most ${LIMITS.tagsPerResource - RESERVED_TAG_KEYS.length} tags (the API allows ${LIMITS.tagsPerResource}; mirrorflow adds ${RESERVED_TAG_KEYS.join(', ')})`,
           }),
         ),
     ),

@@ -42,9 +42,12 @@ import { clientToken as deriveClientToken, type TriggerKind } from '../contract/
 import type { Problem } from '../contract/problems.js';
 import {
   EXPIRY_TAG_KEY,
+  LIST_TAG_VALUE,
   type MirrorRequest,
+  ORIGIN_TAG_KEY,
   OWNERSHIP_TAG_KEY,
   type SessionChanges,
+  TICKET_TAG_KEY,
   TOKEN_TAG_KEY,
   validateMirrorRequest,
 } from '../contract/request.js';
@@ -56,6 +59,8 @@ export interface ProvisionInput {
   /** The request as the trigger carried it, not yet validated. */
   request: unknown;
   kind: TriggerKind;
+  /** The origin tag's value: the trigger kind unless given (reconcile gives `reconcile.<entry>`). */
+  origin?: string;
   /** The trigger's idempotency key (see functions/lib/contract/clientToken.ts for how each trigger builds it). */
   key: string;
 }
@@ -106,9 +111,10 @@ export function createParams(
   request: MirrorRequest,
   token: string,
   priority: number,
-  owner: string,
+  identity: { owner: string; origin: string },
   sendToken: string = token,
 ): CreateSessionParams {
+  const ticket = request.Correlation?.ticket;
   return {
     RegionId: request.RegionId,
     TrafficMirrorSourceIds: request.TrafficMirrorSourceIds,
@@ -124,8 +130,12 @@ export function createParams(
     ResourceGroupId: request.ResourceGroupId,
     Tag: [
       ...(request.Tag ?? []),
-      { Key: OWNERSHIP_TAG_KEY, Value: owner },
+      { Key: OWNERSHIP_TAG_KEY, Value: identity.owner },
       { Key: TOKEN_TAG_KEY, Value: token },
+      { Key: ORIGIN_TAG_KEY, Value: identity.origin },
+      ...(ticket !== undefined && LIST_TAG_VALUE.test(ticket)
+        ? [{ Key: TICKET_TAG_KEY, Value: ticket }]
+        : []),
       // Part of the request, never of the time it arrives, so every delivery sends the same parameters.
       ...(request.ExpiresAt !== undefined
         ? [{ Key: EXPIRY_TAG_KEY, Value: `at:${new Date(request.ExpiresAt).toISOString()}` }]
@@ -145,6 +155,7 @@ export async function provision(input: ProvisionInput, deps: ProvisionDeps): Pro
   const request = validation.value;
   const token = request.ClientToken ?? derivedToken;
   const log = deps.log ?? (() => {});
+  const origin = input.origin ?? input.kind;
   if (request.ExpiresAt !== undefined && Date.parse(request.ExpiresAt) <= (deps.now ?? Date.now)()) {
     return {
       outcome: 'Rejected',
@@ -197,7 +208,7 @@ export async function provision(input: ProvisionInput, deps: ProvisionDeps): Pro
     }
     if (request.Priority !== undefined) {
       try {
-        return await createOnce(vpc, deps, request, token, request.Priority, retrying);
+        return await createOnce(vpc, deps, request, token, request.Priority, retrying, origin);
       } catch (error) {
         // Our own earlier create (another delivery, or an answer that was lost) may hold the priority.
         if (!isPriorityTaken(error) || request.DryRun) throw error;
@@ -207,7 +218,7 @@ export async function provision(input: ProvisionInput, deps: ProvisionDeps): Pro
         return existingResult(own, 'Created', token, request);
       }
     }
-    return await createWithAllocatedPriority(vpc, deps, request, token, retrying, log);
+    return await createWithAllocatedPriority(vpc, deps, request, token, retrying, origin, log);
   } catch (error) {
     if (error instanceof CloudApiError && (error.retryClass === 'terminal' || isStateRefusal(error))) {
       return { outcome: 'Rejected', clientToken: token, request, error: summarise(error) };
@@ -326,9 +337,10 @@ async function createOnce(
   token: string,
   priority: number,
   retrying: Retrying,
+  origin: string,
   sendToken: string = token,
 ): Promise<ProvisionResult> {
-  const params = createParams(request, token, priority, deps.config.owner, sendToken);
+  const params = createParams(request, token, priority, { owner: deps.config.owner, origin }, sendToken);
   try {
     const created = await retryingWithRefusalTokens(retrying, sendToken, (clientToken) =>
       vpc.createTrafficMirrorSession({ ...params, ClientToken: clientToken }),
@@ -354,6 +366,7 @@ async function createWithAllocatedPriority(
   request: MirrorRequest,
   token: string,
   retrying: Retrying,
+  origin: string,
   log: NonNullable<ProvisionDeps['log']>,
 ): Promise<ProvisionResult> {
   const { priorityRange, priorityAttempts } = deps.config;
@@ -361,7 +374,16 @@ async function createWithAllocatedPriority(
   let last: CloudApiError | undefined;
   for (const candidate of walk) {
     try {
-      return await createOnce(vpc, deps, request, token, candidate.priority, retrying, candidate.clientToken);
+      return await createOnce(
+        vpc,
+        deps,
+        request,
+        token,
+        candidate.priority,
+        retrying,
+        origin,
+        candidate.clientToken,
+      );
     } catch (error) {
       // Taken now, or taken when this candidate was tried before (the cloud answers that again): walk on —
       // unless the holder is this request's own session (created by an earlier delivery through a retry
