@@ -6,11 +6,12 @@
  */
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
+import type { HandOffResult } from '../lib/cloud/workflowClient.js';
 import { parseDesiredState } from '../lib/contract/desiredState.js';
 import { beginInvocation, createLogger } from '../lib/runtime/logger.js';
 import { type FcContext, runtimeFrom } from '../lib/runtime/runtime.js';
 import { type ExpiredSession, sweepExpired } from '../lib/steps/expiry.js';
-import { type ReconcileReport, reconcile } from '../lib/steps/reconcile.js';
+import { announceRun, type ReconcileReport, reconcile, withExpired } from '../lib/steps/reconcile.js';
 
 const logger = createLogger('reconcile');
 
@@ -36,7 +37,7 @@ async function loadDesiredState(location: string): Promise<string> {
 export const handler = async (
   event: Buffer,
   context: FcContext,
-): Promise<ReconcileReport & { expired: ExpiredSession[] }> => {
+): Promise<ReconcileReport & { expired: ExpiredSession[]; announced: HandOffResult }> => {
   beginInvocation(logger, { requestId: context.requestId });
   const timer = JSON.parse(event.toString('utf8') || '{}') as TimerEvent;
   let payload: { mode?: unknown } = {};
@@ -58,10 +59,11 @@ export const handler = async (
     log: (message, details) => logger.info(message, details),
   });
   // Ad-hoc sessions whose time has come are withdrawn by the same scheduled run (functions/lib/steps/expiry.ts).
-  const regions = [...new Set([...report.regions, runtime.region])].sort();
-  const expired = await sweepExpired(regions, mode, runtime, (message, details) =>
+  const expired = await sweepExpired(report.regions, mode, runtime, (message, details) =>
     logger.info(message, details),
   );
-  logger.info(report.text, { counts: report.counts, handOffs: report.handOffs, expired: expired.length });
-  return { ...report, expired };
+  const completed = withExpired(report, expired);
+  const announced = await announceRun(completed, runtime);
+  logger.info(completed.text, { counts: completed.counts, handOffs: completed.handOffs, announced });
+  return { ...completed, expired, announced };
 };

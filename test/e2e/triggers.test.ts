@@ -88,10 +88,10 @@ describe('each trigger, end to end', () => {
       handOffs: unknown[];
       text: string;
     };
-    expect(report.counts).toMatchObject({ desired: 3, create: 3, created: 3 });
+    expect(report.counts).toMatchObject({ desired: 3, created: 3 });
     expect(report.handOffs).toHaveLength(1);
     const again = (await cloud.reconcile(triggerTime)) as { counts: Record<string, number> };
-    expect(again.counts).toMatchObject({ create: 0, unchanged: 3 });
+    expect(again.counts).toMatchObject({ created: 0, unchanged: 3 });
     await settle(cloud);
     const reconciled = completionEvents(cloud).filter(
       (e) => (e.data as { trigger?: string }).trigger === 'reconcile',
@@ -118,7 +118,7 @@ describe('each trigger, end to end', () => {
     };
     expect(report.mode).toBe('plan');
     expect(report.handOffs).toEqual([]);
-    expect(report.text).toMatch(/^reconcile 2026-11-22T04:00:00Z \(plan, owner mirrorflow\)/);
+    expect(report.text).toMatch(/^reconcile 2026-11-22T04:00:00Z \(plan, owner mirrorflow, prune on\)/);
     expect(cloud.vpc.model.liveSessions()).toHaveLength(before);
     expect(cloud.vpc.calls.filter((c) => c.action === 'CreateTrafficMirrorSession')).toHaveLength(
       callsBefore,

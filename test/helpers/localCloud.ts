@@ -7,7 +7,7 @@ import { signMirrorflow } from '../../functions/lib/triggers/webhookSignature.js
 import { bundleFunctions } from '../../infra/build/bundleFunctions.js';
 import { type LocalCloud, type LocalCloudOptions, startLocalCloud } from '../../infra/local/cloud.js';
 import type { StoredEvent } from '../../infra/local/eventbridge/bus.js';
-import { assertCompletionEvent } from './eventSchema.js';
+import { assertCompletionEvent, assertReconcileEvent } from './eventSchema.js';
 
 let bundled: Promise<string> | undefined;
 
@@ -46,6 +46,13 @@ export function completionEvents(cloud: LocalCloud, clientToken?: string): Store
       (clientToken === undefined || (e.data as { clientToken?: string }).clientToken === clientToken),
   );
   for (const event of found) assertCompletionEvent(event);
+  return found;
+}
+
+/** The reconcile runs' Completed events on the bus (each checked against its published schema). */
+export function reconcileEvents(cloud: LocalCloud): StoredEvent[] {
+  const found = cloud.stack.bus.events.filter((e) => e.type === 'mirrorflow:Reconcile:Completed');
+  for (const event of found) assertReconcileEvent(event);
   return found;
 }
 

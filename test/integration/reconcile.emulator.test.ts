@@ -80,7 +80,7 @@ describe('reconcile()', () => {
         sleeps.push(ms);
       },
     });
-    expect(report.counts).toMatchObject({ desired: COUNT, create: COUNT, created: COUNT });
+    expect(report.counts).toMatchObject({ desired: COUNT, created: COUNT });
     expect(sleeps).toEqual(Array(COUNT - 1).fill(250)); // 4 per second, between creates
     expect(report.handOffs.map((h) => h.sessions)).toEqual([5, 5, 2]);
     expect(new Set(report.handOffs.map((h) => h.executionName)).size).toBe(3);
@@ -90,7 +90,7 @@ describe('reconcile()', () => {
 
   it('the same firing again creates nothing and hands off nothing', async () => {
     const report = await reconcile({ triggerTime: '2026-11-22T03:00:00Z', mode: 'apply', desired }, runtime);
-    expect(report.counts).toMatchObject({ create: 0, unchanged: COUNT });
+    expect(report.counts).toMatchObject({ created: 0, updated: 0, unchanged: COUNT });
     expect(report.handOffs).toEqual([]);
     expect(emu.model.liveSessions()).toHaveLength(COUNT);
   });

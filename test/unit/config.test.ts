@@ -25,6 +25,7 @@ describe('loadConfig', () => {
       reconcileMode: 'apply',
       reconcileCreatesPerSecond: 5,
       reconcileBatchSize: 100,
+      reconcilePrune: true,
     });
   });
   it('reads every variable', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DesiredStateError, parseDesiredState } from '../../functions/lib/contract/desiredState.js';
-import { OWNERSHIP_TAG_KEY } from '../../functions/lib/contract/request.js';
+import { ORIGIN_TAG_KEY, OWNERSHIP_TAG_KEY } from '../../functions/lib/contract/request.js';
 import { planReconcile, type RegionalSession } from '../../functions/lib/steps/reconcilePlan.js';
 
 const entry = (name: string, source: string, extra = '') => `
@@ -49,16 +49,21 @@ describe('desired state', () => {
   });
 });
 
+const origin = (name: string) => [
+  { Key: OWNERSHIP_TAG_KEY, Value: 'mirrorflow' },
+  { Key: ORIGIN_TAG_KEY, Value: `reconcile.${name}` },
+];
+
 describe('planReconcile', () => {
   const desired = parseDesiredState(
-    `version: 1\nsessions:${entry('b-new', 'eni-new')}${entry('a-same', 'eni-same')}${entry('c-drift', 'eni-drift', '\n      Priority: 5')}${entry('d-foreign', 'eni-foreign')}${entry('e-bad', 'eni-x', '\n      Priority: 0')}`,
+    `version: 1\nsessions:${entry('b-new', 'eni-new')}${entry('a-same', 'eni-same')}${entry('c-drift', 'eni-drift', '\n      Priority: 5')}${entry('d-foreign', 'eni-foreign', '\n      Priority: 5')}${entry('e-bad', 'eni-x', '\n      Priority: 0')}`,
   );
   const plan = planReconcile(
     desired,
     [
       existing('tms-same', 'eni-same'),
       existing('tms-drift', 'eni-drift', { Priority: 6 }),
-      existing('tms-foreign', 'eni-foreign', {}, false),
+      existing('tms-foreign', 'eni-foreign', { Priority: 6 }, false),
       existing('tms-orphan', 'eni-old'),
       existing('tms-theirs', 'eni-other', {}, false),
       existing('tms-going', 'eni-old2', { TrafficMirrorSessionStatus: 'Deleting' }),
@@ -71,18 +76,94 @@ describe('planReconcile', () => {
     expect(plan.entries.map((e) => [e.name, e.status, e.sessionId])).toEqual([
       ['a-same', 'unchanged', 'tms-same'],
       ['b-new', 'create', null],
-      ['c-drift', 'drifted', 'tms-drift'],
-      ['d-foreign', 'unchanged', 'tms-foreign'],
+      ['c-drift', 'update', 'tms-drift'],
+      ['d-foreign', 'drifted', 'tms-foreign'],
       ['e-bad', 'invalid', null],
     ]);
-    expect(plan.entries.find((e) => e.name === 'c-drift')!.differences).toEqual(['Priority: wanted 5, is 6']);
+    const drift = plan.entries.find((e) => e.name === 'c-drift')!;
+    expect(drift.differences).toEqual(['Priority: wanted 5, is 6']);
+    expect(drift.changes).toEqual({ Priority: 5 });
     expect(plan.entries.find((e) => e.name === 'd-foreign')!.foreign).toBe(true);
     expect(plan.entries.find((e) => e.name === 'e-bad')!.problems[0]!.path).toBe('Priority');
   });
 
-  it('reports sessions nobody wants: not ours, or ours but no longer desired (never Deleting ones)', () => {
-    expect(plan.notOurs).toEqual(['tms-theirs']);
+  it('reports sessions nobody wants: not ours, or ours from requests (never Deleting ones); prunes nothing untagged', () => {
+    expect(plan.foreign).toEqual(['tms-theirs']);
     // Same source in another region: not the entry's session; it carries our tag, so it is orphaned.
     expect(plan.orphaned.sort()).toEqual(['tms-elsewhere', 'tms-orphan']);
+    expect(plan.prune).toEqual([]);
+  });
+
+  it("finds an entry's own session by its origin tag, whatever changed, and brings every field back", () => {
+    const doc = parseDesiredState(`version: 1\nsessions:${entry('web', 'eni-b', '\n      Enabled: false')}`);
+    const own = existing('tms-own', 'eni-a', {
+      TrafficMirrorFilterId: 'tmf-old',
+      TrafficMirrorTargetId: 'lb-old',
+      TrafficMirrorTargetType: 'SLB',
+      Tags: origin('web'),
+    });
+    // An equivalent session of ours from a request is not the entry's: the entry keeps its own.
+    const adHoc = existing('tms-adhoc', 'eni-b', { Enabled: false });
+    const [web] = planReconcile(doc, [adHoc, own], 'mirrorflow').entries;
+    expect(web).toMatchObject({ status: 'update', sessionId: 'tms-own' });
+    expect(web!.changes).toEqual({
+      TrafficMirrorFilterId: 'tmf-1',
+      Enabled: false,
+      TrafficMirrorTargetId: 'eni-tgt',
+      TrafficMirrorTargetType: 'NetworkInterface',
+      TrafficMirrorSourceIds: ['eni-b'],
+    });
+  });
+
+  it('prunes only sessions reconcile made for entries that are gone or moved region; an invalid entry protects its own', () => {
+    const doc = parseDesiredState(
+      `version: 1\nsessions:${entry('kept', 'eni-1')}${entry('broken', 'eni-2', '\n      Priority: 0')}${entry('moved', 'eni-3')}`,
+    );
+    const plan2 = planReconcile(
+      doc,
+      [
+        existing('tms-kept', 'eni-1', { Tags: origin('kept') }),
+        existing('tms-broken', 'eni-2', { Tags: origin('broken') }),
+        existing('tms-moved', 'eni-3', { RegionId: 'cn-shanghai', Tags: origin('moved') }),
+        existing('tms-gone', 'eni-4', { Tags: origin('gone') }),
+        existing('tms-going', 'eni-5', { Tags: origin('gone2'), TrafficMirrorSessionStatus: 'Deleting' }),
+        existing('tms-theirs', 'eni-6', { Tags: [{ Key: ORIGIN_TAG_KEY, Value: 'reconcile.gone' }] }, false),
+        existing('tms-request', 'eni-7', {
+          Tags: [...origin('x').slice(0, 1), { Key: ORIGIN_TAG_KEY, Value: 'webhook' }],
+        }),
+      ],
+      'mirrorflow',
+    );
+    expect(plan2.prune.map((s) => s.TrafficMirrorSessionId).sort()).toEqual(['tms-gone', 'tms-moved']);
+    expect(plan2.orphaned.sort()).toEqual(['tms-broken', 'tms-request']);
+    expect(plan2.foreign).toEqual(['tms-theirs']);
+    expect(plan2.entries.map((e) => [e.name, e.status])).toEqual([
+      ['broken', 'invalid'],
+      ['kept', 'unchanged'],
+      ['moved', 'create'],
+    ]);
+  });
+
+  it('plans 20,000 entries against 20,000 sessions, each entry finding its own', () => {
+    const n = 20_000;
+    const doc = {
+      version: 1 as const,
+      sessions: Array.from({ length: n }, (_, i) => ({
+        name: `e${i}`,
+        request: {
+          RegionId: 'cn-hangzhou',
+          TrafficMirrorSourceIds: [`eni-s${i}`],
+          TrafficMirrorTargetId: 'eni-tgt',
+          TrafficMirrorTargetType: 'NetworkInterface',
+          TrafficMirrorFilterId: 'tmf-1',
+        },
+      })),
+    };
+    const sessions = Array.from({ length: n }, (_, i) =>
+      existing(`tms-${i}`, `eni-s${i}`, { Tags: origin(`e${i}`) }),
+    );
+    const result = planReconcile(doc, sessions, 'mirrorflow');
+    expect(result.entries.every((e) => e.status === 'unchanged')).toBe(true);
+    expect(result.prune).toEqual([]);
   });
 });

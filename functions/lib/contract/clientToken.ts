@@ -79,7 +79,7 @@ export function reconcileKey(entryIdentity: string, triggerTime: string): string
 /** CloudFlow execution names: 1–128 of `[A-Za-z0-9_-]`, starting with a letter or `_`. */
 export const EXECUTION_NAME = /^[A-Za-z_][A-Za-z0-9_-]{0,127}$/;
 /** Prefixes of names mirrorflow hashes itself; a caller's token with one of them is hashed too. */
-const RESERVED_NAME_PREFIX = /^mf[xb]-/;
+const RESERVED_NAME_PREFIX = /^mf[xbac]-/;
 
 /**
  * The execution name for a ClientToken. Tokens mirrorflow derives are already valid names and are used as
@@ -94,4 +94,18 @@ export function executionName(token: string): string {
 /** One execution for a batch of tokens (reconcile hands up to 100 sessions to one flow run). */
 export function batchExecutionName(tokens: readonly string[]): string {
   return `mfb-${digest('batch', ...[...tokens].sort()).slice(0, DIGEST_HEX)}`;
+}
+
+/**
+ * The execution that answers one failing reconcile entry with a Failed event: the same entry, content and
+ * error give the same name, and CloudFlow refuses a second execution of a name, so each failure is announced
+ * once — again only when the entry or its error changes.
+ */
+export function announcementExecutionName(entryName: string, content: string, errorCode: string): string {
+  return `mfa-${digest('announce', entryName, content, errorCode).slice(0, DIGEST_HEX)}`;
+}
+
+/** The execution that puts one reconcile run's Completed event: one per scheduled time. */
+export function runExecutionName(triggerTime: string): string {
+  return `mfc-${digest('run', triggerTime).slice(0, DIGEST_HEX)}`;
 }

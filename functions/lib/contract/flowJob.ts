@@ -77,7 +77,8 @@ export interface CompletionEventParams {
     | 'mirrorflow:TrafficMirrorSession:Ready'
     | 'mirrorflow:TrafficMirrorSession:Updated'
     | 'mirrorflow:TrafficMirrorSession:Deleted'
-    | 'mirrorflow:TrafficMirrorSession:Failed';
+    | 'mirrorflow:TrafficMirrorSession:Failed'
+    | 'mirrorflow:Reconcile:Completed';
   subject: string;
   data: Record<string, unknown>;
 }
@@ -96,6 +97,13 @@ export interface Job {
   /** The events to put on the bus now (phase `emit`). */
   events: CompletionEventParams[];
   items: JobItem[];
+  /** Events built before the flow started (a reconcile run's Completed event): put after the items' events. */
+  notices?: Notice[];
+}
+
+export interface Notice {
+  event: CompletionEventParams;
+  emitted: boolean;
 }
 
 export function sessionArn(regionId: string, accountId: string, sessionId: string): string {
@@ -222,6 +230,7 @@ export function newJob(options: {
   now: number;
   deadlineSeconds: number;
   items: JobItem[];
+  notices?: CompletionEventParams[];
 }): Job {
   return {
     version: JOB_VERSION,
@@ -236,6 +245,7 @@ export function newJob(options: {
     nextDelaySeconds: 1,
     events: [],
     items: options.items,
+    ...(options.notices ? { notices: options.notices.map((event) => ({ event, emitted: false })) } : {}),
   };
 }
 

@@ -23,6 +23,17 @@ const wholeFromEnv = (min: number, max: number, fallback: number) =>
     }),
   );
 
+const booleanFromEnv = (fallback: boolean) =>
+  z.pipe(
+    z.optional(z.string()),
+    z.transform((s: string | undefined, ctx) => {
+      if (s === undefined || s.trim() === '') return fallback;
+      if (s === 'true' || s === 'false') return s === 'true';
+      ctx.issues.push({ code: 'custom', message: `must be "true" or "false" (got "${s}")`, input: s });
+      return z.NEVER;
+    }),
+  );
+
 const priorityRange = z.pipe(
   z.optional(z.string()),
   z.transform((s: string | undefined, ctx) => {
@@ -106,6 +117,8 @@ const SETTINGS = {
   /** Creates per second during reconciliation (the API allows 600 per minute). */
   reconcileCreatesPerSecond: ['MIRRORFLOW_RECONCILE_CREATES_PER_SECOND', wholeFromEnv(1, 10, 5)],
   reconcileBatchSize: ['MIRRORFLOW_RECONCILE_BATCH_SIZE', wholeFromEnv(1, 100, 100)],
+  /** Delete the sessions reconcile created for entries no longer in the desired state (never ad-hoc ones). */
+  reconcilePrune: ['MIRRORFLOW_RECONCILE_PRUNE', booleanFromEnv(true)],
 } as const satisfies Record<string, readonly [`MIRRORFLOW_${string}`, z.ZodMiniType]>;
 
 type Settings = typeof SETTINGS;

@@ -95,6 +95,7 @@ export async function checkStatus(input: Job, deps: CheckStatusDeps): Promise<Jo
   for (const item of job.items) {
     if (emitted.has(buildCompletionEvent(job, item, now).id)) item.emitted = true;
   }
+  for (const notice of job.notices ?? []) if (emitted.has(notice.event.id)) notice.emitted = true;
 
   for (const item of job.items) {
     if (item.state !== 'pending') continue;
@@ -194,6 +195,10 @@ export async function checkStatus(input: Job, deps: CheckStatusDeps): Promise<Jo
     if (chunk.length > 0 && bytes + size > room) break;
     chunk.push(event);
     bytes += size;
+  }
+  if (chunk.length === 0) {
+    const notice = job.notices?.find((n) => !n.emitted);
+    if (notice) chunk.push(notice.event);
   }
   if (chunk.length > 0) {
     job.phase = 'emit';

@@ -1,57 +1,168 @@
 /**
- * The reconcile plan, a pure function of the desired state and the sessions that exist: each entry is
- * `create`, `unchanged` or `drifted` (mirrorflow reports drift; it does not rewrite sessions), or `invalid`;
- * each existing session no entry wants is `notOurs` (never touched) or `orphaned` (ours, no longer desired).
+ * The reconcile plan, a pure function of the desired state and the sessions that exist. Each entry is:
+ * - `unchanged`: its session is as the entry says;
+ * - `update`: its session (the one reconcile created for it, found by its `mirrorflow-origin` tag, or an
+ *   equivalent one this deployment owns) differs, and `changes` bring it back — attributes, target, sources;
+ * - `drifted`: an equivalent session that another owner created differs; mirrorflow never changes it;
+ * - `create`: nothing mirrors what the entry asks for;
+ * - `invalid`: the entry breaks the request contract.
+ * An existing session no entry claims is `prune` (reconcile created it for an entry that is gone: deleted
+ * when pruning is on), `orphaned` (this deployment's, from a request or untagged: never touched by
+ * reconcile) or `foreign` (another owner's: never touched).
  */
-
 import type { TrafficMirrorSession } from '../cloud/vpcClient.js';
 import type { DesiredState } from '../contract/desiredState.js';
 import type { Problem } from '../contract/problems.js';
-import { type MirrorRequest, OWNERSHIP_TAG_KEY, validateMirrorRequest } from '../contract/request.js';
-import { isEquivalentSession } from './provision.js';
+import {
+  type MirrorRequest,
+  ORIGIN_TAG_KEY,
+  OWNERSHIP_TAG_KEY,
+  type SessionChanges,
+  validateMirrorRequest,
+} from '../contract/request.js';
+import { changesTowards } from './provision.js';
 
-export type EntryStatus = 'create' | 'unchanged' | 'drifted' | 'invalid';
+export type EntryStatus = 'create' | 'unchanged' | 'update' | 'drifted' | 'invalid';
 
 export interface PlannedEntry {
   name: string;
   status: EntryStatus;
   request: MirrorRequest | null;
   sessionId: string | null;
+  /** The listed session that satisfies the entry (what `update` changes from). */
+  session: RegionalSession | null;
   /** True when the session that satisfies the entry was not created by this mirrorflow. */
   foreign: boolean;
+  /** What `update` sends (and, for `drifted`, what it would take). */
+  changes: SessionChanges | null;
   differences: string[];
   problems: Problem[];
 }
 
 export interface Plan {
   entries: PlannedEntry[];
-  notOurs: string[];
+  /** Sessions reconcile created for entries no longer desired. */
+  prune: RegionalSession[];
   orphaned: string[];
+  foreign: string[];
 }
 
 /** Sessions are listed per region; the lister stamps each with the region it came from. */
 export type RegionalSession = TrafficMirrorSession & { RegionId: string };
 
-const isOurs = (s: TrafficMirrorSession, owner: string) =>
-  s.Tags.some((t) => t.Key === OWNERSHIP_TAG_KEY && t.Value === owner);
+/** The origin tag of the session reconcile creates for an entry. */
+export const entryOrigin = (name: string) => `reconcile.${name}`;
+const ENTRY_ORIGIN = /^reconcile\.(.+)$/;
 
-function differences(request: MirrorRequest, s: TrafficMirrorSession): string[] {
-  const out: string[] = [];
-  const check = (field: string, want: unknown, have: unknown) => {
-    if (want !== undefined && want !== have)
-      out.push(`${field}: wanted ${JSON.stringify(want)}, is ${JSON.stringify(have)}`);
-  };
-  check('Enabled', request.Enabled, s.Enabled);
-  check('Priority', request.Priority, s.Priority);
-  check('VirtualNetworkId', request.VirtualNetworkId, s.VirtualNetworkId);
-  check('PacketLength', request.PacketLength, s.PacketLength);
-  check('TrafficMirrorSessionName', request.TrafficMirrorSessionName, s.TrafficMirrorSessionName);
-  check(
-    'TrafficMirrorSessionDescription',
-    request.TrafficMirrorSessionDescription,
-    s.TrafficMirrorSessionDescription,
+const tagOf = (s: TrafficMirrorSession, key: string) => s.Tags.find((t) => t.Key === key)?.Value;
+const isOurs = (s: TrafficMirrorSession, owner: string) => tagOf(s, OWNERSHIP_TAG_KEY) === owner;
+const sameSet = (a: readonly string[], b: readonly string[]) =>
+  new Set(a).size === new Set(b).size && a.every((id) => b.includes(id));
+
+/** Same region, target, filter and sources (as a set): the key two equivalent sessions share. */
+const trafficKey = (regionId: string, targetId: string, filterId: string, sources: readonly string[]) =>
+  JSON.stringify([regionId, targetId, filterId, [...new Set(sources)].sort()]);
+
+/** Everything that brings `session` to what `request` asks for, or null when it already is. */
+export function entryChanges(session: TrafficMirrorSession, request: MirrorRequest): SessionChanges | null {
+  const changes: SessionChanges = { ...changesTowards(session, request) };
+  if (
+    request.TrafficMirrorTargetId !== session.TrafficMirrorTargetId ||
+    request.TrafficMirrorTargetType !== session.TrafficMirrorTargetType
+  ) {
+    changes.TrafficMirrorTargetId = request.TrafficMirrorTargetId;
+    changes.TrafficMirrorTargetType = request.TrafficMirrorTargetType;
+  }
+  if (!sameSet(request.TrafficMirrorSourceIds, session.TrafficMirrorSourceIds))
+    changes.TrafficMirrorSourceIds = request.TrafficMirrorSourceIds;
+  return Object.keys(changes).length > 0 ? changes : null;
+}
+
+function describeChanges(changes: SessionChanges, session: TrafficMirrorSession): string[] {
+  const listed: Record<string, unknown> = { ...session };
+  return Object.entries(changes).map(
+    ([field, want]) => `${field}: wanted ${JSON.stringify(want)}, is ${JSON.stringify(listed[field])}`,
   );
-  return out;
+}
+
+/** Live sessions indexed by the entry that created them and by what they mirror, so planning stays linear. */
+class SessionIndex {
+  private readonly byOrigin = new Map<string, RegionalSession[]>();
+  private readonly byTraffic = new Map<string, RegionalSession[]>();
+  readonly claimed = new Set<string>();
+
+  constructor(
+    readonly live: readonly RegionalSession[],
+    owner: string,
+  ) {
+    for (const s of live) {
+      const origin = isOurs(s, owner) ? tagOf(s, ORIGIN_TAG_KEY) : undefined;
+      if (origin) push(this.byOrigin, JSON.stringify([s.RegionId, origin]), s);
+      push(
+        this.byTraffic,
+        trafficKey(s.RegionId, s.TrafficMirrorTargetId, s.TrafficMirrorFilterId, s.TrafficMirrorSourceIds),
+        s,
+      );
+    }
+  }
+
+  /** The session reconcile created for this entry in its region. */
+  claimByOrigin(regionId: string, name: string): RegionalSession | undefined {
+    return this.claim(this.byOrigin.get(JSON.stringify([regionId, entryOrigin(name)])));
+  }
+
+  claimEquivalent(request: MirrorRequest): RegionalSession | undefined {
+    const key = trafficKey(
+      request.RegionId,
+      request.TrafficMirrorTargetId,
+      request.TrafficMirrorFilterId,
+      request.TrafficMirrorSourceIds,
+    );
+    return this.claim(this.byTraffic.get(key));
+  }
+
+  private claim(candidates: RegionalSession[] | undefined): RegionalSession | undefined {
+    const found = candidates?.find((s) => !this.claimed.has(s.TrafficMirrorSessionId));
+    if (found) this.claimed.add(found.TrafficMirrorSessionId);
+    return found;
+  }
+}
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+const entry = (name: string, fields: Partial<PlannedEntry> & Pick<PlannedEntry, 'status'>): PlannedEntry => ({
+  name,
+  request: null,
+  sessionId: null,
+  session: null,
+  foreign: false,
+  changes: null,
+  differences: [],
+  problems: [],
+  ...fields,
+});
+
+function planEntry(
+  name: string,
+  request: MirrorRequest,
+  session: RegionalSession | undefined,
+  owner: string,
+): PlannedEntry {
+  if (!session) return entry(name, { status: 'create', request });
+  const changes = entryChanges(session, request);
+  const foreign = !isOurs(session, owner);
+  const base = { request, sessionId: session.TrafficMirrorSessionId, session, foreign };
+  if (!changes) return entry(name, { status: 'unchanged', ...base });
+  return entry(name, {
+    status: foreign ? 'drifted' : 'update',
+    ...base,
+    changes,
+    differences: describeChanges(changes, session),
+  });
 }
 
 export function planReconcile(
@@ -59,57 +170,44 @@ export function planReconcile(
   existing: readonly RegionalSession[],
   owner: string,
 ): Plan {
-  const claimed = new Set<string>();
-  const entries: PlannedEntry[] = [...desired.sessions]
-    .sort((a, b) => a.name.localeCompare(b.name))
-    .map((entry) => {
-      const validation = validateMirrorRequest(entry.request);
-      if (!validation.ok) {
-        return {
-          name: entry.name,
-          status: 'invalid',
-          request: null,
-          sessionId: null,
-          foreign: false,
-          differences: [],
-          problems: validation.problems,
-        };
-      }
-      const request = validation.value;
-      const match = existing.find(
-        (s) =>
-          !claimed.has(s.TrafficMirrorSessionId) &&
-          s.RegionId === request.RegionId &&
-          isEquivalentSession(s, request),
-      );
-      if (!match)
-        return {
-          name: entry.name,
-          status: 'create',
-          request,
-          sessionId: null,
-          foreign: false,
-          differences: [],
-          problems: [],
-        };
-      claimed.add(match.TrafficMirrorSessionId);
-      const diff = differences(request, match);
-      return {
-        name: entry.name,
-        status: diff.length ? 'drifted' : 'unchanged',
-        request,
-        sessionId: match.TrafficMirrorSessionId,
-        foreign: !isOurs(match, owner),
-        differences: diff,
-        problems: [],
-      };
-    });
-  const unclaimed = existing.filter(
-    (s) => !claimed.has(s.TrafficMirrorSessionId) && s.TrafficMirrorSessionStatus !== 'Deleting',
+  const index = new SessionIndex(
+    existing.filter((s) => s.TrafficMirrorSessionStatus !== 'Deleting'),
+    owner,
   );
-  return {
-    entries,
-    notOurs: unclaimed.filter((s) => !isOurs(s, owner)).map((s) => s.TrafficMirrorSessionId),
-    orphaned: unclaimed.filter((s) => isOurs(s, owner)).map((s) => s.TrafficMirrorSessionId),
-  };
+  const sorted = [...desired.sessions].sort((a, b) => a.name.localeCompare(b.name));
+  const valid = sorted.map((e) => ({ name: e.name, validation: validateMirrorRequest(e.request) }));
+  // First every entry's own session (by origin tag), then equivalents for the rest: an entry never takes
+  // the session reconcile made for another.
+  const own = new Map<string, RegionalSession>();
+  for (const { name, validation } of valid) {
+    if (!validation.ok) continue;
+    const session = index.claimByOrigin(validation.value.RegionId, name);
+    if (session) own.set(name, session);
+  }
+  const entries = valid.map(({ name, validation }) => {
+    if (!validation.ok) return entry(name, { status: 'invalid', problems: validation.problems });
+    const request = validation.value;
+    return planEntry(name, request, own.get(name) ?? index.claimEquivalent(request), owner);
+  });
+  // An entry still named protects its session, unless it now asks for another region (its session there is
+  // its own); an invalid entry protects it too: a typo in the document must not delete what it describes.
+  const desiredRegion = new Map(
+    valid.map(({ name, validation }) => [name, validation.ok ? validation.value.RegionId : null]),
+  );
+  const gone = (name: string, regionId: string) =>
+    !desiredRegion.has(name) || (desiredRegion.get(name) !== null && desiredRegion.get(name) !== regionId);
+  const unclaimed = index.live.filter((s) => !index.claimed.has(s.TrafficMirrorSessionId));
+  const prune: RegionalSession[] = [];
+  const orphaned: string[] = [];
+  const foreign: string[] = [];
+  for (const s of unclaimed) {
+    if (!isOurs(s, owner)) {
+      foreign.push(s.TrafficMirrorSessionId);
+      continue;
+    }
+    const entryName = ENTRY_ORIGIN.exec(tagOf(s, ORIGIN_TAG_KEY) ?? '')?.[1];
+    if (entryName !== undefined && gone(entryName, s.RegionId)) prune.push(s);
+    else orphaned.push(s.TrafficMirrorSessionId);
+  }
+  return { entries, prune, orphaned, foreign };
 }

@@ -1,0 +1,93 @@
+/**
+ * `mirrorflow:Reconcile:Completed`: one event per reconcile run (per scheduled time), with the counts and
+ * the lists — what was created, updated, deleted, left unchanged, and what is invalid, failed, drifted or
+ * not ours. Counts are always complete; a list longer than the event can hold is cut, and `truncated` names
+ * it (the run's log has every entry). Put by the flow, like every mirrorflow event (schemas/).
+ */
+import type { ErrorSummary } from '../cloud/cloudError.js';
+import { EVENT_SOURCE } from './completionEvent.js';
+import type { CompletionEventParams } from './flowJob.js';
+import type { Problem } from './problems.js';
+
+export const RECONCILE_COMPLETED_TYPE = 'mirrorflow:Reconcile:Completed' as const;
+/** Room for the event in one `emit` round of the flow (checkStatus.ts EMIT_CHUNK_BYTES). */
+export const RECONCILE_EVENT_BYTES = 12 * 1024;
+
+export interface ReconcileLists {
+  created: { name: string; sessionId: string; regionId: string }[];
+  updated: { name: string; sessionId: string; regionId: string; changed: string[] }[];
+  deleted: { sessionId: string; regionId: string; reason: 'pruned' | 'expired'; entry?: string }[];
+  unchanged: string[];
+  /** `announced` as for `failed` (apply mode only). */
+  invalid: { name: string; problems: Problem[]; announced?: 'now' | 'earlier' }[];
+  /** `announced`: a Failed event went out in this run (`now`) or an earlier one for the same error. */
+  failed: { name: string; error: ErrorSummary; announced: 'now' | 'earlier' }[];
+  /** Entries satisfied by another owner's session that differs from them (mirrorflow never changes it). */
+  drifted: { name: string; sessionId: string; differences: string[] }[];
+  /** Other owners' sessions in these regions that no entry wants (never touched). */
+  foreign: string[];
+  /** This deployment's sessions from requests (or untagged) that no entry wants (never touched by reconcile). */
+  orphaned: string[];
+  /** Plan mode: the entries that would be created, and updated. */
+  wouldCreate: string[];
+  wouldUpdate: { name: string; sessionId: string; changed: string[] }[];
+  /** Sessions to prune or expire that were not deleted (plan mode, or pruning off). */
+  wouldDelete: { sessionId: string; regionId: string; reason: 'pruned' | 'expired'; entry?: string }[];
+  /** Entries left for the next run (the cloud kept refusing for a while). */
+  retryLater: string[];
+}
+
+export interface ReconcileRun {
+  triggerTime: string;
+  mode: 'apply' | 'plan';
+  owner: string;
+  regions: string[];
+  prune: boolean;
+  lists: ReconcileLists;
+}
+
+export type ReconcileCounts = Record<keyof ReconcileLists | 'desired', number>;
+
+export function reconcileCounts(lists: ReconcileLists, desired: number): ReconcileCounts {
+  const counts = { desired } as ReconcileCounts;
+  for (const [name, list] of Object.entries(lists)) counts[name as keyof ReconcileLists] = list.length;
+  return counts;
+}
+
+/** The Completed event of a run, its lists cut (longest first) until it fits the flow's emit room. */
+export function buildReconcileCompletedEvent(
+  run: ReconcileRun,
+  desired: number,
+  target: { eventBusName: string; executionName: string },
+): CompletionEventParams {
+  const lists: Record<string, unknown[]> = { ...run.lists };
+  const truncated = new Set<string>();
+  const event = (): CompletionEventParams => ({
+    eventBusName: target.eventBusName,
+    id: `${target.executionName}:Completed`,
+    source: EVENT_SOURCE,
+    type: RECONCILE_COMPLETED_TYPE,
+    subject: `mirrorflow:reconcile/${run.triggerTime}`,
+    data: {
+      outcome: 'Completed',
+      triggerTime: run.triggerTime,
+      mode: run.mode,
+      owner: run.owner,
+      regions: run.regions,
+      prune: run.prune,
+      executionName: target.executionName,
+      counts: reconcileCounts(run.lists, desired),
+      ...lists,
+      truncated: [...truncated].sort(),
+    },
+  });
+  let built = event();
+  while (Buffer.byteLength(JSON.stringify(built)) > RECONCILE_EVENT_BYTES) {
+    const [longest] = Object.entries(lists).sort(([, a], [, b]) => b.length - a.length);
+    if (!longest || longest[1].length === 0) break;
+    lists[longest[0]] = longest[1].slice(0, Math.floor(longest[1].length / 2));
+    truncated.add(longest[0]);
+    built = event();
+  }
+  return built;
+}

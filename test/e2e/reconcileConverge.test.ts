@@ -1,0 +1,177 @@
+/**
+ * Reconcile converges, end to end on the local cloud: drift of its own sessions is repaired in place (same
+ * session id), entries removed from the desired state are pruned (one Deleted event), sessions from requests
+ * are never touched, a failing or invalid entry gets one Failed event per change of its error (not one per
+ * run), and every run ends in exactly one `mirrorflow:Reconcile:Completed` event, fired twice or not.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import type { LocalCloud } from '../../infra/local/cloud.js';
+import type { StoredEvent } from '../../infra/local/eventbridge/bus.js';
+import {
+  completionEvents,
+  putRequestEvent,
+  reconcileEvents,
+  settle,
+  startTestCloud,
+  waitForCompletion,
+} from '../helpers/localCloud.js';
+
+const desiredFile = join(mkdtempSync(join(tmpdir(), 'mf-desired-')), 'desired-state.yaml');
+const entry = (name: string, source: string, extra: Record<string, unknown> = {}) => ({
+  name,
+  request: {
+    RegionId: 'cn-hangzhou',
+    TrafficMirrorSourceIds: [source],
+    TrafficMirrorTargetId: 'eni-bp1ids01',
+    TrafficMirrorTargetType: 'NetworkInterface',
+    TrafficMirrorFilterId: 'tmf-bp1all01',
+    TrafficMirrorSessionName: name,
+    ...extra,
+  },
+});
+const writeDesired = (sessions: unknown[]) => writeFileSync(desiredFile, stringify({ version: 1, sessions }));
+
+let cloud: LocalCloud;
+beforeAll(async () => {
+  writeDesired([
+    entry('keep', 'eni-bp1web02'),
+    entry('retire', 'eni-bp1web03'),
+    entry('broken', 'eni-bp1nope99'),
+    entry('typo', 'eni-bp1app01', { Priority: 0 }),
+  ]);
+  cloud = await startTestCloud({ desiredState: desiredFile });
+}, 120_000);
+afterAll(() => cloud?.close());
+
+const reconcileCompletion = (entryName: string) =>
+  completionEvents(cloud).filter(
+    (e) => (e.data as { correlation?: Record<string, string> }).correlation?.reconcileEntry === entryName,
+  );
+const liveFrom = (source: string) =>
+  cloud.vpc.model.liveSessions().filter((s) => s.sourceIds.includes(source));
+const runEvent = (triggerTime: string): StoredEvent[] =>
+  reconcileEvents(cloud).filter((e) => (e.data as { triggerTime: string }).triggerTime === triggerTime);
+type Counts = Record<string, number>;
+
+describe('reconcile converges', () => {
+  let adHocToken: string;
+
+  it('first run: creates, answers the failing and the invalid entry once each, and reports the run once', async () => {
+    adHocToken = await putRequestEvent(cloud, {
+      source: 'acs.test.tickets',
+      id: 'adhoc-1',
+      type: 'Submitted',
+      data: {
+        RegionId: 'cn-hangzhou',
+        TrafficMirrorSourceIds: ['eni-bp1web01'],
+        TrafficMirrorTargetId: 'eni-bp1ids01',
+        TrafficMirrorTargetType: 'NetworkInterface',
+        TrafficMirrorFilterId: 'tmf-bp1all01',
+      },
+    });
+    await waitForCompletion(cloud, adHocToken);
+    const report = (await cloud.reconcile('2026-11-22T03:00:00Z')) as { counts: Counts };
+    expect(report.counts).toMatchObject({ desired: 4, created: 2, failed: 1, invalid: 1, orphaned: 1 });
+    await settle(cloud);
+    expect(reconcileCompletion('keep').map((e) => e.type)).toEqual(['mirrorflow:TrafficMirrorSession:Ready']);
+    expect(reconcileCompletion('retire').map((e) => e.type)).toEqual([
+      'mirrorflow:TrafficMirrorSession:Ready',
+    ]);
+    expect(reconcileCompletion('broken')).toMatchObject([
+      {
+        type: 'mirrorflow:TrafficMirrorSession:Failed',
+        data: { error: { code: 'ResourceNotFound.NetworkInterface' } },
+      },
+    ]);
+    expect(reconcileCompletion('typo')).toMatchObject([
+      { type: 'mirrorflow:TrafficMirrorSession:Failed', data: { error: { code: 'Mirror.InvalidRequest' } } },
+    ]);
+    const [completed] = runEvent('2026-11-22T03:00:00Z');
+    expect(runEvent('2026-11-22T03:00:00Z')).toHaveLength(1);
+    expect(completed!.data).toMatchObject({
+      mode: 'apply',
+      counts: { created: 2, failed: 1, invalid: 1 },
+      failed: [{ name: 'broken', announced: 'now' }],
+      invalid: [{ name: 'typo', announced: 'now' }],
+    });
+  });
+
+  it('second run: repairs drift in place, prunes the removed entry, leaves the request’s session alone', async () => {
+    const [keep] = liveFrom('eni-bp1web02');
+    // Someone renames reconcile's session and moves it to another ENI by hand; the entry now also pauses it.
+    keep!.name = 'renamed-by-hand';
+    keep!.sourceIds = ['eni-bp1db02'];
+    writeDesired([
+      entry('keep', 'eni-bp1web02', { Enabled: false }),
+      entry('broken', 'eni-bp1nope99'),
+      entry('typo', 'eni-bp1app01', { Priority: 0 }),
+    ]);
+    const report = (await cloud.reconcile('2026-11-22T03:15:00Z')) as { counts: Counts };
+    expect(report.counts).toMatchObject({ updated: 1, deleted: 1, failed: 1, invalid: 1, orphaned: 1 });
+    await settle(cloud);
+    const repaired = cloud.vpc.model.liveSessions().find((s) => s.id === keep!.id);
+    expect(repaired).toMatchObject({ name: 'keep', sourceIds: ['eni-bp1web02'], enabled: false });
+    expect(reconcileCompletion('keep').map((e) => e.type)).toEqual([
+      'mirrorflow:TrafficMirrorSession:Ready',
+      'mirrorflow:TrafficMirrorSession:Updated',
+    ]);
+    expect(liveFrom('eni-bp1web03')).toEqual([]);
+    expect(reconcileCompletion('retire').map((e) => e.type)).toEqual([
+      'mirrorflow:TrafficMirrorSession:Ready',
+      'mirrorflow:TrafficMirrorSession:Deleted',
+    ]);
+    // The same failure and the same invalid entry are not answered again.
+    expect(reconcileCompletion('broken')).toHaveLength(1);
+    expect(reconcileCompletion('typo')).toHaveLength(1);
+    expect(liveFrom('eni-bp1web01')).toHaveLength(1);
+    expect(completionEvents(cloud, adHocToken)).toHaveLength(1);
+    expect(runEvent('2026-11-22T03:15:00Z')).toMatchObject([
+      {
+        data: {
+          updated: [{ name: 'keep', changed: expect.arrayContaining(['Enabled', 'TrafficMirrorSourceIds']) }],
+          deleted: [{ reason: 'pruned', entry: 'retire' }],
+          failed: [{ name: 'broken', announced: 'earlier' }],
+        },
+      },
+    ]);
+  });
+
+  it('the same run fired again adds no session, no change and no event; a new error is answered once', async () => {
+    const before = cloud.stack.bus.events.length;
+    const again = (await cloud.reconcile('2026-11-22T03:15:00Z')) as { counts: Counts };
+    expect(again.counts).toMatchObject({ created: 0, updated: 0, deleted: 0, unchanged: 1 });
+    await settle(cloud);
+    expect(cloud.stack.bus.events.length).toBe(before);
+    // The entry changes, so does its problem: one new Failed event for it.
+    writeDesired([
+      entry('keep', 'eni-bp1web02', { Enabled: false }),
+      entry('broken', 'eni-bp1nope99'),
+      entry('typo', 'eni-bp1app01', { Priority: 40000 }),
+    ]);
+    await cloud.reconcile('2026-11-22T03:30:00Z');
+    await settle(cloud);
+    expect(reconcileCompletion('typo')).toHaveLength(2);
+    expect(reconcileCompletion('broken')).toHaveLength(1);
+    expect(runEvent('2026-11-22T03:30:00Z')).toHaveLength(1);
+  });
+
+  it('plan mode shows what would be deleted and changes nothing', async () => {
+    writeDesired([entry('broken', 'eni-bp1nope99')]);
+    const sessions = cloud.vpc.model.liveSessions().length;
+    const plan = (await cloud.reconcile('2026-11-22T03:45:00Z', { mode: 'plan' })) as {
+      counts: Counts;
+      text: string;
+    };
+    expect(plan.counts).toMatchObject({ wouldDelete: 1, deleted: 0, orphaned: 1 });
+    expect(plan.text).toMatch(/would delete \(entry keep is gone\)/);
+    await settle(cloud);
+    expect(cloud.vpc.model.liveSessions()).toHaveLength(sessions);
+    expect(runEvent('2026-11-22T03:45:00Z')).toMatchObject([
+      { data: { mode: 'plan', wouldDelete: [{ entry: 'keep', reason: 'pruned' }] } },
+    ]);
+  });
+});

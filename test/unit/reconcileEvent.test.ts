@@ -1,0 +1,69 @@
+/** The reconcile run's Completed event: built once, valid against its published schema, cut to fit the flow. */
+import { describe, expect, it } from 'vitest';
+import {
+  buildReconcileCompletedEvent,
+  RECONCILE_EVENT_BYTES,
+} from '../../functions/lib/contract/reconcileEvent.js';
+import { emptyLists } from '../../functions/lib/steps/reconcile.js';
+import { assertReconcileEvent } from '../helpers/eventSchema.js';
+
+const run = (lists = emptyLists()) => ({
+  triggerTime: '2026-11-22T03:00:00Z',
+  mode: 'apply' as const,
+  owner: 'mirrorflow',
+  regions: ['cn-hangzhou'],
+  prune: true,
+  lists,
+});
+const target = { eventBusName: 'mirrorflow', executionName: 'mfc-0123abcd' };
+const asCloudEvent = (params: ReturnType<typeof buildReconcileCompletedEvent>) => {
+  const { eventBusName: _bus, ...rest } = params;
+  return { specversion: '1.0', ...rest };
+};
+
+describe('mirrorflow:Reconcile:Completed', () => {
+  it('carries counts and lists, and passes the published schema', () => {
+    const lists = emptyLists();
+    lists.created.push({ name: 'a', sessionId: 'tms-a', regionId: 'cn-hangzhou' });
+    lists.updated.push({ name: 'b', sessionId: 'tms-b', regionId: 'cn-hangzhou', changed: ['Enabled'] });
+    lists.deleted.push({ sessionId: 'tms-c', regionId: 'cn-hangzhou', reason: 'pruned', entry: 'c' });
+    lists.failed.push({
+      name: 'd',
+      error: { code: 'ResourceNotFound.NetworkInterface', message: 'm', hint: 'h', retryable: false },
+      announced: 'earlier',
+    });
+    lists.invalid.push({
+      name: 'e',
+      problems: [{ path: 'Priority', rule: 'must be 1–32766' }],
+      announced: 'now',
+    });
+    const event = buildReconcileCompletedEvent(run(lists), 5, target);
+    expect(event).toMatchObject({
+      id: 'mfc-0123abcd:Completed',
+      type: 'mirrorflow:Reconcile:Completed',
+      subject: 'mirrorflow:reconcile/2026-11-22T03:00:00Z',
+      data: {
+        counts: { desired: 5, created: 1, updated: 1, deleted: 1, failed: 1, invalid: 1, unchanged: 0 },
+      },
+    });
+    assertReconcileEvent(asCloudEvent(event));
+    expect(() =>
+      assertReconcileEvent({ ...asCloudEvent(event), data: { ...event.data, counts: {} } }),
+    ).toThrow(/counts/);
+  });
+
+  it('cuts the longest lists to fit the flow, keeps the counts whole and says what it cut', () => {
+    const lists = emptyLists();
+    for (let i = 0; i < 5000; i++) lists.unchanged.push(`entry-${i}`);
+    for (let i = 0; i < 300; i++)
+      lists.created.push({ name: `n${i}`, sessionId: `tms-${i}`, regionId: 'cn-hangzhou' });
+    const event = buildReconcileCompletedEvent(run(lists), 5300, target);
+    const data = event.data as { counts: Record<string, number>; unchanged: string[]; truncated: string[] };
+    expect(Buffer.byteLength(JSON.stringify(event))).toBeLessThanOrEqual(RECONCILE_EVENT_BYTES);
+    expect(data.counts.unchanged).toBe(5000);
+    expect(data.counts.created).toBe(300);
+    expect(data.unchanged.length).toBeLessThan(5000);
+    expect(data.truncated).toContain('unchanged');
+    assertReconcileEvent(asCloudEvent(event));
+  });
+});
