@@ -60,9 +60,27 @@ describe('mirrorflow sessions', () => {
     });
     expect(byToken.get(webhookToken)).toMatchObject({
       origin: 'webhook',
+      entry: null,
+      ticket: 'SEC-42',
       status: 'Created',
       correlation: { ticket: 'SEC-42' },
     });
+  });
+
+  it('names the reconcile entry a session was created for', async () => {
+    await cloud.reconcile('2026-11-22T07:00:00Z');
+    const sessions = JSON.parse((await run('sessions', '--json')).io.stdout) as {
+      origin: string;
+      entry: string | null;
+      sources: string[];
+    }[];
+    expect(sessions.find((s) => s.sources.includes('eni-bp1web03'))).toMatchObject({
+      origin: 'reconcile',
+      entry: 'web03-to-ids',
+    });
+    const text = (await run('sessions')).io.stdout;
+    expect(text).toMatch(/reconcile:web03-to-ids/);
+    expect(text).toMatch(/ticket SEC-42/);
   });
 });
 

@@ -10,7 +10,12 @@ import {
   listAllSessions,
   type TrafficMirrorSession,
 } from '../../../functions/lib/cloud/vpcClient.js';
-import { OWNERSHIP_TAG_KEY, TOKEN_TAG_KEY } from '../../../functions/lib/contract/request.js';
+import {
+  ORIGIN_TAG_KEY,
+  OWNERSHIP_TAG_KEY,
+  TICKET_TAG_KEY,
+  TOKEN_TAG_KEY,
+} from '../../../functions/lib/contract/request.js';
 import { expiresAt as expiresAtOf } from '../../../functions/lib/steps/expiry.js';
 import type { StoredEvent } from '../../local/eventbridge/bus.js';
 
@@ -33,8 +38,15 @@ export interface OwnedSession {
   priority: number;
   name: string | null;
   clientToken: string | null;
-  /** Which trigger created it, read from its token (`mf-ev-…` event, `mf-wh-…` webhook, `mf-rc-…` reconcile). */
+  /**
+   * Which trigger created it: its `mirrorflow-origin` tag, or for sessions older than that tag its token
+   * (`mf-ev-…` event, `mf-wh-…` webhook, `mf-rc-…` reconcile).
+   */
   origin: 'event' | 'webhook' | 'reconcile' | 'caller token' | 'unknown';
+  /** The desired-state entry reconcile created it for, or null. */
+  entry: string | null;
+  /** Its `mirrorflow-ticket` tag, or null. */
+  ticket: string | null;
   correlation: Record<string, string>;
   outcome: string | null;
   /** When the scheduled run withdraws it (its mirrorflow-expiry tag), or null. */
@@ -43,7 +55,9 @@ export interface OwnedSession {
 
 const ORIGINS = { 'mf-ev-': 'event', 'mf-wh-': 'webhook', 'mf-rc-': 'reconcile' } as const;
 
-export function originOf(token: string | null): OwnedSession['origin'] {
+export function originOf(token: string | null, originTag?: string): OwnedSession['origin'] {
+  if (originTag === 'event' || originTag === 'webhook') return originTag;
+  if (originTag?.startsWith('reconcile.')) return 'reconcile';
   if (!token) return 'unknown';
   const prefix = Object.keys(ORIGINS).find((p) => token.startsWith(p)) as keyof typeof ORIGINS | undefined;
   return prefix ? ORIGINS[prefix] : 'caller token';
@@ -78,7 +92,9 @@ export async function ownedSessions(endpoints: Endpoints, regionId: string): Pro
 }
 
 function describeOwned(s: TrafficMirrorSession, events: StoredEvent[]): OwnedSession {
-  const token = s.Tags.find((t) => t.Key === TOKEN_TAG_KEY)?.Value ?? null;
+  const tag = (key: string) => s.Tags.find((t) => t.Key === key)?.Value ?? null;
+  const token = tag(TOKEN_TAG_KEY);
+  const originTag = tag(ORIGIN_TAG_KEY);
   const last = events.filter((e) => token !== null && dataOf(e).clientToken === token).at(-1);
   return {
     id: s.TrafficMirrorSessionId,
@@ -90,7 +106,9 @@ function describeOwned(s: TrafficMirrorSession, events: StoredEvent[]): OwnedSes
     priority: s.Priority,
     name: s.TrafficMirrorSessionName || null,
     clientToken: token,
-    origin: originOf(token),
+    origin: originOf(token, originTag ?? undefined),
+    entry: originTag?.startsWith('reconcile.') ? originTag.slice('reconcile.'.length) : null,
+    ticket: tag(TICKET_TAG_KEY),
     correlation: last ? (dataOf(last).correlation ?? {}) : {},
     outcome: last ? (dataOf(last).outcome ?? null) : null,
     expiresAt: expiryOf(s),
