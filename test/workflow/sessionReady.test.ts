@@ -4,6 +4,7 @@
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { workflowErrorEvent } from '../../functions/lib/contract/completionEvent.js';
 import { jobItem, newJob } from '../../functions/lib/contract/flowJob.js';
 import { validateMirrorRequest } from '../../functions/lib/contract/request.js';
 import { SimulatedClock } from '../../infra/local/clock.js';
@@ -64,6 +65,10 @@ describe('session-ready when check-status fails for good', () => {
     );
     expect(events).toHaveLength(1);
     events.forEach(assertCompletionEvent);
+    // The FDL builds the event field by field as the contract module says, nothing more and nothing less.
+    const expected = workflowErrorEvent(job, job.items[0]!);
+    expect(events[0]).toMatchObject({ id: expected.id, type: expected.type, subject: expected.subject });
+    expect(events[0]!.data).toEqual(expected.data);
     expect(events[0]).toMatchObject({
       id: 'exec-broken:tok-waiting:Failed',
       type: 'mirrorflow:TrafficMirrorSession:Failed',

@@ -44,10 +44,10 @@ export interface JobItem {
   clientToken: string;
   trigger: TriggerKind;
   /**
-   * Absent: a submitted request (create). `withdraw`: the flow waits for the session to be gone; `modify`:
-   * for it to be Created with every change in place.
+   * `create`: a submitted request (the flow waits for its session to be Created); `withdraw`: for the session
+   * to be gone; `modify`: for it to be Created with every change in place.
    */
-  operation?: 'withdraw' | 'modify';
+  operation: 'create' | 'withdraw' | 'modify';
   provisioning: ProvisionResult['outcome'] | WithdrawResult['outcome'] | ModifyResult['outcome'];
   regionId: string | null;
   sessionId: string | null;
@@ -116,10 +116,16 @@ export function summariseRequest(request: MirrorRequest): RequestSummary {
 }
 
 /** What every new item starts with: pending, nothing seen of its session yet, no event sent. */
-function pendingItem(clientToken: string, trigger: TriggerKind, provisioning: JobItem['provisioning']) {
+function pendingItem(
+  clientToken: string,
+  trigger: TriggerKind,
+  provisioning: JobItem['provisioning'],
+  operation: JobItem['operation'],
+) {
   return {
     clientToken,
     trigger,
+    operation,
     provisioning,
     state: 'pending' as ItemState,
     reason: null,
@@ -132,7 +138,7 @@ function pendingItem(clientToken: string, trigger: TriggerKind, provisioning: Jo
 
 /** The item of a request that broke its contract: the flow answers it with one Failed event naming the problems. */
 function invalidItem(
-  base: ReturnType<typeof pendingItem> & { operation?: JobItem['operation'] },
+  base: ReturnType<typeof pendingItem>,
   problems: Problem[],
   correlation: Record<string, string>,
   hint: string,
@@ -165,7 +171,13 @@ export function jobItem(
   accountId: string,
   correlation: Record<string, string> = {},
 ): JobItem {
-  const base = pendingItem(result.clientToken, trigger, result.outcome);
+  // A submit that changed this deployment's session in place is then waited for as a modify.
+  const base = pendingItem(
+    result.clientToken,
+    trigger,
+    result.outcome,
+    result.outcome === 'Updated' ? 'modify' : 'create',
+  );
   if (result.outcome === 'Invalid')
     return invalidItem(
       base,
@@ -178,8 +190,6 @@ export function jobItem(
   const sessionId = 'sessionId' in result ? result.sessionId : null;
   return {
     ...base,
-    // A submit that changed this deployment's session in place is then waited for as a modify.
-    ...(result.outcome === 'Updated' ? { operation: 'modify' as const } : {}),
     regionId: result.request.RegionId,
     sessionId,
     subject: itemSubject(result.request.RegionId, accountId, sessionId, result.clientToken),
@@ -203,7 +213,7 @@ export function namedSessionJobItem(
   trigger: TriggerKind,
   accountId: string,
 ): JobItem {
-  const base = { ...pendingItem(result.clientToken, trigger, result.outcome), operation };
+  const base = pendingItem(result.clientToken, trigger, result.outcome, operation);
   if (result.outcome === 'Invalid')
     return invalidItem(
       base,
