@@ -145,12 +145,19 @@ describe('each trigger, end to end', () => {
   });
 
   it('a malformed event is answered with one Failed event (nobody waits forever), never retried', async () => {
-    const token = await submitEvent('evt-bad', { RegionId: 'cn-hangzhou', Priority: 'high' });
+    const token = await submitEvent('evt-bad', {
+      RegionId: 'cn-hangzhou',
+      Priority: 'high',
+      Correlation: { ticket: 'SEC-404', 'not a key': 'x' },
+    });
     const [failed] = await waitForCompletion(cloud, token);
     expect(failed).toMatchObject({
       type: 'mirrorflow:TrafficMirrorSession:Failed',
       data: {
         reason: 'Mirror.InvalidRequest',
+        // What could be read of it comes back, so the sender can match the answer to what it sent.
+        correlation: { ticket: 'SEC-404' },
+        request: { RegionId: 'cn-hangzhou', Priority: 'high' },
         error: { message: expect.stringContaining('TrafficMirrorSourceIds: is required') },
       },
     });

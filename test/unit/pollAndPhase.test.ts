@@ -179,15 +179,35 @@ describe('the job and its completion events', () => {
 
   it('an invalid request becomes an item that has already failed, with the problems as the message', () => {
     const item = jobItem(
-      { outcome: 'Invalid', clientToken: 'tok-x', problems: [{ path: 'Priority', rule: 'must be…' }] },
+      {
+        outcome: 'Invalid',
+        clientToken: 'tok-x',
+        problems: [{ path: 'Priority', rule: 'must be…' }],
+        raw: { Priority: 0, Correlation: { ticket: 'SEC-7', '1bad': 'x', long: 'y'.repeat(300), n: 5 } },
+      },
       'event',
       '1',
     );
+    // It still carries what could be read: the request as received and its valid correlation entries.
     expect(item).toMatchObject({
       sessionId: null,
-      request: null,
+      request: { Priority: 0 },
+      correlation: { ticket: 'SEC-7' },
       failure: { code: 'Mirror.InvalidRequest', message: 'Priority: must be…' },
     });
+    expect(Object.keys(item.correlation)).toEqual(['ticket']);
+  });
+
+  it('an invalid item stays small: a big raw request is left out, and at most 20 problems are named', () => {
+    const problems = Array.from({ length: 1500 }, (_, i) => ({ path: `k${i}`, rule: 'is not a field' }));
+    const raw = Object.fromEntries(problems.map((p) => [p.path, 'v'.repeat(10)]));
+    const item = jobItem({ outcome: 'Invalid', clientToken: 'tok-y', problems, raw }, 'event', '1');
+    expect(item.request).toBeNull();
+    expect(item.failure!.message).toMatch(/^k0: is not a field; .*k19: is not a field; and 1480 more/);
+    expect(Buffer.byteLength(JSON.stringify(item))).toBeLessThan(4096);
+    expect(
+      jobItem({ outcome: 'Invalid', clientToken: 't', problems, raw: 'not json' }, 'event', '1'),
+    ).toMatchObject({ request: null, correlation: {} });
   });
 
   it('a 100-request reconcile batch is split, deterministically, into jobs that fit the state limit', () => {

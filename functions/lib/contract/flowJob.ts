@@ -10,7 +10,13 @@ import type { ProvisionResult } from '../steps/provision.js';
 import type { WithdrawResult } from '../steps/withdraw.js';
 import type { TriggerKind } from './clientToken.js';
 import type { Problem } from './problems.js';
-import type { MirrorRequest, ModifyRequest, WithdrawRequest } from './request.js';
+import {
+  CORRELATION_KEY,
+  LIMITS,
+  type MirrorRequest,
+  type ModifyRequest,
+  type WithdrawRequest,
+} from './request.js';
 
 export const JOB_VERSION = 1;
 /** CloudFlow state data is at most 64 KiB. */
@@ -136,23 +142,64 @@ function pendingItem(
   };
 }
 
+/** The raw request an invalid item carries at most, so a job of them still fits CloudFlow's state. */
+export const RAW_REQUEST_BYTES = 4 * 1024;
+/** Problems named in an invalid item's message at most (all of them are in the trigger's log). */
+export const PROBLEMS_IN_MESSAGE = 20;
+
+/**
+ * What an invalid request's Failed event can still carry of it: the request as received when it is an object
+ * small enough, and those of its Correlation entries that are valid — so the sender can match the answer.
+ */
+export function readableParts(raw: unknown): {
+  request: Record<string, unknown> | null;
+  correlation: Record<string, string>;
+} {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+    return { request: null, correlation: {} };
+  const { Correlation, ...request } = raw as Record<string, unknown>;
+  const correlation: Record<string, string> = {};
+  if (Correlation !== null && typeof Correlation === 'object' && !Array.isArray(Correlation)) {
+    for (const [key, value] of Object.entries(Correlation)) {
+      if (Object.keys(correlation).length >= LIMITS.correlationEntries) break;
+      if (
+        typeof value === 'string' &&
+        value.length <= LIMITS.correlationValueLength &&
+        key.length <= LIMITS.correlationKeyLength &&
+        CORRELATION_KEY.test(key)
+      )
+        correlation[key] = value;
+    }
+  }
+  const small = Buffer.byteLength(JSON.stringify(request)) <= RAW_REQUEST_BYTES;
+  return { request: small ? request : null, correlation };
+}
+
+function problemsMessage(problems: Problem[]): string {
+  const named = problems.slice(0, PROBLEMS_IN_MESSAGE).map((p) => `${p.path}: ${p.rule}`);
+  const more = problems.length - named.length;
+  return `${named.join('; ')}${more > 0 ? `; and ${more} more (see the trigger's log)` : ''}`;
+}
+
 /** The item of a request that broke its contract: the flow answers it with one Failed event naming the problems. */
 function invalidItem(
   base: ReturnType<typeof pendingItem>,
   problems: Problem[],
+  raw: unknown,
   correlation: Record<string, string>,
   hint: string,
 ): JobItem {
+  const readable = readableParts(raw);
   return {
     ...base,
     regionId: null,
     sessionId: null,
     subject: `mirrorflow:request/${base.clientToken}`,
-    request: null,
-    correlation,
+    request: readable.request as JobItem['request'],
+    correlation: { ...readable.correlation, ...correlation },
     failure: {
       code: 'Mirror.InvalidRequest',
-      message: problems.map((p) => `${p.path}: ${p.rule}`).join('; '),
+      message: problemsMessage(problems),
       hint,
       retryable: false,
     },
@@ -182,6 +229,7 @@ export function jobItem(
     return invalidItem(
       base,
       result.problems,
+      result.raw,
       correlation,
       'Fix the request (run `mirrorflow validate` on it) and send it as a new request.',
     );
@@ -218,6 +266,7 @@ export function namedSessionJobItem(
     return invalidItem(
       base,
       result.problems,
+      result.raw,
       {},
       `Fix the ${operation} (RegionId, and ClientToken or TrafficMirrorSessionId${operation === 'modify' ? ', and changes' : ''}) and send it as a new request.`,
     );

@@ -65,7 +65,7 @@ const ID_PATTERNS = {
 const URL_PREFIX = /^https?:\/\//i;
 const URL_ANYWHERE = /https?:\/\//i;
 const RESERVED_TAG_PREFIX = /^(aliyun|acs:)/i;
-const CORRELATION_KEY = /^[A-Za-z][A-Za-z0-9_.-]*$/;
+export const CORRELATION_KEY = /^[A-Za-z][A-Za-z0-9_.-]*$/;
 const ASCII_PRINTABLE = /^[\x20-\x7e]+$/;
 
 const whole = (min: number, max: number) => {

@@ -76,7 +76,7 @@ export interface NamedSessionDeps {
 export type NamedSessionResult<R, O extends string> =
   | { outcome: O; clientToken: string; request: R; sessionId: string }
   | { outcome: 'Rejected'; clientToken: string; request: R; sessionId: string | null; error: ErrorSummary }
-  | { outcome: 'Invalid'; clientToken: string; problems: Problem[] };
+  | { outcome: 'Invalid'; clientToken: string; problems: Problem[]; raw: unknown };
 
 /** What `act` is given: the owned session, the request, its token and the retrying calls for its region. */
 export interface NamedSessionStep<R> {
@@ -100,7 +100,8 @@ export async function actOnNamedSession<R extends SessionName, O extends string>
 ): Promise<NamedSessionResult<R, O>> {
   const token = deriveClientToken(input.kind, input.key);
   const validation = validate(input.request);
-  if (!validation.ok) return { outcome: 'Invalid', clientToken: token, problems: validation.problems };
+  if (!validation.ok)
+    return { outcome: 'Invalid', clientToken: token, problems: validation.problems, raw: input.request };
   const request = validation.value;
   const retrying = retryingFor(deps);
   const vpc = deps.vpcFor(request.RegionId);

@@ -91,7 +91,7 @@ export type ProvisionResult =
   /** The cloud refused the request for good (a terminal code): the caller reports it, never retries it. */
   | (Accepted & { outcome: 'Rejected'; error: ErrorSummary })
   /** The request broke the contract; nothing was sent to the cloud. */
-  | { outcome: 'Invalid'; clientToken: string; problems: Problem[] };
+  | { outcome: 'Invalid'; clientToken: string; problems: Problem[]; raw: unknown };
 
 /** Same sources (as a set), same target, same filter: the session already does what was asked. */
 export function isEquivalentSession(session: TrafficMirrorSession, request: MirrorRequest): boolean {
@@ -151,7 +151,13 @@ export function createParams(
 export async function provision(input: ProvisionInput, deps: ProvisionDeps): Promise<ProvisionResult> {
   const derivedToken = deriveClientToken(input.kind, input.key);
   const validation = validateMirrorRequest(input.request);
-  if (!validation.ok) return { outcome: 'Invalid', clientToken: derivedToken, problems: validation.problems };
+  if (!validation.ok)
+    return {
+      outcome: 'Invalid',
+      clientToken: derivedToken,
+      problems: validation.problems,
+      raw: input.request,
+    };
   const request = validation.value;
   const token = request.ClientToken ?? derivedToken;
   const log = deps.log ?? (() => {});

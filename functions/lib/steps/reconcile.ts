@@ -229,7 +229,7 @@ async function applyEntry(run: Run, planned: PlannedEntry, report: ReportEntry):
   if (planned.status === 'invalid') {
     const token = tokenOf(run, planned.name);
     const item = jobItem(
-      { outcome: 'Invalid', clientToken: token, problems: planned.problems },
+      { outcome: 'Invalid', clientToken: token, problems: planned.problems, raw: run.raw.get(planned.name) },
       'reconcile',
       run.runtime.accountId,
       correlationOf(run, planned.name),
