@@ -8,7 +8,13 @@ import { clientToken, eventKey, executionName } from '../../functions/lib/contra
 import { signHub, signMirrorflow } from '../../functions/lib/triggers/webhookSignature.js';
 import type { LocalCloud } from '../../infra/local/cloud.js';
 import { loadInventoryFile } from '../../infra/local/vpc/inventory.js';
-import { completionEvents, settle, startTestCloud, waitForCompletion } from '../helpers/localCloud.js';
+import {
+  completionEvents,
+  putRequestEvent,
+  settle,
+  startTestCloud,
+  waitForCompletion,
+} from '../helpers/localCloud.js';
 import { demoRequest, faultRule } from '../helpers/requests.js';
 
 let cloud: LocalCloud;
@@ -81,6 +87,48 @@ describe('duplicates are the normal case', () => {
     await settle(cloud);
     expect(sessionsFrom('eni-bp1web02')).toHaveLength(1);
     expect(completionEvents(cloud, token)).toHaveLength(1);
+  });
+});
+
+describe('one key, another payload', () => {
+  it('an event id reused with another request gets one Failed IdempotentParameterMismatch; the first request keeps its answer', async () => {
+    const first = await putRequestEvent(cloud, {
+      source: 'acs.test',
+      id: 'reused-id',
+      type: 'Submitted',
+      data: request('eni-bp1db01'),
+    });
+    await waitForCompletion(cloud, first);
+    // The same id, other sources: a sender bug or a replay. Delivered three times, answered once.
+    await putRequestEvent(
+      cloud,
+      { source: 'acs.test', id: 'reused-id', type: 'Submitted', data: request('eni-bp1db02') },
+      3,
+    );
+    await waitForCompletion(cloud, first, 2);
+    await settle(cloud);
+    const answers = completionEvents(cloud, first);
+    expect(answers.map((e) => e.type)).toEqual([
+      'mirrorflow:TrafficMirrorSession:Ready',
+      'mirrorflow:TrafficMirrorSession:Failed',
+    ]);
+    expect(answers[1]).toMatchObject({
+      data: {
+        error: { code: 'IdempotentParameterMismatch', hint: expect.stringMatching(/new request/) },
+        request: { TrafficMirrorSourceIds: ['eni-bp1db02'] },
+      },
+    });
+    expect(answers[1]!.data).not.toHaveProperty('executionName', executionName(first));
+    expect(sessionsFrom('eni-bp1db02')).toEqual([]);
+    // The first request delivered again is still the first request: nothing new.
+    await putRequestEvent(cloud, {
+      source: 'acs.test',
+      id: 'reused-id',
+      type: 'Submitted',
+      data: request('eni-bp1db01'),
+    });
+    await settle(cloud);
+    expect(completionEvents(cloud, first)).toHaveLength(2);
   });
 });
 

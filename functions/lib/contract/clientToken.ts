@@ -79,7 +79,7 @@ export function reconcileKey(entryIdentity: string, triggerTime: string): string
 /** CloudFlow execution names: 1–128 of `[A-Za-z0-9_-]`, starting with a letter or `_`. */
 export const EXECUTION_NAME = /^[A-Za-z_][A-Za-z0-9_-]{0,127}$/;
 /** Prefixes of names mirrorflow hashes itself; a caller's token with one of them is hashed too. */
-const RESERVED_NAME_PREFIX = /^mf[xbac]-/;
+const RESERVED_NAME_PREFIX = /^mf[xbacm]-/;
 
 /**
  * The execution name for a ClientToken. Tokens mirrorflow derives are already valid names and are used as
@@ -108,4 +108,14 @@ export function announcementExecutionName(entryName: string, content: string, er
 /** The execution that puts one reconcile run's Completed event: one per scheduled time. */
 export function runExecutionName(triggerTime: string): string {
   return `mfc-${digest('run', triggerTime).slice(0, DIGEST_HEX)}`;
+}
+
+/**
+ * The execution that answers a request whose key was used before with other parameters (the cloud said
+ * IdempotentParameterMismatch). The key's own execution belongs to the first request, so this answer gets a
+ * name of its own, from the key and this payload: each differing payload is answered once, however often
+ * it is delivered.
+ */
+export function mismatchExecutionName(token: string, payload: string): string {
+  return `mfm-${digest('mismatch', token, payload).slice(0, DIGEST_HEX)}`;
 }

@@ -6,7 +6,7 @@
 
 import { cloudCallPolicy } from '../cloud/retry.js';
 import { handOff } from '../cloud/workflowClient.js';
-import { executionName, type TriggerKind } from '../contract/clientToken.js';
+import { executionName, mismatchExecutionName, type TriggerKind } from '../contract/clientToken.js';
 import { type JobItem, jobItem, namedSessionJobItem, newJob } from '../contract/flowJob.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { type ModifyResult, modify } from './modify.js';
@@ -39,7 +39,8 @@ export async function intake(
   );
   if (result.outcome === 'Invalid' && !input.handOffInvalid)
     return { result, executionName: null, handOff: 'skipped' };
-  const started = await handOffItem(jobItem(result, input.kind, runtime.accountId), runtime, extra);
+  const item = jobItem(result, input.kind, runtime.accountId);
+  const started = await handOffItem(item, answerExecutionName(result, input.request), runtime, extra);
   return { result, executionName: started.executionName, handOff: started.handOff };
 }
 
@@ -84,15 +85,33 @@ async function intakeNamed<R extends WithdrawResult | ModifyResult>(
   if (result.outcome === 'Invalid' && !input.handOffInvalid)
     return { result, executionName: null, handOff: 'skipped' };
   const item = namedSessionJobItem(operation, result, input.kind, runtime.accountId);
-  const started = await handOffItem(item, runtime, extra);
+  const started = await handOffItem(item, answerExecutionName(result, input.request), runtime, extra);
   return { result, executionName: started.executionName, handOff: started.handOff };
 }
 
-/** The hand-off of one request's item, under the execution name its ClientToken gives. */
-async function handOffItem(item: JobItem, runtime: Runtime, extra: Pick<ProvisionDeps, 'retryHooks'>) {
+/**
+ * The execution that answers a request: the one its ClientToken names — unless the cloud refused it because
+ * the key was used before with other parameters, whose answer cannot be that first request's execution.
+ */
+function answerExecutionName(
+  result: { outcome: string; clientToken: string; error?: { code: string } },
+  request: unknown,
+): string {
+  return result.outcome === 'Rejected' && result.error?.code === 'IdempotentParameterMismatch'
+    ? mismatchExecutionName(result.clientToken, JSON.stringify(request) ?? '')
+    : executionName(result.clientToken);
+}
+
+/** The hand-off of one request's item under its execution name. */
+async function handOffItem(
+  item: JobItem,
+  name: string,
+  runtime: Runtime,
+  extra: Pick<ProvisionDeps, 'retryHooks'>,
+) {
   const { config } = runtime;
   const job = newJob({
-    executionName: executionName(item.clientToken),
+    executionName: name,
     eventBusName: config.eventBusName,
     accountId: runtime.accountId,
     now: runtime.now(),
