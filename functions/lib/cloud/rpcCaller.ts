@@ -3,7 +3,9 @@
  * included, into the messages of failed GETs), a request timeout, the HTTP status checked (pop-core itself
  * resolves a 4xx/5xx body without `Code` as success), and every failure normalised and redacted.
  */
-import RPCClient from '@alicloud/pop-core';
+// The RPC client alone: the package's index also loads the ROA client, whose XML parser (xml2js, xmlbuilder,
+// sax: 100 KiB of every bundle) RPC calls with JSON responses never use.
+import RPCClient from '@alicloud/pop-core/lib/rpc.js';
 import { CloudApiError, normaliseError } from './cloudError.js';
 import { type Credentials, secretsOf } from './credentials.js';
 import { toWireParams, type WireValue } from './wireParams.js';
