@@ -89,9 +89,11 @@ export const handler = async (
       : { malformed: 'the delivery is not a CloudEvent with id and source' };
     try {
       const step = hasIdentity ? STEPS[envelope.type as keyof typeof STEPS] : intake;
-      const outcome = await step({ request, kind: 'event', key, handOffInvalid: true }, runtime, {
-        log: (message, details) => logger.info(message, details),
-      });
+      const outcome = await step(
+        { request, kind: 'event', key, handOffInvalid: true, recallExecution: true },
+        runtime,
+        { log: (message, details) => logger.info(message, details) },
+      );
       const { result } = outcome;
       logger.appendKeys({ clientToken: result.clientToken });
       if (result.outcome === 'Invalid')

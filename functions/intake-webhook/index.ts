@@ -126,7 +126,14 @@ export const handler = async (event: Buffer, context: FcContext): Promise<HttpRe
   try {
     const step = { submit: intake, modify: intakeModify, withdraw: intakeWithdraw }[mapped.operation];
     const outcome = await step(
-      { request, kind: 'webhook', key: webhookKey(mapped.deliveryId, raw), handOffInvalid: false },
+      {
+        request,
+        kind: 'webhook',
+        key: webhookKey(mapped.deliveryId, raw),
+        handOffInvalid: false,
+        // A resend after the delete finished gets the first answer again (README, the webhook's replies).
+        recallExecution: true,
+      },
       runtime,
       { log: (message, details) => logger.info(message, details) },
     );

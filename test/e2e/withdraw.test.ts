@@ -69,7 +69,7 @@ describe('withdraw', () => {
     expect(live('eni-bp1web02')).toEqual([]);
   });
 
-  it('through the webhook (generic mapping, operation "withdraw"), resent: one delete, one Deleted event', async () => {
+  it('through the webhook (generic mapping, operation "withdraw"), resent after the delete: the same 202, one Deleted event', async () => {
     const submitted = await postWebhook(cloud, { request: demoRequest('eni-bp1db01') }, 'wh-sub-1');
     const { clientToken: created } = (await submitted.json()) as { clientToken: string };
     await waitForCompletion(cloud, created);
@@ -80,21 +80,48 @@ describe('withdraw', () => {
     };
     const first = await postWebhook(cloud, body, 'wh-wd-1');
     expect(first.status).toBe(202);
-    const answer = (await first.json()) as { operation: string; outcome: string; clientToken: string };
-    expect(answer).toMatchObject({ operation: 'withdraw', outcome: 'Deleting' });
+    const answer = (await first.json()) as Record<string, unknown> & { clientToken: string };
+    expect(answer).toMatchObject({
+      operation: 'withdraw',
+      outcome: 'Deleting',
+      trafficMirrorSessionId: expect.stringMatching(/^tms-/),
+      executionName: answer.clientToken,
+    });
     const [deleted] = await waitForCompletion(cloud, answer.clientToken);
     await settle(cloud);
-    // Resent after the delete finished: the session is gone, so the sender is told so; no second event.
+    // Resent after the delete finished: the session is gone, so the answer comes from the execution the first
+    // delivery started (DescribeExecution) — the same body — and no second event.
+    const described = () => cloud.fnf.calls.filter((c) => c.action === 'DescribeExecution').length;
+    const before = described();
     const again = await postWebhook(cloud, body, 'wh-wd-1');
-    expect(again.status).toBe(422);
-    expect(await again.json()).toMatchObject({ error: { code: 'Mirror.SessionNotFound' } });
+    expect(again.status).toBe(202);
+    expect(await again.json()).toEqual(answer);
+    expect(described()).toBe(before + 1);
     await settle(cloud);
     expect(deleted).toMatchObject({
       type: 'mirrorflow:TrafficMirrorSession:Deleted',
-      data: { correlation: { ticket: 'SEC-10' } },
+      data: { sessionId: answer.trafficMirrorSessionId, correlation: { ticket: 'SEC-10' } },
     });
     expect(completionEvents(cloud, answer.clientToken)).toHaveLength(1);
     expect(live('eni-bp1db01')).toEqual([]);
+  });
+
+  it('through the webhook, of nothing known, resent: the same 422 each time, one Failed event', async () => {
+    const body = {
+      operation: 'withdraw',
+      request: { RegionId: 'cn-hangzhou', ClientToken: 'mf-wh-nothing' },
+    };
+    const first = await postWebhook(cloud, body, 'wh-wd-unknown');
+    expect(first.status).toBe(422);
+    const answer = (await first.json()) as { clientToken: string };
+    expect(answer).toMatchObject({ outcome: 'Rejected', error: { code: 'Mirror.SessionNotFound' } });
+    await waitForCompletion(cloud, answer.clientToken);
+    await settle(cloud);
+    const again = await postWebhook(cloud, body, 'wh-wd-unknown');
+    expect(again.status).toBe(422);
+    expect(await again.json()).toEqual(answer);
+    await settle(cloud);
+    expect(completionEvents(cloud, answer.clientToken)).toHaveLength(1);
   });
 
   it('of a session mirrorflow does not own: one Failed event (Mirror.NotOwned), the session untouched', async () => {

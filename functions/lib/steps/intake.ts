@@ -1,11 +1,12 @@
 /**
  * One request through the front half of mirrorflow: provision() it, then hand it to the session-ready flow
  * under an ExecutionName derived from its ClientToken. A crash between the two heals on redelivery: the same
- * token finds the same session, and the hand-off happens then.
+ * token finds the same session, and the hand-off happens then. A withdraw or modify resent after its session
+ * is gone is answered from the execution its first delivery started (recallExecution), as it was then.
  */
 
 import { cloudCallPolicy } from '../cloud/retry.js';
-import { handOff } from '../cloud/workflowClient.js';
+import { type FoundExecution, findExecution, handOff } from '../cloud/workflowClient.js';
 import { executionName, type TriggerKind } from '../contract/clientToken.js';
 import { type JobItem, jobItem, namedSessionJobItem, newJob } from '../contract/flowJob.js';
 import type { Runtime } from '../runtime/runtime.js';
@@ -19,6 +20,12 @@ export interface IntakeInput {
   key: string;
   /** Hand invalid requests to the flow too, so a Failed event answers them (for triggers without a reply). */
   handOffInvalid: boolean;
+  /**
+   * When a withdraw or modify finds no session, look for the execution its ClientToken names
+   * (DescribeExecution: the caller's role needs `fnf:DescribeExecution`) and answer as its first delivery was
+   * answered — a resend after the delete finished gets the same answer, not "not found".
+   */
+  recallExecution?: boolean;
 }
 
 export interface IntakeOutcome {
@@ -83,9 +90,57 @@ async function intakeNamed<R extends WithdrawResult | ModifyResult>(
   );
   if (result.outcome === 'Invalid' && !input.handOffInvalid)
     return { result, executionName: null, handOff: 'skipped' };
+  if (
+    input.recallExecution &&
+    result.outcome === 'Rejected' &&
+    result.error.code === 'Mirror.SessionNotFound'
+  ) {
+    const found = await executionOf(result.clientToken, runtime, extra);
+    const recalled = found && recallNamed(operation, result, found);
+    if (recalled) return recalled as NamedSessionOutcome<R>;
+  }
   const item = namedSessionJobItem(operation, result, input.kind, runtime.accountId);
   const started = await handOffItem(item, runtime, extra);
   return { result, executionName: started.executionName, handOff: started.handOff };
+}
+
+/** The execution a request's ClientToken names, if a delivery of it has started one. */
+function executionOf(
+  token: string,
+  runtime: Runtime,
+  extra: Pick<ProvisionDeps, 'retryHooks'>,
+): Promise<FoundExecution | undefined> {
+  return findExecution(runtime.workflow, {
+    flowName: runtime.config.flowName,
+    executionName: executionName(token),
+    policy: cloudCallPolicy(runtime.config),
+    ...(extra.retryHooks ? { hooks: extra.retryHooks } : {}),
+  });
+}
+
+/** What each operation's item says once its change was accepted. */
+const ACCEPTED = { withdraw: 'Deleting', modify: 'Modifying' } as const;
+
+/**
+ * The answer the first delivery got, from its item in the execution: accepted (same session), or refused
+ * (same error). Undefined when the execution holds no item of this operation under this token (a submit
+ * that happened to share the delivery id is not this request).
+ */
+function recallNamed(
+  operation: 'withdraw' | 'modify',
+  result: Extract<WithdrawResult | ModifyResult, { outcome: 'Rejected' }>,
+  found: FoundExecution,
+): NamedSessionOutcome<WithdrawResult | ModifyResult> | undefined {
+  const item = found.job.items.find((i) => i.clientToken === result.clientToken && i.operation === operation);
+  if (!item) return undefined;
+  const answered = { executionName: found.executionName, handOff: found.handOff };
+  if (item.failure)
+    return { ...answered, result: { ...result, sessionId: item.sessionId, error: item.failure } };
+  if (item.provisioning !== ACCEPTED[operation] || !item.sessionId) return undefined;
+  const { error: _error, ...request } = result;
+  // The operation's own outcome with its own request: the pairing TypeScript cannot follow through `operation`.
+  const accepted = { ...request, outcome: ACCEPTED[operation], sessionId: item.sessionId };
+  return { ...answered, result: accepted as WithdrawResult | ModifyResult };
 }
 
 /** The hand-off of one request's item, under the execution name its ClientToken gives. */
