@@ -1,9 +1,11 @@
 /**
  * Withdraw through the EventBridge trigger, end to end: the session a request created is deleted and one
- * Deleted event answers — however often the withdraw is delivered; a withdraw of something unknown, foreign
+ * Deleted event answers — however often the withdraw is delivered; a withdraw by Ticket deletes every session
+ * of the ticket, one Deleted event each; a withdraw of something unknown, foreign
  * or malformed is answered by one Failed event with a clear code, and deletes nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sessionDeleteToken } from '../../functions/lib/contract/clientToken.js';
 import type { LocalCloud } from '../../infra/local/cloud.js';
 import {
   completionEvents,
@@ -122,6 +124,29 @@ describe('withdraw', () => {
     expect(await again.json()).toEqual(answer);
     await settle(cloud);
     expect(completionEvents(cloud, answer.clientToken)).toHaveLength(1);
+  });
+
+  it('by Ticket, delivered twice: every session of the ticket deleted, one Deleted event each', async () => {
+    const created = [
+      await put('sub-t1', 'Submitted', demoRequest('eni-bp1app01', { Correlation: { ticket: 'SEC-11' } })),
+      await put('sub-t2', 'Submitted', demoRequest('eni-bp1app02', { Correlation: { ticket: 'SEC-11' } })),
+    ];
+    const sessionIds = await Promise.all(
+      created.map(
+        async (t) => ((await waitForCompletion(cloud, t))[0]!.data as { sessionId: string }).sessionId,
+      ),
+    );
+    const token = await put('wd-t', 'Withdrawn', { RegionId: 'cn-hangzhou', Ticket: 'SEC-11' }, 2);
+    const deleted = await Promise.all(
+      sessionIds.map(async (id) => (await waitForCompletion(cloud, sessionDeleteToken(token, id)))[0]!),
+    );
+    await settle(cloud);
+    expect(deleted.map((e) => [e.type, (e.data as { sessionId: string }).sessionId])).toEqual(
+      sessionIds.map((id) => ['mirrorflow:TrafficMirrorSession:Deleted', id]),
+    );
+    for (const id of sessionIds)
+      expect(completionEvents(cloud, sessionDeleteToken(token, id))).toHaveLength(1);
+    expect([...live('eni-bp1app01'), ...live('eni-bp1app02')]).toEqual([]);
   });
 
   it('of a session mirrorflow does not own: one Failed event (Mirror.NotOwned), the session untouched', async () => {

@@ -2,17 +2,34 @@
  * One request through the front half of mirrorflow: provision() it, then hand it to the session-ready flow
  * under an ExecutionName derived from its ClientToken. A crash between the two heals on redelivery: the same
  * token finds the same session, and the hand-off happens then. A withdraw or modify resent after its session
- * is gone is answered from the execution its first delivery started (recallExecution), as it was then.
+ * is gone is answered from the execution its first delivery started (recallExecution), as it was then. A
+ * withdraw by ticket hands one item per session to one execution (withdrawTicket.ts).
  */
 
 import { cloudCallPolicy } from '../cloud/retry.js';
 import { type FoundExecution, findExecution, handOff } from '../cloud/workflowClient.js';
-import { executionName, type TriggerKind } from '../contract/clientToken.js';
-import { type JobItem, jobItem, namedSessionJobItem, newJob } from '../contract/flowJob.js';
+import { clientToken, executionName, type TriggerKind } from '../contract/clientToken.js';
+import {
+  JOB_BYTES_LIMIT,
+  type Job,
+  type JobItem,
+  jobBytes,
+  jobItem,
+  namedSessionJobItem,
+  newJob,
+  ticketJobItems,
+} from '../contract/flowJob.js';
+import { validateWithdrawRequest } from '../contract/request.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { type ModifyResult, modify } from './modify.js';
 import { type ProvisionDeps, type ProvisionResult, provision } from './provision.js';
 import { type WithdrawResult, withdraw } from './withdraw.js';
+import {
+  recallTicketWithdraw,
+  type TicketWithdrawRequest,
+  type TicketWithdrawResult,
+  withdrawTicket,
+} from './withdrawTicket.js';
 
 export interface IntakeInput {
   request: unknown;
@@ -56,13 +73,50 @@ export interface NamedSessionOutcome<R> {
   handOff: 'started' | 'finished' | 'skipped';
 }
 
-/** One withdraw through the front half: withdraw() it, then hand it to the flow, which waits until it is gone. */
+/**
+ * One withdraw through the front half: withdraw() it, then hand it to the flow, which waits until it is gone.
+ * A withdraw naming a Ticket withdraws every session of that ticket (intakeTicketWithdraw).
+ */
 export function intakeWithdraw(
   input: IntakeInput,
   runtime: Runtime,
   extra: Pick<ProvisionDeps, 'retryHooks' | 'log'> = {},
-): Promise<NamedSessionOutcome<WithdrawResult>> {
+): Promise<NamedSessionOutcome<WithdrawResult | TicketWithdrawResult>> {
+  const validation = validateWithdrawRequest(input.request);
+  if (validation.ok && validation.value.Ticket !== undefined)
+    return intakeTicketWithdraw(validation.value as TicketWithdrawRequest, input, runtime, extra);
   return intakeNamed('withdraw', withdraw, input, runtime, extra);
+}
+
+/**
+ * A withdraw by ticket: its sessions deleted (withdrawTicket), then one execution, named by the withdraw's
+ * token, with one item per session. A delivery that finds that execution already there is answered from it
+ * and deletes nothing: a session tagged with the ticket since the first delivery is not this withdraw's.
+ */
+async function intakeTicketWithdraw(
+  request: TicketWithdrawRequest,
+  input: IntakeInput,
+  runtime: Runtime,
+  extra: Pick<ProvisionDeps, 'retryHooks' | 'log'>,
+): Promise<NamedSessionOutcome<TicketWithdrawResult>> {
+  const token = clientToken(input.kind, input.key);
+  if (input.recallExecution) {
+    const found = await executionOf(token, runtime, extra);
+    const recalled = found && recallTicketWithdraw(token, request, found);
+    if (recalled) return recalled;
+  }
+  const name = executionName(token);
+  const items = (result: TicketWithdrawResult) => ticketJobItems(result, input.kind, runtime.accountId);
+  const result = await withdrawTicket(
+    request,
+    token,
+    { vpcFor: runtime.vpcFor, config: runtime.config, ...extra },
+    (sessions) =>
+      jobBytes(jobOf(name, items({ outcome: 'Deleting', clientToken: token, request, sessions }), runtime)) <=
+      JOB_BYTES_LIMIT,
+  );
+  const started = await handOffJob(jobOf(name, items(result), runtime), runtime, extra);
+  return { result, executionName: started.executionName, handOff: started.handOff };
 }
 
 /** One modify through the front half: modify() it, then hand it to the flow, which waits for the changes. */
@@ -144,20 +198,28 @@ function recallNamed(
 }
 
 /** The hand-off of one request's item, under the execution name its ClientToken gives. */
-async function handOffItem(item: JobItem, runtime: Runtime, extra: Pick<ProvisionDeps, 'retryHooks'>) {
+function handOffItem(item: JobItem, runtime: Runtime, extra: Pick<ProvisionDeps, 'retryHooks'>) {
+  return handOffJob(jobOf(executionName(item.clientToken), [item], runtime), runtime, extra);
+}
+
+/** A new job of these items for the execution of this name, with the deployment's bus and deadline. */
+function jobOf(name: string, items: JobItem[], runtime: Runtime) {
   const { config } = runtime;
-  const job = newJob({
-    executionName: executionName(item.clientToken),
+  return newJob({
+    executionName: name,
     eventBusName: config.eventBusName,
     accountId: runtime.accountId,
     now: runtime.now(),
     deadlineSeconds: config.pollDeadlineSeconds,
-    items: [item],
+    items,
   });
+}
+
+function handOffJob(job: Job, runtime: Runtime, extra: Pick<ProvisionDeps, 'retryHooks'>) {
   return handOff(runtime.workflow, {
-    flowName: config.flowName,
+    flowName: runtime.config.flowName,
     job,
-    policy: cloudCallPolicy(config),
+    policy: cloudCallPolicy(runtime.config),
     ...(extra.retryHooks ? { hooks: extra.retryHooks } : {}),
   });
 }
