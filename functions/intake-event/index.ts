@@ -2,7 +2,7 @@
  * intake-event: the EventBridge trigger. Each CloudEvent of type mirrorflow:MirrorRequest:Submitted carries a
  * mirror request in `data`, one of type mirrorflow:MirrorRequest:Modified a modify (`{RegionId, ClientToken |
  * TrafficMirrorSessionId, changes}`), one of type mirrorflow:MirrorRequest:Withdrawn a withdraw (`{RegionId,
- * ClientToken | TrafficMirrorSessionId}`); its `source` + `id` is the idempotency key, stable across redeliveries. A
+ * ClientToken | TrafficMirrorSessionId | Ticket}`); its `source` + `id` is the idempotency key, stable across redeliveries. A
  * malformed request is answered with a Failed completion event (nobody waits forever) and never retried; a
  * cloud that is still throttling after the retries fails the invocation, so EventBridge delivers it again.
  */
@@ -37,6 +37,8 @@ export interface IntakeEventResult {
   outcome: string;
   clientToken?: string;
   sessionId?: string | null;
+  /** A withdraw by ticket: every session it withdraws. */
+  sessionIds?: string[];
   executionName?: string | null;
   problems?: unknown;
   error?: unknown;
@@ -89,9 +91,11 @@ export const handler = async (
       : { malformed: 'the delivery is not a CloudEvent with id and source' };
     try {
       const step = hasIdentity ? STEPS[envelope.type as keyof typeof STEPS] : intake;
-      const outcome = await step({ request, kind: 'event', key, handOffInvalid: true }, runtime, {
-        log: (message, details) => logger.info(message, details),
-      });
+      const outcome = await step(
+        { request, kind: 'event', key, handOffInvalid: true, recallExecution: true },
+        runtime,
+        { log: (message, details) => logger.info(message, details) },
+      );
       const { result } = outcome;
       logger.appendKeys({ clientToken: result.clientToken });
       if (result.outcome === 'Invalid')
@@ -105,6 +109,7 @@ export const handler = async (
         clientToken: result.clientToken,
         executionName: outcome.executionName,
         ...('sessionId' in result ? { sessionId: result.sessionId } : {}),
+        ...('sessions' in result ? { sessionIds: result.sessions.map((s) => s.sessionId) } : {}),
         ...(result.outcome === 'Invalid' ? { problems: result.problems } : {}),
         ...(result.outcome === 'Rejected' ? { error: result.error } : {}),
       });

@@ -1,8 +1,8 @@
 /**
  * intake-webhook: the HTTP trigger for ticketing systems. Verifies the sender (HMAC with the shared secret),
  * limits the body, maps the payload to a mirror request with JMESPath, and provisions it. Replies
- * 202 {clientToken, trafficMirrorSessionId, executionName, outcome} — the same answer to a resend of the same
- * delivery — or 400/401/405/413/422 with a body that says what to fix, or 503 when the cloud is still
+ * 202 {operation, clientToken, trafficMirrorSessionId (trafficMirrorSessionIds for a withdraw by ticket),
+ * executionName, outcome} — the same answer to a resend of the same delivery — or 400/401/405/413/422 with a body that says what to fix, or 503 when the cloud is still
  * throttling after the retries. A bad request never reaches the cloud and never gets a 5xx.
  */
 import { readFileSync } from 'node:fs';
@@ -126,7 +126,14 @@ export const handler = async (event: Buffer, context: FcContext): Promise<HttpRe
   try {
     const step = { submit: intake, modify: intakeModify, withdraw: intakeWithdraw }[mapped.operation];
     const outcome = await step(
-      { request, kind: 'webhook', key: webhookKey(mapped.deliveryId, raw), handOffInvalid: false },
+      {
+        request,
+        kind: 'webhook',
+        key: webhookKey(mapped.deliveryId, raw),
+        handOffInvalid: false,
+        // A resend after the delete finished gets the first answer again (README, the webhook's replies).
+        recallExecution: true,
+      },
       runtime,
       { log: (message, details) => logger.info(message, details) },
     );
@@ -143,6 +150,8 @@ export const handler = async (event: Buffer, context: FcContext): Promise<HttpRe
       operation: mapped.operation,
       clientToken: result.clientToken,
       trafficMirrorSessionId: 'sessionId' in result ? result.sessionId : null,
+      // A withdraw by ticket: every session it withdraws (steps/withdrawTicket.ts).
+      ...('sessions' in result ? { trafficMirrorSessionIds: result.sessions.map((s) => s.sessionId) } : {}),
       executionName: outcome.executionName,
       outcome: result.outcome,
     };

@@ -301,6 +301,23 @@ describe('RAM: one role per function and one for the flow', () => {
         body: withdraw,
       });
       await settle(cloud, 60_000);
+      // Both withdraws again, once their sessions are gone: each intake answers from the execution its first
+      // delivery started (DescribeExecution).
+      await putRequestEvent(cloud, {
+        source: 'ram-test',
+        id: 'ram-2',
+        type: 'Withdrawn',
+        data: { RegionId: 'cn-hangzhou', ClientToken: eventToken },
+      });
+      await fetch(cloud.webhookUrl, {
+        method: 'POST',
+        headers: {
+          'x-hub-signature': signHub(cloud.webhookSecret, withdraw),
+          'x-mirrorflow-delivery': 'ram-w2',
+        },
+        body: withdraw,
+      });
+      await settle(cloud, 60_000);
     }, 120_000);
     afterAll(() => cloud?.close());
 

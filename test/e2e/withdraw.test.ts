@@ -1,9 +1,11 @@
 /**
  * Withdraw through the EventBridge trigger, end to end: the session a request created is deleted and one
- * Deleted event answers — however often the withdraw is delivered; a withdraw of something unknown, foreign
+ * Deleted event answers — however often the withdraw is delivered; a withdraw by Ticket deletes every session
+ * of the ticket, one Deleted event each; a withdraw of something unknown, foreign
  * or malformed is answered by one Failed event with a clear code, and deletes nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sessionDeleteToken } from '../../functions/lib/contract/clientToken.js';
 import type { LocalCloud } from '../../infra/local/cloud.js';
 import {
   completionEvents,
@@ -69,7 +71,7 @@ describe('withdraw', () => {
     expect(live('eni-bp1web02')).toEqual([]);
   });
 
-  it('through the webhook (generic mapping, operation "withdraw"), resent: one delete, one Deleted event', async () => {
+  it('through the webhook (generic mapping, operation "withdraw"), resent after the delete: the same 202, one Deleted event', async () => {
     const submitted = await postWebhook(cloud, { request: demoRequest('eni-bp1db01') }, 'wh-sub-1');
     const { clientToken: created } = (await submitted.json()) as { clientToken: string };
     await waitForCompletion(cloud, created);
@@ -80,21 +82,71 @@ describe('withdraw', () => {
     };
     const first = await postWebhook(cloud, body, 'wh-wd-1');
     expect(first.status).toBe(202);
-    const answer = (await first.json()) as { operation: string; outcome: string; clientToken: string };
-    expect(answer).toMatchObject({ operation: 'withdraw', outcome: 'Deleting' });
+    const answer = (await first.json()) as Record<string, unknown> & { clientToken: string };
+    expect(answer).toMatchObject({
+      operation: 'withdraw',
+      outcome: 'Deleting',
+      trafficMirrorSessionId: expect.stringMatching(/^tms-/),
+      executionName: answer.clientToken,
+    });
     const [deleted] = await waitForCompletion(cloud, answer.clientToken);
     await settle(cloud);
-    // Resent after the delete finished: the session is gone, so the sender is told so; no second event.
+    // Resent after the delete finished: the session is gone, so the answer comes from the execution the first
+    // delivery started (DescribeExecution) — the same body — and no second event.
+    const described = () => cloud.fnf.calls.filter((c) => c.action === 'DescribeExecution').length;
+    const before = described();
     const again = await postWebhook(cloud, body, 'wh-wd-1');
-    expect(again.status).toBe(422);
-    expect(await again.json()).toMatchObject({ error: { code: 'Mirror.SessionNotFound' } });
+    expect(again.status).toBe(202);
+    expect(await again.json()).toEqual(answer);
+    expect(described()).toBe(before + 1);
     await settle(cloud);
     expect(deleted).toMatchObject({
       type: 'mirrorflow:TrafficMirrorSession:Deleted',
-      data: { correlation: { ticket: 'SEC-10' } },
+      data: { sessionId: answer.trafficMirrorSessionId, correlation: { ticket: 'SEC-10' } },
     });
     expect(completionEvents(cloud, answer.clientToken)).toHaveLength(1);
     expect(live('eni-bp1db01')).toEqual([]);
+  });
+
+  it('through the webhook, of nothing known, resent: the same 422 each time, one Failed event', async () => {
+    const body = {
+      operation: 'withdraw',
+      request: { RegionId: 'cn-hangzhou', ClientToken: 'mf-wh-nothing' },
+    };
+    const first = await postWebhook(cloud, body, 'wh-wd-unknown');
+    expect(first.status).toBe(422);
+    const answer = (await first.json()) as { clientToken: string };
+    expect(answer).toMatchObject({ outcome: 'Rejected', error: { code: 'Mirror.SessionNotFound' } });
+    await waitForCompletion(cloud, answer.clientToken);
+    await settle(cloud);
+    const again = await postWebhook(cloud, body, 'wh-wd-unknown');
+    expect(again.status).toBe(422);
+    expect(await again.json()).toEqual(answer);
+    await settle(cloud);
+    expect(completionEvents(cloud, answer.clientToken)).toHaveLength(1);
+  });
+
+  it('by Ticket, delivered twice: every session of the ticket deleted, one Deleted event each', async () => {
+    const created = [
+      await put('sub-t1', 'Submitted', demoRequest('eni-bp1app01', { Correlation: { ticket: 'SEC-11' } })),
+      await put('sub-t2', 'Submitted', demoRequest('eni-bp1app02', { Correlation: { ticket: 'SEC-11' } })),
+    ];
+    const sessionIds = await Promise.all(
+      created.map(
+        async (t) => ((await waitForCompletion(cloud, t))[0]!.data as { sessionId: string }).sessionId,
+      ),
+    );
+    const token = await put('wd-t', 'Withdrawn', { RegionId: 'cn-hangzhou', Ticket: 'SEC-11' }, 2);
+    const deleted = await Promise.all(
+      sessionIds.map(async (id) => (await waitForCompletion(cloud, sessionDeleteToken(token, id)))[0]!),
+    );
+    await settle(cloud);
+    expect(deleted.map((e) => [e.type, (e.data as { sessionId: string }).sessionId])).toEqual(
+      sessionIds.map((id) => ['mirrorflow:TrafficMirrorSession:Deleted', id]),
+    );
+    for (const id of sessionIds)
+      expect(completionEvents(cloud, sessionDeleteToken(token, id))).toHaveLength(1);
+    expect([...live('eni-bp1app01'), ...live('eni-bp1app02')]).toEqual([]);
   });
 
   it('of a session mirrorflow does not own: one Failed event (Mirror.NotOwned), the session untouched', async () => {

@@ -1,6 +1,8 @@
 /** The local CloudFlow (fnf 2019-03-15) API through @alicloud/pop-core, signed like the cloud's. */
 import RPCClient from '@alicloud/pop-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cloudCallPolicy } from '../../functions/lib/cloud/retry.js';
+import { createWorkflowClient, findExecution } from '../../functions/lib/cloud/workflowClient.js';
 import { VirtualClock } from '../../infra/local/clock.js';
 import { LOCAL_ACCESS_KEY } from '../../infra/local/credentials.js';
 import { type FnfApi, startFnfApi } from '../../infra/local/fnf/api.js';
@@ -179,6 +181,42 @@ describe('fnf API', () => {
         ),
       ),
     ).toBe('SignatureDoesNotMatch');
+  });
+
+  it("mirrorflow's findExecution (DescribeExecution through pop-core): none, running, then finished, with its job", async () => {
+    const workflow = createWorkflowClient({
+      regionId: 'cn-hangzhou',
+      credentials: LOCAL_ACCESS_KEY,
+      endpoint: api.url,
+    });
+    const find = (executionName: string) =>
+      findExecution(workflow, {
+        flowName: 'wait-then-done',
+        executionName,
+        policy: cloudCallPolicy({ retryMaxAttempts: 2, retryMaxElapsedMs: 1_000 }),
+      });
+    expect(await find('mf-wh-none')).toBeUndefined();
+    const job = { executionName: 'mf-wh-found', items: [{ clientToken: 'mf-wh-found', sessionId: 'tms-a' }] };
+    await call('StartExecution', {
+      FlowName: 'wait-then-done',
+      ExecutionName: 'mf-wh-found',
+      Input: JSON.stringify({ seconds: 30, job }),
+    });
+    expect(await find('mf-wh-found')).toEqual({ executionName: 'mf-wh-found', handOff: 'started', job });
+    clock.advance(31_000);
+    await call('DescribeExecution', {
+      FlowName: 'wait-then-done',
+      ExecutionName: 'mf-wh-found',
+      WaitTimeSeconds: 5,
+    });
+    expect(await find('mf-wh-found')).toMatchObject({ handOff: 'finished', job });
+    // An execution that was not started with a job is not one of mirrorflow's hand-offs.
+    await call('StartExecution', {
+      FlowName: 'wait-then-done',
+      ExecutionName: 'not-a-job',
+      Input: '{"seconds": 1}',
+    });
+    expect(await find('not-a-job')).toBeUndefined();
   });
 
   it('refuses a flow file whose Name is not its file name', async () => {

@@ -4,6 +4,8 @@ import {
   OWNERSHIP_TAG_KEY,
   TOKEN_TAG_KEY,
   validateMirrorRequest,
+  validateModifyRequest,
+  validateWithdrawRequest,
 } from '../../functions/lib/contract/request.js';
 import { validRequest } from '../helpers/requests.js';
 
@@ -218,5 +220,52 @@ describe('mirror request: the CreateTrafficMirrorSession limits', () => {
   it('explains a document that is not an object', () => {
     expect(problemsOf([1, 2])).toEqual([{ path: '(request)', rule: 'must be an object (got an array)' }]);
     expect(problemsOf(null)).toEqual([{ path: '(request)', rule: 'must be an object (got null)' }]);
+  });
+});
+
+describe('withdraw and modify: how they name their sessions', () => {
+  const withdrawProblems = (input: unknown) => {
+    const result = validateWithdrawRequest(input);
+    return result.ok ? [] : result.problems;
+  };
+  const region = { RegionId: 'cn-hangzhou' };
+
+  it('a withdraw names them by exactly one of ClientToken, TrafficMirrorSessionId or Ticket', () => {
+    for (const name of [
+      { ClientToken: 'mf-wh-1' },
+      { TrafficMirrorSessionId: 'tms-abc' },
+      { Ticket: 'SEC-7' },
+    ])
+      expect(withdrawProblems({ ...region, ...name })).toEqual([]);
+    const rule = expect.stringMatching(/exactly one of ClientToken .*, TrafficMirrorSessionId or Ticket/);
+    expect(withdrawProblems(region)).toEqual([{ path: 'ClientToken', rule }]);
+    expect(withdrawProblems({ ...region, ClientToken: 'mf-wh-1', Ticket: 'SEC-7' })).toEqual([
+      { path: 'ClientToken', rule },
+    ]);
+  });
+
+  it('a Ticket must be a value the List can filter tags on', () => {
+    for (const ticket of ['7-SEC', 'SEC 7', '', chars(129)])
+      expect(withdrawProblems({ ...region, Ticket: ticket })).toEqual([
+        { path: 'Ticket', rule: expect.stringMatching(/must be a ticket key like SEC-7/) },
+      ]);
+    expect(withdrawProblems({ ...region, Ticket: 'RITM0010001' })).toEqual([]);
+  });
+
+  it('a modify names one session only: a Ticket is not a field of it', () => {
+    const result = validateModifyRequest({ ...region, Ticket: 'SEC-7', changes: { Enabled: false } });
+    expect(result.ok ? [] : result.problems).toContainEqual({ path: 'Ticket', rule: 'is not a known field' });
+    const both = validateModifyRequest({
+      ...region,
+      ClientToken: 'mf-wh-1',
+      TrafficMirrorSessionId: 'tms-abc',
+      changes: { Enabled: false },
+    });
+    expect(both.ok ? [] : both.problems).toEqual([
+      {
+        path: 'ClientToken',
+        rule: 'name the session by exactly one of ClientToken (of the request that created it) or TrafficMirrorSessionId',
+      },
+    ]);
   });
 });

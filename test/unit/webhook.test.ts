@@ -6,6 +6,7 @@ import {
   signMirrorflow,
   verifyWebhookSignature,
 } from '../../functions/lib/triggers/webhookSignature.js';
+import { jiraIssueEvent, serviceNowRitm } from '../helpers/ticketPayloads.js';
 
 const secret = 'a-very-long-shared-secret';
 const body = Buffer.from('{"hello":"world"}');
@@ -129,6 +130,63 @@ describe('webhook mappings', () => {
     expect(mapped.request).toEqual(mirror);
     expect(mapped.correlation).toEqual({ ticket: 'RITM0010001', requester: 'carol', sysId: 'abc123' });
     expect(mapped.deliveryId).toBe('abc123:2');
+  });
+
+  it('jira: an open issue (new or in progress) submits its request; a Done one withdraws {RegionId, Ticket}', () => {
+    const headers = { 'x-atlassian-webhook-identifier': '77' };
+    for (const status of ['new', 'indeterminate'] as const) {
+      const mapped = applyMapping(
+        SHIPPED_MAPPINGS.jira!,
+        jiraIssueEvent({ key: 'SEC-42', status, request: mirror }),
+        headers,
+      );
+      expect(mapped).toMatchObject({
+        operation: 'submit',
+        request: mirror,
+        correlation: { ticket: 'SEC-42' },
+      });
+    }
+    const done = applyMapping(
+      SHIPPED_MAPPINGS.jira!,
+      jiraIssueEvent({ key: 'SEC-42', status: 'done', request: { ...mirror, RegionId: 'cn-shanghai' } }),
+      headers,
+    );
+    expect(done).toEqual({
+      operation: 'withdraw',
+      // The region comes from the custom field's request, the ticket is the issue key.
+      request: { RegionId: 'cn-shanghai', Ticket: 'SEC-42' },
+      correlation: {
+        ticket: 'SEC-42',
+        summary: 'Mirror web traffic to the IDS',
+        requester: 'bob@example.com',
+        webhookEvent: 'jira:issue_updated',
+      },
+      deliveryId: '77',
+    });
+  });
+
+  it('servicenow: an open RITM submits its variables; a closed one (3, 4, 7 or their labels) withdraws {RegionId, Ticket}', () => {
+    for (const state of [1, '2', -5, '']) {
+      const mapped = applyMapping(
+        SHIPPED_MAPPINGS.servicenow!,
+        serviceNowRitm({ number: 'RITM0010001', state, modCount: 1 }),
+        {},
+      );
+      expect(mapped, String(state)).toMatchObject({ operation: 'submit', request: mirror });
+    }
+    for (const state of ['3', 4, '7', 'Closed Complete', 'Closed Incomplete', 'Closed Skipped']) {
+      const mapped = applyMapping(
+        SHIPPED_MAPPINGS.servicenow!,
+        serviceNowRitm({ number: 'RITM0010001', state, modCount: 5 }),
+        {},
+      );
+      expect(mapped, String(state)).toEqual({
+        operation: 'withdraw',
+        request: { RegionId: 'cn-hangzhou', Ticket: 'RITM0010001' },
+        correlation: { ticket: 'RITM0010001', requester: 'carol', sysId: '9d385017c611228701d22104cc95c371' },
+        deliveryId: '9d385017c611228701d22104cc95c371:5',
+      });
+    }
   });
 
   it('cuts mapped correlation values to the contract limits, so a long ticket summary does not spoil the request', () => {

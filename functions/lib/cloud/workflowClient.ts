@@ -1,7 +1,9 @@
 /**
  * The hand-off to CloudFlow: StartExecution of the session-ready flow through pop-core, with an
  * ExecutionName derived from the ClientToken. `ExecutionAlreadyExists` means the hand-off happened before,
- * which is success; a running duplicate returns the same execution.
+ * which is success; a running duplicate returns the same execution. And the way back: DescribeExecution of
+ * the execution a token names, so a resend whose session is already gone is answered from the job its first
+ * delivery handed off (steps/intake.ts).
  */
 
 import { JOB_BYTES_LIMIT, type Job, jobBytes } from '../contract/flowJob.js';
@@ -23,6 +25,14 @@ export interface WorkflowApi {
     ExecutionName: string;
     Input: string;
   }): Promise<{ Status: string }>;
+  /**
+   * DescribeExecution (2019-03-15; /work/shared/reference/cloudflow-fdl.md §9): the execution's Status and
+   * its Input (the JSON text it was started with). An unknown name is the error `ExecutionNotExists`.
+   */
+  describeExecution(params: { FlowName: string; ExecutionName: string }): Promise<{
+    Status: string;
+    Input: string;
+  }>;
 }
 
 export function createWorkflowClient(options: {
@@ -41,6 +51,10 @@ export function createWorkflowClient(options: {
     async startExecution(params) {
       const body = await call('StartExecution', params);
       return { Status: String(body.Status ?? '') };
+    },
+    async describeExecution(params) {
+      const body = await call('DescribeExecution', params);
+      return { Status: String(body.Status ?? ''), Input: String(body.Input ?? '') };
     },
   };
 }
@@ -77,5 +91,47 @@ export async function handOff(
     if (error instanceof CloudApiError && error.code === 'ExecutionAlreadyExists')
       return { executionName: job.executionName, handOff: 'finished' };
     throw error;
+  }
+}
+
+/** An execution found by name: whether it is still running, and the job it was started with. */
+export interface FoundExecution {
+  executionName: string;
+  handOff: HandOffResult['handOff'];
+  job: Job;
+}
+
+/**
+ * The execution of this name with the job it was started with, or undefined when there is none
+ * (`ExecutionNotExists`; an execution whose input is not a job is not mirrorflow's, and counts as none).
+ */
+export async function findExecution(
+  workflow: WorkflowApi,
+  options: { flowName: string; executionName: string; policy: RetryPolicy; hooks?: RetryHooks },
+): Promise<FoundExecution | undefined> {
+  let described: { Status: string; Input: string };
+  try {
+    described = await withRetry(
+      () => workflow.describeExecution({ FlowName: options.flowName, ExecutionName: options.executionName }),
+      options.policy,
+      options.hooks,
+    );
+  } catch (error) {
+    if (error instanceof CloudApiError && error.code === 'ExecutionNotExists') return undefined;
+    throw error;
+  }
+  const job = jobOf(described.Input);
+  if (!job) return undefined;
+  // Starting or Running: the flow still waits (StartExecution would return it); anything else has ended.
+  const running = described.Status === 'Running' || described.Status === 'Starting';
+  return { executionName: options.executionName, handOff: running ? 'started' : 'finished', job };
+}
+
+function jobOf(input: string): Job | undefined {
+  try {
+    const job = (JSON.parse(input) as { job?: Partial<Job> } | null)?.job;
+    return job && Array.isArray(job.items) ? (job as Job) : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -60,6 +60,16 @@ export function stepToken(token: string, step: 'update' | 'add' | 'remove'): str
   return `mfs-${step}-${digest('step', token, step).slice(0, DIGEST_HEX)}`;
 }
 
+/**
+ * The ClientToken of one session's delete in a withdraw by ticket (steps/withdrawTicket.ts), a pure function
+ * of (the withdraw's token, the session id): a withdraw that deletes several sessions sends each its own, and
+ * the same one on every delivery. It is also that session's item token in the flow's job, so each session's
+ * event has its own id. `mfs-delete-<40 hex>`: 51 ASCII characters.
+ */
+export function sessionDeleteToken(token: string, sessionId: string): string {
+  return `mfs-delete-${digest('step', token, 'delete', sessionId).slice(0, DIGEST_HEX)}`;
+}
+
 /** The idempotency key of an EventBridge delivery: its CloudEvent `source` + `id`, stable across redeliveries. */
 export function eventKey(source: string, id: string): string {
   return JSON.stringify([source, id]);

@@ -8,6 +8,7 @@ import type { ErrorSummary } from '../cloud/cloudError.js';
 import type { ModifyResult } from '../steps/modify.js';
 import type { ProvisionResult } from '../steps/provision.js';
 import type { WithdrawResult } from '../steps/withdraw.js';
+import type { TicketWithdrawResult } from '../steps/withdrawTicket.js';
 import type { TriggerKind } from './clientToken.js';
 import type { Problem } from './problems.js';
 import {
@@ -268,7 +269,9 @@ export function namedSessionJobItem(
       result.problems,
       result.raw,
       {},
-      `Fix the ${operation} (RegionId, and ClientToken or TrafficMirrorSessionId${operation === 'modify' ? ', and changes' : ''}) and send it as a new request.`,
+      operation === 'modify'
+        ? 'Fix the modify (RegionId, and ClientToken or TrafficMirrorSessionId, and changes) and send it as a new request.'
+        : 'Fix the withdraw (RegionId, and one of ClientToken, TrafficMirrorSessionId or Ticket) and send it as a new request.',
     );
   const { Correlation, ...request } = result.request;
   return {
@@ -280,6 +283,29 @@ export function namedSessionJobItem(
     correlation: Correlation ?? {},
     failure: result.outcome === 'Rejected' ? result.error : null,
   };
+}
+
+/**
+ * The job items of a withdraw by ticket: one per session, under that session's own token (so each gets its own
+ * Deleted or Failed event), or — no session, too many — the one refusal under the withdraw's token.
+ */
+export function ticketJobItems(
+  result: TicketWithdrawResult,
+  trigger: TriggerKind,
+  accountId: string,
+): JobItem[] {
+  if (result.outcome === 'Rejected') return [namedSessionJobItem('withdraw', result, trigger, accountId)];
+  const { request } = result;
+  return result.sessions.map(({ sessionId, clientToken, error }) =>
+    namedSessionJobItem(
+      'withdraw',
+      error
+        ? { outcome: 'Rejected', clientToken, request, sessionId, error }
+        : { outcome: 'Deleting', clientToken, request, sessionId },
+      trigger,
+      accountId,
+    ),
+  );
 }
 
 export function newJob(options: {

@@ -321,20 +321,28 @@ const sessionNameFields = {
   TrafficMirrorSessionId: z.optional(id(ID_PATTERNS.session, 'a traffic mirror session ID')),
   Correlation: z.optional(correlationSchema),
 };
-const namesOneSession = () =>
-  z.refine<{ ClientToken?: string | undefined; TrafficMirrorSessionId?: string | undefined }>(
-    (r) => (r.ClientToken === undefined) !== (r.TrafficMirrorSessionId === undefined),
-    {
-      error:
-        'name the session by exactly one of ClientToken (of the request that created it) or TrafficMirrorSessionId',
-      path: ['ClientToken'],
-    },
+/** What each naming field names, for the message of namesOneSession. */
+const NAMING_FIELDS = {
+  ClientToken: 'ClientToken (of the request that created it)',
+  TrafficMirrorSessionId: 'TrafficMirrorSessionId',
+  Ticket: 'Ticket (every session of that ticket)',
+} as const;
+type NamingField = keyof typeof NAMING_FIELDS;
+
+/** Exactly one of `fields` is given: a request that names its sessions twice (or not at all) is ambiguous. */
+const namesOneSession = (fields: readonly NamingField[]) => {
+  const names = fields.map((f) => NAMING_FIELDS[f]);
+  const list = `${names.slice(0, -1).join(', ')} or ${names.at(-1)}`;
+  return z.refine<Partial<Record<NamingField, unknown>>>(
+    (r) => fields.filter((f) => r[f] !== undefined).length === 1,
+    { error: `name the session by exactly one of ${list}`, path: ['ClientToken'] },
   );
+};
 
 /** A modify: change, in place, the session one request created (or the one named). */
 export const modifyRequestSchema = z
   .strictObject({ ...sessionNameFields, changes: sessionChangesSchema })
-  .check(namesOneSession());
+  .check(namesOneSession(['ClientToken', 'TrafficMirrorSessionId']));
 
 export type ModifyRequest = z.output<typeof modifyRequestSchema>;
 
@@ -342,9 +350,23 @@ export const validateModifyRequest = validatorFor(modifyRequestSchema);
 
 /**
  * A withdraw: delete the session one request created — named by that request's ClientToken, or by the
- * session's id — and never a session mirrorflow does not own.
+ * session's id — or every session of a ticket (its `mirrorflow-ticket` tag, set from the creating request's
+ * `Correlation.ticket`: steps/withdrawTicket.ts), and never a session mirrorflow does not own.
  */
-export const withdrawRequestSchema = z.strictObject(sessionNameFields).check(namesOneSession());
+export const withdrawRequestSchema = z
+  .strictObject({
+    ...sessionNameFields,
+    // Only a value ListTrafficMirrorSessions can filter on can name tagged sessions (provision.ts createParams).
+    Ticket: z.optional(
+      z.string().check(
+        z.regex(LIST_TAG_VALUE, {
+          error:
+            'must be a ticket key like SEC-7: a letter, then letters, digits, ".", "_" or "-", at most 128 characters',
+        }),
+      ),
+    ),
+  })
+  .check(namesOneSession(['ClientToken', 'TrafficMirrorSessionId', 'Ticket']));
 
 export type WithdrawRequest = z.output<typeof withdrawRequestSchema>;
 

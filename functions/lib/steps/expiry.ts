@@ -8,7 +8,7 @@
 import { listAllSessions, type TrafficMirrorSession } from '../cloud/vpcClient.js';
 import { EXPIRY_TAG_KEY, OWNERSHIP_TAG_KEY, TOKEN_TAG_KEY } from '../contract/request.js';
 import type { Runtime } from '../runtime/runtime.js';
-import { intakeWithdraw, type NamedSessionOutcome } from './intake.js';
+import { intakeWithdraw } from './intake.js';
 import type { WithdrawResult } from './withdraw.js';
 
 /** When a session's tag says it expires (epoch ms), or undefined when it does not. */
@@ -57,7 +57,7 @@ export async function sweepExpired(
         continue;
       }
       const token = session.Tags.find((t) => t.Key === TOKEN_TAG_KEY)?.Value;
-      const done: NamedSessionOutcome<WithdrawResult> = await intakeWithdraw(
+      const done = await intakeWithdraw(
         {
           request: {
             RegionId: regionId,

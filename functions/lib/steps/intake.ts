@@ -1,17 +1,40 @@
 /**
  * One request through the front half of mirrorflow: provision() it, then hand it to the session-ready flow
  * under an ExecutionName derived from its ClientToken. A crash between the two heals on redelivery: the same
- * token finds the same session, and the hand-off happens then.
+ * token finds the same session, and the hand-off happens then. A withdraw or modify resent after its session
+ * is gone is answered from the execution its first delivery started (recallExecution), as it was then. A
+ * withdraw by ticket hands one item per session to one execution (withdrawTicket.ts).
  */
 
 import { cloudCallPolicy } from '../cloud/retry.js';
-import { handOff } from '../cloud/workflowClient.js';
-import { executionName, mismatchExecutionName, type TriggerKind } from '../contract/clientToken.js';
-import { type JobItem, jobItem, namedSessionJobItem, newJob } from '../contract/flowJob.js';
+import { type FoundExecution, findExecution, handOff } from '../cloud/workflowClient.js';
+import {
+  clientToken,
+  executionName,
+  mismatchExecutionName,
+  type TriggerKind,
+} from '../contract/clientToken.js';
+import {
+  JOB_BYTES_LIMIT,
+  type Job,
+  type JobItem,
+  jobBytes,
+  jobItem,
+  namedSessionJobItem,
+  newJob,
+  ticketJobItems,
+} from '../contract/flowJob.js';
+import { validateWithdrawRequest } from '../contract/request.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { type ModifyResult, modify } from './modify.js';
 import { type ProvisionDeps, type ProvisionResult, provision } from './provision.js';
 import { type WithdrawResult, withdraw } from './withdraw.js';
+import {
+  recallTicketWithdraw,
+  type TicketWithdrawRequest,
+  type TicketWithdrawResult,
+  withdrawTicket,
+} from './withdrawTicket.js';
 
 export interface IntakeInput {
   request: unknown;
@@ -19,6 +42,12 @@ export interface IntakeInput {
   key: string;
   /** Hand invalid requests to the flow too, so a Failed event answers them (for triggers without a reply). */
   handOffInvalid: boolean;
+  /**
+   * When a withdraw or modify finds no session, look for the execution its ClientToken names
+   * (DescribeExecution: the caller's role needs `fnf:DescribeExecution`) and answer as its first delivery was
+   * answered — a resend after the delete finished gets the same answer, not "not found".
+   */
+  recallExecution?: boolean;
 }
 
 export interface IntakeOutcome {
@@ -50,13 +79,50 @@ export interface NamedSessionOutcome<R> {
   handOff: 'started' | 'finished' | 'skipped';
 }
 
-/** One withdraw through the front half: withdraw() it, then hand it to the flow, which waits until it is gone. */
+/**
+ * One withdraw through the front half: withdraw() it, then hand it to the flow, which waits until it is gone.
+ * A withdraw naming a Ticket withdraws every session of that ticket (intakeTicketWithdraw).
+ */
 export function intakeWithdraw(
   input: IntakeInput,
   runtime: Runtime,
   extra: Pick<ProvisionDeps, 'retryHooks' | 'log'> = {},
-): Promise<NamedSessionOutcome<WithdrawResult>> {
+): Promise<NamedSessionOutcome<WithdrawResult | TicketWithdrawResult>> {
+  const validation = validateWithdrawRequest(input.request);
+  if (validation.ok && validation.value.Ticket !== undefined)
+    return intakeTicketWithdraw(validation.value as TicketWithdrawRequest, input, runtime, extra);
   return intakeNamed('withdraw', withdraw, input, runtime, extra);
+}
+
+/**
+ * A withdraw by ticket: its sessions deleted (withdrawTicket), then one execution, named by the withdraw's
+ * token, with one item per session. A delivery that finds that execution already there is answered from it
+ * and deletes nothing: a session tagged with the ticket since the first delivery is not this withdraw's.
+ */
+async function intakeTicketWithdraw(
+  request: TicketWithdrawRequest,
+  input: IntakeInput,
+  runtime: Runtime,
+  extra: Pick<ProvisionDeps, 'retryHooks' | 'log'>,
+): Promise<NamedSessionOutcome<TicketWithdrawResult>> {
+  const token = clientToken(input.kind, input.key);
+  if (input.recallExecution) {
+    const found = await executionOf(token, runtime, extra);
+    const recalled = found && recallTicketWithdraw(token, request, found);
+    if (recalled) return recalled;
+  }
+  const name = executionName(token);
+  const items = (result: TicketWithdrawResult) => ticketJobItems(result, input.kind, runtime.accountId);
+  const result = await withdrawTicket(
+    request,
+    token,
+    { vpcFor: runtime.vpcFor, config: runtime.config, ...extra },
+    (sessions) =>
+      jobBytes(jobOf(name, items({ outcome: 'Deleting', clientToken: token, request, sessions }), runtime)) <=
+      JOB_BYTES_LIMIT,
+  );
+  const started = await handOffJob(jobOf(name, items(result), runtime), runtime, extra);
+  return { result, executionName: started.executionName, handOff: started.handOff };
 }
 
 /** One modify through the front half: modify() it, then hand it to the flow, which waits for the changes. */
@@ -84,6 +150,15 @@ async function intakeNamed<R extends WithdrawResult | ModifyResult>(
   );
   if (result.outcome === 'Invalid' && !input.handOffInvalid)
     return { result, executionName: null, handOff: 'skipped' };
+  if (
+    input.recallExecution &&
+    result.outcome === 'Rejected' &&
+    result.error.code === 'Mirror.SessionNotFound'
+  ) {
+    const found = await executionOf(result.clientToken, runtime, extra);
+    const recalled = found && recallNamed(operation, result, found);
+    if (recalled) return recalled as NamedSessionOutcome<R>;
+  }
   const item = namedSessionJobItem(operation, result, input.kind, runtime.accountId);
   const started = await handOffItem(item, answerExecutionName(result, input.request), runtime, extra);
   return { result, executionName: started.executionName, handOff: started.handOff };
@@ -102,26 +177,73 @@ function answerExecutionName(
     : executionName(result.clientToken);
 }
 
+/** The execution a request's ClientToken names, if a delivery of it has started one. */
+function executionOf(
+  token: string,
+  runtime: Runtime,
+  extra: Pick<ProvisionDeps, 'retryHooks'>,
+): Promise<FoundExecution | undefined> {
+  return findExecution(runtime.workflow, {
+    flowName: runtime.config.flowName,
+    executionName: executionName(token),
+    policy: cloudCallPolicy(runtime.config),
+    ...(extra.retryHooks ? { hooks: extra.retryHooks } : {}),
+  });
+}
+
+/** What each operation's item says once its change was accepted. */
+const ACCEPTED = { withdraw: 'Deleting', modify: 'Modifying' } as const;
+
+/**
+ * The answer the first delivery got, from its item in the execution: accepted (same session), or refused
+ * (same error). Undefined when the execution holds no item of this operation under this token (a submit
+ * that happened to share the delivery id is not this request).
+ */
+function recallNamed(
+  operation: 'withdraw' | 'modify',
+  result: Extract<WithdrawResult | ModifyResult, { outcome: 'Rejected' }>,
+  found: FoundExecution,
+): NamedSessionOutcome<WithdrawResult | ModifyResult> | undefined {
+  const item = found.job.items.find((i) => i.clientToken === result.clientToken && i.operation === operation);
+  if (!item) return undefined;
+  const answered = { executionName: found.executionName, handOff: found.handOff };
+  if (item.failure)
+    return { ...answered, result: { ...result, sessionId: item.sessionId, error: item.failure } };
+  if (item.provisioning !== ACCEPTED[operation] || !item.sessionId) return undefined;
+  const { error: _error, ...request } = result;
+  // The operation's own outcome with its own request: the pairing TypeScript cannot follow through `operation`.
+  const accepted = { ...request, outcome: ACCEPTED[operation], sessionId: item.sessionId };
+  return { ...answered, result: accepted as WithdrawResult | ModifyResult };
+}
+
 /** The hand-off of one request's item under its execution name. */
-async function handOffItem(
+function handOffItem(
   item: JobItem,
   name: string,
   runtime: Runtime,
   extra: Pick<ProvisionDeps, 'retryHooks'>,
 ) {
+  return handOffJob(jobOf(name, [item], runtime), runtime, extra);
+}
+
+/** A new job of these items for the execution of this name, with the deployment's bus and deadline. */
+function jobOf(name: string, items: JobItem[], runtime: Runtime) {
   const { config } = runtime;
-  const job = newJob({
+  return newJob({
     executionName: name,
     eventBusName: config.eventBusName,
     accountId: runtime.accountId,
     now: runtime.now(),
     deadlineSeconds: config.pollDeadlineSeconds,
-    items: [item],
+    items,
   });
+}
+
+function handOffJob(job: Job, runtime: Runtime, extra: Pick<ProvisionDeps, 'retryHooks'>) {
   return handOff(runtime.workflow, {
-    flowName: config.flowName,
+    flowName: runtime.config.flowName,
     job,
-    policy: cloudCallPolicy(config),
+    policy: cloudCallPolicy(runtime.config),
     ...(extra.retryHooks ? { hooks: extra.retryHooks } : {}),
   });
 }

@@ -28,6 +28,10 @@ const refused = (code: string, message: string, hint: string): ErrorSummary => (
 });
 
 async function find(vpc: VpcApi, name: SessionName): Promise<TrafficMirrorSession | undefined> {
+  // Without either, the token-tag filter below would match any session mirrorflow created (a Ticket-named
+  // withdraw goes through withdrawTicket.ts, never here).
+  if (!name.TrafficMirrorSessionId && !name.ClientToken)
+    throw new Error('a named session needs its ClientToken or TrafficMirrorSessionId');
   const filters = name.TrafficMirrorSessionId
     ? { RegionId: name.RegionId, TrafficMirrorSessionIds: [name.TrafficMirrorSessionId] }
     : { RegionId: name.RegionId, Tags: [{ Key: TOKEN_TAG_KEY, Value: name.ClientToken! }] };

@@ -35,7 +35,7 @@ export function withdraw(
 }
 
 /** Delete with this withdraw's token; a session busy changing is retried with tokens derived from it. */
-async function deleteSession({
+export async function deleteSession({
   vpc,
   session,
   request,

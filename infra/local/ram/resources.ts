@@ -85,7 +85,8 @@ export const ACTION_RESOURCES: Readonly<Record<string, ActionRule>> = {
   },
   'fnf:DescribeExecution': {
     resources: ALL,
-    source: 'https://help.aliyun.com/document_detail/2590631.html (CloudFlow RAM table: all resources)',
+    source:
+      'https://www.alibabacloud.com/help/en/doc-detail/122623.html (DescribeExecution RAM table: "*All Resource"); https://help.aliyun.com/document_detail/2590631.html',
   },
   'fnf:ListExecutions': {
     resources: ALL,
