@@ -11,7 +11,8 @@ import { parseDesiredState } from '../lib/contract/desiredState.js';
 import { beginInvocation, createLogger } from '../lib/runtime/logger.js';
 import { type FcContext, runtimeFrom } from '../lib/runtime/runtime.js';
 import { type ExpiredSession, sweepExpired } from '../lib/steps/expiry.js';
-import { announceRun, type ReconcileReport, reconcile, withExpired } from '../lib/steps/reconcile.js';
+import { reconcile } from '../lib/steps/reconcile.js';
+import { announceRun, type ReconcileReport, withExpired } from '../lib/steps/reconcileReport.js';
 
 const logger = createLogger('reconcile');
 

@@ -4,7 +4,7 @@ import { createVpcClient, type VpcApi } from '../../functions/lib/cloud/vpcClien
 import { type Job, jobItem, newJob, STATE_BYTES_LIMIT } from '../../functions/lib/contract/flowJob.js';
 import { validateMirrorRequest } from '../../functions/lib/contract/request.js';
 import { checkStatus } from '../../functions/lib/steps/checkStatus.js';
-import { jobsFor } from '../../functions/lib/steps/reconcile.js';
+import { jobsFor } from '../../functions/lib/steps/reconcileApply.js';
 import { VirtualClock } from '../../infra/local/clock.js';
 import { LOCAL_STS } from '../../infra/local/credentials.js';
 import { startVpcEmulator, type VpcEmulator } from '../../infra/local/vpc/emulator.js';

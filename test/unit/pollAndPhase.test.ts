@@ -12,7 +12,7 @@ import {
 import { validateMirrorRequest } from '../../functions/lib/contract/request.js';
 import { nextDelaySeconds } from '../../functions/lib/steps/pollSchedule.js';
 import type { ProvisionResult } from '../../functions/lib/steps/provision.js';
-import { jobsFor } from '../../functions/lib/steps/reconcile.js';
+import { jobsFor } from '../../functions/lib/steps/reconcileApply.js';
 import { classifySession } from '../../functions/lib/steps/sessionPhase.js';
 import { validRequest } from '../helpers/requests.js';
 

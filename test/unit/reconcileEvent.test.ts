@@ -4,7 +4,7 @@ import {
   buildReconcileCompletedEvent,
   RECONCILE_EVENT_BYTES,
 } from '../../functions/lib/contract/reconcileEvent.js';
-import { emptyLists } from '../../functions/lib/steps/reconcile.js';
+import { emptyLists } from '../../functions/lib/steps/reconcileReport.js';
 import { assertReconcileEvent } from '../helpers/eventSchema.js';
 
 const run = (lists = emptyLists()) => ({

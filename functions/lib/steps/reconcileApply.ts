@@ -1,0 +1,262 @@
+/**
+ * Applying a reconcile plan, entry by entry, paced under the API's flow control: create what is missing,
+ * bring this deployment's drifted sessions back in place, answer a failing or invalid entry once per change
+ * of its error (announceFailure), prune the sessions of entries that are gone; then hand the created and
+ * updated sessions to the flow in batches of at most 100, named so the same run fired twice names them the same.
+ */
+import { CloudApiError } from '../cloud/cloudError.js';
+import { cloudCallPolicy, retryingFor } from '../cloud/retry.js';
+import { handOff } from '../cloud/workflowClient.js';
+import {
+  announcementExecutionName,
+  batchExecutionName,
+  clientToken,
+  reconcileKey,
+} from '../contract/clientToken.js';
+import { JOB_BYTES_LIMIT, type Job, type JobItem, jobBytes, jobItem, newJob } from '../contract/flowJob.js';
+import type { ReconcileLists } from '../contract/reconcileEvent.js';
+import type { Runtime } from '../runtime/runtime.js';
+import { intakeWithdraw } from './intake.js';
+import { applySessionChanges } from './modify.js';
+import { type ProvisionDeps, provision } from './provision.js';
+import { entryOrigin, type Plan, type PlannedEntry, type RegionalSession } from './reconcilePlan.js';
+import type { ReconcileReport, ReportEntry } from './reconcileReport.js';
+
+/** Splits items into jobs that fit CloudFlow's state limit, deterministically. */
+export function jobsFor(
+  items: JobItem[],
+  name: (part: number) => string,
+  make: (name: string, items: JobItem[]) => Job,
+): Job[] {
+  const out: Job[] = [];
+  const split = (part: JobItem[], id: string) => {
+    const job = make(id, part);
+    if (jobBytes(job) <= JOB_BYTES_LIMIT || part.length === 1) out.push(job);
+    else {
+      const half = Math.ceil(part.length / 2);
+      split(part.slice(0, half), `${id}a`);
+      split(part.slice(half), `${id}b`);
+    }
+  };
+  split(items, name(0));
+  return out;
+}
+
+/** What one run works with: the runtime, the run's identity, its lists, and the items to hand off. */
+export interface Run {
+  runtime: Runtime;
+  triggerTime: string;
+  raw: Map<string, Record<string, unknown>>;
+  lists: ReconcileLists;
+  items: Map<string, JobItem>;
+  log: NonNullable<ProvisionDeps['log']>;
+  /** Waits so mutating calls stay under the flow-control rate. */
+  pace: () => Promise<void>;
+}
+
+const tokenOf = (run: Run, name: string) => clientToken('reconcile', reconcileKey(name, run.triggerTime));
+const correlationOf = (run: Run, name: string) => ({ reconcileEntry: name, reconcileRun: run.triggerTime });
+
+/**
+ * One Failed event per entry, content and error: the execution is named after the three, so a later run
+ * failing the same way finds it and adds nothing.
+ */
+async function announceFailure(
+  run: Run,
+  name: string,
+  item: JobItem,
+  code: string,
+): Promise<'now' | 'earlier'> {
+  const { runtime } = run;
+  const job = newJob({
+    executionName: announcementExecutionName(name, JSON.stringify(run.raw.get(name) ?? {}), code),
+    eventBusName: runtime.config.eventBusName,
+    accountId: runtime.accountId,
+    now: runtime.now(),
+    deadlineSeconds: runtime.config.pollDeadlineSeconds,
+    items: [item],
+  });
+  const started = await handOff(runtime.workflow, {
+    flowName: runtime.config.flowName,
+    job,
+    policy: cloudCallPolicy(runtime.config),
+  });
+  return started.handOff === 'started' ? 'now' : 'earlier';
+}
+
+async function createEntry(run: Run, planned: PlannedEntry, report: ReportEntry): Promise<void> {
+  const { runtime } = run;
+  const request = run.raw.get(planned.name)!;
+  const result = await provision(
+    {
+      request: {
+        ...request,
+        Correlation: { ...correlationOf(run, planned.name), ...((request.Correlation as object) ?? {}) },
+      },
+      kind: 'reconcile',
+      key: reconcileKey(planned.name, run.triggerTime),
+      origin: entryOrigin(planned.name),
+    },
+    { vpcFor: runtime.vpcFor, config: runtime.config, now: runtime.now, log: run.log },
+  );
+  report.result = result.outcome;
+  if ('sessionId' in result) report.sessionId = result.sessionId;
+  const item = jobItem(result, 'reconcile', runtime.accountId);
+  if (result.outcome === 'Rejected') {
+    report.error = result.error;
+    const announced = await announceFailure(run, planned.name, item, result.error.code);
+    run.lists.failed.push({ name: planned.name, error: result.error, announced });
+    return;
+  }
+  run.items.set(planned.name, item);
+  if (result.outcome === 'Updated')
+    run.lists.updated.push({
+      name: planned.name,
+      sessionId: result.sessionId,
+      regionId: result.request.RegionId,
+      changed: Object.keys(result.changes),
+    });
+  else if ('sessionId' in result)
+    run.lists.created.push({
+      name: planned.name,
+      sessionId: result.sessionId,
+      regionId: result.request.RegionId,
+    });
+}
+
+/** Brings this deployment's session of an entry back to it, in place, and waits for it like a modify. */
+async function updateEntry(run: Run, planned: PlannedEntry, report: ReportEntry): Promise<void> {
+  const { runtime } = run;
+  const request = planned.request!;
+  const token = tokenOf(run, planned.name);
+  const vpc = runtime.vpcFor(request.RegionId);
+  const session = planned.session!;
+  await applySessionChanges(
+    vpc,
+    retryingFor({ config: runtime.config, log: run.log }),
+    request.RegionId,
+    session,
+    planned.changes!,
+    token,
+  );
+  report.result = 'Updated';
+  run.items.set(
+    planned.name,
+    jobItem(
+      {
+        outcome: 'Updated',
+        sessionId: planned.sessionId!,
+        priority: planned.changes!.Priority ?? session.Priority,
+        clientToken: token,
+        request: { ...request, Correlation: { ...correlationOf(run, planned.name), ...request.Correlation } },
+        changes: planned.changes!,
+      },
+      'reconcile',
+      runtime.accountId,
+    ),
+  );
+  run.lists.updated.push({
+    name: planned.name,
+    sessionId: planned.sessionId!,
+    regionId: request.RegionId,
+    changed: Object.keys(planned.changes!),
+  });
+}
+
+export async function applyEntry(run: Run, planned: PlannedEntry, report: ReportEntry): Promise<void> {
+  if (planned.status === 'invalid') {
+    const token = tokenOf(run, planned.name);
+    const item = jobItem(
+      { outcome: 'Invalid', clientToken: token, problems: planned.problems, raw: run.raw.get(planned.name) },
+      'reconcile',
+      run.runtime.accountId,
+      correlationOf(run, planned.name),
+    );
+    const announced = await announceFailure(run, planned.name, item, 'Mirror.InvalidRequest');
+    const listed = run.lists.invalid.find((i) => i.name === planned.name);
+    if (listed) listed.announced = announced;
+    return;
+  }
+  if (planned.status !== 'create' && planned.status !== 'update') return;
+  await run.pace();
+  try {
+    if (planned.status === 'create') await createEntry(run, planned, report);
+    else await updateEntry(run, planned, report);
+  } catch (error) {
+    if (!(error instanceof CloudApiError && error.retryable)) throw error;
+    // The next run retries it; its token differs, but its look-up finds any session this one made.
+    report.result = 'RetryLater';
+    report.error = error.toJSON();
+    run.lists.retryLater.push(planned.name);
+  }
+}
+
+/** Deletes a session reconcile created for an entry that is gone: a withdraw, answered by one Deleted event. */
+export async function pruneSession(run: Run, session: RegionalSession, entry: string): Promise<void> {
+  await run.pace();
+  const done = await intakeWithdraw(
+    {
+      request: {
+        RegionId: session.RegionId,
+        TrafficMirrorSessionId: session.TrafficMirrorSessionId,
+        Correlation: { reconcileEntry: entry, reconcileRun: run.triggerTime, pruned: 'true' },
+      },
+      kind: 'reconcile',
+      key: `prune:${session.TrafficMirrorSessionId}`,
+      handOffInvalid: false,
+    },
+    run.runtime,
+    { log: run.log },
+  );
+  run.log('pruned a session whose entry is gone', {
+    sessionId: session.TrafficMirrorSessionId,
+    entry,
+    outcome: done.result.outcome,
+  });
+  run.lists.deleted.push({
+    sessionId: session.TrafficMirrorSessionId,
+    regionId: session.RegionId,
+    reason: 'pruned',
+    entry,
+  });
+}
+
+/** Hands the created and updated sessions to the flow, in the desired state's order (same run, same names). */
+export async function handOffBatches(run: Run, plan: Plan): Promise<ReconcileReport['handOffs']> {
+  const { runtime } = run;
+  const { config } = runtime;
+  const handOffs: ReconcileReport['handOffs'] = [];
+  const names = plan.entries.map((e) => e.name);
+  for (let start = 0; start < names.length; start += config.reconcileBatchSize) {
+    const chunk = names.slice(start, start + config.reconcileBatchSize);
+    const chunkItems = chunk.map((n) => run.items.get(n)).filter((i): i is JobItem => i !== undefined);
+    if (chunkItems.length === 0) continue;
+    const base = batchExecutionName([`reconcile:${run.triggerTime}:${start}`, ...chunk]);
+    const jobs = jobsFor(
+      chunkItems,
+      () => base,
+      (executionName, part) =>
+        newJob({
+          executionName,
+          eventBusName: config.eventBusName,
+          accountId: runtime.accountId,
+          now: runtime.now(),
+          deadlineSeconds: config.pollDeadlineSeconds,
+          items: part,
+        }),
+    );
+    for (const job of jobs) {
+      const started = await handOff(runtime.workflow, {
+        flowName: config.flowName,
+        job,
+        policy: cloudCallPolicy(config),
+      });
+      handOffs.push({
+        executionName: job.executionName,
+        sessions: job.items.length,
+        handOff: started.handOff,
+      });
+    }
+  }
+  return handOffs;
+}
