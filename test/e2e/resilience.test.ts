@@ -10,6 +10,7 @@ import type { LocalCloud } from '../../infra/local/cloud.js';
 import { loadInventoryFile } from '../../infra/local/vpc/inventory.js';
 import {
   completionEvents,
+  postWebhook,
   putRequestEvent,
   settle,
   startTestCloud,
@@ -129,6 +130,41 @@ describe('one key, another payload', () => {
     });
     await settle(cloud);
     expect(completionEvents(cloud, first)).toHaveLength(2);
+  });
+});
+
+describe('one key, another payload the cloud never sees', () => {
+  it('a delivery id reused with a request whose session already exists gets 422 and one Failed event; a resend gets the same', async () => {
+    const first = await postWebhook(cloud, { request: request('eni-bp1app02') }, 'reused-delivery');
+    expect(first.status).toBe(202);
+    const token = ((await first.json()) as { clientToken: string }).clientToken;
+    await waitForCompletion(cloud, token);
+    // Only the name differs: the look-up finds the first request's session, no Create is sent.
+    const other = { request: request('eni-bp1app02', { TrafficMirrorSessionName: 'another-request' }) };
+    const answers = [
+      await postWebhook(cloud, other, 'reused-delivery'),
+      await postWebhook(cloud, other, 'reused-delivery'),
+    ];
+    expect(answers.map((a) => a.status)).toEqual([422, 422]);
+    const bodies = (await Promise.all(answers.map((a) => a.json()))) as { error: { code: string } }[];
+    expect(bodies.map((b) => b.error.code)).toEqual([
+      'IdempotentParameterMismatch',
+      'IdempotentParameterMismatch',
+    ]);
+    await settle(cloud);
+    expect(
+      completionEvents(cloud, token).map((e) => [e.type, (e.data as { reason: string }).reason]),
+    ).toEqual([
+      ['mirrorflow:TrafficMirrorSession:Ready', 'Created'],
+      ['mirrorflow:TrafficMirrorSession:Failed', 'IdempotentParameterMismatch'],
+    ]);
+    // The first request resent is still answered as the first time.
+    expect((await postWebhook(cloud, { request: request('eni-bp1app02') }, 'reused-delivery')).status).toBe(
+      202,
+    );
+    await settle(cloud);
+    expect(completionEvents(cloud, token)).toHaveLength(2);
+    expect(sessionsFrom('eni-bp1app02')).toHaveLength(1);
   });
 });
 

@@ -129,3 +129,8 @@ export function runExecutionName(triggerTime: string): string {
 export function mismatchExecutionName(token: string, payload: string): string {
   return `mfm-${digest('mismatch', token, payload).slice(0, DIGEST_HEX)}`;
 }
+
+/** A digest of a request as its trigger carried it: a later delivery of the same key compares its own. */
+export function payloadDigest(payload: unknown): string {
+  return digest('payload', JSON.stringify(payload) ?? '').slice(0, DIGEST_HEX);
+}

@@ -71,6 +71,11 @@ export interface JobItem {
   session: SessionSnapshot | null;
   settledAt: string | null;
   emitted: boolean;
+  /**
+   * The digest of the request as the trigger carried it (payloadDigest), on items of the intake functions:
+   * a later delivery of the same key with another payload is told apart from a redelivery by it.
+   */
+  payload?: string;
 }
 
 export type JobPhase = 'pending' | 'emit' | 'ready' | 'failed' | 'timeout';

@@ -6,12 +6,15 @@
  * withdraw by ticket hands one item per session to one execution (withdrawTicket.ts).
  */
 
+import type { ErrorSummary } from '../cloud/cloudError.js';
+import { ruleFor } from '../cloud/errorTable.js';
 import { cloudCallPolicy } from '../cloud/retry.js';
 import { type FoundExecution, findExecution, handOff } from '../cloud/workflowClient.js';
 import {
   clientToken,
   executionName,
   mismatchExecutionName,
+  payloadDigest,
   type TriggerKind,
 } from '../contract/clientToken.js';
 import {
@@ -68,9 +71,16 @@ export async function intake(
   );
   if (result.outcome === 'Invalid' && !input.handOffInvalid)
     return { result, executionName: null, handOff: 'skipped' };
-  const item = jobItem(result, input.kind, runtime.accountId);
+  const item = { ...jobItem(result, input.kind, runtime.accountId), payload: payloadDigest(input.request) };
   const started = await handOffItem(item, answerExecutionName(result, input.request), runtime, extra);
-  return { result, executionName: started.executionName, handOff: started.handOff };
+  const reused =
+    started.handOff === 'finished' && (await answerReusedKey(item, input.request, runtime, extra));
+  if (!reused) return { result, ...started };
+  const { error, ...answered } = reused;
+  return {
+    ...answered,
+    result: result.outcome === 'Invalid' ? result : { ...result, outcome: 'Rejected', error },
+  };
 }
 
 export interface NamedSessionOutcome<R> {
@@ -159,10 +169,55 @@ async function intakeNamed<R extends WithdrawResult | ModifyResult>(
     const recalled = found && recallNamed(operation, result, found);
     if (recalled) return recalled as NamedSessionOutcome<R>;
   }
-  const item = namedSessionJobItem(operation, result, input.kind, runtime.accountId);
+  const item = {
+    ...namedSessionJobItem(operation, result, input.kind, runtime.accountId),
+    payload: payloadDigest(input.request),
+  };
   const started = await handOffItem(item, answerExecutionName(result, input.request), runtime, extra);
-  return { result, executionName: started.executionName, handOff: started.handOff };
+  const reused =
+    started.handOff === 'finished' && (await answerReusedKey(item, input.request, runtime, extra));
+  if (!reused) return { result, ...started };
+  const { error, ...answered } = reused;
+  if (result.outcome === 'Invalid') return { ...answered, result };
+  return { ...answered, result: { ...result, outcome: 'Rejected', sessionId: null, error } as R };
 }
+
+/**
+ * A key whose execution already exists was used before: with this payload (a redelivery, already answered:
+ * undefined) or with another. The cloud refuses the latter itself when its Create differs
+ * (IdempotentParameterMismatch); this catches what never reaches the cloud — a payload whose session already
+ * exists, or that differs only in what the look-up does not compare. It gets one Failed event of its own,
+ * under a name from the key and this payload; the first request's answer stands.
+ */
+async function answerReusedKey(
+  item: JobItem,
+  payload: unknown,
+  runtime: Runtime,
+  extra: Pick<ProvisionDeps, 'retryHooks'>,
+): Promise<{ executionName: string; handOff: 'started' | 'finished'; error: ErrorSummary } | undefined> {
+  const found = await executionOf(item.clientToken, runtime, extra);
+  const first = found?.job.items.find((i) => i.clientToken === item.clientToken);
+  if (!first?.payload || first.payload === item.payload) return undefined;
+  const error = item.failure ?? REUSED_KEY_ERROR;
+  const refused: JobItem = {
+    ...item,
+    provisioning: item.failure ? item.provisioning : 'Rejected',
+    sessionId: null,
+    subject: `mirrorflow:request/${item.clientToken}`,
+    failure: error,
+  };
+  const name = mismatchExecutionName(item.clientToken, JSON.stringify(payload) ?? '');
+  const started = await handOffItem(refused, name, runtime, extra);
+  return { ...started, error };
+}
+
+const REUSED_KEY_ERROR: ErrorSummary = {
+  code: 'IdempotentParameterMismatch',
+  message:
+    'this key (event id, delivery id or ClientToken) was used before with another request; that first request keeps its answer',
+  hint: ruleFor('IdempotentParameterMismatch').hint,
+  retryable: false,
+};
 
 /**
  * The execution that answers a request: the one its ClientToken names — unless the cloud refused it because
