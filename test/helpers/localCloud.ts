@@ -21,7 +21,7 @@ export function productBundles(): Promise<string> {
 }
 
 export async function startTestCloud(options: Partial<LocalCloudOptions> = {}): Promise<LocalCloud> {
-  return startLocalCloud({
+  const cloud = await startLocalCloud({
     functionsDir: await productBundles(),
     timeScale: 100,
     desiredState: 'infra/examples/desired-state.yaml',
@@ -29,6 +29,19 @@ export async function startTestCloud(options: Partial<LocalCloudOptions> = {}): 
     runTimers: false,
     ...options,
   });
+  // Every event mirrorflow put during the file's tests is checked against its published schema at the end,
+  // whether a test looked at it or not.
+  const close = cloud.close.bind(cloud);
+  cloud.close = async () => {
+    const events = cloud.stack.bus.events;
+    await close();
+    for (const event of events) {
+      if (event.source !== 'mirrorflow') continue;
+      if (event.type === 'mirrorflow:Reconcile:Completed') assertReconcileEvent(event);
+      else assertCompletionEvent(event);
+    }
+  };
+  return cloud;
 }
 
 export const COMPLETION_TYPES = [
