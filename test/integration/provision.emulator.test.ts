@@ -12,7 +12,7 @@ import {
 } from '../../functions/lib/contract/clientToken.js';
 import { ORIGIN_TAG_KEY, OWNERSHIP_TAG_KEY, TOKEN_TAG_KEY } from '../../functions/lib/contract/request.js';
 import { loadConfig } from '../../functions/lib/runtime/config.js';
-import { priorityCandidates } from '../../functions/lib/steps/priority.js';
+import { priorityCandidates, priorityKey } from '../../functions/lib/steps/priority.js';
 import { type ProvisionDeps, type ProvisionResult, provision } from '../../functions/lib/steps/provision.js';
 import { VirtualClock } from '../../infra/local/clock.js';
 import { LOCAL_STS } from '../../infra/local/credentials.js';
@@ -84,7 +84,34 @@ beforeEach(() => {
   emu.faults.set({ rules: [] });
 });
 
+/** The look-up by source sees nothing yet (both twins look before either creates); other Lists are true. */
+const blindLookUp = (inner: VpcApi): VpcApi => ({
+  ...lagging(inner),
+  listTrafficMirrorSessions: async (filters) =>
+    filters.TrafficMirrorSourceId
+      ? { RequestId: 'r', TotalCount: 0, TrafficMirrorSessions: [], NextToken: '' }
+      : inner.listTrafficMirrorSessions(filters),
+});
+
 describe('provision() against the VPC emulator', () => {
+  it.each([
+    ['an allocated priority', {}],
+    ['an explicit priority', { Priority: 4321 }],
+  ])(
+    'the same request through two triggers at once, with %s: one session, Created and AlreadyExists',
+    async (_, extra) => {
+      const twin = () => request({ ...extra, TrafficMirrorSourceIds: ['eni-bp1app01'] });
+      const blind = { ...deps(), vpcFor: () => blindLookUp(vpc) };
+      const [a, b] = await Promise.all([
+        provision({ request: twin(), kind: 'event', key: eventKey('acs.test', 'twin') }, blind),
+        provision({ request: twin(), kind: 'webhook', key: 'twin-delivery' }, blind),
+      ]);
+      expect([a.outcome, b.outcome].sort()).toEqual(['AlreadyExists', 'Created']);
+      expect(sessionIdOf(a)).toBe(sessionIdOf(b));
+      expect(emu.model.liveSessions().filter((x) => x.sourceIds.includes('eni-bp1app01'))).toHaveLength(1);
+    },
+  );
+
   it('creates one enabled, tagged session with an allocated priority', async () => {
     const key = eventKey('acs.test', 'e-1');
     const result = await provision({ request: request(), kind: 'event', key }, deps());
@@ -94,7 +121,7 @@ describe('provision() against the VPC emulator', () => {
       id: sessionIdOf(result),
       enabled: true,
       clientToken: candidateToken(clientToken('event', key), 0),
-      priority: priorityCandidates(clientToken('event', key), config.priorityRange, 1)[0],
+      priority: priorityCandidates(priorityKey(request()), config.priorityRange, 1)[0],
       tags: [
         { Key: OWNERSHIP_TAG_KEY, Value: 'mirrorflow' },
         { Key: TOKEN_TAG_KEY, Value: clientToken('event', key) },
@@ -119,7 +146,7 @@ describe('provision() against the VPC emulator', () => {
 
   it('walks past allocated priorities that other sessions hold', async () => {
     const key = eventKey('acs.test', 'e-3');
-    const candidates = priorityCandidates(clientToken('event', key), config.priorityRange, 3);
+    const candidates = priorityCandidates(priorityKey(request()), config.priorityRange, 3);
     const pop = popCoreCaller(emu.url);
     for (const [i, priority] of candidates.slice(0, 2).entries()) {
       await pop.call('CreateTrafficMirrorSession', {
@@ -134,7 +161,7 @@ describe('provision() against the VPC emulator', () => {
   it('a redelivery after a crash mid-walk walks the same tokens: the failed candidates fail again, one session', async () => {
     const key = eventKey('acs.test', 'e-crash');
     const token = clientToken('event', key);
-    const candidates = priorityCandidates(token, config.priorityRange, 3);
+    const candidates = priorityCandidates(priorityKey(request()), config.priorityRange, 3);
     const pop = popCoreCaller(emu.url);
     const holders: string[] = [];
     for (const [i, priority] of candidates.slice(0, 2).entries()) {
@@ -171,7 +198,7 @@ describe('provision() against the VPC emulator', () => {
   it('a redelivery whose look-up misses finds the session its lost answer created, through the same token', async () => {
     const key = eventKey('acs.test', 'e-lost');
     const token = clientToken('event', key);
-    const candidates = priorityCandidates(token, config.priorityRange, 2);
+    const candidates = priorityCandidates(priorityKey(request()), config.priorityRange, 2);
     await popCoreCaller(emu.url).call('CreateTrafficMirrorSession', {
       ...request({ TrafficMirrorSourceIds: ['eni-bp1db01'] }),
       Priority: candidates[0],

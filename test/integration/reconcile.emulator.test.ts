@@ -5,6 +5,7 @@ import { createWorkflowClient } from '../../functions/lib/cloud/workflowClient.j
 import { parseDesiredState } from '../../functions/lib/contract/desiredState.js';
 import { loadConfig } from '../../functions/lib/runtime/config.js';
 import type { Runtime } from '../../functions/lib/runtime/runtime.js';
+import { priorityCandidates, priorityKey } from '../../functions/lib/steps/priority.js';
 import { reconcile } from '../../functions/lib/steps/reconcile.js';
 import { VirtualClock } from '../../infra/local/clock.js';
 import { LOCAL_STS } from '../../infra/local/credentials.js';
@@ -74,6 +75,25 @@ const desired = parseDesiredState(
 
 describe('reconcile()', () => {
   it('paces creates at MIRRORFLOW_RECONCILE_CREATES_PER_SECOND and hands them off in batches of the batch size', async () => {
+    // Other sessions already hold the very priorities the entries' own walks would try first: the listing
+    // shows them taken, so not one Create is wasted on a collision.
+    const vpc = runtime.vpcFor(REGION);
+    for (const [i, entry] of desired.sessions.entries()) {
+      await vpc.createTrafficMirrorSession({
+        RegionId: REGION,
+        TrafficMirrorSourceIds: [`eni-r${i}`, `eni-r${(i + 1) % COUNT}`],
+        TrafficMirrorTargetId: 'lb-r',
+        TrafficMirrorTargetType: 'SLB',
+        TrafficMirrorFilterId: 'tmf-r',
+        Priority: priorityCandidates(
+          priorityKey(entry.request as Parameters<typeof priorityKey>[0]),
+          runtime.config.priorityRange,
+          1,
+        )[0]!,
+        ClientToken: `seed-${i}`,
+      });
+    }
+    const callsBefore = emu.calls.length;
     const sleeps: number[] = [];
     const report = await reconcile({ triggerTime: '2026-11-22T03:00:00Z', mode: 'apply', desired }, runtime, {
       sleep: async (ms) => {
@@ -85,13 +105,15 @@ describe('reconcile()', () => {
     expect(report.handOffs.map((h) => h.sessions)).toEqual([5, 5, 2]);
     expect(new Set(report.handOffs.map((h) => h.executionName)).size).toBe(3);
     expect(fnf.executions.size).toBe(3);
-    expect(emu.model.liveSessions()).toHaveLength(COUNT);
+    expect(emu.model.liveSessions()).toHaveLength(2 * COUNT);
+    const creates = emu.calls.slice(callsBefore).filter((c) => c.action === 'CreateTrafficMirrorSession');
+    expect(creates.map((c) => c.code)).toEqual(Array(COUNT).fill('OK'));
   });
 
   it('the same firing again creates nothing and hands off nothing', async () => {
     const report = await reconcile({ triggerTime: '2026-11-22T03:00:00Z', mode: 'apply', desired }, runtime);
     expect(report.counts).toMatchObject({ created: 0, updated: 0, unchanged: COUNT });
     expect(report.handOffs).toEqual([]);
-    expect(emu.model.liveSessions()).toHaveLength(COUNT);
+    expect(emu.model.liveSessions()).toHaveLength(2 * COUNT);
   });
 });

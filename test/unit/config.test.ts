@@ -6,7 +6,7 @@ describe('loadConfig', () => {
     expect(loadConfig({})).toEqual({
       vpcEndpoint: undefined,
       httpTimeoutMs: 10_000,
-      priorityRange: { min: 16384, max: 32766 },
+      priorityRange: { min: 1000, max: 32766 },
       priorityAttempts: 8,
       owner: 'mirrorflow',
       retryMaxAttempts: 6,

@@ -6,7 +6,7 @@ import {
   TICKET_TAG_KEY,
   TOKEN_TAG_KEY,
 } from '../../functions/lib/contract/request.js';
-import { priorityCandidates } from '../../functions/lib/steps/priority.js';
+import { priorityCandidates, priorityKey } from '../../functions/lib/steps/priority.js';
 import { type ProvisionDeps, provision } from '../../functions/lib/steps/provision.js';
 import { MemoryVpc } from '../helpers/memoryVpc.js';
 import { validRequest } from '../helpers/requests.js';
@@ -27,7 +27,11 @@ const deps = (vpc: MemoryVpc, overrides: Partial<ProvisionDeps> = {}): Provision
 });
 const key = eventKey('acs.ticketing', 'evt-1');
 const token = clientToken('event', key);
-const candidates = priorityCandidates(token, config.priorityRange, config.priorityAttempts);
+const candidates = priorityCandidates(
+  priorityKey(validRequest()),
+  config.priorityRange,
+  config.priorityAttempts,
+);
 /** The ClientToken candidate i is sent with. */
 const sent = (i: number) => candidateToken(token, i);
 

@@ -39,6 +39,15 @@ export function candidateToken(token: string, index: number): string {
 }
 
 /**
+ * The ClientToken of a Create at a priority reconcile found free in its listing: `mfq-<priority>-<40 hex>`.
+ * It depends on the priority, since another firing of the same run may list the region otherwise and pick
+ * another one — the same token with another priority would be refused as IdempotentParameterMismatch.
+ */
+export function listedPriorityToken(token: string, priority: number): string {
+  return `mfq-${priority}-${digest('listed', token, String(priority)).slice(0, DIGEST_HEX)}`;
+}
+
+/**
  * The ClientToken of the `attempt`-th Create after the cloud refused `sendToken` because a resource was busy
  * or changing state (`IncorrectStatus.*`, `OperationConflict`). Such a refusal is a definite answer, and the
  * cloud may remember it with the token: retrying the same token could only replay it. A refusal created

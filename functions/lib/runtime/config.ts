@@ -37,7 +37,7 @@ const booleanFromEnv = (fallback: boolean) =>
 const priorityRange = z.pipe(
   z.optional(z.string()),
   z.transform((s: string | undefined, ctx) => {
-    const text = s === undefined || s.trim() === '' ? '16384-32766' : s.trim();
+    const text = s === undefined || s.trim() === '' ? '1000-32766' : s.trim();
     const match = /^(\d+)-(\d+)$/.exec(text);
     const min = match ? Number(match[1]) : Number.NaN;
     const max = match ? Number(match[2]) : Number.NaN;
@@ -63,7 +63,7 @@ const SETTINGS = {
   /** Overrides the regional VPC endpoint (the local cloud sets it). */
   vpcEndpoint: ['MIRRORFLOW_VPC_ENDPOINT', url()],
   httpTimeoutMs: ['MIRRORFLOW_HTTP_TIMEOUT_MS', wholeFromEnv(100, 120_000, 10_000)],
-  /** Where allocated priorities come from; the default leaves 1–16383 to people who choose their own. */
+  /** Where allocated priorities come from; the default leaves 1–999 to people who choose their own. */
   priorityRange: ['MIRRORFLOW_PRIORITY_RANGE', priorityRange],
   priorityAttempts: ['MIRRORFLOW_PRIORITY_ATTEMPTS', wholeFromEnv(1, 64, 8)],
   /** The value of the ownership tag on sessions this deployment creates. */

@@ -53,7 +53,7 @@ import {
 } from '../contract/request.js';
 import type { MirrorflowConfig } from '../runtime/config.js';
 import { applySessionChanges } from './modify.js';
-import { priorityWalk } from './priority.js';
+import { type PriorityCandidate, priorityKey, priorityWalk } from './priority.js';
 
 export interface ProvisionInput {
   /** The request as the trigger carried it, not yet validated. */
@@ -61,6 +61,8 @@ export interface ProvisionInput {
   kind: TriggerKind;
   /** The origin tag's value: the trigger kind unless given (reconcile gives `reconcile.<entry>`). */
   origin?: string;
+  /** Priorities to try before the request's own walk (reconcile's: free in its listing of the region). */
+  priorities?: PriorityCandidate[];
   /** The trigger's idempotency key (see functions/lib/contract/clientToken.ts for how each trigger builds it). */
   key: string;
 }
@@ -212,19 +214,18 @@ export async function provision(input: ProvisionInput, deps: ProvisionDeps): Pro
       log('equivalent session exists', { sessionId: existing.TrafficMirrorSessionId, ownCreate });
       return existingResult(existing, ownCreate ? 'Created' : 'AlreadyExists', token, request);
     }
+    const create: CreateContext = { vpc, deps, request, token, retrying, origin, log };
     if (request.Priority !== undefined) {
       try {
-        return await createOnce(vpc, deps, request, token, request.Priority, retrying, origin);
+        return await createOnce(create, { priority: request.Priority, clientToken: token });
       } catch (error) {
-        // Our own earlier create (another delivery, or an answer that was lost) may hold the priority.
-        if (!isPriorityTaken(error) || request.DryRun) throw error;
-        const own = await retrying(() => ownSessionAt(vpc, request, token, request.Priority!));
-        if (!own) throw error;
-        log('the priority is held by this request’s own session', { sessionId: own.TrafficMirrorSessionId });
-        return existingResult(own, 'Created', token, request);
+        // An earlier delivery of this request, or the same request through another trigger, may hold it.
+        const holder = await equivalentHolder(create, error, request.Priority);
+        if (!holder) throw error;
+        return holder;
       }
     }
-    return await createWithAllocatedPriority(vpc, deps, request, token, retrying, origin, log);
+    return await createWithAllocatedPriority(create, input.priorities ?? []);
   } catch (error) {
     if (error instanceof CloudApiError && (error.retryClass === 'terminal' || isStateRefusal(error))) {
       return { outcome: 'Rejected', clientToken: token, request, error: summarise(error) };
@@ -322,33 +323,63 @@ function isPriorityTaken(error: unknown): error is CloudApiError {
   return error instanceof CloudApiError && error.code === 'IllegalParam.Priority';
 }
 
-/** The session holding `priority` in the region, when it is this request's own (its token tag) and equivalent. */
-async function ownSessionAt(
+/** What one create needs: the region's client, the request, its token and origin, and how to retry. */
+interface CreateContext {
+  vpc: VpcApi;
+  deps: ProvisionDeps;
+  request: MirrorRequest;
+  token: string;
+  retrying: Retrying;
+  origin: string;
+  log: NonNullable<ProvisionDeps['log']>;
+}
+
+/** The equivalent session holding `priority` in the region, if any (whoever's it is). */
+async function equivalentAt(
   vpc: VpcApi,
   request: MirrorRequest,
-  token: string,
   priority: number,
 ): Promise<TrafficMirrorSession | undefined> {
-  for await (const session of listAllSessions(vpc, { RegionId: request.RegionId, Priority: priority })) {
-    const mine = session.Tags.some((t) => t.Key === TOKEN_TAG_KEY && t.Value === token);
-    if (mine && isEquivalentSession(session, request)) return session;
-  }
+  for await (const session of listAllSessions(vpc, { RegionId: request.RegionId, Priority: priority }))
+    if (isEquivalentSession(session, request)) return session;
   return undefined;
 }
 
-async function createOnce(
-  vpc: VpcApi,
-  deps: ProvisionDeps,
-  request: MirrorRequest,
-  token: string,
+/**
+ * After a Create refused because the priority is taken: the holder, when it already mirrors what this
+ * request asks — this request's own (an earlier delivery, an answer that was lost: Created) or the same
+ * request through another trigger at the same moment (AlreadyExists). Undefined: someone else's; walk on.
+ */
+async function equivalentHolder(
+  { vpc, request, token, retrying, log }: CreateContext,
+  error: unknown,
   priority: number,
-  retrying: Retrying,
-  origin: string,
-  sendToken: string = token,
+): Promise<ProvisionResult | undefined> {
+  if (!isPriorityTaken(error) || request.DryRun) return undefined;
+  const holder = await retrying(() => equivalentAt(vpc, request, priority));
+  if (!holder) return undefined;
+  const own = holder.Tags.some((t) => t.Key === TOKEN_TAG_KEY && t.Value === token);
+  log('the priority is held by a session that already mirrors this', {
+    sessionId: holder.TrafficMirrorSessionId,
+    own,
+  });
+  return existingResult(holder, own ? 'Created' : 'AlreadyExists', token, request);
+}
+
+async function createOnce(
+  { vpc, deps, request, token, retrying, origin }: CreateContext,
+  candidate: PriorityCandidate,
 ): Promise<ProvisionResult> {
-  const params = createParams(request, token, priority, { owner: deps.config.owner, origin }, sendToken);
+  const { priority } = candidate;
+  const params = createParams(
+    request,
+    token,
+    priority,
+    { owner: deps.config.owner, origin },
+    candidate.clientToken,
+  );
   try {
-    const created = await retryingWithRefusalTokens(retrying, sendToken, (clientToken) =>
+    const created = await retryingWithRefusalTokens(retrying, candidate.clientToken, (clientToken) =>
       vpc.createTrafficMirrorSession({ ...params, ClientToken: clientToken }),
     );
     return {
@@ -366,41 +397,26 @@ async function createOnce(
   }
 }
 
+/** The candidates: those given (reconcile's, free in its listing) first, then the request's own walk. */
 async function createWithAllocatedPriority(
-  vpc: VpcApi,
-  deps: ProvisionDeps,
-  request: MirrorRequest,
-  token: string,
-  retrying: Retrying,
-  origin: string,
-  log: NonNullable<ProvisionDeps['log']>,
+  create: CreateContext,
+  preferred: PriorityCandidate[],
 ): Promise<ProvisionResult> {
-  const { priorityRange, priorityAttempts } = deps.config;
-  const walk = priorityWalk(token, priorityRange, priorityAttempts);
+  const { priorityRange, priorityAttempts } = create.deps.config;
+  const own = priorityWalk(priorityKey(create.request), create.token, priorityRange, priorityAttempts);
+  const walk = [...preferred, ...own.filter((c) => !preferred.some((p) => p.priority === c.priority))];
   let last: CloudApiError | undefined;
   for (const candidate of walk) {
     try {
-      return await createOnce(
-        vpc,
-        deps,
-        request,
-        token,
-        candidate.priority,
-        retrying,
-        origin,
-        candidate.clientToken,
-      );
+      return await createOnce(create, candidate);
     } catch (error) {
       // Taken now, or taken when this candidate was tried before (the cloud answers that again): walk on —
-      // unless the holder is this request's own session (created by an earlier delivery through a retry
-      // token, whichever way the cloud remembers failed tokens). Anything else, IdempotentParameterMismatch
-      // included, ends the walk.
+      // unless the holder already mirrors this (equivalentHolder). Anything else,
+      // IdempotentParameterMismatch included, ends the walk.
       if (!isPriorityTaken(error)) throw error;
-      const own = request.DryRun
-        ? undefined
-        : await retrying(() => ownSessionAt(vpc, request, token, candidate.priority));
-      if (own) return existingResult(own, 'Created', token, request);
-      log('allocated priority taken, trying the next', { priority: candidate.priority });
+      const holder = await equivalentHolder(create, error, candidate.priority);
+      if (holder) return holder;
+      create.log('allocated priority taken, trying the next', { priority: candidate.priority });
       last = error;
     }
   }

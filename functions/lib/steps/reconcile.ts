@@ -9,9 +9,10 @@ import { listAllSessions } from '../cloud/vpcClient.js';
 import type { DesiredState } from '../contract/desiredState.js';
 import { reconcileCounts } from '../contract/reconcileEvent.js';
 import type { Runtime } from '../runtime/runtime.js';
+import { FreePriorities, type PriorityRange } from './priority.js';
 import type { ProvisionDeps } from './provision.js';
 import { applyEntry, handOffBatches, pruneSession, type Run } from './reconcileApply.js';
-import { planReconcile, type RegionalSession } from './reconcilePlan.js';
+import { type Plan, planReconcile, type RegionalSession } from './reconcilePlan.js';
 import {
   describe,
   entryOf,
@@ -23,6 +24,29 @@ import {
 export interface ReconcileHooks {
   sleep?: (ms: number) => Promise<void>;
   log?: ProvisionDeps['log'];
+}
+
+/**
+ * Each region's free priorities, from the listing the plan was made from: every listed session's priority
+ * (a Deleting one still holds its own) and every explicit Priority of an entry about to be created is taken.
+ */
+function freePriorities(
+  plan: Plan,
+  existing: readonly RegionalSession[],
+  range: PriorityRange,
+): Map<string, FreePriorities> {
+  const taken = new Map<string, number[]>();
+  const hold = (regionId: string, priority: number) =>
+    taken.set(regionId, [...(taken.get(regionId) ?? []), priority]);
+  for (const s of existing) hold(s.RegionId, s.Priority);
+  for (const e of plan.entries)
+    if (e.status === 'create' && e.request?.Priority !== undefined)
+      hold(e.request.RegionId, e.request.Priority);
+  const regions = new Set([
+    ...taken.keys(),
+    ...plan.entries.flatMap((e) => (e.request ? [e.request.RegionId] : [])),
+  ]);
+  return new Map([...regions].map((r) => [r, new FreePriorities(range, taken.get(r) ?? [])]));
 }
 
 async function listRegions(regions: string[], runtime: Runtime): Promise<RegionalSession[]> {
@@ -49,7 +73,8 @@ export async function reconcile(
         .filter((r): r is string => typeof r === 'string'),
     ]),
   ].sort();
-  const plan = planReconcile(options.desired, await listRegions(regions, runtime), config.owner);
+  const existing = await listRegions(regions, runtime);
+  const plan = planReconcile(options.desired, existing, config.owner);
   const lists = listsFromPlan(plan, options.mode, config.reconcilePrune);
   const entries: ReportEntry[] = plan.entries.map((e) => ({
     name: e.name,
@@ -70,6 +95,7 @@ export async function reconcile(
       raw: new Map(options.desired.sessions.map((s) => [s.name, s.request])),
       lists,
       items: new Map(),
+      free: freePriorities(plan, existing, config.priorityRange),
       log: hooks.log ?? (() => {}),
       // Stay under the API's flow control (600 calls a minute per action).
       pace: async () => {

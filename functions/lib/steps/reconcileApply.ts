@@ -11,6 +11,7 @@ import {
   announcementExecutionName,
   batchExecutionName,
   clientToken,
+  listedPriorityToken,
   reconcileKey,
 } from '../contract/clientToken.js';
 import { JOB_BYTES_LIMIT, type Job, type JobItem, jobBytes, jobItem, newJob } from '../contract/flowJob.js';
@@ -18,6 +19,7 @@ import type { ReconcileLists } from '../contract/reconcileEvent.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { intakeWithdraw } from './intake.js';
 import { applySessionChanges } from './modify.js';
+import { type FreePriorities, type PriorityCandidate, priorityKey } from './priority.js';
 import { type ProvisionDeps, provision } from './provision.js';
 import { entryOrigin, type Plan, type PlannedEntry, type RegionalSession } from './reconcilePlan.js';
 import type { ReconcileReport, ReportEntry } from './reconcileReport.js';
@@ -49,6 +51,8 @@ export interface Run {
   raw: Map<string, Record<string, unknown>>;
   lists: ReconcileLists;
   items: Map<string, JobItem>;
+  /** Each region's free priorities, from the plan's listing: no Create wasted on a taken one. */
+  free: Map<string, FreePriorities>;
   log: NonNullable<ProvisionDeps['log']>;
   /** Waits so mutating calls stay under the flow-control rate. */
   pace: () => Promise<void>;
@@ -96,6 +100,7 @@ async function createEntry(run: Run, planned: PlannedEntry, report: ReportEntry)
       kind: 'reconcile',
       key: reconcileKey(planned.name, run.triggerTime),
       origin: entryOrigin(planned.name),
+      priorities: listedPriority(run, planned),
     },
     { vpcFor: runtime.vpcFor, config: runtime.config, now: runtime.now, log: run.log },
   );
@@ -122,6 +127,16 @@ async function createEntry(run: Run, planned: PlannedEntry, report: ReportEntry)
       sessionId: result.sessionId,
       regionId: result.request.RegionId,
     });
+}
+
+/** The priority the plan's listing has free for an entry without an explicit one (none when the range is full). */
+function listedPriority(run: Run, planned: PlannedEntry): PriorityCandidate[] {
+  const request = planned.request!;
+  if (request.Priority !== undefined) return [];
+  const priority = run.free.get(request.RegionId)?.take(priorityKey(request));
+  return priority === undefined
+    ? []
+    : [{ priority, clientToken: listedPriorityToken(tokenOf(run, planned.name), priority) }];
 }
 
 /** Brings this deployment's session of an entry back to it, in place, and waits for it like a modify. */
