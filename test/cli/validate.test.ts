@@ -120,6 +120,24 @@ describe('mirrorflow usage', () => {
     expect(io.stdout).toMatch(/Options:/);
   });
 
+  it('bench --scenario plan prints its figures as JSON; an unknown scenario is bad usage', async () => {
+    const io = captureIo();
+    expect(await main(['bench', '--scenario', 'plan', '--entries', '300', '--runs', '1', '--json'], io)).toBe(
+      0,
+    );
+    const figures = JSON.parse(io.stdout) as {
+      entries: number;
+      planCpuMs: number;
+      statuses: Record<string, number>;
+    };
+    expect(figures.entries).toBe(300);
+    expect(figures.planCpuMs).toBeGreaterThanOrEqual(0);
+    expect(figures.statuses).toMatchObject({ create: 12, update: 24, prune: 12 });
+    const bad = captureIo();
+    expect(await main(['bench', '--scenario', 'nope'], bad)).toBe(2);
+    expect(bad.stderr).toMatch(/--scenario must be polling, plan or load/);
+  });
+
   it('--version prints the package version', async () => {
     const io = captureIo();
     expect(await main(['--version'], io)).toBe(0);

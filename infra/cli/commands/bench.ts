@@ -1,5 +1,7 @@
-/** `mirrorflow bench`: the polling benchmark; figures are printed, not asserted. */
+/** `mirrorflow bench`: the benchmarks (polling, plan CPU, module load); figures are printed, not asserted. */
 import type { Command } from 'commander';
+import { formatLoadBench, runLoadBench } from '../../bench/moduleLoad.js';
+import { formatPlanBench, runPlanBench } from '../../bench/plan.js';
 import { formatBench, runPollingBench } from '../../bench/polling.js';
 import { type CliIo, EXIT } from '../io.js';
 import { parseNumberOption } from './emulator.js';
@@ -20,8 +22,33 @@ export function registerBench(program: Command, io: CliIo, setExit: (code: numbe
     )
     .option('--min-create <s>', 'shortest creation time (virtual seconds)', '5')
     .option('--max-create <s>', 'longest creation time (virtual seconds)', '60')
+    .option(
+      '--scenario <name>',
+      'polling (default), plan (reconcile plan CPU), load (module load)',
+      'polling',
+    )
+    .option('--entries <n>', 'plan: desired entries (and as many existing sessions)', '20000')
+    .option('--runs <n>', 'plan: runs (the median is printed)', '3')
+    .option('--pairs <n>', 'load: bare/with-bundle process start pairs', '15')
     .option('--json', 'machine-readable figures')
     .action(async (o: Record<string, string | boolean | undefined>) => {
+      if (o.scenario === 'plan') {
+        const plan = runPlanBench({
+          entries: parseNumberOption('--entries', String(o.entries), 1, 100_000),
+          runs: parseNumberOption('--runs', String(o.runs), 1, 20),
+        });
+        io.out(o.json ? JSON.stringify(plan) : formatPlanBench(plan));
+        return setExit(EXIT.ok);
+      }
+      if (o.scenario === 'load') {
+        const load = await runLoadBench({ pairs: parseNumberOption('--pairs', String(o.pairs), 1, 200) });
+        io.out(o.json ? JSON.stringify(load) : formatLoadBench(load));
+        return setExit(EXIT.ok);
+      }
+      if (o.scenario !== 'polling') {
+        io.err(`--scenario must be polling, plan or load (got "${String(o.scenario)}")`);
+        return setExit(EXIT.usage);
+      }
       const result = await runPollingBench({
         sessions: parseNumberOption('--sessions', String(o.sessions), 1, 500),
         reconcileSessions: parseNumberOption('--reconcile-sessions', String(o.reconcileSessions), 1, 1000),

@@ -1,0 +1,116 @@
+/**
+ * The plan benchmark: reading an N-entry desired state and planning it against N existing sessions, in CPU
+ * time (process.cpuUsage, so a busy machine slows the wall clock, not the figure). The budgets: the plan
+ * ≤ 1 s, reading + plan ≤ 2 s for 20,000 vs 20,000. Printed, never asserted.
+ */
+import { stringify } from 'yaml';
+import { parseDesiredState } from '../../functions/lib/contract/desiredState.js';
+import { ORIGIN_TAG_KEY, OWNERSHIP_TAG_KEY } from '../../functions/lib/contract/request.js';
+import { planReconcile, type RegionalSession } from '../../functions/lib/steps/reconcilePlan.js';
+
+export interface PlanBenchResult {
+  scenario: 'plan';
+  entries: number;
+  sessions: number;
+  runs: number;
+  /** Median CPU milliseconds of each part over the runs. */
+  readCpuMs: number;
+  planCpuMs: number;
+  totalCpuMs: number;
+  budget: { planCpuMs: number; totalCpuMs: number };
+  statuses: Record<string, number>;
+}
+
+const REGION = 'cn-hangzhou';
+
+/** N entries; the sessions: most unchanged, every 10th drifted (name), every 25th missing, and a few to prune. */
+function fixture(n: number): { yaml: string; sessions: RegionalSession[] } {
+  const entries = Array.from({ length: n }, (_, i) => ({
+    name: `entry-${i}`,
+    request: {
+      RegionId: REGION,
+      TrafficMirrorSourceIds: [`eni-s${i}`],
+      TrafficMirrorTargetId: `eni-t${i % 50}`,
+      TrafficMirrorTargetType: 'NetworkInterface',
+      TrafficMirrorFilterId: `tmf-f${i % 7}`,
+      TrafficMirrorSessionName: `entry-${i}`,
+    },
+  }));
+  const sessions: RegionalSession[] = [];
+  for (let i = 0; i < n; i++) {
+    if (i % 25 === 0) continue;
+    const name = i % 10 === 0 ? `renamed-${i}` : `entry-${i}`;
+    sessions.push(session(i, `entry-${i}`, name));
+  }
+  for (let i = 0; sessions.length < n; i++) sessions.push(session(n + i, `gone-${i}`, `gone-${i}`));
+  return { yaml: stringify({ version: 1, sessions: entries }), sessions };
+}
+
+function session(i: number, entry: string, name: string): RegionalSession {
+  return {
+    RegionId: REGION,
+    TrafficMirrorSessionId: `tms-${i}`,
+    TrafficMirrorSessionName: name,
+    TrafficMirrorSessionStatus: 'Created',
+    Enabled: true,
+    Priority: 1000 + i,
+    TrafficMirrorFilterId: `tmf-f${i % 7}`,
+    TrafficMirrorSourceIds: [`eni-s${i}`],
+    TrafficMirrorTargetId: `eni-t${i % 50}`,
+    TrafficMirrorTargetType: 'NetworkInterface',
+    Tags: [
+      { Key: OWNERSHIP_TAG_KEY, Value: 'mirrorflow' },
+      { Key: ORIGIN_TAG_KEY, Value: `reconcile.${entry}` },
+    ],
+  };
+}
+
+const cpuMs = (since: NodeJS.CpuUsage) => {
+  const used = process.cpuUsage(since);
+  return (used.user + used.system) / 1000;
+};
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+export function runPlanBench(options: { entries: number; runs: number }): PlanBenchResult {
+  const { yaml, sessions } = fixture(options.entries);
+  const read: number[] = [];
+  const planned: number[] = [];
+  let statuses: Record<string, number> = {};
+  for (let run = 0; run < options.runs; run++) {
+    let start = process.cpuUsage();
+    const desired = parseDesiredState(yaml);
+    read.push(cpuMs(start));
+    start = process.cpuUsage();
+    const plan = planReconcile(desired, sessions, 'mirrorflow');
+    planned.push(cpuMs(start));
+    statuses = { prune: plan.prune.length };
+    for (const e of plan.entries) statuses[e.status] = (statuses[e.status] ?? 0) + 1;
+  }
+  const readCpuMs = Math.round(median(read));
+  const planCpuMs = Math.round(median(planned));
+  return {
+    scenario: 'plan',
+    entries: options.entries,
+    sessions: sessions.length,
+    runs: options.runs,
+    readCpuMs,
+    planCpuMs,
+    totalCpuMs: readCpuMs + planCpuMs,
+    budget: { planCpuMs: 1000, totalCpuMs: 2000 },
+    statuses,
+  };
+}
+
+export function formatPlanBench(r: PlanBenchResult): string {
+  const mark = (value: number, budget: number) =>
+    `${value} ms ${value <= budget ? '≤' : '>'} ${budget} ms budget`;
+  return [
+    `plan: ${r.entries} desired entries vs ${r.sessions} existing sessions, median CPU of ${r.runs} runs`,
+    `  reading the desired state (YAML + contract)  ${r.readCpuMs} ms`,
+    `  planning                                    ${mark(r.planCpuMs, r.budget.planCpuMs)}`,
+    `  both                                        ${mark(r.totalCpuMs, r.budget.totalCpuMs)}`,
+    `  plan: ${Object.entries(r.statuses)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
+  ].join('\n');
+}
