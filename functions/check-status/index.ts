@@ -21,6 +21,7 @@ export const handler = async (event: Buffer, context: FcContext): Promise<Job> =
     vpcFor: runtime.vpcFor,
     config: runtime.config,
     now: runtime.now,
+    ...(runtime.retryHooks ? { retryHooks: runtime.retryHooks } : {}),
     log: (message, details) => logger.warn(message, details),
   });
   const count = (state: string) => next.items.filter((i) => i.state === state).length;

@@ -60,7 +60,7 @@ export const handler = async (
     log: (message, details) => logger.info(message, details),
   });
   // Ad-hoc sessions whose time has come are withdrawn by the same scheduled run (functions/lib/steps/expiry.ts).
-  const expired = await sweepExpired(report.regions, mode, runtime, (message, details) =>
+  const expired = await sweepExpired(report.regions, { mode, triggerTime }, runtime, (message, details) =>
     logger.info(message, details),
   );
   const completed = withExpired(report, expired);

@@ -19,6 +19,7 @@ import {
   startTestCloud,
   waitForCompletion,
 } from '../helpers/localCloud.js';
+import { faultRule } from '../helpers/requests.js';
 
 const desiredFile = join(mkdtempSync(join(tmpdir(), 'mf-desired-')), 'desired-state.yaml');
 const entry = (name: string, source: string, extra: Record<string, unknown> = {}) => ({
@@ -159,6 +160,65 @@ describe('reconcile converges', () => {
     expect(runEvent('2026-11-22T03:30:00Z')).toHaveLength(1);
   });
 
+  it('a run that dies before its hand-off is healed by the same firing: one Ready event, not none', async () => {
+    writeDesired([
+      entry('keep', 'eni-bp1web02', { Enabled: false }),
+      entry('broken', 'eni-bp1nope99'),
+      entry('typo', 'eni-bp1app01', { Priority: 40000 }),
+      entry('late', 'eni-bp1app02'),
+    ]);
+    cloud.fnf.faults.set({ rules: [faultRule({ action: 'StartExecution', serverErrorRate: 1 })] });
+    await expect(cloud.reconcile('2026-11-22T03:40:00Z')).rejects.toThrow(/reconcile failed/);
+    cloud.fnf.faults.set({ rules: [] });
+    expect(liveFrom('eni-bp1app02')).toHaveLength(1);
+    expect(reconcileCompletion('late')).toEqual([]);
+    // The timer's retry: the same scheduled time, so the same tokens and names.
+    const again = (await cloud.reconcile('2026-11-22T03:40:00Z')) as { counts: Counts };
+    expect(again.counts).toMatchObject({ created: 0, unchanged: 2 });
+    await settle(cloud);
+    expect(reconcileCompletion('late').map((e) => e.type)).toEqual(['mirrorflow:TrafficMirrorSession:Ready']);
+    expect(liveFrom('eni-bp1app02')).toHaveLength(1);
+  });
+
+  it('a prune refused while the session is busy waits for the next run; a refused update is answered once; neither stops the run', async () => {
+    writeDesired([
+      entry('keep', 'eni-bp1web02', { Enabled: false, TrafficMirrorFilterId: 'tmf-nope404' }),
+      entry('broken', 'eni-bp1nope99'),
+      entry('typo', 'eni-bp1app01', { Priority: 40000 }),
+      entry('fresh', 'eni-bp1db01'),
+    ]);
+    const [late] = liveFrom('eni-bp1app02');
+    late!.modifyingUntil = cloud.clock.now() + 3_600_000; // busy changing for an hour
+    const busy = (await cloud.reconcile('2026-11-22T03:42:00Z')) as {
+      counts: Counts;
+      lists: { retryLater: string[] };
+    };
+    expect(busy.counts).toMatchObject({ created: 1, deleted: 0, failed: 2 });
+    expect(busy.lists.retryLater).toEqual([late!.id]);
+    await settle(cloud);
+    expect(reconcileCompletion('fresh').map((e) => e.type)).toEqual([
+      'mirrorflow:TrafficMirrorSession:Ready',
+    ]);
+    expect(reconcileCompletion('keep').at(-1)).toMatchObject({
+      type: 'mirrorflow:TrafficMirrorSession:Failed',
+      data: { error: { code: expect.stringMatching(/Filter/) } },
+    });
+    expect(reconcileCompletion('late').map((e) => e.type)).toEqual(['mirrorflow:TrafficMirrorSession:Ready']);
+    expect(runEvent('2026-11-22T03:42:00Z')).toHaveLength(1);
+    // The session settles; the next run deletes it: one Deleted event, and the refused update is not repeated.
+    late!.modifyingUntil = cloud.clock.now();
+    const keepAnswers = reconcileCompletion('keep').length;
+    const next = (await cloud.reconcile('2026-11-22T03:44:00Z')) as { counts: Counts };
+    expect(next.counts).toMatchObject({ deleted: 1, failed: 2, retryLater: 0 });
+    await settle(cloud);
+    expect(reconcileCompletion('late').map((e) => e.type)).toEqual([
+      'mirrorflow:TrafficMirrorSession:Ready',
+      'mirrorflow:TrafficMirrorSession:Deleted',
+    ]);
+    expect(liveFrom('eni-bp1app02')).toEqual([]);
+    expect(reconcileCompletion('keep')).toHaveLength(keepAnswers);
+  });
+
   it('plan mode shows what would be deleted and changes nothing', async () => {
     writeDesired([entry('broken', 'eni-bp1nope99')]);
     const sessions = cloud.vpc.model.liveSessions().length;
@@ -166,12 +226,13 @@ describe('reconcile converges', () => {
       counts: Counts;
       text: string;
     };
-    expect(plan.counts).toMatchObject({ wouldDelete: 1, deleted: 0, orphaned: 1 });
+    expect(plan.counts).toMatchObject({ wouldDelete: 2, deleted: 0, orphaned: 1 });
     expect(plan.text).toMatch(/would delete \(entry keep is gone\)/);
+    expect(plan.text).toMatch(/would delete \(entry fresh is gone\)/);
     await settle(cloud);
     expect(cloud.vpc.model.liveSessions()).toHaveLength(sessions);
     expect(runEvent('2026-11-22T03:45:00Z')).toMatchObject([
-      { data: { mode: 'plan', wouldDelete: [{ entry: 'keep', reason: 'pruned' }] } },
+      { data: { mode: 'plan', counts: { wouldDelete: 2 } } },
     ]);
   });
 });

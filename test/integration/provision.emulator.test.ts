@@ -197,7 +197,6 @@ describe('provision() against the VPC emulator', () => {
 
   it('a redelivery whose look-up misses finds the session its lost answer created, through the same token', async () => {
     const key = eventKey('acs.test', 'e-lost');
-    const token = clientToken('event', key);
     const candidates = priorityCandidates(priorityKey(request()), config.priorityRange, 2);
     await popCoreCaller(emu.url).call('CreateTrafficMirrorSession', {
       ...request({ TrafficMirrorSourceIds: ['eni-bp1db01'] }),

@@ -110,10 +110,22 @@ describe('reconcile()', () => {
     expect(creates.map((c) => c.code)).toEqual(Array(COUNT).fill('OK'));
   });
 
-  it('the same firing again creates nothing and hands off nothing', async () => {
+  it('the same firing again creates nothing, and its hand-offs find the first firing’s executions', async () => {
     const report = await reconcile({ triggerTime: '2026-11-22T03:00:00Z', mode: 'apply', desired }, runtime);
     expect(report.counts).toMatchObject({ created: 0, updated: 0, unchanged: COUNT });
-    expect(report.handOffs).toEqual([]);
+    // Had the first firing died before its hand-offs, these would start them: each session once either way.
+    expect(report.handOffs.map((h) => [h.sessions, h.handOff])).toEqual([
+      [5, 'finished'],
+      [5, 'finished'],
+      [2, 'finished'],
+    ]);
+    expect(fnf.executions.size).toBe(3);
     expect(emu.model.liveSessions()).toHaveLength(2 * COUNT);
+  });
+
+  it('a later run does not hand the sessions of an earlier one off again', async () => {
+    const report = await reconcile({ triggerTime: '2026-11-22T03:15:00Z', mode: 'apply', desired }, runtime);
+    expect(report.counts).toMatchObject({ created: 0, unchanged: COUNT });
+    expect(report.handOffs).toEqual([]);
   });
 });

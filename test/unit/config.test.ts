@@ -9,7 +9,7 @@ describe('loadConfig', () => {
       priorityRange: { min: 1000, max: 32766 },
       priorityAttempts: 8,
       owner: 'mirrorflow',
-      retryMaxAttempts: 6,
+      retryMaxAttempts: 12,
       retryMaxElapsedMs: 30_000,
       fnfEndpoint: undefined,
       flowName: 'session-ready',

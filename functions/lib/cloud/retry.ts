@@ -25,7 +25,7 @@ export function cloudCallPolicy(config: {
 }): RetryPolicy {
   return {
     maxAttempts: config.retryMaxAttempts,
-    baseDelayMs: 200,
+    baseDelayMs: 500,
     maxDelayMs: 5_000,
     maxElapsedMs: config.retryMaxElapsedMs,
   };

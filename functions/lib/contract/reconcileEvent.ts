@@ -33,7 +33,10 @@ export interface ReconcileLists {
   wouldUpdate: { name: string; sessionId: string; changed: string[] }[];
   /** Sessions to prune or expire that were not deleted (plan mode, or pruning off). */
   wouldDelete: { sessionId: string; regionId: string; reason: 'pruned' | 'expired'; entry?: string }[];
-  /** Entries left for the next run (the cloud kept refusing for a while). */
+  /**
+   * Left for the next run: entries (by name) the cloud kept throttling, and sessions (by id) whose prune or
+   * expiry it refused for now (busy changing).
+   */
   retryLater: string[];
 }
 

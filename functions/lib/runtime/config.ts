@@ -78,7 +78,8 @@ const SETTINGS = {
       'mirrorflow',
     ),
   ],
-  retryMaxAttempts: ['MIRRORFLOW_RETRY_MAX_ATTEMPTS', wholeFromEnv(1, 20, 6)],
+  /** Enough for a session busy changing (Modifying lasts seconds) to settle within the time budget. */
+  retryMaxAttempts: ['MIRRORFLOW_RETRY_MAX_ATTEMPTS', wholeFromEnv(1, 20, 12)],
   retryMaxElapsedMs: ['MIRRORFLOW_RETRY_MAX_ELAPSED_MS', wholeFromEnv(0, 600_000, 30_000)],
   /** Overrides the regional CloudFlow endpoint (the local cloud sets it). */
   fnfEndpoint: ['MIRRORFLOW_FNF_ENDPOINT', url()],

@@ -1,6 +1,7 @@
 /** What every handler needs, built from the FC invocation context and the function's environment. */
 
 import { type ContextWithCredentials, type Credentials, resolveCredentials } from '../cloud/credentials.js';
+import type { RetryHooks } from '../cloud/retry.js';
 import { createVpcClient, type VpcApi } from '../cloud/vpcClient.js';
 import { createWorkflowClient, type WorkflowApi } from '../cloud/workflowClient.js';
 import { functionClock, functionSleep } from './clock.js';
@@ -22,6 +23,8 @@ export interface Runtime {
   now: () => number;
   /** Waits in the same time as `now` (rate limits follow the cloud's clock). */
   sleep: (ms: number) => Promise<void>;
+  /** Retries of cloud calls wait and count their budget in that same time. */
+  retryHooks?: RetryHooks;
   vpcFor: (regionId: string) => VpcApi;
   workflow: WorkflowApi;
 }
@@ -31,13 +34,16 @@ export function runtimeFrom(context: FcContext, env: NodeJS.ProcessEnv = process
   const credentials = resolveCredentials(context, env);
   const region = context.region ?? env.FC_REGION ?? env.ALIBABA_CLOUD_REGION ?? 'cn-hangzhou';
   const vpcClients = new Map<string, VpcApi>();
+  const now = functionClock(env);
+  const sleep = functionSleep(env);
   return {
     config,
     credentials,
     region,
     accountId: context.accountId ?? env.FC_ACCOUNT_ID ?? '',
-    now: functionClock(env),
-    sleep: functionSleep(env),
+    now,
+    sleep,
+    retryHooks: { now, sleep },
     vpcFor: (regionId) => {
       let client = vpcClients.get(regionId);
       if (!client) {

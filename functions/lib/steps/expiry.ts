@@ -1,15 +1,14 @@
 /**
  * Expiring sessions: a Submitted request with ExpiresAt or DurationSeconds carries a `mirrorflow-expiry` tag
  * (`at:<time>` or `after:<seconds from creation>`), and the scheduled run withdraws every session this
- * deployment owns whose time has come — through the same withdraw as a person's, so each ends in one Deleted
- * event. The key of that withdraw is the session's id: the next run, finding it Deleting or gone, adds nothing.
+ * deployment owns whose time has come, through the same withdraw as a person's (scheduledWithdrawal.ts), so
+ * each ends in one Deleted event however many runs it takes.
  */
 
 import { listAllSessions, type TrafficMirrorSession } from '../cloud/vpcClient.js';
 import { EXPIRY_TAG_KEY, OWNERSHIP_TAG_KEY, TOKEN_TAG_KEY } from '../contract/request.js';
 import type { Runtime } from '../runtime/runtime.js';
-import { intakeWithdraw } from './intake.js';
-import type { WithdrawResult } from './withdraw.js';
+import { type ScheduledWithdrawal, withdrawScheduled } from './scheduledWithdrawal.js';
 
 /** When a session's tag says it expires (epoch ms), or undefined when it does not. */
 export function expiresAt(session: TrafficMirrorSession): number | undefined {
@@ -32,12 +31,12 @@ export interface ExpiredSession {
   sessionId: string;
   regionId: string;
   expiredAt: string;
-  outcome: WithdrawResult['outcome'] | 'planned';
+  outcome: ScheduledWithdrawal['outcome'] | 'planned';
 }
 
 export async function sweepExpired(
   regions: string[],
-  mode: 'apply' | 'plan',
+  run: { mode: 'apply' | 'plan'; triggerTime: string },
   runtime: Runtime,
   log: (message: string, details: Record<string, unknown>) => void = () => {},
 ): Promise<ExpiredSession[]> {
@@ -50,37 +49,29 @@ export async function sweepExpired(
     });
     for await (const session of owned) {
       const at = expiresAt(session);
-      if (at === undefined || at > now || session.TrafficMirrorSessionStatus === 'Deleting') continue;
+      if (at === undefined || at > now) continue;
+      const sessionId = session.TrafficMirrorSessionId;
       const expiredAt = new Date(at).toISOString();
-      if (mode === 'plan') {
-        swept.push({ sessionId: session.TrafficMirrorSessionId, regionId, expiredAt, outcome: 'planned' });
+      // Already Deleting: handed to the flow again under the same name (a no-op unless an earlier run died
+      // before its hand-off), not counted again.
+      const deleting = session.TrafficMirrorSessionStatus === 'Deleting';
+      if (run.mode === 'plan') {
+        if (!deleting) swept.push({ sessionId, regionId, expiredAt, outcome: 'planned' });
         continue;
       }
       const token = session.Tags.find((t) => t.Key === TOKEN_TAG_KEY)?.Value;
-      const done = await intakeWithdraw(
-        {
-          request: {
-            RegionId: regionId,
-            TrafficMirrorSessionId: session.TrafficMirrorSessionId,
-            Correlation: { expired: expiredAt, ...(token ? { request: token } : {}) },
-          },
-          kind: 'reconcile',
-          key: `expire:${session.TrafficMirrorSessionId}`,
-          handOffInvalid: false,
-        },
+      const done = await withdrawScheduled(
         runtime,
-        { log },
+        { RegionId: regionId, TrafficMirrorSessionId: sessionId },
+        {
+          reason: 'expire',
+          triggerTime: run.triggerTime,
+          correlation: { expired: expiredAt, ...(token ? { request: token } : {}) },
+        },
+        log,
       );
-      log('expired session withdrawn', {
-        sessionId: session.TrafficMirrorSessionId,
-        outcome: done.result.outcome,
-      });
-      swept.push({
-        sessionId: session.TrafficMirrorSessionId,
-        regionId,
-        expiredAt,
-        outcome: done.result.outcome,
-      });
+      log('expired session withdrawn', { sessionId, outcome: done.outcome, error: done.error });
+      if (!deleting) swept.push({ sessionId, regionId, expiredAt, outcome: done.outcome });
     }
   }
   return swept;

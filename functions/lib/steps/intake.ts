@@ -8,7 +8,7 @@
 
 import type { ErrorSummary } from '../cloud/cloudError.js';
 import { ruleFor } from '../cloud/errorTable.js';
-import { cloudCallPolicy } from '../cloud/retry.js';
+import { cloudCallPolicy, type RetryHooks } from '../cloud/retry.js';
 import { type FoundExecution, findExecution, handOff } from '../cloud/workflowClient.js';
 import {
   clientToken,
@@ -31,6 +31,7 @@ import { validateWithdrawRequest } from '../contract/request.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { type ModifyResult, modify } from './modify.js';
 import { type ProvisionDeps, type ProvisionResult, provision } from './provision.js';
+import { jobFor, startJob } from './startJob.js';
 import { type WithdrawResult, withdraw } from './withdraw.js';
 import {
   recallTicketWithdraw,
@@ -67,7 +68,7 @@ export async function intake(
   const { config } = runtime;
   const result = await provision(
     { request: input.request, kind: input.kind, key: input.key },
-    { vpcFor: runtime.vpcFor, config, now: runtime.now, ...extra },
+    { vpcFor: runtime.vpcFor, config, now: runtime.now, ...withRuntimeRetries(runtime, extra) },
   );
   if (result.outcome === 'Invalid' && !input.handOffInvalid)
     return { result, executionName: null, handOff: 'skipped' };
@@ -126,12 +127,17 @@ async function intakeTicketWithdraw(
   const result = await withdrawTicket(
     request,
     token,
-    { vpcFor: runtime.vpcFor, config: runtime.config, ...extra },
+    { vpcFor: runtime.vpcFor, config: runtime.config, ...withRuntimeRetries(runtime, extra) },
     (sessions) =>
-      jobBytes(jobOf(name, items({ outcome: 'Deleting', clientToken: token, request, sessions }), runtime)) <=
-      JOB_BYTES_LIMIT,
+      jobBytes(
+        jobFor(name, items({ outcome: 'Deleting', clientToken: token, request, sessions }), runtime),
+      ) <= JOB_BYTES_LIMIT,
   );
-  const started = await handOffJob(jobOf(name, items(result), runtime), runtime, extra);
+  const started = await startJob(
+    jobFor(name, items(result), runtime),
+    runtime,
+    extra.retryHooks ?? runtime.retryHooks,
+  );
   return { result, executionName: started.executionName, handOff: started.handOff };
 }
 
@@ -156,7 +162,7 @@ async function intakeNamed<R extends WithdrawResult | ModifyResult>(
 ): Promise<NamedSessionOutcome<R>> {
   const result = await step(
     { request: input.request, kind: input.kind, key: input.key },
-    { vpcFor: runtime.vpcFor, config: runtime.config, ...extra },
+    { vpcFor: runtime.vpcFor, config: runtime.config, ...withRuntimeRetries(runtime, extra) },
   );
   if (result.outcome === 'Invalid' && !input.handOffInvalid)
     return { result, executionName: null, handOff: 'skipped' };
@@ -238,11 +244,12 @@ function executionOf(
   runtime: Runtime,
   extra: Pick<ProvisionDeps, 'retryHooks'>,
 ): Promise<FoundExecution | undefined> {
+  const hooks = extra.retryHooks ?? runtime.retryHooks;
   return findExecution(runtime.workflow, {
     flowName: runtime.config.flowName,
     executionName: executionName(token),
     policy: cloudCallPolicy(runtime.config),
-    ...(extra.retryHooks ? { hooks: extra.retryHooks } : {}),
+    ...(hooks ? { hooks } : {}),
   });
 }
 
@@ -278,27 +285,11 @@ function handOffItem(
   runtime: Runtime,
   extra: Pick<ProvisionDeps, 'retryHooks'>,
 ) {
-  return handOffJob(jobOf(name, [item], runtime), runtime, extra);
+  return startJob(jobFor(name, [item], runtime), runtime, extra.retryHooks ?? runtime.retryHooks);
 }
 
-/** A new job of these items for the execution of this name, with the deployment's bus and deadline. */
-function jobOf(name: string, items: JobItem[], runtime: Runtime) {
-  const { config } = runtime;
-  return newJob({
-    executionName: name,
-    eventBusName: config.eventBusName,
-    accountId: runtime.accountId,
-    now: runtime.now(),
-    deadlineSeconds: config.pollDeadlineSeconds,
-    items,
-  });
-}
-
-function handOffJob(job: Job, runtime: Runtime, extra: Pick<ProvisionDeps, 'retryHooks'>) {
-  return handOff(runtime.workflow, {
-    flowName: runtime.config.flowName,
-    job,
-    policy: cloudCallPolicy(runtime.config),
-    ...(extra.retryHooks ? { hooks: extra.retryHooks } : {}),
-  });
+/** The caller's extras, retrying in the runtime's time unless the caller brings its own retry hooks. */
+function withRuntimeRetries<E extends Pick<ProvisionDeps, 'retryHooks'>>(runtime: Runtime, extra: E): E {
+  const retryHooks = extra.retryHooks ?? runtime.retryHooks;
+  return retryHooks ? { ...extra, retryHooks } : extra;
 }

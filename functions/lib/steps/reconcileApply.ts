@@ -4,9 +4,8 @@
  * of its error (announceFailure), prune the sessions of entries that are gone; then hand the created and
  * updated sessions to the flow in batches of at most 100, named so the same run fired twice names them the same.
  */
-import { CloudApiError } from '../cloud/cloudError.js';
-import { cloudCallPolicy, retryingFor } from '../cloud/retry.js';
-import { handOff } from '../cloud/workflowClient.js';
+import { CloudApiError, type ErrorSummary, summarise } from '../cloud/cloudError.js';
+import { retryingFor } from '../cloud/retry.js';
 import {
   announcementExecutionName,
   batchExecutionName,
@@ -14,15 +13,17 @@ import {
   listedPriorityToken,
   reconcileKey,
 } from '../contract/clientToken.js';
-import { JOB_BYTES_LIMIT, type Job, type JobItem, jobBytes, jobItem, newJob } from '../contract/flowJob.js';
+import { JOB_BYTES_LIMIT, type Job, type JobItem, jobBytes, jobItem } from '../contract/flowJob.js';
 import type { ReconcileLists } from '../contract/reconcileEvent.js';
+import { TOKEN_TAG_KEY } from '../contract/request.js';
 import type { Runtime } from '../runtime/runtime.js';
-import { intakeWithdraw } from './intake.js';
 import { applySessionChanges } from './modify.js';
 import { type FreePriorities, type PriorityCandidate, priorityKey } from './priority.js';
 import { type ProvisionDeps, provision } from './provision.js';
 import { entryOrigin, type Plan, type PlannedEntry, type RegionalSession } from './reconcilePlan.js';
 import type { ReconcileReport, ReportEntry } from './reconcileReport.js';
+import { withdrawScheduled } from './scheduledWithdrawal.js';
+import { jobFor, startJob } from './startJob.js';
 
 /** Splits items into jobs that fit CloudFlow's state limit, deterministically. */
 export function jobsFor(
@@ -71,20 +72,8 @@ async function announceFailure(
   item: JobItem,
   code: string,
 ): Promise<'now' | 'earlier'> {
-  const { runtime } = run;
-  const job = newJob({
-    executionName: announcementExecutionName(name, JSON.stringify(run.raw.get(name) ?? {}), code),
-    eventBusName: runtime.config.eventBusName,
-    accountId: runtime.accountId,
-    now: runtime.now(),
-    deadlineSeconds: runtime.config.pollDeadlineSeconds,
-    items: [item],
-  });
-  const started = await handOff(runtime.workflow, {
-    flowName: runtime.config.flowName,
-    job,
-    policy: cloudCallPolicy(runtime.config),
-  });
+  const execution = announcementExecutionName(name, JSON.stringify(run.raw.get(name) ?? {}), code);
+  const started = await startJob(jobFor(execution, [item], run.runtime), run.runtime);
   return started.handOff === 'started' ? 'now' : 'earlier';
 }
 
@@ -102,18 +91,18 @@ async function createEntry(run: Run, planned: PlannedEntry, report: ReportEntry)
       origin: entryOrigin(planned.name),
       priorities: listedPriority(run, planned),
     },
-    { vpcFor: runtime.vpcFor, config: runtime.config, now: runtime.now, log: run.log },
+    {
+      vpcFor: runtime.vpcFor,
+      config: runtime.config,
+      now: runtime.now,
+      log: run.log,
+      ...(runtime.retryHooks ? { retryHooks: runtime.retryHooks } : {}),
+    },
   );
+  if (result.outcome === 'Rejected') return failEntry(run, planned, report, result.error);
   report.result = result.outcome;
   if ('sessionId' in result) report.sessionId = result.sessionId;
-  const item = jobItem(result, 'reconcile', runtime.accountId);
-  if (result.outcome === 'Rejected') {
-    report.error = result.error;
-    const announced = await announceFailure(run, planned.name, item, result.error.code);
-    run.lists.failed.push({ name: planned.name, error: result.error, announced });
-    return;
-  }
-  run.items.set(planned.name, item);
+  run.items.set(planned.name, jobItem(result, 'reconcile', runtime.accountId));
   if (result.outcome === 'Updated')
     run.lists.updated.push({
       name: planned.name,
@@ -148,7 +137,11 @@ async function updateEntry(run: Run, planned: PlannedEntry, report: ReportEntry)
   const session = planned.session!;
   await applySessionChanges(
     vpc,
-    retryingFor({ config: runtime.config, log: run.log }),
+    retryingFor({
+      config: runtime.config,
+      log: run.log,
+      ...(runtime.retryHooks ? { retryHooks: runtime.retryHooks } : {}),
+    }),
     request.RegionId,
     session,
     planned.changes!,
@@ -192,13 +185,19 @@ export async function applyEntry(run: Run, planned: PlannedEntry, report: Report
     if (listed) listed.announced = announced;
     return;
   }
+  if (planned.status === 'unchanged') return rehandOwnCreate(run, planned);
   if (planned.status !== 'create' && planned.status !== 'update') return;
   await run.pace();
   try {
     if (planned.status === 'create') await createEntry(run, planned, report);
     else await updateEntry(run, planned, report);
   } catch (error) {
-    if (!(error instanceof CloudApiError && error.retryable)) throw error;
+    if (!(error instanceof CloudApiError)) throw error;
+    if (!error.retryable) {
+      // Refused for good (an update the cloud will not make): answered once, like a refused create.
+      await failEntry(run, planned, report, summarise(error));
+      return;
+    }
     // The next run retries it; its token differs, but its look-up finds any session this one made.
     report.result = 'RetryLater';
     report.error = error.toJSON();
@@ -206,34 +205,89 @@ export async function applyEntry(run: Run, planned: PlannedEntry, report: Report
   }
 }
 
-/** Deletes a session reconcile created for an entry that is gone: a withdraw, answered by one Deleted event. */
-export async function pruneSession(run: Run, session: RegionalSession, entry: string): Promise<void> {
-  await run.pace();
-  const done = await intakeWithdraw(
-    {
-      request: {
-        RegionId: session.RegionId,
-        TrafficMirrorSessionId: session.TrafficMirrorSessionId,
-        Correlation: { reconcileEntry: entry, reconcileRun: run.triggerTime, pruned: 'true' },
+/**
+ * An entry this very run created already (the same firing again, after the first died before its hand-off):
+ * its session carries this run's token, so it is handed off again — under the same batch name, which the
+ * flow starts once — and gets its one Ready event either way.
+ */
+function rehandOwnCreate(run: Run, planned: PlannedEntry): void {
+  const token = tokenOf(run, planned.name);
+  const session = planned.session;
+  if (!session?.Tags.some((t) => t.Key === TOKEN_TAG_KEY && t.Value === token)) return;
+  const request = planned.request!;
+  run.items.set(
+    planned.name,
+    jobItem(
+      {
+        outcome: 'Created',
+        sessionId: session.TrafficMirrorSessionId,
+        priority: session.Priority,
+        clientToken: token,
+        request: { ...request, Correlation: { ...correlationOf(run, planned.name), ...request.Correlation } },
       },
-      kind: 'reconcile',
-      key: `prune:${session.TrafficMirrorSessionId}`,
-      handOffInvalid: false,
+      'reconcile',
+      run.runtime.accountId,
+    ),
+  );
+}
+
+/** An entry the cloud refused: one Failed event per entry, content and error (announceFailure), and listed. */
+async function failEntry(
+  run: Run,
+  planned: PlannedEntry,
+  report: ReportEntry,
+  error: ErrorSummary,
+): Promise<void> {
+  const token = tokenOf(run, planned.name);
+  const request = planned.request!;
+  report.result = 'Rejected';
+  report.error = error;
+  const item = jobItem(
+    {
+      outcome: 'Rejected',
+      clientToken: token,
+      request: { ...request, Correlation: { ...correlationOf(run, planned.name), ...request.Correlation } },
+      error,
     },
+    'reconcile',
+    run.runtime.accountId,
+  );
+  const announced = await announceFailure(run, planned.name, item, error.code);
+  run.lists.failed.push({ name: planned.name, error, announced });
+}
+
+/**
+ * Deletes a session reconcile created for an entry that is gone (scheduledWithdrawal.ts: one Deleted event
+ * however many runs it takes). Refused for now or throttled: listed for the next run, never the end of this one.
+ */
+export async function pruneSession(run: Run, session: RegionalSession, entry: string): Promise<void> {
+  const deleting = session.TrafficMirrorSessionStatus === 'Deleting';
+  if (!deleting) await run.pace();
+  const done = await withdrawScheduled(
     run.runtime,
-    { log: run.log },
+    { RegionId: session.RegionId, TrafficMirrorSessionId: session.TrafficMirrorSessionId },
+    {
+      reason: 'prune',
+      triggerTime: run.triggerTime,
+      correlation: { reconcileEntry: entry, reconcileRun: run.triggerTime, pruned: 'true' },
+    },
+    run.log,
   );
   run.log('pruned a session whose entry is gone', {
     sessionId: session.TrafficMirrorSessionId,
     entry,
-    outcome: done.result.outcome,
+    outcome: done.outcome,
+    error: done.error,
   });
-  run.lists.deleted.push({
-    sessionId: session.TrafficMirrorSessionId,
-    regionId: session.RegionId,
-    reason: 'pruned',
-    entry,
-  });
+  // A session already Deleting was counted by the run that deleted it; it is only handed off again.
+  if (done.outcome === 'Deleting' && !deleting)
+    run.lists.deleted.push({
+      sessionId: session.TrafficMirrorSessionId,
+      regionId: session.RegionId,
+      reason: 'pruned',
+      entry,
+    });
+  if (done.outcome === 'RetryLater') run.lists.retryLater.push(session.TrafficMirrorSessionId);
 }
 
 /** Hands the created and updated sessions to the flow, in the desired state's order (same run, same names). */
@@ -250,22 +304,10 @@ export async function handOffBatches(run: Run, plan: Plan): Promise<ReconcileRep
     const jobs = jobsFor(
       chunkItems,
       () => base,
-      (executionName, part) =>
-        newJob({
-          executionName,
-          eventBusName: config.eventBusName,
-          accountId: runtime.accountId,
-          now: runtime.now(),
-          deadlineSeconds: config.pollDeadlineSeconds,
-          items: part,
-        }),
+      (executionName, part) => jobFor(executionName, part, runtime),
     );
     for (const job of jobs) {
-      const started = await handOff(runtime.workflow, {
-        flowName: config.flowName,
-        job,
-        policy: cloudCallPolicy(config),
-      });
+      const started = await startJob(job, runtime);
       handOffs.push({
         executionName: job.executionName,
         sessions: job.items.length,

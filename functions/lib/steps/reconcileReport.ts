@@ -123,11 +123,13 @@ export function withExpired(report: ReconcileReport, expired: ExpiredSession[]):
     ...report.lists,
     deleted: [...report.lists.deleted],
     wouldDelete: [...report.lists.wouldDelete],
+    retryLater: [...report.lists.retryLater],
   };
   for (const e of expired) {
     const listed = { sessionId: e.sessionId, regionId: e.regionId, reason: 'expired' as const };
     if (e.outcome === 'Deleting') lists.deleted.push(listed);
     if (e.outcome === 'planned') lists.wouldDelete.push(listed);
+    if (e.outcome === 'RetryLater') lists.retryLater.push(e.sessionId);
   }
   const merged = { ...report, lists, counts: reconcileCounts(lists, report.entries.length) };
   return { ...merged, text: describe(merged) };
