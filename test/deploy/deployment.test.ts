@@ -123,7 +123,13 @@ describe('s.yaml', () => {
   it("gives every setting's default once: an s.yaml default is the one the code applies when unset", () => {
     const defaults = loadConfig({});
     const text = (value: unknown) =>
-      value === undefined ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value);
+      value === undefined
+        ? ''
+        : Array.isArray(value)
+          ? value.join(',')
+          : typeof value === 'object'
+            ? JSON.stringify(value)
+            : String(value);
     const applied = Object.fromEntries(
       Object.entries(SETTING_VARIABLES).map(([field, variable]) => [
         variable,

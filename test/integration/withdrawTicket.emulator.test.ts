@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createVpcClient, type VpcApi } from '../../functions/lib/cloud/vpcClient.js';
 import { sessionDeleteToken } from '../../functions/lib/contract/clientToken.js';
-import { OWNERSHIP_TAG_KEY, TICKET_TAG_KEY } from '../../functions/lib/contract/request.js';
+import { ORIGIN_TAG_KEY, OWNERSHIP_TAG_KEY, TICKET_TAG_KEY } from '../../functions/lib/contract/request.js';
 import { loadConfig } from '../../functions/lib/runtime/config.js';
 import type { NamedSessionDeps } from '../../functions/lib/steps/namedSession.js';
 import { type TicketWithdrawRequest, withdrawTicket } from '../../functions/lib/steps/withdrawTicket.js';
@@ -42,7 +42,13 @@ beforeEach(() => {
 });
 
 /** A Created session mirroring `source`, with these owner and ticket tags. */
-async function seed(source: string, owner: string, ticket: string, priority: number): Promise<string> {
+async function seed(
+  source: string,
+  owner: string,
+  ticket: string,
+  priority: number,
+  origin = 'webhook',
+): Promise<string> {
   const created = await vpc.createTrafficMirrorSession({
     RegionId: 'cn-hangzhou',
     TrafficMirrorSourceIds: [source],
@@ -54,6 +60,7 @@ async function seed(source: string, owner: string, ticket: string, priority: num
     Tag: [
       { Key: OWNERSHIP_TAG_KEY, Value: owner },
       { Key: TICKET_TAG_KEY, Value: ticket },
+      { Key: ORIGIN_TAG_KEY, Value: origin },
     ],
   });
   return created.TrafficMirrorSessionId;
@@ -72,6 +79,8 @@ describe('withdrawTicket() against the VPC emulator', () => {
     ];
     const foreign = await seed('eni-bp1web03', 'another-team', 'SEC-7', 103);
     const otherTicket = await seed('eni-bp1db01', 'mirrorflow', 'SEC-8', 104);
+    // Reconcile keeps this one for a desired-state entry that carries the same ticket: not the ticket's to end.
+    const desired = await seed('eni-bp1db02', 'mirrorflow', 'SEC-7', 106, 'reconcile.db02-to-ids');
     clock.advance(600_000); // all Created
     // Someone already deletes the second one (it stays Deleting: the clock does not move).
     await vpc.deleteTrafficMirrorSession({ RegionId: 'cn-hangzhou', TrafficMirrorSessionId: ours[1]! });
@@ -89,7 +98,11 @@ describe('withdrawTicket() against the VPC emulator', () => {
     expect(new Set(sorted.map((id) => sessionDeleteToken(TOKEN, id))).size).toBe(2);
     expect(deleteCalls().length - before).toBe(1);
     expect(ours.map(statusOf)).toEqual(['Deleting', 'Deleting']);
-    expect([statusOf(foreign), statusOf(otherTicket)]).toEqual(['Created', 'Created']);
+    expect([statusOf(foreign), statusOf(otherTicket), statusOf(desired)]).toEqual([
+      'Created',
+      'Created',
+      'Created',
+    ]);
     // The look-up was one List filtered on both tags.
     const lists = emu.calls.filter((c) => c.action === 'ListTrafficMirrorSessions');
     expect(lists.at(-1)!.paramNames).toEqual(

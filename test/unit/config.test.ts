@@ -26,6 +26,7 @@ describe('loadConfig', () => {
       reconcileCreatesPerSecond: 5,
       reconcileBatchSize: 100,
       reconcilePrune: true,
+      regions: [],
     });
   });
   it('reads every variable', () => {
@@ -37,8 +38,12 @@ describe('loadConfig', () => {
       MIRRORFLOW_OWNER: 'team-a',
       MIRRORFLOW_RETRY_MAX_ATTEMPTS: '2',
       MIRRORFLOW_RETRY_MAX_ELAPSED_MS: '1000',
+      MIRRORFLOW_REGIONS: 'cn-shanghai, cn-beijing',
+      MIRRORFLOW_RECONCILE_PRUNE: 'false',
     });
     expect(c).toMatchObject({
+      regions: ['cn-shanghai', 'cn-beijing'],
+      reconcilePrune: false,
       vpcEndpoint: 'http://127.0.0.1:9000',
       priorityRange: { min: 30000, max: 30010 },
       owner: 'team-a',
@@ -56,6 +61,10 @@ describe('loadConfig', () => {
       /MIRRORFLOW_WEBHOOK_SECRET must be at least 16/,
     );
     expect(() => loadConfig({ MIRRORFLOW_RECONCILE_MODE: 'yolo' })).toThrow(/"apply" or "plan"/);
+    expect(() => loadConfig({ MIRRORFLOW_REGIONS: 'cn-shanghai,Shanghai' })).toThrow(
+      /MIRRORFLOW_REGIONS must be region IDs separated by commas \(got "Shanghai"\)/,
+    );
+    expect(() => loadConfig({ MIRRORFLOW_RECONCILE_PRUNE: 'yes' })).toThrow(/"true" or "false"/);
     try {
       attempt();
     } catch (error) {

@@ -144,6 +144,37 @@ describe('planReconcile', () => {
     ]);
   });
 
+  it('an entry replacing another on the same traffic under another filter takes its session over: updated, not pruned', () => {
+    const doc = parseDesiredState(
+      JSON.stringify({
+        version: 1,
+        sessions: [
+          {
+            name: 'b-new',
+            request: {
+              RegionId: 'cn-hangzhou',
+              TrafficMirrorSourceIds: ['eni-1'],
+              TrafficMirrorTargetId: 'eni-tgt',
+              TrafficMirrorTargetType: 'NetworkInterface',
+              TrafficMirrorFilterId: 'tmf-2',
+            },
+          },
+        ],
+      }),
+    );
+    const replaced = planReconcile(
+      doc,
+      [existing('tms-a', 'eni-1', { Tags: origin('a-old') })],
+      'mirrorflow',
+    );
+    expect(replaced.entries).toMatchObject([{ name: 'b-new', status: 'update', sessionId: 'tms-a' }]);
+    expect(replaced.entries[0]!.changes).toEqual({ TrafficMirrorFilterId: 'tmf-2' });
+    expect(replaced.prune).toEqual([]);
+    // Another owner's session on the same traffic is never taken over.
+    const theirs = planReconcile(doc, [existing('tms-x', 'eni-1', {}, false)], 'mirrorflow');
+    expect(theirs.entries).toMatchObject([{ status: 'create' }]);
+  });
+
   it('plans 20,000 entries against 20,000 sessions, each entry finding its own', () => {
     const n = 20_000;
     const doc = {

@@ -53,6 +53,24 @@ const priorityRange = z.pipe(
   }),
 );
 
+const regionList = z.pipe(
+  z.optional(z.string()),
+  z.transform((s: string | undefined, ctx) => {
+    const regions = (s ?? '')
+      .split(',')
+      .map((r) => r.trim())
+      .filter((r) => r !== '');
+    const bad = regions.find((r) => !/^[a-z]{2,}(-[a-z0-9]+)+$/.test(r));
+    if (bad === undefined) return regions;
+    ctx.issues.push({
+      code: 'custom',
+      message: `must be region IDs separated by commas (got "${bad}")`,
+      input: s,
+    });
+    return z.NEVER;
+  }),
+);
+
 const url = () => z.optional(z.url({ error: 'must be an http:// or https:// URL' }));
 
 /**
@@ -118,6 +136,11 @@ const SETTINGS = {
   /** Creates per second during reconciliation (the API allows 600 per minute). */
   reconcileCreatesPerSecond: ['MIRRORFLOW_RECONCILE_CREATES_PER_SECOND', wholeFromEnv(1, 10, 5)],
   reconcileBatchSize: ['MIRRORFLOW_RECONCILE_BATCH_SIZE', wholeFromEnv(1, 100, 100)],
+  /**
+   * Regions the scheduled run always looks at (prune, expiry) besides its own and those the desired state
+   * names — so a region whose last entry was removed is still cleaned up.
+   */
+  regions: ['MIRRORFLOW_REGIONS', regionList],
   /** Delete the sessions reconcile created for entries no longer in the desired state (never ad-hoc ones). */
   reconcilePrune: ['MIRRORFLOW_RECONCILE_PRUNE', booleanFromEnv(true)],
 } as const satisfies Record<string, readonly [`MIRRORFLOW_${string}`, z.ZodMiniType]>;

@@ -68,6 +68,7 @@ export async function reconcile(
   const regions = [
     ...new Set([
       runtime.region,
+      ...config.regions,
       ...options.desired.sessions
         .map((s) => s.request.RegionId)
         .filter((r): r is string => typeof r === 'string'),

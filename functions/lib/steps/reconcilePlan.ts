@@ -1,8 +1,9 @@
 /**
  * The reconcile plan, a pure function of the desired state and the sessions that exist. Each entry is:
  * - `unchanged`: its session is as the entry says;
- * - `update`: its session (the one reconcile created for it, found by its `mirrorflow-origin` tag, or an
- *   equivalent one this deployment owns) differs, and `changes` bring it back — attributes, target, sources;
+ * - `update`: its session (the one reconcile created for it, found by its `mirrorflow-origin` tag, an
+ *   equivalent one this deployment owns, or one of ours mirroring the same sources to the same target under
+ *   another filter) differs, and `changes` bring it back — attributes, target, sources;
  * - `drifted`: an equivalent session that another owner created differs; mirrorflow never changes it;
  * - `create`: nothing mirrors what the entry asks for;
  * - `invalid`: the entry breaks the request contract.
@@ -89,6 +90,8 @@ function describeChanges(changes: SessionChanges, session: TrafficMirrorSession)
 class SessionIndex {
   private readonly byOrigin = new Map<string, RegionalSession[]>();
   private readonly byTraffic = new Map<string, RegionalSession[]>();
+  /** This deployment's sessions by sources and target alone (whatever their filter). */
+  private readonly ownBySourcesAndTarget = new Map<string, RegionalSession[]>();
   readonly claimed = new Set<string>();
 
   constructor(
@@ -98,6 +101,12 @@ class SessionIndex {
     for (const s of live) {
       const origin = isOurs(s, owner) ? tagOf(s, ORIGIN_TAG_KEY) : undefined;
       if (origin) push(this.byOrigin, JSON.stringify([s.RegionId, origin]), s);
+      if (isOurs(s, owner))
+        push(
+          this.ownBySourcesAndTarget,
+          trafficKey(s.RegionId, s.TrafficMirrorTargetId, '', s.TrafficMirrorSourceIds),
+          s,
+        );
       push(
         this.byTraffic,
         trafficKey(s.RegionId, s.TrafficMirrorTargetId, s.TrafficMirrorFilterId, s.TrafficMirrorSourceIds),
@@ -119,6 +128,20 @@ class SessionIndex {
       request.TrafficMirrorSourceIds,
     );
     return this.claim(this.byTraffic.get(key));
+  }
+
+  /**
+   * This deployment's session mirroring the same sources to the same target under another filter: changed in
+   * place, as a request's would be (provision.ts) — never pruned under the entry that now wants it.
+   */
+  claimSameTraffic(request: MirrorRequest): RegionalSession | undefined {
+    const key = trafficKey(
+      request.RegionId,
+      request.TrafficMirrorTargetId,
+      '',
+      request.TrafficMirrorSourceIds,
+    );
+    return this.claim(this.ownBySourcesAndTarget.get(key));
   }
 
   private claim(candidates: RegionalSession[] | undefined): RegionalSession | undefined {
@@ -176,19 +199,25 @@ export function planReconcile(
   );
   const sorted = [...desired.sessions].sort((a, b) => a.name.localeCompare(b.name));
   const valid = sorted.map((e) => ({ name: e.name, validation: validateMirrorRequest(e.request) }));
-  // First every entry's own session (by origin tag), then equivalents for the rest: an entry never takes
-  // the session reconcile made for another.
-  const own = new Map<string, RegionalSession>();
-  for (const { name, validation } of valid) {
-    if (!validation.ok) continue;
-    const session = index.claimByOrigin(validation.value.RegionId, name);
-    if (session) own.set(name, session);
-  }
-  const entries = valid.map(({ name, validation }) => {
-    if (!validation.ok) return entry(name, { status: 'invalid', problems: validation.problems });
-    const request = validation.value;
-    return planEntry(name, request, own.get(name) ?? index.claimEquivalent(request), owner);
-  });
+  // Each entry's session, claimed in passes so the closest match wins whatever the entries' order: first
+  // the one reconcile made for it (origin tag), then an equivalent one, then one of ours mirroring the same
+  // sources to the same target under another filter (changed in place, never pruned from under it).
+  const claimed = new Map<string, RegionalSession>();
+  const claimAll = (claim: (request: MirrorRequest, name: string) => RegionalSession | undefined) => {
+    for (const { name, validation } of valid) {
+      if (!validation.ok || claimed.has(name)) continue;
+      const session = claim(validation.value, name);
+      if (session) claimed.set(name, session);
+    }
+  };
+  claimAll((request, name) => index.claimByOrigin(request.RegionId, name));
+  claimAll((request) => index.claimEquivalent(request));
+  claimAll((request) => index.claimSameTraffic(request));
+  const entries = valid.map(({ name, validation }) =>
+    validation.ok
+      ? planEntry(name, validation.value, claimed.get(name), owner)
+      : entry(name, { status: 'invalid', problems: validation.problems }),
+  );
   // An entry still named protects its session, unless it now asks for another region (its session there is
   // its own); an invalid entry protects it too: a typo in the document must not delete what it describes.
   const desiredRegion = new Map(

@@ -15,7 +15,12 @@ import { listAllSessions, type TrafficMirrorSession, type VpcApi } from '../clou
 import type { FoundExecution } from '../cloud/workflowClient.js';
 import { sessionDeleteToken } from '../contract/clientToken.js';
 import type { WithdrawSummary } from '../contract/flowJob.js';
-import { OWNERSHIP_TAG_KEY, TICKET_TAG_KEY, type WithdrawRequest } from '../contract/request.js';
+import {
+  ORIGIN_TAG_KEY,
+  OWNERSHIP_TAG_KEY,
+  TICKET_TAG_KEY,
+  type WithdrawRequest,
+} from '../contract/request.js';
 import type { NamedSessionDeps } from './namedSession.js';
 import { deleteSession } from './withdraw.js';
 
@@ -62,8 +67,13 @@ export async function ticketSessions(
     ],
   });
   // The List filters on both tags; checked again here, since a session of another owner must never be deleted.
+  // A session reconcile keeps for a desired-state entry is the desired state's to end, not the ticket's: the
+  // next run would only create it again.
+  const reconciled = (s: TrafficMirrorSession) =>
+    s.Tags.some((t) => t.Key === ORIGIN_TAG_KEY && t.Value.startsWith('reconcile.'));
   for await (const s of pages)
-    if (tagged(s, OWNERSHIP_TAG_KEY, owner) && tagged(s, TICKET_TAG_KEY, request.Ticket)) found.push(s);
+    if (tagged(s, OWNERSHIP_TAG_KEY, owner) && tagged(s, TICKET_TAG_KEY, request.Ticket) && !reconciled(s))
+      found.push(s);
   return found.sort((a, b) => a.TrafficMirrorSessionId.localeCompare(b.TrafficMirrorSessionId));
 }
 
