@@ -130,16 +130,34 @@ export function runExecutionName(triggerTime: string): string {
 }
 
 /**
- * The execution that answers a request whose key was used before with other parameters (the cloud said
- * IdempotentParameterMismatch). The key's own execution belongs to the first request, so this answer gets a
- * name of its own, from the key and this payload: each differing payload is answered once, however often
- * it is delivered.
+ * The token and execution name of the answer to a request whose key was used before with another payload
+ * (steps/reusedKey.ts). The key's own execution belongs to the first request, so this answer gets a name of
+ * its own, from the key and this payload's digest: each differing payload is answered once, however often it
+ * is delivered.
  */
-export function mismatchExecutionName(token: string, payload: string): string {
-  return `mfm-${digest('mismatch', token, payload).slice(0, DIGEST_HEX)}`;
+export function mismatchExecutionName(token: string, payloadDigest: string): string {
+  return `mfm-${digest('mismatch', token, payloadDigest).slice(0, DIGEST_HEX)}`;
 }
 
-/** A digest of a request as its trigger carried it: a later delivery of the same key compares its own. */
+/**
+ * A digest of a request as its trigger carried it, which a later delivery of the same key compares with its
+ * own: canonical (keys sorted, so a resend serialised otherwise is the same request) and without the
+ * Correlation (a resend whose ticket fields were updated is still the same request).
+ */
 export function payloadDigest(payload: unknown): string {
-  return digest('payload', JSON.stringify(payload) ?? '').slice(0, DIGEST_HEX);
+  const { Correlation: _correlation, ...request } =
+    payload !== null && typeof payload === 'object' && !Array.isArray(payload)
+      ? (payload as Record<string, unknown>)
+      : { value: payload };
+  return digest('payload', canonicalJson(request)).slice(0, DIGEST_HEX);
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object')
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  return JSON.stringify(value) ?? 'null';
 }

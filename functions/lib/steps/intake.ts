@@ -6,31 +6,22 @@
  * withdraw by ticket hands one item per session to one execution (withdrawTicket.ts).
  */
 
-import type { ErrorSummary } from '../cloud/cloudError.js';
-import { ruleFor } from '../cloud/errorTable.js';
-import { cloudCallPolicy, type RetryHooks } from '../cloud/retry.js';
-import { type FoundExecution, findExecution, handOff } from '../cloud/workflowClient.js';
-import {
-  clientToken,
-  executionName,
-  mismatchExecutionName,
-  payloadDigest,
-  type TriggerKind,
-} from '../contract/clientToken.js';
+import { cloudCallPolicy } from '../cloud/retry.js';
+import { type FoundExecution, findExecution } from '../cloud/workflowClient.js';
+import { clientToken, executionName, payloadDigest, type TriggerKind } from '../contract/clientToken.js';
 import {
   JOB_BYTES_LIMIT,
-  type Job,
   type JobItem,
   jobBytes,
   jobItem,
   namedSessionJobItem,
-  newJob,
   ticketJobItems,
 } from '../contract/flowJob.js';
 import { validateWithdrawRequest } from '../contract/request.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { type ModifyResult, modify } from './modify.js';
 import { type ProvisionDeps, type ProvisionResult, provision } from './provision.js';
+import { answerReusedKey, type ReusedKeyOperation, startedForOtherPayload } from './reusedKey.js';
 import { jobFor, startJob } from './startJob.js';
 import { type WithdrawResult, withdraw } from './withdraw.js';
 import {
@@ -66,23 +57,62 @@ export async function intake(
   extra: Pick<ProvisionDeps, 'retryHooks' | 'log'> = {},
 ): Promise<IntakeOutcome> {
   const { config } = runtime;
+  const { reused } = await checkKey('create', input, submitToken(input), runtime, extra);
+  if (reused) return reused as IntakeOutcome;
   const result = await provision(
     { request: input.request, kind: input.kind, key: input.key },
     { vpcFor: runtime.vpcFor, config, now: runtime.now, ...withRuntimeRetries(runtime, extra) },
   );
   if (result.outcome === 'Invalid' && !input.handOffInvalid)
     return { result, executionName: null, handOff: 'skipped' };
+  if (isCloudMismatch(result))
+    return (await answerReused('create', input, result.clientToken, runtime, extra)) as IntakeOutcome;
   const item = { ...jobItem(result, input.kind, runtime.accountId), payload: payloadDigest(input.request) };
-  const started = await handOffItem(item, answerExecutionName(result, input.request), runtime, extra);
-  const reused =
-    started.handOff === 'finished' && (await answerReusedKey(item, input.request, runtime, extra));
-  if (!reused) return { result, ...started };
-  const { error, ...answered } = reused;
-  return {
-    ...answered,
-    result: result.outcome === 'Invalid' ? result : { ...result, outcome: 'Rejected', error },
-  };
+  return { result, ...(await handOffItem(item, executionName(result.clientToken), runtime, extra)) };
 }
+
+/** A submit's ClientToken: the caller's, when the request names one, else the trigger's. */
+function submitToken(input: IntakeInput): string {
+  const own = (input.request as { ClientToken?: unknown } | null)?.ClientToken;
+  return typeof own === 'string' && own !== '' ? own : clientToken(input.kind, input.key);
+}
+
+/**
+ * For the triggers (recallExecution): the execution the key's token names, read before acting. Started for
+ * another payload: the key was reused, and this payload is answered without acting (steps/reusedKey.ts).
+ * Otherwise `prior` is a redelivery's first execution (or none), which a withdraw or modify answers from.
+ */
+async function checkKey(
+  operation: ReusedKeyOperation,
+  input: IntakeInput,
+  token: string,
+  runtime: Runtime,
+  extra: Pick<ProvisionDeps, 'retryHooks'>,
+): Promise<{ reused?: Awaited<ReturnType<typeof answerReused>>; prior?: FoundExecution }> {
+  if (!input.recallExecution) return {};
+  const prior = await executionOf(token, runtime, extra);
+  if (!startedForOtherPayload(prior, payloadDigest(input.request))) return prior ? { prior } : {};
+  return { reused: await answerReused(operation, input, token, runtime, extra) };
+}
+
+function answerReused(
+  operation: ReusedKeyOperation,
+  input: IntakeInput,
+  token: string,
+  runtime: Runtime,
+  extra: Pick<ProvisionDeps, 'retryHooks'>,
+) {
+  return answerReusedKey(
+    operation,
+    { request: input.request, kind: input.kind, token, digest: payloadDigest(input.request) },
+    runtime,
+    extra.retryHooks ?? runtime.retryHooks,
+  );
+}
+
+/** The cloud refused a Create or change because this key was used with other parameters. */
+const isCloudMismatch = (result: { outcome: string; error?: { code: string } }) =>
+  result.outcome === 'Rejected' && result.error?.code === 'IdempotentParameterMismatch';
 
 export interface NamedSessionOutcome<R> {
   result: R;
@@ -117,13 +147,14 @@ async function intakeTicketWithdraw(
   extra: Pick<ProvisionDeps, 'retryHooks' | 'log'>,
 ): Promise<NamedSessionOutcome<TicketWithdrawResult>> {
   const token = clientToken(input.kind, input.key);
-  if (input.recallExecution) {
-    const found = await executionOf(token, runtime, extra);
-    const recalled = found && recallTicketWithdraw(token, request, found);
-    if (recalled) return recalled;
-  }
+  const { reused, prior } = await checkKey('withdraw', input, token, runtime, extra);
+  if (reused) return reused as NamedSessionOutcome<TicketWithdrawResult>;
+  const recalled = prior && recallTicketWithdraw(token, request, prior);
+  if (recalled) return recalled;
   const name = executionName(token);
-  const items = (result: TicketWithdrawResult) => ticketJobItems(result, input.kind, runtime.accountId);
+  const payload = payloadDigest(input.request);
+  const items = (result: TicketWithdrawResult) =>
+    ticketJobItems(result, input.kind, runtime.accountId).map((item) => ({ ...item, payload }));
   const result = await withdrawTicket(
     request,
     token,
@@ -160,82 +191,31 @@ async function intakeNamed<R extends WithdrawResult | ModifyResult>(
   runtime: Runtime,
   extra: Pick<ProvisionDeps, 'retryHooks' | 'log'>,
 ): Promise<NamedSessionOutcome<R>> {
+  const check = await checkKey(operation, input, clientToken(input.kind, input.key), runtime, extra);
+  if (check.reused) return check.reused as NamedSessionOutcome<R>;
   const result = await step(
     { request: input.request, kind: input.kind, key: input.key },
     { vpcFor: runtime.vpcFor, config: runtime.config, ...withRuntimeRetries(runtime, extra) },
   );
   if (result.outcome === 'Invalid' && !input.handOffInvalid)
     return { result, executionName: null, handOff: 'skipped' };
-  if (
-    input.recallExecution &&
-    result.outcome === 'Rejected' &&
-    result.error.code === 'Mirror.SessionNotFound'
-  ) {
-    const found = await executionOf(result.clientToken, runtime, extra);
-    const recalled = found && recallNamed(operation, result, found);
+  if (check.prior && result.outcome === 'Rejected' && result.error.code === 'Mirror.SessionNotFound') {
+    const recalled = recallNamed(operation, result, check.prior);
     if (recalled) return recalled as NamedSessionOutcome<R>;
   }
+  if (isCloudMismatch(result))
+    return (await answerReused(
+      operation,
+      input,
+      result.clientToken,
+      runtime,
+      extra,
+    )) as NamedSessionOutcome<R>;
   const item = {
     ...namedSessionJobItem(operation, result, input.kind, runtime.accountId),
     payload: payloadDigest(input.request),
   };
-  const started = await handOffItem(item, answerExecutionName(result, input.request), runtime, extra);
-  const reused =
-    started.handOff === 'finished' && (await answerReusedKey(item, input.request, runtime, extra));
-  if (!reused) return { result, ...started };
-  const { error, ...answered } = reused;
-  if (result.outcome === 'Invalid') return { ...answered, result };
-  return { ...answered, result: { ...result, outcome: 'Rejected', sessionId: null, error } as R };
-}
-
-/**
- * A key whose execution already exists was used before: with this payload (a redelivery, already answered:
- * undefined) or with another. The cloud refuses the latter itself when its Create differs
- * (IdempotentParameterMismatch); this catches what never reaches the cloud — a payload whose session already
- * exists, or that differs only in what the look-up does not compare. It gets one Failed event of its own,
- * under a name from the key and this payload; the first request's answer stands.
- */
-async function answerReusedKey(
-  item: JobItem,
-  payload: unknown,
-  runtime: Runtime,
-  extra: Pick<ProvisionDeps, 'retryHooks'>,
-): Promise<{ executionName: string; handOff: 'started' | 'finished'; error: ErrorSummary } | undefined> {
-  const found = await executionOf(item.clientToken, runtime, extra);
-  const first = found?.job.items.find((i) => i.clientToken === item.clientToken);
-  if (!first?.payload || first.payload === item.payload) return undefined;
-  const error = item.failure ?? REUSED_KEY_ERROR;
-  const refused: JobItem = {
-    ...item,
-    provisioning: item.failure ? item.provisioning : 'Rejected',
-    sessionId: null,
-    subject: `mirrorflow:request/${item.clientToken}`,
-    failure: error,
-  };
-  const name = mismatchExecutionName(item.clientToken, JSON.stringify(payload) ?? '');
-  const started = await handOffItem(refused, name, runtime, extra);
-  return { ...started, error };
-}
-
-const REUSED_KEY_ERROR: ErrorSummary = {
-  code: 'IdempotentParameterMismatch',
-  message:
-    'this key (event id, delivery id or ClientToken) was used before with another request; that first request keeps its answer',
-  hint: ruleFor('IdempotentParameterMismatch').hint,
-  retryable: false,
-};
-
-/**
- * The execution that answers a request: the one its ClientToken names — unless the cloud refused it because
- * the key was used before with other parameters, whose answer cannot be that first request's execution.
- */
-function answerExecutionName(
-  result: { outcome: string; clientToken: string; error?: { code: string } },
-  request: unknown,
-): string {
-  return result.outcome === 'Rejected' && result.error?.code === 'IdempotentParameterMismatch'
-    ? mismatchExecutionName(result.clientToken, JSON.stringify(request) ?? '')
-    : executionName(result.clientToken);
+  return { result, ...(await handOffItem(item, executionName(result.clientToken), runtime, extra)) };
 }
 
 /** The execution a request's ClientToken names, if a delivery of it has started one. */
