@@ -8,7 +8,7 @@
  * - `create`: nothing mirrors what the entry asks for;
  * - `invalid`: the entry breaks the request contract.
  * An existing session no entry claims is `prune` (reconcile created it for an entry that is gone: deleted
- * when pruning is on), `orphaned` (this deployment's, from a request or untagged: never touched by
+ * when pruning is on; one already Deleting is listed too, to be handed off again), `orphaned` (this deployment's, from a request or untagged: never touched by
  * reconcile) or `foreign` (another owner's: never touched).
  */
 import type { TrafficMirrorSession } from '../cloud/vpcClient.js';
@@ -234,9 +234,21 @@ export function planReconcile(
       foreign.push(s.TrafficMirrorSessionId);
       continue;
     }
-    const entryName = ENTRY_ORIGIN.exec(tagOf(s, ORIGIN_TAG_KEY) ?? '')?.[1];
+    const entryName = originEntry(s);
     if (entryName !== undefined && gone(entryName, s.RegionId)) prune.push(s);
     else orphaned.push(s.TrafficMirrorSessionId);
   }
+  // Already Deleting: pruned by an earlier run, which may have died before its hand-off — listed again, so it
+  // is handed off again under the same name (a no-op when that run did hand it off).
+  for (const s of existing)
+    if (s.TrafficMirrorSessionStatus === 'Deleting' && isOurs(s, owner)) {
+      const entryName = originEntry(s);
+      if (entryName !== undefined && gone(entryName, s.RegionId)) prune.push(s);
+    }
   return { entries, prune, orphaned, foreign };
+}
+
+/** The desired-state entry reconcile created a session for (its origin tag), or undefined. */
+export function originEntry(session: TrafficMirrorSession): string | undefined {
+  return ENTRY_ORIGIN.exec(tagOf(session, ORIGIN_TAG_KEY) ?? '')?.[1];
 }

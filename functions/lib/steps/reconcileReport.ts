@@ -12,11 +12,10 @@ import {
   type ReconcileLists,
   reconcileCounts,
 } from '../contract/reconcileEvent.js';
-import { ORIGIN_TAG_KEY } from '../contract/request.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { ExpiredSession } from './expiry.js';
 import type { ProvisionResult } from './provision.js';
-import type { Plan, PlannedEntry, RegionalSession } from './reconcilePlan.js';
+import { originEntry, type Plan, type PlannedEntry, type RegionalSession } from './reconcilePlan.js';
 
 export interface ReportEntry {
   name: string;
@@ -73,17 +72,18 @@ export function listsFromPlan(plan: Plan, mode: 'apply' | 'plan', prune: boolean
   lists.foreign = plan.foreign;
   lists.orphaned = plan.orphaned;
   if (mode === 'plan' || !prune)
-    lists.wouldDelete = plan.prune.map((s) => ({
-      sessionId: s.TrafficMirrorSessionId,
-      regionId: s.RegionId,
-      reason: 'pruned' as const,
-      entry: entryOf(s),
-    }));
+    lists.wouldDelete = plan.prune
+      .filter((s) => s.TrafficMirrorSessionStatus !== 'Deleting')
+      .map((s) => ({
+        sessionId: s.TrafficMirrorSessionId,
+        regionId: s.RegionId,
+        reason: 'pruned' as const,
+        entry: entryOf(s),
+      }));
   return lists;
 }
 
-export const entryOf = (s: RegionalSession) =>
-  s.Tags.find((t) => t.Key === ORIGIN_TAG_KEY)?.Value.replace(/^reconcile\./, '') ?? '';
+export const entryOf = (s: RegionalSession) => originEntry(s) ?? '';
 
 export function describe(report: Omit<ReconcileReport, 'text'>): string {
   const c = report.counts;
