@@ -136,8 +136,8 @@ describe('planReconcile', () => {
     );
     // One already Deleting is listed too: handed off again, in case the run that deleted it died first.
     expect(plan2.prune.map((s) => s.TrafficMirrorSessionId).sort()).toEqual([
-      'tms-gone',
       'tms-going',
+      'tms-gone',
       'tms-moved',
     ]);
     expect(plan2.orphaned.sort()).toEqual(['tms-broken', 'tms-request']);
