@@ -1,9 +1,7 @@
 /** The reconcile run's Completed event: built once, valid against its published schema, cut to fit the flow. */
 import { describe, expect, it } from 'vitest';
-import {
-  buildReconcileCompletedEvent,
-  RECONCILE_EVENT_BYTES,
-} from '../../functions/lib/contract/reconcileEvent.js';
+import { EMIT_CHUNK_BYTES } from '../../functions/lib/contract/flowJob.js';
+import { buildReconcileCompletedEvent } from '../../functions/lib/contract/reconcileEvent.js';
 import { emptyLists } from '../../functions/lib/steps/reconcileReport.js';
 import { assertReconcileEvent } from '../helpers/eventSchema.js';
 
@@ -59,7 +57,7 @@ describe('mirrorflow:Reconcile:Completed', () => {
       lists.created.push({ name: `n${i}`, sessionId: `tms-${i}`, regionId: 'cn-hangzhou' });
     const event = buildReconcileCompletedEvent(run(lists), 5300, target);
     const data = event.data as { counts: Record<string, number>; unchanged: string[]; truncated: string[] };
-    expect(Buffer.byteLength(JSON.stringify(event))).toBeLessThanOrEqual(RECONCILE_EVENT_BYTES);
+    expect(Buffer.byteLength(JSON.stringify(event))).toBeLessThanOrEqual(EMIT_CHUNK_BYTES);
     expect(data.counts.unchanged).toBe(5000);
     expect(data.counts.created).toBe(300);
     expect(data.unchanged.length).toBeLessThan(5000);

@@ -147,3 +147,11 @@ export function summarise(error: CloudApiError): ErrorSummary {
     ...(error.requestId ? { requestId: error.requestId } : {}),
   };
 }
+
+/** mirrorflow's own refusal of a request, in the shape of a cloud error: terminal, with a hint. */
+export const refusal = (code: string, message: string, hint: string): ErrorSummary => ({
+  code,
+  message,
+  hint,
+  retryable: false,
+});

@@ -27,6 +27,8 @@ export const STATE_BYTES_LIMIT = 64 * 1024;
  * snapshot and a reason each) and for a chunk of events.
  */
 export const JOB_BYTES_LIMIT = 36 * 1024;
+/** Events per `emit` round of the flow at most (less when the job itself leaves less room). */
+export const EMIT_CHUNK_BYTES = 12 * 1024;
 
 /** The request as the completion event reports it: everything but Correlation, ClientToken and DryRun. */
 export type RequestSummary = Omit<MirrorRequest, 'Correlation' | 'ClientToken' | 'DryRun'>;

@@ -6,12 +6,10 @@
  */
 import type { ErrorSummary } from '../cloud/cloudError.js';
 import { EVENT_SOURCE } from './completionEvent.js';
-import type { CompletionEventParams } from './flowJob.js';
+import { type CompletionEventParams, EMIT_CHUNK_BYTES } from './flowJob.js';
 import type { Problem } from './problems.js';
 
 export const RECONCILE_COMPLETED_TYPE = 'mirrorflow:Reconcile:Completed' as const;
-/** Room for the event in one `emit` round of the flow (checkStatus.ts EMIT_CHUNK_BYTES). */
-export const RECONCILE_EVENT_BYTES = 12 * 1024;
 
 export interface ReconcileLists {
   created: { name: string; sessionId: string; regionId: string }[];
@@ -85,7 +83,7 @@ export function buildReconcileCompletedEvent(
     },
   });
   let built = event();
-  while (Buffer.byteLength(JSON.stringify(built)) > RECONCILE_EVENT_BYTES) {
+  while (Buffer.byteLength(JSON.stringify(built)) > EMIT_CHUNK_BYTES) {
     const [longest] = Object.entries(lists).sort(([, a], [, b]) => b.length - a.length);
     if (!longest || longest[1].length === 0) break;
     lists[longest[0]] = longest[1].slice(0, Math.floor(longest[1].length / 2));

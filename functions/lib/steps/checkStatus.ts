@@ -12,6 +12,7 @@ import type { TrafficMirrorSession, VpcApi } from '../cloud/vpcClient.js';
 import { buildCompletionEvent } from '../contract/completionEvent.js';
 import {
   type CompletionEventParams,
+  EMIT_CHUNK_BYTES,
   type Job,
   type JobItem,
   jobBytes,
@@ -22,8 +23,6 @@ import type { MirrorflowConfig } from '../runtime/config.js';
 import { nextDelaySeconds } from './pollSchedule.js';
 import { classifyModification, classifySession, classifyWithdrawal } from './sessionPhase.js';
 
-/** Events per `emit` round at most; less when the job itself leaves less room under the 64 KiB state limit. */
-export const EMIT_CHUNK_BYTES = 12 * 1024;
 /** What the flow adds around the job (the `{job}` wrapper, FC's `{Body}`), with a margin. */
 const STATE_MARGIN_BYTES = 2 * 1024;
 export const LIST_BATCH = 100;

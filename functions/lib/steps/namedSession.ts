@@ -5,7 +5,7 @@
  * (actOnNamedSession): validate, find, act, and answer a refusal as Rejected.
  */
 
-import { CloudApiError, type ErrorSummary, summarise } from '../cloud/cloudError.js';
+import { CloudApiError, type ErrorSummary, refusal, summarise } from '../cloud/cloudError.js';
 import type { RetryHooks } from '../cloud/retry.js';
 import { isStateRefusal, type Retrying, retryingFor } from '../cloud/retry.js';
 import { listAllSessions, type TrafficMirrorSession, type VpcApi } from '../cloud/vpcClient.js';
@@ -19,13 +19,6 @@ export interface SessionName {
   ClientToken?: string | undefined;
   TrafficMirrorSessionId?: string | undefined;
 }
-
-const refused = (code: string, message: string, hint: string): ErrorSummary => ({
-  code,
-  message,
-  hint,
-  retryable: false,
-});
 
 async function find(vpc: VpcApi, name: SessionName): Promise<TrafficMirrorSession | undefined> {
   // Without either, the token-tag filter below would match any session mirrorflow created (a Ticket-named
@@ -50,7 +43,7 @@ export async function ownedSessionNamed(
   if (!session)
     return {
       sessionId: name.TrafficMirrorSessionId ?? null,
-      error: refused(
+      error: refusal(
         'Mirror.SessionNotFound',
         `${named} does not exist in ${name.RegionId} (never created, or already deleted)`,
         'Check the ClientToken or session id (mirrorflow sessions lists what mirrorflow owns).',
@@ -60,7 +53,7 @@ export async function ownedSessionNamed(
   if (tagged !== owner)
     return {
       sessionId: session.TrafficMirrorSessionId,
-      error: refused(
+      error: refusal(
         'Mirror.NotOwned',
         `${session.TrafficMirrorSessionId} was not created by this mirrorflow (owner tag ${tagged ?? 'absent'}), so it is not changed`,
         'Change it where it was created, or by hand in the VPC console.',

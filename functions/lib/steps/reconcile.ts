@@ -14,7 +14,7 @@ import type { ProvisionDeps } from './provision.js';
 import { applyEntry, handOffBatches, pruneSession, type Run } from './reconcileApply.js';
 import { type Plan, planReconcile, type RegionalSession } from './reconcilePlan.js';
 import {
-  describe,
+  describeReport,
   entryOf,
   listsFromPlan,
   type ReconcileReport,
@@ -88,20 +88,20 @@ export async function reconcile(
   let handOffs: ReconcileReport['handOffs'] = [];
 
   if (options.mode === 'apply') {
-    let first = true;
+    let firstCall = true;
     const interval = 1000 / config.reconcileCreatesPerSecond;
     const run: Run = {
       runtime,
       triggerTime: options.triggerTime,
-      raw: new Map(options.desired.sessions.map((s) => [s.name, s.request])),
+      requests: new Map(options.desired.sessions.map((s) => [s.name, s.request])),
       lists,
       items: new Map(),
       free: freePriorities(plan, existing, config.priorityRange),
       log: hooks.log ?? (() => {}),
       // Stay under the API's flow control (600 calls a minute per action).
       pace: async () => {
-        if (!first) await sleep(interval);
-        first = false;
+        if (!firstCall) await sleep(interval);
+        firstCall = false;
       },
     };
     for (const [index, planned] of plan.entries.entries()) await applyEntry(run, planned, entries[index]!);
@@ -120,5 +120,5 @@ export async function reconcile(
     entries,
     handOffs,
   };
-  return { ...report, text: describe(report) };
+  return { ...report, text: describeReport(report) };
 }

@@ -49,7 +49,8 @@ export function jobsFor(
 export interface Run {
   runtime: Runtime;
   triggerTime: string;
-  raw: Map<string, Record<string, unknown>>;
+  /** Each entry's request as the desired state gives it. */
+  requests: Map<string, Record<string, unknown>>;
   lists: ReconcileLists;
   items: Map<string, JobItem>;
   /** Each region's free priorities, from the plan's listing: no Create wasted on a taken one. */
@@ -72,14 +73,14 @@ async function announceFailure(
   item: JobItem,
   code: string,
 ): Promise<'now' | 'earlier'> {
-  const execution = announcementExecutionName(name, JSON.stringify(run.raw.get(name) ?? {}), code);
+  const execution = announcementExecutionName(name, JSON.stringify(run.requests.get(name) ?? {}), code);
   const started = await startJob(jobFor(execution, [item], run.runtime), run.runtime);
   return started.handOff === 'started' ? 'now' : 'earlier';
 }
 
 async function createEntry(run: Run, planned: PlannedEntry, report: ReportEntry): Promise<void> {
   const { runtime } = run;
-  const request = run.raw.get(planned.name)!;
+  const request = run.requests.get(planned.name)!;
   const result = await provision(
     {
       request: {
@@ -175,7 +176,12 @@ export async function applyEntry(run: Run, planned: PlannedEntry, report: Report
   if (planned.status === 'invalid') {
     const token = tokenOf(run, planned.name);
     const item = jobItem(
-      { outcome: 'Invalid', clientToken: token, problems: planned.problems, raw: run.raw.get(planned.name) },
+      {
+        outcome: 'Invalid',
+        clientToken: token,
+        problems: planned.problems,
+        raw: run.requests.get(planned.name),
+      },
       'reconcile',
       run.runtime.accountId,
       correlationOf(run, planned.name),

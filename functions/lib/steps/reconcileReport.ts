@@ -85,7 +85,7 @@ export function listsFromPlan(plan: Plan, mode: 'apply' | 'plan', prune: boolean
 
 export const entryOf = (s: RegionalSession) => originEntry(s) ?? '';
 
-export function describe(report: Omit<ReconcileReport, 'text'>): string {
+export function describeReport(report: Omit<ReconcileReport, 'text'>): string {
   const c = report.counts;
   const lines = [
     `reconcile ${report.triggerTime} (${report.mode}, owner ${report.owner}, prune ${report.prune ? 'on' : 'off'}): ${c.desired} desired in ${report.regions.join(', ')}`,
@@ -132,7 +132,7 @@ export function withExpired(report: ReconcileReport, expired: ExpiredSession[]):
     if (e.outcome === 'RetryLater') lists.retryLater.push(e.sessionId);
   }
   const merged = { ...report, lists, counts: reconcileCounts(lists, report.entries.length) };
-  return { ...merged, text: describe(merged) };
+  return { ...merged, text: describeReport(merged) };
 }
 
 /**

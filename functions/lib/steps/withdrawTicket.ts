@@ -9,7 +9,7 @@
  * The intake hands one item per session to one execution (intake.ts intakeTicketWithdraw).
  */
 
-import { CloudApiError, type ErrorSummary, summarise } from '../cloud/cloudError.js';
+import { CloudApiError, type ErrorSummary, refusal, summarise } from '../cloud/cloudError.js';
 import { isStateRefusal, type Retrying, retryingFor } from '../cloud/retry.js';
 import { listAllSessions, type TrafficMirrorSession, type VpcApi } from '../cloud/vpcClient.js';
 import type { FoundExecution } from '../cloud/workflowClient.js';
@@ -42,13 +42,6 @@ export type TicketWithdrawResult =
       sessionId: null;
       error: ErrorSummary;
     };
-
-const refused = (code: string, message: string, hint: string): ErrorSummary => ({
-  code,
-  message,
-  hint,
-  retryable: false,
-});
 
 /** The ticket's live sessions this deployment owns, by id (so every delivery lists them in the same order). */
 export async function ticketSessions(
@@ -131,7 +124,7 @@ async function deleteOne(
 }
 
 function notFound(request: TicketWithdrawRequest): ErrorSummary {
-  return refused(
+  return refusal(
     'Mirror.SessionNotFound',
     `no session of ticket ${request.Ticket} exists in ${request.RegionId} (none was created for it, or all are already deleted)`,
     'Check the ticket and the region (mirrorflow sessions lists what mirrorflow owns).',
@@ -139,7 +132,7 @@ function notFound(request: TicketWithdrawRequest): ErrorSummary {
 }
 
 function tooMany(request: TicketWithdrawRequest, count: number): ErrorSummary {
-  return refused(
+  return refusal(
     'Mirror.TooManySessions',
     `ticket ${request.Ticket} has ${count} sessions in ${request.RegionId}, more than one withdraw can follow to its end; none was deleted`,
     'Withdraw them by ClientToken or TrafficMirrorSessionId (mirrorflow sessions lists them).',
