@@ -6,13 +6,15 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { workflowErrorEvent } from '../../functions/lib/contract/completionEvent.js';
 import { jobItem, newJob } from '../../functions/lib/contract/flowJob.js';
+import { buildReconcileCompletedEvent } from '../../functions/lib/contract/reconcileEvent.js';
 import { validateMirrorRequest } from '../../functions/lib/contract/request.js';
+import { emptyLists } from '../../functions/lib/steps/reconcileReport.js';
 import { SimulatedClock } from '../../infra/local/clock.js';
 import { FlowError } from '../../infra/local/flow/errors.js';
 import { startExecution } from '../../infra/local/flow/executor.js';
 import { type FlowStack, startFlowStack } from '../../infra/local/flowStack.js';
 import { loadFlowFile } from '../../infra/local/fnf/flows.js';
-import { assertCompletionEvent } from '../helpers/eventSchema.js';
+import { assertCompletionEvent, assertReconcileEvent } from '../helpers/eventSchema.js';
 import { fixtureBundles } from '../helpers/fixtures.js';
 import { validRequest } from '../helpers/requests.js';
 
@@ -175,5 +177,44 @@ describe('session-ready when check-status fails for good', () => {
     expect(full.data).toMatchObject({ sessionId: 'tms-d', regionId: 'cn-hangzhou' });
     // Both forms are events of the published contract.
     stack.bus.events.filter((e) => String(e.id).startsWith('exec-nulls:')).forEach(assertCompletionEvent);
+  });
+
+  it("puts a reconcile run's Completed event even when check-status never runs", async () => {
+    const run = {
+      triggerTime: '2026-11-22T03:00:00Z',
+      mode: 'apply' as const,
+      owner: 'mirrorflow',
+      regions: ['cn-hangzhou'],
+      prune: true,
+      lists: emptyLists(),
+    };
+    const completed = buildReconcileCompletedEvent(run, 0, {
+      eventBusName: 'mirrorflow',
+      executionName: 'mfc-0badc0de',
+    });
+    const job = newJob({
+      executionName: 'mfc-0badc0de',
+      eventBusName: 'mirrorflow',
+      accountId: '1234567890123456',
+      now: clock.now(),
+      deadlineSeconds: 900,
+      items: [],
+      notices: [completed],
+    });
+    const execution = startExecution(loadFlowFile('workflows/session-ready.yaml'), {
+      name: 'mfc-0badc0de',
+      input: { job },
+      clock,
+      integrations: stack.integrations,
+    });
+    while (execution.status === 'Running') await execution.waitForEnd(30_000);
+    expect(execution).toMatchObject({ status: 'Failed', errorCode: 'Mirror.WorkflowError' });
+    const put = stack.bus.events.filter((e) => e.id === 'mfc-0badc0de:Completed');
+    expect(put).toHaveLength(1);
+    expect(put[0]).toMatchObject({
+      type: 'mirrorflow:Reconcile:Completed',
+      data: { triggerTime: run.triggerTime },
+    });
+    put.forEach(assertReconcileEvent);
   });
 });

@@ -163,7 +163,7 @@ export const LIST_SESSIONS_ERRORS = {
   ),
 } as const satisfies Record<string, ErrorRule>;
 
-/** Platform codes every Alibaba Cloud RPC API may answer with (reference: vpc-traffic-mirror-api.md §2). */
+/** Platform codes every Alibaba Cloud RPC API may answer with (the common error codes of the RPC APIs). */
 export const PLATFORM_ERRORS = {
   Throttling: rule(
     'retry',

@@ -89,7 +89,7 @@ export type CreateSessionResult = z.output<typeof createResponseSchema>;
 
 const deleteResponseSchema = z.object({ RequestId: z.string() });
 
-/** The calls that change a session in place (vpc-traffic-mirror-api.md §3): each answers only a RequestId. */
+/** The calls that change a session in place (their API pages): each answers only a RequestId. */
 export type SessionChangeAction =
   | 'UpdateTrafficMirrorSessionAttribute'
   | 'AddSourcesToTrafficMirrorSession'

@@ -26,7 +26,7 @@ export interface WorkflowApi {
     Input: string;
   }): Promise<{ Status: string }>;
   /**
-   * DescribeExecution (2019-03-15; /work/shared/reference/cloudflow-fdl.md §9): the execution's Status and
+   * DescribeExecution (CloudFlow API 2019-03-15, its API page): the execution's Status and
    * its Input (the JSON text it was started with). An unknown name is the error `ExecutionNotExists`.
    */
   describeExecution(params: { FlowName: string; ExecutionName: string }): Promise<{

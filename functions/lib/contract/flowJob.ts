@@ -111,8 +111,11 @@ export interface Job {
   /** The events to put on the bus now (phase `emit`). */
   events: CompletionEventParams[];
   items: JobItem[];
-  /** Events built before the flow started (a reconcile run's Completed event): put after the items' events. */
-  notices?: Notice[];
+  /**
+   * Events built before the flow started (a reconcile run's Completed event): put after the items' events,
+   * and by the Catch path too. Always present (empty for most jobs): FDL reads it by path.
+   */
+  notices: Notice[];
 }
 
 export interface Notice {
@@ -337,7 +340,7 @@ export function newJob(options: {
     nextDelaySeconds: 1,
     events: [],
     items: options.items,
-    ...(options.notices ? { notices: options.notices.map((event) => ({ event, emitted: false })) } : {}),
+    notices: (options.notices ?? []).map((event) => ({ event, emitted: false })),
   };
 }
 

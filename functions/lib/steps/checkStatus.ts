@@ -94,6 +94,7 @@ export async function checkStatus(input: Job, deps: CheckStatusDeps): Promise<Jo
   for (const item of job.items) {
     if (emitted.has(buildCompletionEvent(job, item, now).id)) item.emitted = true;
   }
+  // `?? []`: a job started before notices existed has none.
   for (const notice of job.notices ?? []) if (emitted.has(notice.event.id)) notice.emitted = true;
 
   for (const item of job.items) {
