@@ -1,7 +1,8 @@
 /**
  * reconcile: the timer trigger. Reads the desired state (MIRRORFLOW_DESIRED_STATE: a path in the code
- * package, or an http(s) URL), plans against every session of its regions, and in apply mode creates what is
- * missing and hands it to the flow. The report is logged and returned. Payload `{"mode":"plan"}` (or
+ * package, or an http(s) URL), plans against every session of its regions, and in apply mode converges on it
+ * (creates, updates in place, prunes: steps/reconcile.ts); then sweeps expired sessions and puts the run's
+ * one Completed event through the flow. The report is logged and returned. Payload `{"mode":"plan"}` (or
  * MIRRORFLOW_RECONCILE_MODE=plan) plans without changing anything.
  */
 import { readFile } from 'node:fs/promises';
