@@ -8,6 +8,8 @@ import {
   candidateToken,
   clientToken,
   eventKey,
+  listedPriorityToken,
+  reconcileKey,
   refusalToken,
 } from '../../functions/lib/contract/clientToken.js';
 import { ORIGIN_TAG_KEY, OWNERSHIP_TAG_KEY, TOKEN_TAG_KEY } from '../../functions/lib/contract/request.js';
@@ -94,6 +96,27 @@ const blindLookUp = (inner: VpcApi): VpcApi => ({
 });
 
 describe('provision() against the VPC emulator', () => {
+  it('a second firing that listed the region otherwise (another free priority, same token) finds the first one’s session', async () => {
+    const key = reconcileKey('entry-x', '2026-11-22T03:00:00Z');
+    const token = clientToken('reconcile', key);
+    const firing = (priority: number) =>
+      provision(
+        {
+          request: request({ TrafficMirrorSourceIds: ['eni-bp1app02'] }),
+          kind: 'reconcile',
+          key,
+          lookedUp: true,
+          priorities: [{ priority, clientToken: listedPriorityToken(token) }],
+        },
+        deps(),
+      );
+    const first = await firing(3001);
+    const second = await firing(3002);
+    expect(first).toMatchObject({ outcome: 'Created', priority: 3001 });
+    expect(second).toMatchObject({ outcome: 'Created', sessionId: sessionIdOf(first) });
+    expect(emu.model.liveSessions().filter((x) => x.sourceIds.includes('eni-bp1app02'))).toHaveLength(1);
+  });
+
   it.each([
     ['an allocated priority', {}],
     ['an explicit priority', { Priority: 4321 }],

@@ -7,7 +7,7 @@ import { loadConfig } from '../../functions/lib/runtime/config.js';
 import type { Runtime } from '../../functions/lib/runtime/runtime.js';
 import { priorityCandidates, priorityKey } from '../../functions/lib/steps/priority.js';
 import { reconcile } from '../../functions/lib/steps/reconcile.js';
-import { VirtualClock } from '../../infra/local/clock.js';
+import { ManualClock } from '../../infra/local/clock.js';
 import { LOCAL_STS } from '../../infra/local/credentials.js';
 import { type FnfApi, startFnfApi } from '../../infra/local/fnf/api.js';
 import { loadFlowsDir } from '../../infra/local/fnf/flows.js';
@@ -20,9 +20,11 @@ const REGION = 'cn-hangzhou';
 let emu: VpcEmulator;
 let fnf: FnfApi;
 let runtime: Runtime;
+// Moves only when the test (or reconcile's pacing, through the sleep hook) moves it.
+let clock: ManualClock;
 
 beforeAll(async () => {
-  const clock = new VirtualClock(1);
+  clock = new ManualClock();
   emu = await startVpcEmulator({
     clock,
     inventory: parseInventory({
@@ -95,14 +97,42 @@ describe('reconcile()', () => {
     }
     const callsBefore = emu.calls.length;
     const sleeps: number[] = [];
-    const report = await reconcile({ triggerTime: '2026-11-22T03:00:00Z', mode: 'apply', desired }, runtime, {
-      sleep: async (ms) => {
-        sleeps.push(ms);
+    const executionsAtCreate: number[] = [];
+    // Each Create takes 100 ms of the cloud's time: the pacing absorbs it rather than adding to it.
+    const slowCreates: Runtime = {
+      ...runtime,
+      vpcFor: (regionId) => {
+        const inner = runtime.vpcFor(regionId);
+        return {
+          ...inner,
+          listTrafficMirrorSessions: (f) => inner.listTrafficMirrorSessions(f),
+          deleteTrafficMirrorSession: (p) => inner.deleteTrafficMirrorSession(p),
+          changeTrafficMirrorSession: (a, p) => inner.changeTrafficMirrorSession(a, p),
+          createTrafficMirrorSession: async (params) => {
+            executionsAtCreate.push(fnf.executions.size);
+            clock.advance(100);
+            return inner.createTrafficMirrorSession(params);
+          },
+        };
       },
-    });
+    };
+    const report = await reconcile(
+      { triggerTime: '2026-11-22T03:00:00Z', mode: 'apply', desired },
+      slowCreates,
+      {
+        sleep: async (ms) => {
+          sleeps.push(ms);
+          clock.advance(ms);
+        },
+      },
+    );
     expect(report.counts).toMatchObject({ desired: COUNT, created: COUNT });
-    expect(sleeps).toEqual(Array(COUNT - 1).fill(250)); // 4 per second, between creates
+    // 4 per second on the cloud's clock: each create is due 250 ms after the one before, 100 of which the
+    // create before it took.
+    expect(sleeps).toEqual(Array(COUNT - 1).fill(150));
     expect(report.handOffs.map((h) => h.sessions)).toEqual([5, 5, 2]);
+    // Each batch is handed to the flow as soon as its last entry exists, while the rest are still created.
+    expect(executionsAtCreate).toEqual([0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 2, 2]);
     expect(new Set(report.handOffs.map((h) => h.executionName)).size).toBe(3);
     expect(fnf.executions.size).toBe(3);
     expect(emu.model.liveSessions()).toHaveLength(2 * COUNT);

@@ -23,7 +23,7 @@ describe('loadConfig', () => {
       webhookToleranceSeconds: 300,
       desiredState: undefined,
       reconcileMode: 'apply',
-      reconcileCreatesPerSecond: 5,
+      reconcileCreatesPerSecond: 10,
       reconcileBatchSize: 100,
       reconcilePrune: true,
       regions: [],

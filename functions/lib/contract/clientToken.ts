@@ -39,12 +39,13 @@ export function candidateToken(token: string, index: number): string {
 }
 
 /**
- * The ClientToken of a Create at a priority reconcile found free in its listing: `mfq-<priority>-<40 hex>`.
- * It depends on the priority, since another firing of the same run may list the region otherwise and pick
- * another one — the same token with another priority would be refused as IdempotentParameterMismatch.
+ * The ClientToken of a Create at the priority reconcile found free in its listing: `mfq-<40 hex>`. One per
+ * request, whatever the priority: a second firing of the same run that listed the region otherwise and picked
+ * another priority is refused IdempotentParameterMismatch by the cloud — and finds the first's session by its
+ * token tag — instead of making a second session.
  */
-export function listedPriorityToken(token: string, priority: number): string {
-  return `mfq-${priority}-${digest('listed', token, String(priority)).slice(0, DIGEST_HEX)}`;
+export function listedPriorityToken(token: string): string {
+  return `mfq-${digest('listed', token).slice(0, DIGEST_HEX)}`;
 }
 
 /**

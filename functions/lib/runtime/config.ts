@@ -133,8 +133,8 @@ const SETTINGS = {
     'MIRRORFLOW_RECONCILE_MODE',
     z._default(z.enum(['apply', 'plan'], { error: 'must be "apply" or "plan"' }), 'apply'),
   ],
-  /** Creates per second during reconciliation (the API allows 600 per minute). */
-  reconcileCreatesPerSecond: ['MIRRORFLOW_RECONCILE_CREATES_PER_SECOND', wholeFromEnv(1, 10, 5)],
+  /** Creates, updates and deletes per second during reconciliation (the API allows 600 a minute per action). */
+  reconcileCreatesPerSecond: ['MIRRORFLOW_RECONCILE_CREATES_PER_SECOND', wholeFromEnv(1, 10, 10)],
   reconcileBatchSize: ['MIRRORFLOW_RECONCILE_BATCH_SIZE', wholeFromEnv(1, 100, 100)],
   /**
    * Regions the scheduled run always looks at (prune, expiry) besides its own and those the desired state

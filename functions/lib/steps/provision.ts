@@ -63,6 +63,11 @@ export interface ProvisionInput {
   origin?: string;
   /** Priorities to try before the request's own walk (reconcile's: free in its listing of the region). */
   priorities?: PriorityCandidate[];
+  /**
+   * The caller has just listed the region and found nothing that mirrors this (reconcile's plan): the two
+   * look-ups by source are skipped. A priority found taken is still checked for an equivalent holder.
+   */
+  lookedUp?: boolean;
   /** The trigger's idempotency key (see functions/lib/contract/clientToken.ts for how each trigger builds it). */
   key: string;
 }
@@ -182,9 +187,10 @@ export async function provision(input: ProvisionInput, deps: ProvisionDeps): Pro
 
   try {
     // A dry run asks whether this create would pass: it is answered as a dry run, whatever already exists.
-    const sameTraffic = request.DryRun
-      ? undefined
-      : await retrying(() => findSameTraffic(vpc, request, deps.config.owner));
+    const sameTraffic =
+      request.DryRun || input.lookedUp
+        ? undefined
+        : await retrying(() => findSameTraffic(vpc, request, deps.config.owner));
     if (sameTraffic) {
       // Never a second session mirroring the same traffic to the same target: change this one in place —
       // unless it is this very request's (the same key with other parameters: the cloud refuses that as
@@ -207,7 +213,10 @@ export async function provision(input: ProvisionInput, deps: ProvisionDeps): Pro
         };
       }
     }
-    const existing = request.DryRun ? undefined : await retrying(() => findEquivalentSession(vpc, request));
+    const existing =
+      request.DryRun || input.lookedUp
+        ? undefined
+        : await retrying(() => findEquivalentSession(vpc, request));
     if (existing) {
       // Our own earlier create (a redelivery) answers as it did the first time; anyone else's is AlreadyExists.
       const ownCreate = existing.Tags.some((t) => t.Key === TOKEN_TAG_KEY && t.Value === token);
@@ -334,6 +343,17 @@ interface CreateContext {
   log: NonNullable<ProvisionDeps['log']>;
 }
 
+const isMismatch = (error: unknown) =>
+  error instanceof CloudApiError && error.code === 'IdempotentParameterMismatch';
+
+/** This request's own session (its token tag), when it mirrors what the request asks. */
+async function ownSession({ vpc, request, token }: CreateContext): Promise<TrafficMirrorSession | undefined> {
+  const mine = { RegionId: request.RegionId, Tags: [{ Key: TOKEN_TAG_KEY, Value: token }] };
+  for await (const session of listAllSessions(vpc, mine))
+    if (isEquivalentSession(session, request)) return session;
+  return undefined;
+}
+
 /** The equivalent session holding `priority` in the region, if any (whoever's it is). */
 async function equivalentAt(
   vpc: VpcApi,
@@ -411,8 +431,13 @@ async function createWithAllocatedPriority(
       return await createOnce(create, candidate);
     } catch (error) {
       // Taken now, or taken when this candidate was tried before (the cloud answers that again): walk on —
-      // unless the holder already mirrors this (equivalentHolder). Anything else,
-      // IdempotentParameterMismatch included, ends the walk.
+      // unless the holder already mirrors this (equivalentHolder). A mismatch on a candidate's token: an
+      // earlier delivery sent it with another priority — its session, found by this request's token tag, is
+      // the answer; otherwise the key was used with other parameters, and the walk ends there.
+      if (isMismatch(error)) {
+        const own = create.request.DryRun ? undefined : await create.retrying(() => ownSession(create));
+        if (own) return existingResult(own, 'Created', create.token, create.request);
+      }
       if (!isPriorityTaken(error)) throw error;
       const holder = await equivalentHolder(create, error, candidate.priority);
       if (holder) return holder;

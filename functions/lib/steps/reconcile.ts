@@ -11,7 +11,7 @@ import { reconcileCounts } from '../contract/reconcileEvent.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { FreePriorities, type PriorityRange } from './priority.js';
 import type { ProvisionDeps } from './provision.js';
-import { applyEntry, handOffBatches, pruneSession, type Run } from './reconcileApply.js';
+import { applyEntry, handOffChunk, pruneSession, type Run } from './reconcileApply.js';
 import { type Plan, planReconcile, type RegionalSession } from './reconcilePlan.js';
 import {
   describeReport,
@@ -85,11 +85,12 @@ export async function reconcile(
     ...(e.differences.length ? { differences: e.differences } : {}),
     ...(e.problems.length ? { problems: e.problems } : {}),
   }));
-  let handOffs: ReconcileReport['handOffs'] = [];
+  const handOffs: ReconcileReport['handOffs'] = [];
 
   if (options.mode === 'apply') {
-    let firstCall = true;
     const interval = 1000 / config.reconcileCreatesPerSecond;
+    let calls = 0;
+    let startedAt = 0;
     const run: Run = {
       runtime,
       triggerTime: options.triggerTime,
@@ -98,15 +99,27 @@ export async function reconcile(
       items: new Map(),
       free: freePriorities(plan, existing, config.priorityRange),
       log: hooks.log ?? (() => {}),
-      // Stay under the API's flow control (600 calls a minute per action).
+      // Stay under the API's flow control: call k is due `k × interval` after the first, on the cloud's
+      // clock, so the rate holds whatever each call's round trip (a slow call is not followed by a full wait).
       pace: async () => {
-        if (!firstCall) await sleep(interval);
-        firstCall = false;
+        if (calls === 0) startedAt = runtime.now();
+        const due = startedAt + calls * interval;
+        calls += 1;
+        const wait = due - runtime.now();
+        if (wait > 0) await sleep(wait);
       },
     };
-    for (const [index, planned] of plan.entries.entries()) await applyEntry(run, planned, entries[index]!);
+    const names = plan.entries.map((e) => e.name);
+    for (const [index, planned] of plan.entries.entries()) {
+      await applyEntry(run, planned, entries[index]!);
+      const chunkEnds = (index + 1) % config.reconcileBatchSize === 0 || index === names.length - 1;
+      if (chunkEnds) {
+        const start = index - (index % config.reconcileBatchSize);
+        handOffs.push(...(await handOffChunk(run, names, start)));
+      }
+    }
+    // Created sessions are in the flow's hands before anything is deleted.
     if (config.reconcilePrune) for (const s of plan.prune) await pruneSession(run, s, entryOf(s));
-    handOffs = await handOffBatches(run, plan);
   }
 
   const report: Omit<ReconcileReport, 'text'> = {

@@ -91,6 +91,8 @@ async function createEntry(run: Run, planned: PlannedEntry, report: ReportEntry)
       key: reconcileKey(planned.name, run.triggerTime),
       origin: entryOrigin(planned.name),
       priorities: listedPriority(run, planned),
+      // The plan's listing was the look-up: nothing mirrors this entry yet.
+      lookedUp: true,
     },
     {
       vpcFor: runtime.vpcFor,
@@ -126,7 +128,7 @@ function listedPriority(run: Run, planned: PlannedEntry): PriorityCandidate[] {
   const priority = run.free.get(request.RegionId)?.take(priorityKey(request));
   return priority === undefined
     ? []
-    : [{ priority, clientToken: listedPriorityToken(tokenOf(run, planned.name), priority) }];
+    : [{ priority, clientToken: listedPriorityToken(tokenOf(run, planned.name)) }];
 }
 
 /** Brings this deployment's session of an entry back to it, in place, and waits for it like a modify. */
@@ -296,30 +298,31 @@ export async function pruneSession(run: Run, session: RegionalSession, entry: st
   if (done.outcome === 'RetryLater') run.lists.retryLater.push(session.TrafficMirrorSessionId);
 }
 
-/** Hands the created and updated sessions to the flow, in the desired state's order (same run, same names). */
-export async function handOffBatches(run: Run, plan: Plan): Promise<ReconcileReport['handOffs']> {
+/**
+ * Hands the created and updated sessions of one chunk of entries to the flow — the chunk of `batchSize`
+ * entries starting at `start`, in the desired state's order, called as soon as its last entry is applied, so
+ * the first sessions are watched while the run still creates the rest. The name derives from the run and
+ * the chunk's entries: the same firing again names it the same, and the flow starts it once.
+ */
+export async function handOffChunk(
+  run: Run,
+  names: readonly string[],
+  start: number,
+): Promise<ReconcileReport['handOffs']> {
   const { runtime } = run;
-  const { config } = runtime;
+  const chunk = names.slice(start, start + runtime.config.reconcileBatchSize);
+  const chunkItems = chunk.map((n) => run.items.get(n)).filter((i): i is JobItem => i !== undefined);
+  if (chunkItems.length === 0) return [];
+  const base = batchExecutionName([`reconcile:${run.triggerTime}:${start}`, ...chunk]);
+  const jobs = jobsFor(
+    chunkItems,
+    () => base,
+    (executionName, part) => jobFor(executionName, part, runtime),
+  );
   const handOffs: ReconcileReport['handOffs'] = [];
-  const names = plan.entries.map((e) => e.name);
-  for (let start = 0; start < names.length; start += config.reconcileBatchSize) {
-    const chunk = names.slice(start, start + config.reconcileBatchSize);
-    const chunkItems = chunk.map((n) => run.items.get(n)).filter((i): i is JobItem => i !== undefined);
-    if (chunkItems.length === 0) continue;
-    const base = batchExecutionName([`reconcile:${run.triggerTime}:${start}`, ...chunk]);
-    const jobs = jobsFor(
-      chunkItems,
-      () => base,
-      (executionName, part) => jobFor(executionName, part, runtime),
-    );
-    for (const job of jobs) {
-      const started = await startJob(job, runtime);
-      handOffs.push({
-        executionName: job.executionName,
-        sessions: job.items.length,
-        handOff: started.handOff,
-      });
-    }
+  for (const job of jobs) {
+    const started = await startJob(job, runtime);
+    handOffs.push({ executionName: job.executionName, sessions: job.items.length, handOff: started.handOff });
   }
   return handOffs;
 }
