@@ -34,6 +34,12 @@ describe('webhook signatures', () => {
       reason: expect.stringMatching(/sha256=/),
     });
     expect(verify({ 'x-hub-signature': 'sha256=zz' }).ok).toBe(false);
+    // A valid signature with one hex digit more (or less) is not that signature.
+    expect(verify({ 'x-hub-signature': `${signHub(secret, body)}0` }).ok).toBe(false);
+    expect(verify({ 'x-hub-signature': signHub(secret, body).slice(0, -1) }).ok).toBe(false);
+    expect(verify({ 'x-mirrorflow-signature': `${signMirrorflow(secret, body, now / 1000)}f` }).ok).toBe(
+      false,
+    );
     expect(verify({ 'x-mirrorflow-signature': 'v1=abc' })).toMatchObject({
       ok: false,
       reason: expect.stringMatching(/t=/),

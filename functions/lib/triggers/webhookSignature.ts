@@ -9,7 +9,9 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 export type SignatureCheck = { ok: true; scheme: 'hub' | 'mirrorflow' } | { ok: false; reason: string };
 
 function equalHex(expected: string, given: string): boolean {
-  if (!/^[0-9a-f]+$/i.test(given)) return false;
+  // Exactly the digest's length: Buffer.from(…, 'hex') drops a trailing odd digit, which would let a
+  // signature with one extra character pass.
+  if (given.length !== expected.length || !/^[0-9a-f]+$/i.test(given)) return false;
   const a = Buffer.from(expected, 'hex');
   const b = Buffer.from(given.toLowerCase(), 'hex');
   return a.length === b.length && timingSafeEqual(a, b);
