@@ -174,6 +174,8 @@ describe('check-status', () => {
       type: 'mirrorflow:TrafficMirrorSession:Failed',
       data: { reason: 'Mirror.Timeout' },
     });
+    // Marked as it is handed to the flow to put: a Catch path after this never answers it a second time.
+    expect(job.items[0]!.emitted).toBe(true);
     job = await checkStatus(job, deps());
     expect(job.phase).toBe('timeout');
   });

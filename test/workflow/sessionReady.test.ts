@@ -19,6 +19,7 @@ import { fixtureBundles } from '../helpers/fixtures.js';
 import { validRequest } from '../helpers/requests.js';
 
 let stack: FlowStack;
+let emitThenBoom: FlowStack;
 const clock = new SimulatedClock();
 
 beforeAll(async () => {
@@ -29,8 +30,19 @@ beforeAll(async () => {
     region: 'cn-hangzhou',
     functions: [{ name: 'check-status', bundle: join(dir, 'boom', 'index.js'), env: {}, timeoutSeconds: 30 }],
   });
+  // check-status that fails only after a round of events was put.
+  emitThenBoom = await startFlowStack({
+    clock,
+    region: 'cn-hangzhou',
+    functions: [
+      { name: 'check-status', bundle: join(dir, 'emit-then-boom', 'index.js'), env: {}, timeoutSeconds: 30 },
+    ],
+  });
 }, 60_000);
-afterAll(() => stack.close());
+afterAll(async () => {
+  await stack.close();
+  await emitThenBoom.close();
+});
 
 describe('session-ready when check-status fails for good', () => {
   it('emits a Failed event for each unanswered request, then fails with Mirror.WorkflowError', async () => {
@@ -216,5 +228,43 @@ describe('session-ready when check-status fails for good', () => {
       data: { triggerTime: run.triggerTime },
     });
     put.forEach(assertReconcileEvent);
+  });
+
+  it('never puts a Failed event after a Ready one: items answered before check-status failed are skipped', async () => {
+    const checked = validateMirrorRequest(validRequest());
+    if (!checked.ok) throw new Error('fixture');
+    const job = newJob({
+      executionName: 'exec-answered',
+      eventBusName: 'mirrorflow',
+      accountId: '1234567890123456',
+      now: clock.now(),
+      deadlineSeconds: 900,
+      items: ['tok-1', 'tok-2'].map((token, i) =>
+        jobItem(
+          {
+            outcome: 'Created',
+            sessionId: `tms-r${i}`,
+            priority: 20000 + i,
+            clientToken: token,
+            request: checked.value,
+          },
+          'event',
+          '1234567890123456',
+        ),
+      ),
+    });
+    const execution = startExecution(loadFlowFile('workflows/session-ready.yaml'), {
+      name: 'exec-answered',
+      input: { job },
+      clock,
+      integrations: emitThenBoom.integrations,
+    });
+    while (execution.status === 'Running') await execution.waitForEnd(30_000);
+    expect(execution).toMatchObject({ status: 'Failed', errorCode: 'Mirror.WorkflowError' });
+    const put = emitThenBoom.bus.events.filter((e) => String(e.id).startsWith('exec-answered:'));
+    expect(put.map((e) => e.type)).toEqual([
+      'mirrorflow:TrafficMirrorSession:Ready',
+      'mirrorflow:TrafficMirrorSession:Ready',
+    ]);
   });
 });

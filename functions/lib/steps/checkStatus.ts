@@ -186,6 +186,8 @@ export async function checkStatus(input: Job, deps: CheckStatusDeps): Promise<Jo
 
   // Everything settled: hand the events to the flow a chunk at a time, within the room the job leaves.
   const room = Math.min(EMIT_CHUNK_BYTES, STATE_BYTES_LIMIT - STATE_MARGIN_BYTES - jobBytes(job));
+  // Each item (and notice) is marked emitted as it joins the chunk: the flow puts the chunk next, and if
+  // check-status then fails, the Catch path must not answer with a Failed event what already got its answer.
   const chunk: CompletionEventParams[] = [];
   let bytes = 0;
   for (const item of job.items) {
@@ -194,11 +196,15 @@ export async function checkStatus(input: Job, deps: CheckStatusDeps): Promise<Jo
     const size = Buffer.byteLength(JSON.stringify(event));
     if (chunk.length > 0 && bytes + size > room) break;
     chunk.push(event);
+    item.emitted = true;
     bytes += size;
   }
   if (chunk.length === 0) {
     const notice = job.notices?.find((n) => !n.emitted);
-    if (notice) chunk.push(notice.event);
+    if (notice) {
+      chunk.push(notice.event);
+      notice.emitted = true;
+    }
   }
   if (chunk.length > 0) {
     job.phase = 'emit';
