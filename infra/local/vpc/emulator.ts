@@ -14,6 +14,8 @@ import { type Inventory, InventoryError, loadInventoryFile, parseInventory } fro
 import { type ModelSnapshot, TrafficMirrorModel } from './model.js';
 import { sessionView, vpcRoutes } from './routes.js';
 
+const MAX_ADVANCE_SECONDS = 366 * 86_400;
+
 export const VPC_VERSION = '2016-04-28';
 const MUTATING = new Set([
   'CreateTrafficMirrorSession',
@@ -137,10 +139,14 @@ export async function startVpcEmulator(options: VpcEmulatorOptions = {}): Promis
           return sendJson(res, 200, { now: new Date(clock.now()).toISOString(), timeScale: clock.timeScale });
         case 'POST /_admin/time': {
           const body = (await readJsonBody(req)) as { advanceSeconds?: unknown };
-          if (typeof body.advanceSeconds !== 'number' || !(body.advanceSeconds >= 0)) {
-            return sendJson(res, 400, { error: 'advanceSeconds must be a number of seconds, 0 or more' });
+          // At most a year at once: the clock must stay a date (and the timers it wakes, finite).
+          const seconds = body.advanceSeconds;
+          if (typeof seconds !== 'number' || !(seconds >= 0) || seconds > MAX_ADVANCE_SECONDS) {
+            return sendJson(res, 400, {
+              error: `advanceSeconds must be a number of seconds from 0 to ${MAX_ADVANCE_SECONDS} (a year)`,
+            });
           }
-          clock.advance(body.advanceSeconds * 1000);
+          clock.advance(seconds * 1000);
           return sendJson(res, 200, { now: new Date(clock.now()).toISOString() });
         }
         default:
