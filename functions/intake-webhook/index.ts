@@ -17,6 +17,7 @@ import {
   applyMapping,
   MappingError,
   mappingSchema,
+  signedDeliveryId,
   type WebhookMapping,
 } from '../lib/triggers/webhookMapping.js';
 import { verifyWebhookSignature } from '../lib/triggers/webhookSignature.js';
@@ -107,8 +108,9 @@ export const handler = async (event: Buffer, context: FcContext): Promise<HttpRe
     return reply(400, { error: 'the body is not valid JSON' });
   }
   let mapped: ReturnType<typeof applyMapping>;
+  const mapping = loadMapping(config.webhookMapping);
   try {
-    mapped = applyMapping(loadMapping(config.webhookMapping), body, headers);
+    mapped = applyMapping(mapping, body, headers);
   } catch (error) {
     if (error instanceof MappingError)
       return reply(422, { error: error.message, mapping: config.webhookMapping });
@@ -129,7 +131,12 @@ export const handler = async (event: Buffer, context: FcContext): Promise<HttpRe
       {
         request,
         kind: 'webhook',
-        key: webhookKey(mapped.deliveryId, raw),
+        // The delivery id names the request only when the signature covers it (v2, or an id read from the
+        // body); otherwise the body does, so a captured body sent again under new ids is the same request.
+        key: webhookKey(
+          signature.signsDelivery ? mapped.deliveryId : signedDeliveryId(mapping, body, mapped),
+          raw,
+        ),
         handOffInvalid: false,
         // A resend after the delete finished gets the first answer again (README, the webhook's replies).
         recallExecution: true,

@@ -132,7 +132,12 @@ export async function runDemo(
     headers: {
       'content-type': 'application/json',
       'x-mirrorflow-delivery': `demo-${run}`,
-      'x-mirrorflow-signature': signMirrorflow(cloud.webhookSecret, body, Math.floor(Date.now() / 1000)),
+      'x-mirrorflow-signature': signMirrorflow(
+        cloud.webhookSecret,
+        body,
+        Math.floor(Date.now() / 1000),
+        `demo-${run}`,
+      ),
     },
     body,
   });

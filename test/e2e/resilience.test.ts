@@ -91,6 +91,37 @@ describe('duplicates are the normal case', () => {
   });
 });
 
+describe('a captured webhook sent again', () => {
+  it('under new delivery ids (which X-Hub-Signature does not sign) is the same request: one session, one answer', async () => {
+    const raw = JSON.stringify({
+      request: request('eni-bp1web02', toNdr),
+      correlation: { ticket: 'SEC-88' },
+    });
+    const send = (deliveryId: string) =>
+      fetch(cloud.webhookUrl, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-mirrorflow-delivery': deliveryId,
+          'x-hub-signature': signHub(cloud.webhookSecret, raw),
+        },
+        body: raw,
+      });
+    const first = await send('captured-1');
+    expect(first.status).toBe(202);
+    const answer = await first.json();
+    // An attacker replays the signed body under ids of their choosing: each gets the first answer.
+    for (const id of ['forged-1', 'forged-2', 'captured-2']) {
+      const again = await send(id);
+      expect(again.status).toBe(202);
+      expect(await again.json()).toEqual(answer);
+    }
+    await settle(cloud);
+    expect(completionEvents(cloud, (answer as { clientToken: string }).clientToken)).toHaveLength(1);
+    expect(ndrSessionsFrom('eni-bp1web02')).toHaveLength(1);
+  });
+});
+
 describe('one key, another payload', () => {
   it('an event id reused with another request gets one Failed IdempotentParameterMismatch; the first request keeps its answer', async () => {
     const first = await putRequestEvent(cloud, {

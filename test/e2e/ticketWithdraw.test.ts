@@ -25,9 +25,17 @@ beforeAll(async () => {
 afterAll(() => cloud?.close());
 
 const TICKET = 'SEC-77';
+/** Each Jira event's own timestamp, the same when Jira retries that delivery. */
+const stamps = new Map<string, number>();
+const stampOf = (deliveryId: string) => {
+  if (!stamps.has(deliveryId)) stamps.set(deliveryId, 1_795_000_000_000 + stamps.size * 1000);
+  return stamps.get(deliveryId)!;
+};
 /** A Jira delivery of the issue, signed as Jira signs (X-Hub-Signature), with its delivery id. */
 const deliver = (status: 'new' | 'indeterminate' | 'done', source: string, deliveryId: string) => {
-  const raw = JSON.stringify(jiraIssueEvent({ key: TICKET, status, request: demoRequest(source) }));
+  const raw = JSON.stringify(
+    jiraIssueEvent({ key: TICKET, status, request: demoRequest(source), timestamp: stampOf(deliveryId) }),
+  );
   return fetch(cloud.webhookUrl, {
     method: 'POST',
     headers: {

@@ -112,7 +112,13 @@ export function postWebhook(cloud: LocalCloud, body: unknown, deliveryId: string
     headers: {
       'content-type': 'application/json',
       'x-mirrorflow-delivery': deliveryId,
-      'x-mirrorflow-signature': signMirrorflow(cloud.webhookSecret, raw, Math.floor(Date.now() / 1000)),
+      // v2: the delivery id is signed too, so it names the request.
+      'x-mirrorflow-signature': signMirrorflow(
+        cloud.webhookSecret,
+        raw,
+        Math.floor(Date.now() / 1000),
+        deliveryId,
+      ),
     },
     body: raw,
   });

@@ -21,11 +21,13 @@ export function jiraIssueEvent(options: {
   /** The "Mirror request" custom field: the request as JSON text. */
   request: Record<string, unknown> | null;
   summary?: string;
+  /** When Jira sent the event (ms): each event its own, the same on Jira's retries of it. */
+  timestamp?: number;
 }): Record<string, unknown> {
   const status = JIRA_STATUS[options.status];
   const created = options.status === 'new';
   return {
-    timestamp: 1_795_000_000_000,
+    timestamp: options.timestamp ?? 1_795_000_000_000,
     webhookEvent: created ? 'jira:issue_created' : 'jira:issue_updated',
     issue_event_type_name: created ? 'issue_created' : 'issue_generic',
     user: { accountId: '5b10a2844c20165700ede21g', displayName: 'Bob', active: true },

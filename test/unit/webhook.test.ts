@@ -16,11 +16,32 @@ const verify = (headers: Record<string, string>, b = body, at = now) =>
 
 describe('webhook signatures', () => {
   it('accepts the Jira-style X-Hub-Signature and the timestamped X-Mirrorflow-Signature', () => {
-    expect(verify({ 'x-hub-signature': signHub(secret, body) })).toEqual({ ok: true, scheme: 'hub' });
+    expect(verify({ 'x-hub-signature': signHub(secret, body) })).toEqual({
+      ok: true,
+      scheme: 'hub',
+      signsDelivery: false,
+    });
     expect(verify({ 'x-mirrorflow-signature': signMirrorflow(secret, body, now / 1000) })).toEqual({
       ok: true,
       scheme: 'mirrorflow',
+      signsDelivery: false,
     });
+  });
+
+  it('v2 signs the delivery id too: a captured body under another delivery id is refused', () => {
+    const signed = signMirrorflow(secret, body, now / 1000, 'delivery-1');
+    expect(verify({ 'x-mirrorflow-signature': signed, 'x-mirrorflow-delivery': 'delivery-1' })).toEqual({
+      ok: true,
+      scheme: 'mirrorflow',
+      signsDelivery: true,
+    });
+    expect(verify({ 'x-mirrorflow-signature': signed, 'x-mirrorflow-delivery': 'delivery-2' })).toMatchObject(
+      {
+        ok: false,
+        reason: expect.stringMatching(/delivery id and body/),
+      },
+    );
+    expect(verify({ 'x-mirrorflow-signature': signed }).ok).toBe(false);
   });
 
   it('refuses a changed body, a wrong secret, a missing or malformed header', () => {

@@ -86,3 +86,14 @@ export function applyMapping(
     deliveryId: typeof id === 'string' && id !== '' ? id : typeof id === 'number' ? String(id) : undefined,
   };
 }
+
+/**
+ * The delivery id when the body alone gives it (the mapping reads it from the body, so any signature covers
+ * it), else undefined — a delivery id from an unsigned header cannot be trusted to name the request.
+ */
+export function signedDeliveryId(mapping: WebhookMapping, body: unknown, mapped: Mapped): string | undefined {
+  if (!mapping.deliveryId || mapped.deliveryId === undefined) return undefined;
+  const fromBody = evaluate(mapping.deliveryId, { body, headers: {} }, 'deliveryId');
+  const id = typeof fromBody === 'number' ? String(fromBody) : fromBody;
+  return id === mapped.deliveryId ? mapped.deliveryId : undefined;
+}

@@ -60,15 +60,18 @@ export function registerProvision(program: Command, io: CliIo, setExit: (code: n
           io.err(`${s.dim('sent')} as EventBridge event ${sent.id} (client token ${token})`);
         } else {
           const body = JSON.stringify({ request });
+          // v2 signs the delivery id, so each `provision` is a request of its own.
+          const delivery = randomUUID();
           const response = await fetch(endpoints.webhook, {
             method: 'POST',
             headers: {
               'content-type': 'application/json',
-              'x-mirrorflow-delivery': randomUUID(),
+              'x-mirrorflow-delivery': delivery,
               'x-mirrorflow-signature': signMirrorflow(
                 endpoints.webhookSecret,
                 body,
                 Math.floor(Date.now() / 1000),
+                delivery,
               ),
             },
             body,
