@@ -107,9 +107,15 @@ export async function readJson(req: IncomingMessage, limit = 1024 * 1024): Promi
 /** Kept for the admin APIs: the same as readJson with a 5 MiB limit. */
 export const readJsonBody = (req: IncomingMessage, limit = 5 * 1024 * 1024) => readJson(req, limit);
 
-export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = JSON.stringify(body);
   res.writeHead(status, {
+    ...headers,
     'content-type': 'application/json;charset=utf-8',
     'content-length': Buffer.byteLength(text),
   });

@@ -27,6 +27,9 @@ export async function followEvents(
         options.signal ? { signal: options.signal } : {},
       );
       events = (await response.json()) as StoredEvent[];
+      // The bus says where to go on from (it drops its oldest events on a long run).
+      const next = Number(response.headers.get('x-mirrorflow-next'));
+      since = Number.isInteger(next) && next >= since ? next - events.length : since;
     } catch (error) {
       if (options.signal?.aborted) return undefined; // Ctrl-C: stop at once, not after the long poll
       throw error;

@@ -147,7 +147,9 @@ export function dataPlane(router: EventRouter, access: ServiceAccess) {
         message: 'since must be a whole number ≥ 0 and wait 0–60 seconds',
       });
     await router.waitForMore(since, waitSeconds * 1000, (wake) => req.once('close', wake));
-    return sendJson(res, 200, router.events.slice(since));
+    // The next `since` to ask for, counted over every event accepted (the oldest may no longer be kept).
+    const events = router.eventsSince(since);
+    return sendJson(res, 200, events, { 'x-mirrorflow-next': String(router.accepted) });
   };
 
   return { putEvents, localPut, readEvents };

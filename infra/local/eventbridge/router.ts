@@ -17,10 +17,19 @@ function retryPlan(target: Target): { attempts: number; delayMs: (attempt: numbe
   return { attempts: 177, delayMs: (n) => Math.min(512, 2 ** (n - 1)) * 1000 };
 }
 
+/**
+ * Accepted events the local bus keeps for reading (`GET /events`), the newest: a long-running local stack
+ * must not grow with every event for ever. Readers count in the sequence of all events (`dropped` before
+ * the first kept), so `?since=N` stays right as old ones go.
+ */
+export const KEPT_EVENTS = 20_000;
+
 export class EventRouter {
   readonly events: StoredEvent[] = [];
   /** Virtual time (epoch ms) each event arrived, by index in `events`. */
   readonly arrivals: number[] = [];
+  /** How many of the oldest accepted events are no longer kept. */
+  dropped = 0;
   /** Deliveries that gave up (rule, target, event id), as a dead-letter view. */
   readonly undelivered: { rule: string; target: string; eventId: string }[] = [];
   duplicates = 0;
@@ -34,7 +43,18 @@ export class EventRouter {
     private readonly model: EventBridgeModel,
     private readonly clock: Clock,
     private readonly deliver: DeliverFn,
+    private readonly keptEvents = KEPT_EVENTS,
   ) {}
+
+  /** Every event accepted so far, kept or not. */
+  get accepted(): number {
+    return this.dropped + this.events.length;
+  }
+
+  /** The kept events from sequence number `since` on. */
+  eventsSince(since: number): StoredEvent[] {
+    return this.events.slice(Math.max(0, since - this.dropped));
+  }
 
   /** Accepts what may go on its bus and routes it; one entry per event, as PutEvents answers. */
   accept(incoming: StoredEvent[], busOf: (e: StoredEvent) => string): EntryResult[] {
@@ -44,6 +64,12 @@ export class EventRouter {
       if (refused) return refused;
       this.events.push(event);
       this.arrivals.push(this.clock.now());
+      if (this.events.length > this.keptEvents) {
+        const over = this.events.length - this.keptEvents;
+        this.events.splice(0, over);
+        this.arrivals.splice(0, over);
+        this.dropped += over;
+      }
       for (const rule of this.model.matching(event, bus))
         for (const target of rule.targets)
           for (let copy = 0; copy <= this.duplicates; copy++) this.send(rule, target, event);
@@ -75,7 +101,7 @@ export class EventRouter {
 
   /** Resolves when more than `count` events are kept, after `waitMs` (real), or when `abort` fires. */
   async waitForMore(count: number, waitMs: number, abort: (wake: () => void) => void): Promise<void> {
-    if (this.events.length > count || waitMs <= 0) return;
+    if (this.accepted > count || waitMs <= 0) return;
     await new Promise<void>((resolve) => {
       const timer = setTimeout(done, waitMs);
       const waiters = this.arrivalWaiters;

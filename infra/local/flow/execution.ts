@@ -79,6 +79,15 @@ export class Execution {
     this.stoppedAt = this.clock.now();
     for (const wake of this.waiters) wake();
     this.waiters.clear();
+    for (const listener of this.finishListeners.splice(0)) listener();
+  }
+
+  private readonly finishListeners: (() => void)[] = [];
+
+  /** Calls `listener` once the execution has ended (at once if it already has). */
+  onFinish(listener: () => void): void {
+    if (this.status !== 'Running') listener();
+    else this.finishListeners.push(listener);
   }
 
   /** Resolves when the execution ends, or after `realMs` (for DescribeExecution's WaitTimeSeconds). */

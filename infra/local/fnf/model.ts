@@ -28,10 +28,29 @@ export interface FlowRegistry {
   clock: Clock;
 }
 
+/**
+ * Finished executions whose history the local CloudFlow keeps (newest first). Older ones keep their name,
+ * status, input and output — what StartExecution and DescribeExecution answer from — but not their history:
+ * a long-running local stack must not grow by each request's poll rounds for ever. (A local limit; the cloud's
+ * own retention is its own.)
+ */
+export const KEPT_HISTORIES = 1000;
+
 export class ExecutionStore {
   readonly executions = new Map<string, Execution>();
+  /** Finished executions whose history is still kept, oldest first. */
+  private readonly withHistory: Execution[] = [];
 
-  constructor(private readonly registry: FlowRegistry) {}
+  constructor(
+    private readonly registry: FlowRegistry,
+    private readonly keptHistories = KEPT_HISTORIES,
+  ) {}
+
+  /** Keeps the history of a finished execution, dropping that of the oldest beyond the kept number. */
+  private keepHistory(execution: Execution): void {
+    this.withHistory.push(execution);
+    while (this.withHistory.length > this.keptHistories) this.withHistory.shift()!.events.length = 0;
+  }
 
   private key(flow: string, name: string): string {
     return `${flow}\u0000${name}`;
@@ -88,6 +107,7 @@ export class ExecutionStore {
       integrations: typeof integrations === 'function' ? integrations(flowName) : integrations,
     });
     this.executions.set(this.key(flowName, name), execution);
+    execution.onFinish(() => this.keepHistory(execution));
     return execution;
   }
 }

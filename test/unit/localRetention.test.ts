@@ -1,0 +1,60 @@
+/**
+ * The local cloud stays within memory on a long run: the bus keeps its newest events (readers still count
+ * over all of them), and CloudFlow drops the history of its oldest finished executions but never their names.
+ */
+import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../../infra/local/clock.js';
+import type { EventBridgeModel, StoredEvent } from '../../infra/local/eventbridge/model.js';
+import { EventRouter } from '../../infra/local/eventbridge/router.js';
+import { loadFlowFile } from '../../infra/local/fnf/flows.js';
+import { ExecutionStore } from '../../infra/local/fnf/model.js';
+
+const event = (i: number) => ({ id: `e-${i}`, source: 'test', type: 't', specversion: '1.0' }) as StoredEvent;
+
+describe('the local bus keeps its newest events', () => {
+  it('drops the oldest beyond the cap, and reads from a position counted over every event', () => {
+    const model = { refusal: () => undefined, matching: () => [] } as unknown as EventBridgeModel;
+    const router = new EventRouter(model, new ManualClock(), async () => {}, 5);
+    router.accept(
+      Array.from({ length: 12 }, (_, i) => event(i)),
+      () => 'mirrorflow',
+    );
+    expect(router.events.map((e) => e.id)).toEqual(['e-7', 'e-8', 'e-9', 'e-10', 'e-11']);
+    expect(router.arrivals).toHaveLength(5);
+    expect(router.accepted).toBe(12);
+    expect(router.eventsSince(10).map((e) => e.id)).toEqual(['e-10', 'e-11']);
+    expect(router.eventsSince(0).map((e) => e.id)).toEqual(['e-7', 'e-8', 'e-9', 'e-10', 'e-11']);
+  });
+});
+
+describe('the local CloudFlow keeps the history of its newest finished executions', () => {
+  it('drops older histories, never an execution: a finished name is still refused', async () => {
+    const flow = { ...loadFlowFile('workflows/session-ready.yaml'), Name: 'tiny' };
+    const clock = new ManualClock();
+    // A flow whose first Task fails at once: each execution ends quickly, with some history.
+    const integrations = {
+      invokeFunction: async () => {
+        throw new Error('no function here');
+      },
+      putEvents: async () => ({}),
+    };
+    const store = new ExecutionStore({ flows: new Map([['tiny', flow]]), integrations, clock } as never, 2);
+    const names = ['x-1', 'x-2', 'x-3', 'x-4'];
+    for (const name of names) {
+      const execution = store.start({
+        FlowName: 'tiny',
+        ExecutionName: name,
+        Input: '{"job":{"items":[],"notices":[]}}',
+      });
+      while (execution.status === 'Running') {
+        clock.advance(600_000);
+        await execution.waitForEnd(50);
+      }
+    }
+    const kept = names.map((n) => store.find({ FlowName: 'tiny', ExecutionName: n }).events.length > 0);
+    expect(kept).toEqual([false, false, true, true]);
+    expect(() => store.start({ FlowName: 'tiny', ExecutionName: 'x-1', Input: '{}' })).toThrow(
+      /already exists/,
+    );
+  });
+});
