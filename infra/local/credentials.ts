@@ -12,7 +12,7 @@ export interface LocalCredentials {
 }
 
 export const LOCAL_ACCESS_KEY: LocalCredentials = {
-  accessKeyId: 'LTAI5tMirrorflowLocal',
+  accessKeyId: 'local-mirrorflow-account-key',
   accessKeySecret: 'mirrorflow-local-secret',
 };
 

@@ -166,7 +166,7 @@ describe('FC host invoke API', () => {
       'SignatureNotMatch',
     );
     const unknown = new FCClient(ACCOUNT, {
-      accessKeyID: 'LTAInobody',
+      accessKeyID: 'nobody-key-id',
       accessKeySecret: 'x',
       region: 'cn-hangzhou',
       endpoint: host.url,

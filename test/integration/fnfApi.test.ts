@@ -2,7 +2,8 @@
 import RPCClient from '@alicloud/pop-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cloudCallPolicy } from '../../functions/lib/cloud/retry.js';
-import { createWorkflowClient, findExecution } from '../../functions/lib/cloud/workflowClient.js';
+import { createWorkflowClient, findExecution, handOff } from '../../functions/lib/cloud/workflowClient.js';
+import type { Job } from '../../functions/lib/contract/flowJob.js';
 import { VirtualClock } from '../../infra/local/clock.js';
 import { LOCAL_ACCESS_KEY } from '../../infra/local/credentials.js';
 import { type FnfApi, startFnfApi } from '../../infra/local/fnf/api.js';
@@ -210,6 +211,13 @@ describe('fnf API', () => {
       WaitTimeSeconds: 5,
     });
     expect(await find('mf-wh-found')).toMatchObject({ handOff: 'finished', job });
+    // Handing the same job off again finds the finished execution: it happened, nothing is started twice.
+    const again = await handOff(workflow, {
+      flowName: 'wait-then-done',
+      job: { ...(job as unknown as Job), executionName: 'mf-wh-found' },
+      policy: cloudCallPolicy({ retryMaxAttempts: 2, retryMaxElapsedMs: 1_000 }),
+    });
+    expect(again).toEqual({ executionName: 'mf-wh-found', handOff: 'finished' });
     // An execution that was not started with a job is not one of mirrorflow's hand-offs.
     await call('StartExecution', {
       FlowName: 'wait-then-done',

@@ -10,7 +10,7 @@ import { RpcError } from '../../infra/local/rpc/errors.js';
 import type { RpcCall } from '../../infra/local/rpc/server.js';
 import { type RpcTestServer, startRpcTestServer } from '../helpers/rpcTestServer.js';
 
-const AK = 'LTAI-wire-test';
+const AK = 'wire-test-key-id';
 const SECRET = 'wire-secret-DO-NOT-LEAK';
 const STS_AK = 'STS.wire-test';
 const STS_SECRET = 'sts-secret-DO-NOT-LEAK';

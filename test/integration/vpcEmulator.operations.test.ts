@@ -422,7 +422,7 @@ describe('authentication, like the cloud', () => {
       expect(await outcome(wrong, 'ListTrafficMirrorSessions', { RegionId: 'cn-hangzhou' })).toBe(
         'SignatureDoesNotMatch',
       );
-      const unknown = make(emu.url, { accessKeyId: 'LTAInobody', accessKeySecret: 'x' });
+      const unknown = make(emu.url, { accessKeyId: 'nobody-key-id', accessKeySecret: 'x' });
       expect(await outcome(unknown, 'ListTrafficMirrorSessions', { RegionId: 'cn-hangzhou' })).toBe(
         'InvalidAccessKeyId.NotFound',
       );

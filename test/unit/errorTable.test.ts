@@ -91,6 +91,9 @@ describe('error table', () => {
     expect(ruleFor('Throttling.Something').retryClass).toBe('retry');
     expect(ruleFor('IncorrectStatus.Vpc').retryClass).toBe('retry');
     expect(ruleFor('Mystery', 503).retryClass).toBe('retry');
+    // Every 5xx, 500 itself included: the only statuses the docs call retryable.
+    expect(ruleFor('Mystery', 500).retryClass).toBe('retry');
+    expect(ruleFor('Mystery', 499).retryClass).toBe('terminal');
     expect(ruleFor('Mystery', 400).retryClass).toBe('terminal');
     expect(ruleFor('Mystery').hint).toMatch(/Recommend/);
   });
@@ -102,7 +105,7 @@ describe('normaliseError', () => {
 
   it('keeps the code, message and request id of a pop-core error, minus the signed URL', () => {
     const err = Object.assign(
-      new Error(`bad priority, URL: http://h/?AccessKeyId=LTAI&SecurityToken=${token}&Signature=x`),
+      new Error(`bad priority, URL: http://h/?AccessKeyId=AKID&SecurityToken=${token}&Signature=x`),
       {
         name: 'IllegalParam.PriorityError',
         code: 'IllegalParam.Priority',

@@ -59,7 +59,7 @@ describe('logger', () => {
     const cap = captureStdout();
     const logger = createLogger('x');
     const credentials = {
-      accessKeyId: 'LTAI5t',
+      accessKeyId: 'an-access-key-id',
       accessKeySecret: 'very-secret-value',
       securityToken: 'sts-token-value',
     };

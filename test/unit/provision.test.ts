@@ -5,9 +5,10 @@ import {
   OWNERSHIP_TAG_KEY,
   TICKET_TAG_KEY,
   TOKEN_TAG_KEY,
+  validateMirrorRequest,
 } from '../../functions/lib/contract/request.js';
 import { priorityCandidates, priorityKey } from '../../functions/lib/steps/priority.js';
-import { type ProvisionDeps, provision } from '../../functions/lib/steps/provision.js';
+import { isEquivalentSession, type ProvisionDeps, provision } from '../../functions/lib/steps/provision.js';
 import { MemoryVpc } from '../helpers/memoryVpc.js';
 import { validRequest } from '../helpers/requests.js';
 
@@ -278,5 +279,26 @@ describe('provision()', () => {
     );
     expect(explicit).toMatchObject({ outcome: 'Created', clientToken: 'ticket-43' });
     expect(other.createCalls[0]!.ClientToken).toBe('ticket-43');
+  });
+});
+
+describe('isEquivalentSession', () => {
+  it('never counts a session being deleted: it mirrors nothing for long', () => {
+    const checked = validateMirrorRequest(validRequest());
+    if (!checked.ok) throw new Error('fixture');
+    const r = checked.value;
+    const session = {
+      TrafficMirrorSessionId: 'tms-x',
+      TrafficMirrorSessionStatus: 'Created',
+      Enabled: true,
+      Priority: 1,
+      TrafficMirrorFilterId: r.TrafficMirrorFilterId,
+      TrafficMirrorSourceIds: r.TrafficMirrorSourceIds,
+      TrafficMirrorTargetId: r.TrafficMirrorTargetId,
+      TrafficMirrorTargetType: r.TrafficMirrorTargetType,
+      Tags: [],
+    };
+    expect(isEquivalentSession(session, r)).toBe(true);
+    expect(isEquivalentSession({ ...session, TrafficMirrorSessionStatus: 'Deleting' }, r)).toBe(false);
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SHIPPED_MAPPINGS } from '../../functions/intake-webhook/mappings.js';
+import { LIMITS } from '../../functions/lib/contract/request.js';
 import { applyMapping, MappingError } from '../../functions/lib/triggers/webhookMapping.js';
 import {
   signHub,
@@ -99,6 +100,12 @@ describe('webhook mappings', () => {
       correlation: { ticket: 'T-1', n: '5' },
       deliveryId: 'd-1',
     });
+  });
+
+  it('keeps at most the contract’s number of correlation entries, so a chatty ticket is still a valid request', () => {
+    const many = Object.fromEntries(Array.from({ length: 25 }, (_, i) => [`k${i}`, `v${i}`]));
+    const mapped = applyMapping(SHIPPED_MAPPINGS.generic!, { request: mirror, correlation: many }, {});
+    expect(Object.keys(mapped.correlation)).toHaveLength(LIMITS.correlationEntries);
   });
 
   it('generic: body.operation chooses submit, modify or withdraw; anything else is refused', () => {
