@@ -1,8 +1,9 @@
 /**
  * One request through the front half of mirrorflow: provision() it, then hand it to the session-ready flow
  * under an ExecutionName derived from its ClientToken. A crash between the two heals on redelivery: the same
- * token finds the same session, and the hand-off happens then. A withdraw or modify resent after its session
- * is gone is answered from the execution its first delivery started (recallExecution), as it was then. A
+ * token finds the same session, and the hand-off happens then. For the triggers (recallExecution), a key
+ * reused with another payload is answered without acting, and a withdraw or modify resent after its session
+ * is gone is answered from the execution its first delivery started, as it was then. A
  * withdraw by ticket hands one item per session to one execution (withdrawTicket.ts).
  */
 
@@ -38,9 +39,10 @@ export interface IntakeInput {
   /** Hand invalid requests to the flow too, so a Failed event answers them (for triggers without a reply). */
   handOffInvalid: boolean;
   /**
-   * When a withdraw or modify finds no session, look for the execution its ClientToken names
-   * (DescribeExecution: the caller's role needs `fnf:DescribeExecution`) and answer as its first delivery was
-   * answered — a resend after the delete finished gets the same answer, not "not found".
+   * For the triggers: before acting, read the execution the key's token names (DescribeExecution: the
+   * caller's role needs `fnf:DescribeExecution`). A key used before with another payload is answered without
+   * acting (steps/reusedKey.ts); a withdraw or modify resent after its session is gone is answered as its
+   * first delivery was — not "not found".
    */
   recallExecution?: boolean;
 }
