@@ -224,6 +224,16 @@ describe('RAM: one role per function and one for the flow', () => {
           TrafficMirrorFilterId: 'tmf-bp1http01',
         },
       });
+      /** A webhook delivery signed as Jira signs it (the body only). */
+      const postSigned = (raw: string, delivery: string) =>
+        fetch(cloud.webhookUrl, {
+          method: 'POST',
+          headers: {
+            'x-hub-signature': signHub(cloud.webhookSecret, raw),
+            'x-mirrorflow-delivery': delivery,
+          },
+          body: raw,
+        });
       const accepted = await fetch(cloud.webhookUrl, {
         method: 'POST',
         headers: { 'x-hub-signature': signHub(cloud.webhookSecret, body) },
@@ -277,14 +287,7 @@ describe('RAM: one role per function and one for the flow', () => {
           changes: { Enabled: false, TrafficMirrorSourceIds: ['eni-bp1app02'] },
         },
       });
-      await fetch(cloud.webhookUrl, {
-        method: 'POST',
-        headers: {
-          'x-hub-signature': signHub(cloud.webhookSecret, modifyBody),
-          'x-mirrorflow-delivery': 'ram-m2',
-        },
-        body: modifyBody,
-      });
+      await postSigned(modifyBody, 'ram-m2');
       await settle(cloud, 60_000);
       // …and a withdraw of the event's session, so the delete permission is exercised too.
       await putRequestEvent(cloud, {
@@ -298,14 +301,7 @@ describe('RAM: one role per function and one for the flow', () => {
         operation: 'withdraw',
         request: { RegionId: 'cn-hangzhou', TrafficMirrorSessionId: webhookSession },
       });
-      await fetch(cloud.webhookUrl, {
-        method: 'POST',
-        headers: {
-          'x-hub-signature': signHub(cloud.webhookSecret, withdraw),
-          'x-mirrorflow-delivery': 'ram-w2',
-        },
-        body: withdraw,
-      });
+      await postSigned(withdraw, 'ram-w2');
       await settle(cloud, 60_000);
       // Both withdraws again, once their sessions are gone: each intake answers from the execution its first
       // delivery started (DescribeExecution).
@@ -315,14 +311,7 @@ describe('RAM: one role per function and one for the flow', () => {
         type: 'Withdrawn',
         data: { RegionId: 'cn-hangzhou', ClientToken: eventToken },
       });
-      await fetch(cloud.webhookUrl, {
-        method: 'POST',
-        headers: {
-          'x-hub-signature': signHub(cloud.webhookSecret, withdraw),
-          'x-mirrorflow-delivery': 'ram-w2',
-        },
-        body: withdraw,
-      });
+      await postSigned(withdraw, 'ram-w2');
       await settle(cloud, 60_000);
     }, 120_000);
     afterAll(() => cloud?.close());

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { LOCAL_ACCESS_KEY, LOCAL_STS } from '../../infra/local/credentials.js';
 import { startVpcEmulator, type VpcEmulator } from '../../infra/local/vpc/emulator.js';
 import { type Inventory, loadInventoryFile } from '../../infra/local/vpc/inventory.js';
+import { sessionView } from '../../infra/local/vpc/routes.js';
 import { ManualClock, until } from '../helpers/manualClock.js';
 import {
   type ApiRequest,
@@ -154,6 +155,19 @@ describe.each([0, 1])('through client %#', (index) => {
     expect(idOf(await caller().call('CreateTrafficMirrorSession', { ...base, ClientToken: 'tok-3' }))).toBe(
       first,
     );
+  });
+
+  it('a List answers at one instant: a session that goes while the page is built is shown as it was, never as gone', async () => {
+    await caller().call('CreateTrafficMirrorSession', { ...base, ClientToken: 'tok-instant' });
+    const [session] = emu.model.liveSessions();
+    const at = clock.now();
+    session!.deletingAt = at;
+    session!.goneAt = at + 1;
+    const page = emu.model.listSessions({ regionId: String(base.RegionId), maxResults: 10 }, at);
+    clock.advance(1_000); // the page is turned into the answer after the session is gone
+    expect(page.page.map((s) => sessionView(emu.model, s, at).TrafficMirrorSessionStatus)).toEqual([
+      'Deleting',
+    ]);
   });
 
   it('DryRun checks everything, creates nothing and does not use up the token', async () => {

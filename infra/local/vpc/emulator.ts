@@ -118,10 +118,11 @@ export async function startVpcEmulator(options: VpcEmulatorOptions = {}): Promis
           const action = url.searchParams.get('action');
           return sendJson(res, 200, { calls: action ? calls.filter((c) => c.action === action) : calls });
         }
-        case 'GET /_admin/sessions':
+        case 'GET /_admin/sessions': {
+          const now = model.now();
           return sendJson(res, 200, {
-            sessions: model.liveSessions().map((s) => ({
-              ...sessionView(model, s),
+            sessions: model.liveSessions(now).map((s) => ({
+              ...sessionView(model, s, now),
               RegionId: s.regionId,
               _clientToken: s.clientToken ?? null,
               _readyAt: s.readyAt === null ? null : new Date(s.readyAt).toISOString(),
@@ -129,6 +130,7 @@ export async function startVpcEmulator(options: VpcEmulatorOptions = {}): Promis
               _vanishAt: s.vanishAt === undefined ? null : new Date(s.vanishAt).toISOString(),
             })),
           });
+        }
         case 'POST /_admin/reset':
           model.reset(structuredClone(initialInventory));
           faults.set({ rules: [] });

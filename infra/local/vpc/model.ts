@@ -160,6 +160,11 @@ export class TrafficMirrorModel {
 
   // ---- lifecycle ---------------------------------------------------------------------------------------
 
+  /** The model's clock reading: one answer is given at one instant. */
+  now(): number {
+    return this.clock.now();
+  }
+
   statusOf(session: StoredSession, now = this.clock.now()): SessionStatus | 'Gone' {
     if (session.goneAt !== undefined && session.goneAt <= now) return 'Gone';
     if (session.vanishAt !== undefined && session.vanishAt <= now) return 'Gone';
@@ -375,13 +380,16 @@ export class TrafficMirrorModel {
   // ---- ListTrafficMirrorSessions -----------------------------------------------------------------------
 
   /** One page of matching sessions in creation order, and whether more follow. */
-  listSessions(query: ListQuery): {
+  listSessions(
+    query: ListQuery,
+    now = this.clock.now(),
+  ): {
     page: StoredSession[];
     total: number;
     lastSeq: number | undefined;
     more: boolean;
   } {
-    const matching = this.liveSessions().filter((s) => this.matches(s, query));
+    const matching = this.liveSessions(now).filter((s) => this.matches(s, query));
     const after = matching.filter((s) => query.afterSeq === undefined || s.seq > query.afterSeq);
     const page = after.slice(0, query.maxResults);
     return { page, total: matching.length, lastSeq: page.at(-1)?.seq, more: after.length > page.length };

@@ -29,7 +29,8 @@ import {
 } from './params.js';
 
 /** A session as ListTrafficMirrorSessions returns it (field order and types of the page's example). */
-export function sessionView(model: TrafficMirrorModel, s: StoredSession) {
+/** `now`: the instant the List answers for, the one its page was chosen at (a session gone since is not shown as such). */
+export function sessionView(model: TrafficMirrorModel, s: StoredSession, now?: number) {
   return {
     TrafficMirrorTargetId: s.targetId,
     TrafficMirrorSessionId: s.id,
@@ -37,7 +38,7 @@ export function sessionView(model: TrafficMirrorModel, s: StoredSession) {
     TrafficMirrorTargetType: s.targetType,
     PacketLength: s.packetLength,
     TrafficMirrorSessionDescription: s.description ?? '',
-    TrafficMirrorSessionStatus: model.statusOf(s),
+    TrafficMirrorSessionStatus: model.statusOf(s, now),
     Enabled: s.enabled,
     TrafficMirrorSessionBusinessStatus: model.businessStatus(),
     VirtualNetworkId: s.virtualNetworkId,
@@ -150,26 +151,31 @@ export function vpcRoutes(model: TrafficMirrorModel, options: VpcRoutesOptions):
         .slice(0, 16);
       const afterSeq = params.NextToken ? nextTokens.read(params.NextToken, filterHash) : undefined;
       const sessionIds = repeated(params, 'TrafficMirrorSessionIds', 100);
-      const result = model.listSessions({
-        regionId,
-        ...(sessionIds.length ? { sessionIds } : {}),
-        name: text(params, 'TrafficMirrorSessionName', 128),
-        sourceId: params.TrafficMirrorSourceId || undefined,
-        targetId: params.TrafficMirrorTargetId || undefined,
-        filterId: params.TrafficMirrorFilterId || undefined,
-        virtualNetworkId: integer(params, 'VirtualNetworkId', 0, 16_777_215),
-        priority: integer(params, 'Priority', 1, 32766),
-        enabled: boolean(params, 'Enabled'),
-        resourceGroupId: params.ResourceGroupId || undefined,
-        tags: tags(params, 'Tags', 64),
-        ...(afterSeq !== undefined ? { afterSeq } : {}),
-        maxResults,
-      });
+      // One instant for the whole answer: which sessions exist and what state each is in.
+      const now = model.now();
+      const result = model.listSessions(
+        {
+          regionId,
+          ...(sessionIds.length ? { sessionIds } : {}),
+          name: text(params, 'TrafficMirrorSessionName', 128),
+          sourceId: params.TrafficMirrorSourceId || undefined,
+          targetId: params.TrafficMirrorTargetId || undefined,
+          filterId: params.TrafficMirrorFilterId || undefined,
+          virtualNetworkId: integer(params, 'VirtualNetworkId', 0, 16_777_215),
+          priority: integer(params, 'Priority', 1, 32766),
+          enabled: boolean(params, 'Enabled'),
+          resourceGroupId: params.ResourceGroupId || undefined,
+          tags: tags(params, 'Tags', 64),
+          ...(afterSeq !== undefined ? { afterSeq } : {}),
+          maxResults,
+        },
+        now,
+      );
       return {
         NextToken:
           result.more && result.lastSeq !== undefined ? nextTokens.issue(result.lastSeq, filterHash) : '',
         TotalCount: result.total,
-        TrafficMirrorSessions: result.page.map((s) => sessionView(model, s)),
+        TrafficMirrorSessions: result.page.map((s) => sessionView(model, s, now)),
       };
     }),
 
