@@ -20,7 +20,8 @@ import {
 import type { LocalCloud } from '../../infra/local/cloud.js';
 import { loadFlowFile } from '../../infra/local/fnf/flows.js';
 import { ACTION_RESOURCES } from '../../infra/local/ram/resources.js';
-import { putRequestEvent, settle, startTestCloud } from '../helpers/localCloud.js';
+import { putRequestEvent, settle, startTestCloud, waitForCompletion } from '../helpers/localCloud.js';
+import { faultRule } from '../helpers/requests.js';
 
 interface Resource {
   component: string;
@@ -256,6 +257,24 @@ describe('RAM: one role per function and one for the flow', () => {
           DurationSeconds: 86_400,
         },
       });
+      // A request the cloud throttles through all of FC's retries: intake-event's failure destination (the
+      // dead-letter function, invoked as intake-event's role) answers it. The requests before it settle first.
+      await settle(cloud, 60_000);
+      cloud.vpc.faults.set({ rules: [faultRule({ throttleRate: 1 })] });
+      const undeliverable = await putRequestEvent(cloud, {
+        source: 'ram-test',
+        id: 'ram-storm',
+        type: 'Submitted',
+        data: {
+          RegionId: 'cn-hangzhou',
+          TrafficMirrorSourceIds: ['eni-bp1legacy01'],
+          TrafficMirrorTargetId: 'eni-bp1ids01',
+          TrafficMirrorTargetType: 'NetworkInterface',
+          TrafficMirrorFilterId: 'tmf-bp1all01',
+        },
+      });
+      await waitForCompletion(cloud, undeliverable);
+      cloud.vpc.faults.set({ rules: [] });
       await cloud.reconcile('2026-11-22T06:00:00Z');
       await settle(cloud, 60_000);
       // Someone changes reconcile's web02 session by hand: the next run puts it back (Update, Add, Remove).
@@ -322,6 +341,7 @@ describe('RAM: one role per function and one for the flow', () => {
     it.each([
       ['check-status', 'check-status.json'],
       ['intake-event', 'intake-event.json'],
+      ['dead-letter', 'dead-letter.json'],
       ['intake-webhook', 'intake-webhook.json'],
       ['reconcile', 'reconcile.json'],
       ['session-ready', 'session-ready.json'],

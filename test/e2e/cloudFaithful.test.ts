@@ -68,6 +68,7 @@ describe('deployed from s.yaml', () => {
     expect(cloud.deployment.functions.map((f) => f.name)).toEqual([
       'check-status',
       'intake-event',
+      'dead-letter',
       'intake-webhook',
     ]);
     const gone = await fcClient(cloud)

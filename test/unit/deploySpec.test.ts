@@ -171,10 +171,11 @@ describe("mirrorflow's s.yaml", () => {
     codeRoot: { from: 'dist', to: 'test/fixtures/fake-dist' },
   });
 
-  it('deploys four functions with their own roles, the webhook over HTTP, reconcile on a timer, and no EventBridge trigger', () => {
+  it('deploys five functions with their own roles, the webhook over HTTP, reconcile on a timer, and no EventBridge trigger', () => {
     expect(deployment.functions.map((f) => [f.name, f.roleArn])).toEqual([
       ['check-status', 'acs:ram::1234567890123456:role/mirrorflow-check-status'],
       ['intake-event', 'acs:ram::1234567890123456:role/mirrorflow-intake-event'],
+      ['dead-letter', 'acs:ram::1234567890123456:role/mirrorflow-dead-letter'],
       ['intake-webhook', 'acs:ram::1234567890123456:role/mirrorflow-intake-webhook'],
       ['reconcile', 'acs:ram::1234567890123456:role/mirrorflow-reconcile'],
     ]);
@@ -184,8 +185,11 @@ describe("mirrorflow's s.yaml", () => {
     expect(reconcile.triggers[0]).toMatchObject({
       triggerConfig: { cronExpression: '0 */15 * * * *', payload: '{"mode":"apply"}' },
     });
+    // intake-event's failures go to the dead-letter function, and its own to the queue.
     const intake = deployment.functions.find((f) => f.name === 'intake-event')!;
-    expect(intake.async.onFailure).toBe(
+    expect(intake.async.onFailure).toBe('acs:fc:cn-hangzhou:1234567890123456:functions/dead-letter');
+    const deadLetter = deployment.functions.find((f) => f.name === 'dead-letter')!;
+    expect(deadLetter.async.onFailure).toBe(
       'acs:mns:cn-hangzhou:1234567890123456:/queues/mirrorflow-dlq/messages',
     );
     expect(deployment.flows.map((f) => [f.name, f.roleArn, f.executionMode])).toEqual([

@@ -192,13 +192,12 @@ function problemsMessage(problems: Problem[]): string {
   return `${named.join('; ')}${more > 0 ? `; and ${more} more (see the trigger's log)` : ''}`;
 }
 
-/** The item of a request that broke its contract: the flow answers it with one Failed event naming the problems. */
-function invalidItem(
+/** The item of a request refused before any session: the flow answers it with one Failed event saying why. */
+function refusedItem(
   base: ReturnType<typeof pendingItem>,
-  problems: Problem[],
+  failure: ErrorSummary,
   raw: unknown,
   correlation: Record<string, string>,
-  hint: string,
 ): JobItem {
   const readable = readableParts(raw);
   return {
@@ -208,13 +207,34 @@ function invalidItem(
     subject: `mirrorflow:request/${base.clientToken}`,
     request: readable.request as JobItem['request'],
     correlation: { ...readable.correlation, ...correlation },
-    failure: {
-      code: 'Mirror.InvalidRequest',
-      message: problemsMessage(problems),
-      hint,
-      retryable: false,
-    },
+    failure,
   };
+}
+
+/** The item of a request that broke its contract: the flow answers it with one Failed event naming the problems. */
+function invalidItem(
+  base: ReturnType<typeof pendingItem>,
+  problems: Problem[],
+  raw: unknown,
+  correlation: Record<string, string>,
+  hint: string,
+): JobItem {
+  const failure = {
+    code: 'Mirror.InvalidRequest',
+    message: problemsMessage(problems),
+    hint,
+    retryable: false,
+  };
+  return refusedItem(base, failure, raw, correlation);
+}
+
+/** The item of a request its trigger could never take (its retries spent): answered Failed with the cause. */
+export function undeliveredItem(
+  request: { clientToken: string; trigger: TriggerKind; operation: JobItem['operation']; raw: unknown },
+  failure: ErrorSummary,
+): JobItem {
+  const base = pendingItem(request.clientToken, request.trigger, 'Rejected', request.operation);
+  return refusedItem(base, failure, request.raw, {});
 }
 
 /** An item's event subject: the session's ARN once there is a session, the request's token before. */

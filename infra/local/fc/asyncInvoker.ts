@@ -1,8 +1,10 @@
 /**
  * FC's asynchronous invocations: accepted at once, then run in the background, retried with growing
  * intervals up to the function's `maxAsyncRetryAttempts` and within its `maxAsyncEventAgeInSeconds`, and
- * finally sent to its failure destination (recorded here: the destinations are services the local cloud
- * does not have). Source: FC 3.0 "Configure a retry mechanism" and fc3 asyncInvokeConfig.
+ * finally sent to its failure destination: another function of the deployment is invoked asynchronously with
+ * the failure record (FC's "result callback": a function may be a destination); any other destination (a
+ * queue) is recorded, as a service the local cloud does not have. Source: FC 3.0 "Configure a retry
+ * mechanism", "Result callback", and fc3 asyncInvokeConfig.
  */
 import type { Clock } from '../clock.js';
 import type { InstancePool, InvocationOutcome } from './pool.js';
@@ -35,6 +37,12 @@ export class AsyncInvoker {
   constructor(
     private readonly clock: Clock,
     private readonly invokeOnce: InvokeOnce,
+    /**
+     * The deployment's function a destination ARN names (`acs:fc:<region>:<account>:functions/<name>`), when
+     * the failed function's role may invoke it; undefined: the destination is recorded instead.
+     */
+    private readonly functionAt: (arn: string, from: InstancePool) => InstancePool | undefined = () =>
+      undefined,
   ) {}
 
   start(pool: InstancePool, body: Buffer, requestId: string, type: 'Async' | 'Timer'): void {
@@ -65,6 +73,16 @@ export class AsyncInvoker {
       if (this.stopping.signal.aborted) return;
     }
     const destination = pool.config.async?.onFailure;
+    const target = destination ? this.functionAt(destination, pool) : undefined;
+    if (target) {
+      this.start(
+        target,
+        failureRecord(pool, body, requestId, last, this.clock.now()),
+        `${requestId}-failure`,
+        'Async',
+      );
+      return;
+    }
     if (destination)
       this.deadLetters.push({
         function: pool.config.name,
@@ -83,4 +101,33 @@ export class AsyncInvoker {
   idle(): Promise<void> {
     return this.pending === 0 ? Promise.resolve() : new Promise((r) => this.idleWaiters.push(r));
   }
+}
+
+/**
+ * What a failure destination function receives: the failed request's context, its original payload, and why
+ * it failed. The shape follows FC's result callback (requestContext, requestPayload, responseContext,
+ * responsePayload); the docs show it only in part, so mirrorflow's destination function reads it tolerantly.
+ */
+function failureRecord(
+  pool: InstancePool,
+  body: Buffer,
+  requestId: string,
+  error: string,
+  now: number,
+): Buffer {
+  return Buffer.from(
+    JSON.stringify({
+      timestamp: now,
+      requestContext: {
+        requestId,
+        functionArn: `acs:fc:::functions/${pool.config.name}`,
+        condition: 'RetriesExhausted',
+        approximateInvokeCount:
+          (pool.config.async?.maxAsyncRetryAttempts ?? DEFAULTS.maxAsyncRetryAttempts) + 1,
+      },
+      requestPayload: body.toString('utf8'),
+      responseContext: { statusCode: 200, functionError: 'UnhandledInvocationError' },
+      responsePayload: error,
+    }),
+  );
 }

@@ -113,8 +113,22 @@ export async function startFcHost(options: FcHostOptions): Promise<FcHost> {
     return outcome;
   };
 
-  const asyncInvoker = new AsyncInvoker(options.clock, (pool, body, requestId, type, attempt) =>
-    invoke(pool, body, requestId, type, attempt),
+  const asyncInvoker = new AsyncInvoker(
+    options.clock,
+    (pool, body, requestId, type, attempt) => invoke(pool, body, requestId, type, attempt),
+    (arn, from) => {
+      const name = /^acs:fc:[^:]*:[^:]*:functions\/([A-Za-z0-9_-]+)$/.exec(arn)?.[1];
+      const target = name === undefined ? undefined : pools.get(name);
+      if (!target) return undefined;
+      // FC invokes the destination as the failed function's role: RAM must allow it (result callback).
+      const keys = from.config.roleArn
+        ? authority.assumeRole(from.config.roleArn, 'fc.aliyuncs.com', from.config.name)
+        : undefined;
+      const denial =
+        keys && check(options.access, keys.accessKeyId, 'fc:InvokeFunction', { functionName: name! });
+      if (!keys || denial) return undefined;
+      return target;
+    },
   );
   const invokeAsync = (pool: InstancePool, body: Buffer, requestId: string, type: 'Async' | 'Timer') =>
     asyncInvoker.start(pool, body, requestId, type);
