@@ -21,7 +21,7 @@ import type { LocalCloud } from '../../infra/local/cloud.js';
 import { loadFlowFile } from '../../infra/local/fnf/flows.js';
 import { ACTION_RESOURCES } from '../../infra/local/ram/resources.js';
 import { putRequestEvent, settle, startTestCloud, waitForCompletion } from '../helpers/localCloud.js';
-import { faultRule } from '../helpers/requests.js';
+import { demoRequest, faultRule } from '../helpers/requests.js';
 
 interface Resource {
   component: string;
@@ -208,13 +208,7 @@ describe('RAM: one role per function and one for the flow', () => {
         source: 'ram-test',
         id: 'ram-1',
         type: 'Submitted',
-        data: {
-          RegionId: 'cn-hangzhou',
-          TrafficMirrorSourceIds: ['eni-bp1web01'],
-          TrafficMirrorTargetId: 'eni-bp1ids01',
-          TrafficMirrorTargetType: 'NetworkInterface',
-          TrafficMirrorFilterId: 'tmf-bp1all01',
-        },
+        data: demoRequest('eni-bp1web01'),
       });
       const body = JSON.stringify({
         request: {
@@ -265,13 +259,7 @@ describe('RAM: one role per function and one for the flow', () => {
         source: 'ram-test',
         id: 'ram-storm',
         type: 'Submitted',
-        data: {
-          RegionId: 'cn-hangzhou',
-          TrafficMirrorSourceIds: ['eni-bp1legacy01'],
-          TrafficMirrorTargetId: 'eni-bp1ids01',
-          TrafficMirrorTargetType: 'NetworkInterface',
-          TrafficMirrorFilterId: 'tmf-bp1all01',
-        },
+        data: demoRequest('eni-bp1legacy01'),
       });
       await waitForCompletion(cloud, undeliverable);
       cloud.vpc.faults.set({ rules: [] });
@@ -309,12 +297,13 @@ describe('RAM: one role per function and one for the flow', () => {
       await postSigned(modifyBody, 'ram-m2');
       await settle(cloud, 60_000);
       // …and a withdraw of the event's session, so the delete permission is exercised too.
-      await putRequestEvent(cloud, {
+      const withdrawEvent = {
         source: 'ram-test',
         id: 'ram-2',
-        type: 'Withdrawn',
+        type: 'Withdrawn' as const,
         data: { RegionId: 'cn-hangzhou', ClientToken: eventToken },
-      });
+      };
+      await putRequestEvent(cloud, withdrawEvent);
       // …and one through the webhook (the generic mapping's withdraw operation).
       const withdraw = JSON.stringify({
         operation: 'withdraw',
@@ -324,12 +313,7 @@ describe('RAM: one role per function and one for the flow', () => {
       await settle(cloud, 60_000);
       // Both withdraws again, once their sessions are gone: each intake answers from the execution its first
       // delivery started (DescribeExecution).
-      await putRequestEvent(cloud, {
-        source: 'ram-test',
-        id: 'ram-2',
-        type: 'Withdrawn',
-        data: { RegionId: 'cn-hangzhou', ClientToken: eventToken },
-      });
+      await putRequestEvent(cloud, withdrawEvent);
       await postSigned(withdraw, 'ram-w2');
       await settle(cloud, 60_000);
     }, 120_000);

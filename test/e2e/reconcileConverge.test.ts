@@ -19,7 +19,7 @@ import {
   startTestCloud,
   waitForCompletion,
 } from '../helpers/localCloud.js';
-import { faultRule } from '../helpers/requests.js';
+import { demoRequest, faultRule } from '../helpers/requests.js';
 
 const desiredFile = join(mkdtempSync(join(tmpdir(), 'mf-desired-')), 'desired-state.yaml');
 const entry = (name: string, source: string, extra: Record<string, unknown> = {}) => ({
@@ -66,13 +66,7 @@ describe('reconcile converges', () => {
       source: 'acs.test.tickets',
       id: 'adhoc-1',
       type: 'Submitted',
-      data: {
-        RegionId: 'cn-hangzhou',
-        TrafficMirrorSourceIds: ['eni-bp1web01'],
-        TrafficMirrorTargetId: 'eni-bp1ids01',
-        TrafficMirrorTargetType: 'NetworkInterface',
-        TrafficMirrorFilterId: 'tmf-bp1all01',
-      },
+      data: demoRequest('eni-bp1web01'),
     });
     await waitForCompletion(cloud, adHocToken);
     const report = (await cloud.reconcile('2026-11-22T03:00:00Z')) as { counts: Counts };

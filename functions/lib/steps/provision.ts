@@ -34,6 +34,7 @@ import {
 } from '../cloud/retry.js';
 import {
   type CreateSessionParams,
+  type ListFilters,
   listAllSessions,
   type TrafficMirrorSession,
   type VpcApi,
@@ -216,7 +217,10 @@ export async function provision(input: ProvisionInput, deps: ProvisionDeps): Pro
     const existing =
       request.DryRun || input.lookedUp
         ? undefined
-        : await retrying(() => findEquivalentSession(vpc, request));
+        : // An ENI is in at most 3 sessions, so listing by the first source is one small page.
+          await retrying(() =>
+            firstEquivalent(vpc, request, { TrafficMirrorSourceId: request.TrafficMirrorSourceIds[0] }),
+          );
     if (existing) {
       // Our own earlier create (a redelivery) answers as it did the first time; anyone else's is AlreadyExists.
       const ownCreate = existing.Tags.some((t) => t.Key === TOKEN_TAG_KEY && t.Value === token);
@@ -298,17 +302,14 @@ export function changesTowards(
   return Object.keys(changes).length > 0 ? changes : undefined;
 }
 
-async function findEquivalentSession(
+/** The first session the List with these filters gives (all pages) that does what the request asks. */
+async function firstEquivalent(
   vpc: VpcApi,
   request: MirrorRequest,
+  filters: Omit<ListFilters, 'RegionId'>,
 ): Promise<TrafficMirrorSession | undefined> {
-  // An ENI is in at most 3 sessions, so listing by the first source is one small page.
-  for await (const session of listAllSessions(vpc, {
-    RegionId: request.RegionId,
-    TrafficMirrorSourceId: request.TrafficMirrorSourceIds[0],
-  })) {
+  for await (const session of listAllSessions(vpc, { RegionId: request.RegionId, ...filters }))
     if (isEquivalentSession(session, request)) return session;
-  }
   return undefined;
 }
 
@@ -346,25 +347,6 @@ interface CreateContext {
 const isMismatch = (error: unknown) =>
   error instanceof CloudApiError && error.code === 'IdempotentParameterMismatch';
 
-/** This request's own session (its token tag), when it mirrors what the request asks. */
-async function ownSession({ vpc, request, token }: CreateContext): Promise<TrafficMirrorSession | undefined> {
-  const mine = { RegionId: request.RegionId, Tags: [{ Key: TOKEN_TAG_KEY, Value: token }] };
-  for await (const session of listAllSessions(vpc, mine))
-    if (isEquivalentSession(session, request)) return session;
-  return undefined;
-}
-
-/** The equivalent session holding `priority` in the region, if any (whoever's it is). */
-async function equivalentAt(
-  vpc: VpcApi,
-  request: MirrorRequest,
-  priority: number,
-): Promise<TrafficMirrorSession | undefined> {
-  for await (const session of listAllSessions(vpc, { RegionId: request.RegionId, Priority: priority }))
-    if (isEquivalentSession(session, request)) return session;
-  return undefined;
-}
-
 /**
  * After a Create refused because the priority is taken: the holder, when it already mirrors what this
  * request asks — this request's own (an earlier delivery, an answer that was lost: Created) or the same
@@ -376,7 +358,7 @@ async function equivalentHolder(
   priority: number,
 ): Promise<ProvisionResult | undefined> {
   if (!isPriorityTaken(error) || request.DryRun) return undefined;
-  const holder = await retrying(() => equivalentAt(vpc, request, priority));
+  const holder = await retrying(() => firstEquivalent(vpc, request, { Priority: priority }));
   if (!holder) return undefined;
   const own = holder.Tags.some((t) => t.Key === TOKEN_TAG_KEY && t.Value === token);
   log('the priority is held by a session that already mirrors this', {
@@ -435,7 +417,14 @@ async function createWithAllocatedPriority(
       // earlier delivery sent it with another priority — its session, found by this request's token tag, is
       // the answer; otherwise the key was used with other parameters, and the walk ends there.
       if (isMismatch(error)) {
-        const own = create.request.DryRun ? undefined : await create.retrying(() => ownSession(create));
+        const own = create.request.DryRun
+          ? undefined
+          : await create.retrying(() =>
+              // This request's own session: its token tag.
+              firstEquivalent(create.vpc, create.request, {
+                Tags: [{ Key: TOKEN_TAG_KEY, Value: create.token }],
+              }),
+            );
         if (own) return existingResult(own, 'Created', create.token, create.request);
       }
       if (!isPriorityTaken(error)) throw error;
