@@ -9,6 +9,7 @@ import {
   triggerRules,
 } from './deploy/plan.js';
 import type { Deployment } from './deploy/topology.js';
+import { openStateDir } from './durable/stateDir.js';
 import { type Bus, startBus } from './eventbridge/bus.js';
 import { createDelivery, type RecordedDelivery } from './eventbridge/delivery.js';
 import type { FcHost } from './fc/host.js';
@@ -16,6 +17,7 @@ import { startFcHost } from './fc/host.js';
 import type { FlowDefinition } from './flow/definition/schema.js';
 import { localIntegrations } from './flow/localIntegrations.js';
 import { type FnfApi, startFnfApi } from './fnf/api.js';
+import { foldExecutions } from './fnf/executionJournal.js';
 import { functionOverlay, LOCAL_ACCOUNT_ID } from './overlay.js';
 import type { ServiceAccess } from './ram/access.js';
 import type { RamAuthority } from './ram/authority.js';
@@ -36,7 +38,13 @@ export interface LocalCloudOptions {
   ramDir?: string;
   eventBridgeDir?: string;
   inventory?: Inventory;
+  /** Keep only the VPC emulator's state in this file (sessions, tokens, inventory). */
   stateFile?: string;
+  /**
+   * Keep everything the real services keep in this directory (`durable/stateDir.ts`): a restarted stack
+   * resumes flows, owed deliveries and queued invocations. Without it the local cloud is ephemeral.
+   */
+  stateDir?: string;
   webhookSecret?: string;
   /** The desired-state file reconcile reads (passed to s.yaml as MIRRORFLOW_DESIRED_STATE). */
   desiredState?: string;
@@ -70,7 +78,8 @@ export interface LocalCloud {
 export async function startLocalCloud(options: LocalCloudOptions): Promise<LocalCloud> {
   const base = options.portBase ?? 0;
   const port = (offset: number) => (base === 0 ? 0 : base + offset);
-  const clock = options.clock ?? new VirtualClock(options.timeScale ?? 1);
+  const state = options.stateDir ? openStateDir(options.stateDir) : undefined;
+  const clock = options.clock ?? new VirtualClock(options.timeScale ?? 1, state?.resumeAt ?? Date.now());
   const { inventory, region, webhookSecret, deployment, eventBus, authority, ruleFiles } =
     planLocalDeployment(options);
   const access: ServiceAccess = { authority, region };
@@ -82,7 +91,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       clock,
       inventory,
       access,
-      ...(options.stateFile ? { stateFile: options.stateFile } : {}),
+      ...(state ? { stateFile: state.vpcFile } : options.stateFile ? { stateFile: options.stateFile } : {}),
       ...(options.random ? { random: options.random } : {}),
     });
     closers.push(vpc.close);
@@ -96,6 +105,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       expressFlows: new Set(deployment.flows.filter((f) => f.executionMode === 'Express').map((f) => f.name)),
       access,
       integrations: (flow) => integrationsFor!(flow),
+      ...(state ? { journal: state.executions.journal } : {}),
     });
     closers.push(fnf.close);
     const overlay = functionOverlay(
@@ -111,6 +121,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       timers,
       runTimers: options.runTimers ?? true,
       ...(options.onLog ? { onLog: options.onLog } : {}),
+      ...(state ? { asyncJournal: state.fcAsync.journal } : {}),
     });
     closers.push(fc.close);
     const recordedDeliveries: RecordedDelivery[] = [];
@@ -129,6 +140,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
         ),
         recorded: recordedDeliveries,
       }),
+      ...(state ? { journal: state.bus.journal } : {}),
     });
     closers.push(bus.close);
     triggerRules(bus, deployment.functions, region);
@@ -149,6 +161,15 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     };
     for (const f of deployment.flows)
       if (f.roleArn) authority.assumeRole(f.roleArn, 'fnf.aliyuncs.com', f.name);
+    if (state) {
+      // Everything is deployed again: carry on with what the stopped stack had accepted.
+      fnf.restore(foldExecutions(state.executions.records));
+      fc.resume(state.fcAsync.records);
+      bus.restore(state.bus.records);
+      for (const journaled of [state.executions, state.fcAsync, state.bus]) journaled.records.length = 0;
+      const stopClock = state.keepClock(clock);
+      closers.push(async () => stopClock());
+    }
 
     const webhook = deployment.functions.find((fn) => fn.triggers.some((t) => t.triggerType === 'http'));
     const webhookUrl = webhook ? `${fc.url}/http/${webhook.name}` : '';

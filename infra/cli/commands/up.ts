@@ -9,9 +9,9 @@ import { parseEnv } from 'node:util';
 import type { Command } from 'commander';
 import { bundleFunctions } from '../../build/bundleFunctions.js';
 import { bundlesAreStale } from '../../build/staleness.js';
-import { VirtualClock } from '../../local/clock.js';
 import { type LocalCloud, startLocalCloud } from '../../local/cloud.js';
 import { SpecError } from '../../local/deploy/variables.js';
+import { StateDirError } from '../../local/durable/stateDir.js';
 import { DefinitionError } from '../../local/flow/errors.js';
 import { AssumeRoleError } from '../../local/ram/authority.js';
 import { PolicyError } from '../../local/ram/policy.js';
@@ -48,7 +48,10 @@ export function registerUp(program: Command, io: CliIo, setExit: (code: number) 
       '9100',
     )
     .option('--time-scale <x>', 'virtual seconds per real second; 1 is real time', '20')
-    .option('--state <file>', 'keep the VPC emulator state (sessions, tokens) in this file between runs')
+    .option(
+      '--state <dir>',
+      "keep what the cloud keeps (sessions, flow executions, the bus's events and owed deliveries, FC's async queue) in this directory: a stack killed and started again carries on",
+    )
     .option('--demo', 'send sample requests through every trigger and show their progress')
     .option('--json', 'print one JSON line with the endpoints and local credentials when ready')
     .option('--template <file>', 'the Serverless Devs spec to deploy', 's.yaml')
@@ -85,14 +88,14 @@ export function registerUp(program: Command, io: CliIo, setExit: (code: number) 
       try {
         cloud = await startLocalCloud({
           portBase,
-          clock: new VirtualClock(timeScale),
+          timeScale,
           functionsDir: options.functions,
           sYaml: options.template,
           desiredState: options.desiredState,
           // s.yaml is rendered with this shell's environment, as `s deploy` would render it.
           env: { ...process.env, ...envFile },
           runTimers: options.timers,
-          ...(options.state ? { stateFile: options.state } : {}),
+          ...(options.state ? { stateDir: options.state } : {}),
           onLog: (fn, line) => appendFileSync(logFile, `${fn} ${line}\n`),
         });
       } catch (error) {
@@ -179,6 +182,7 @@ function isDeploymentError(error: unknown): boolean {
     error instanceof SpecError ||
     error instanceof DefinitionError ||
     error instanceof PolicyError ||
-    error instanceof AssumeRoleError
+    error instanceof AssumeRoleError ||
+    error instanceof StateDirError
   );
 }

@@ -5,16 +5,17 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from '../clock.js';
+import type { Journal } from '../durable/journal.js';
 import { isLoopback, listen, readJson, sendJson } from '../http.js';
 import type { ServiceAccess } from '../ram/access.js';
 import { controlPlane } from './controlPlane.js';
 import { dataPlane } from './dataPlane.js';
 import { EventBridgeModel, type StoredEvent } from './model.js';
-import { type DeliverFn, EventRouter } from './router.js';
+import { type BusRecord, type DeliverFn, EventRouter, KEPT_EVENTS } from './router.js';
 
 export { EVENTBRIDGE_VERSION } from './controlPlane.js';
 export type { StoredEvent } from './model.js';
-export type { DeliverFn } from './router.js';
+export type { BusRecord, DeliverFn } from './router.js';
 
 export interface BusOptions {
   port?: number;
@@ -22,6 +23,8 @@ export interface BusOptions {
   access: ServiceAccess;
   deliver: DeliverFn;
   duplicates?: number;
+  /** With `--state DIR`: the bus's journal (see `router.ts`). */
+  journal?: Journal<BusRecord>;
 }
 
 export interface Bus {
@@ -36,12 +39,14 @@ export interface Bus {
   /** How many `GET /events?wait=…` readers are waiting for the next event. */
   followers(): number;
   idle(): Promise<void>;
+  /** After a restart (once the deployment's rules exist): the journal's events back, owed deliveries made. */
+  restore(records: BusRecord[]): void;
   close(): Promise<void>;
 }
 
 export async function startBus(options: BusOptions): Promise<Bus> {
   const model = new EventBridgeModel();
-  const router = new EventRouter(model, options.clock, options.deliver);
+  const router = new EventRouter(model, options.clock, options.deliver, KEPT_EVENTS, options.journal);
   router.duplicates = options.duplicates ?? 0;
   const control = controlPlane(model, options.access);
   const data = dataPlane(router, options.access);
@@ -81,9 +86,11 @@ export async function startBus(options: BusOptions): Promise<Bus> {
     },
     followers: () => router.followers,
     idle: () => router.idle(),
+    restore: (records) => router.restore(records),
     close: async () => {
       router.stop();
       await running.close();
+      options.journal?.close();
     },
   };
 }

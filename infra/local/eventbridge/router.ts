@@ -5,8 +5,21 @@
  * idempotent.
  */
 import type { Clock } from '../clock.js';
+import type { Journal } from '../durable/journal.js';
 import type { EntryResult, EventBridgeModel, Rule, StoredEvent } from './model.js';
 import type { Target } from './targets.js';
+
+/**
+ * The bus with `--state DIR` (`bus.jsonl`): each accepted event (before PutEvents answers), each delivery it
+ * owes a target, and each delivery's end. A restarted bus keeps its events and makes the deliveries that had
+ * not ended (at least once, as EventBridge delivers).
+ */
+export type BusRecord =
+  | { op: 'event'; seq: number; at: number; event: StoredEvent }
+  | { op: 'send'; id: number; seq: number; bus: string; rule: string; target: string }
+  | { op: 'sent'; id: number };
+
+type Send = Extract<BusRecord, { op: 'send' }>;
 
 /** Sends one event to one target; throws when the target did not take it. */
 export type DeliverFn = (target: Target, event: StoredEvent, rule: Rule) => Promise<void>;
@@ -34,6 +47,9 @@ export class EventRouter {
   readonly undelivered: { rule: string; target: string; eventId: string }[] = [];
   duplicates = 0;
   private inFlight = 0;
+  private sendSequence = 0;
+  /** Deliveries not yet ended, by id (what the journal would rebuild). */
+  private readonly sending = new Map<number, { send: Send; event: StoredEvent; at: number }>();
   private readonly idleWaiters: (() => void)[] = [];
   private readonly arrivalWaiters = new Set<() => void>();
   /** Aborted on close: retries waiting for their next attempt stop instead of holding the process open. */
@@ -44,7 +60,69 @@ export class EventRouter {
     private readonly clock: Clock,
     private readonly deliver: DeliverFn,
     private readonly keptEvents = KEPT_EVENTS,
+    private readonly journal?: Journal<BusRecord>,
   ) {}
+
+  /**
+   * After a restart: the journal's events kept again (the newest), and the deliveries that had not ended
+   * made again. The journal is rewritten as that state.
+   */
+  restore(records: BusRecord[]): void {
+    const events = new Map<number, { event: StoredEvent; at: number }>();
+    const pending = new Map<number, Send>();
+    for (const r of records) {
+      if (r.op === 'event') events.set(r.seq, { event: r.event, at: r.at });
+      else if (r.op === 'send') pending.set(r.id, r);
+      else pending.delete(r.id);
+    }
+    const seqs = [...events.keys()].sort((a, b) => a - b);
+    const kept = seqs.slice(-this.keptEvents);
+    this.dropped = (seqs.at(-1) ?? -1) + 1 - kept.length;
+    for (const seq of kept) {
+      this.events.push(events.get(seq)!.event);
+      this.arrivals.push(events.get(seq)!.at);
+    }
+    this.sendSequence = Math.max(0, ...pending.keys()) + 1;
+    for (const send of pending.values()) {
+      const stored = events.get(send.seq);
+      if (stored) this.sending.set(send.id, { send, ...stored });
+    }
+    this.compact();
+    for (const { send, event } of [...this.sending.values()]) {
+      const rule = this.model.rules(send.bus).find((r) => r.name === send.rule);
+      const target = rule?.targets.find((t) => t.Id === send.target);
+      if (rule && target) this.deliverWithRetries(rule, target, event, send.id);
+      else this.ended(send.id);
+    }
+  }
+
+  /** Rewrites the journal as the kept events and the deliveries not yet ended. */
+  private compact(): void {
+    const journal = this.journal;
+    if (!journal) return;
+    const records: BusRecord[] = this.events.map((event, i) => ({
+      op: 'event',
+      seq: this.dropped + i,
+      at: this.arrivals[i]!,
+      event,
+    }));
+    for (const { send, event, at } of this.sending.values()) {
+      if (send.seq < this.dropped) records.push({ op: 'event', seq: send.seq, at, event });
+      records.push(send);
+    }
+    journal.rewrite(records);
+  }
+
+  private write(record: BusRecord): void {
+    if (!this.journal) return;
+    this.journal.append(record);
+    if (this.journal.wantsCompaction) this.compact();
+  }
+
+  private ended(id: number): void {
+    this.sending.delete(id);
+    this.write({ op: 'sent', id });
+  }
 
   /** Every event accepted so far, kept or not. */
   get accepted(): number {
@@ -62,8 +140,11 @@ export class EventRouter {
       const bus = busOf(event);
       const refused = this.model.refusal(event, bus);
       if (refused) return refused;
+      const seq = this.accepted;
+      const at = this.clock.now();
+      this.write({ op: 'event', seq, at, event });
       this.events.push(event);
-      this.arrivals.push(this.clock.now());
+      this.arrivals.push(at);
       if (this.events.length > this.keptEvents) {
         const over = this.events.length - this.keptEvents;
         this.events.splice(0, over);
@@ -72,27 +153,46 @@ export class EventRouter {
       }
       for (const rule of this.model.matching(event, bus))
         for (const target of rule.targets)
-          for (let copy = 0; copy <= this.duplicates; copy++) this.send(rule, target, event);
+          for (let copy = 0; copy <= this.duplicates; copy++) this.send(rule, target, event, seq, at);
       return { EventId: event.id };
     });
     for (const wake of [...this.arrivalWaiters]) wake();
     return results;
   }
 
-  private send(rule: Rule, target: Target, event: StoredEvent): void {
+  private send(rule: Rule, target: Target, event: StoredEvent, seq: number, at: number): void {
+    const send: Send = {
+      op: 'send',
+      id: this.sendSequence++,
+      seq,
+      bus: rule.bus,
+      rule: rule.name,
+      target: target.Id,
+    };
+    if (this.journal) {
+      this.sending.set(send.id, { send, event, at });
+      this.write(send);
+    }
+    this.deliverWithRetries(rule, target, event, send.id);
+  }
+
+  private deliverWithRetries(rule: Rule, target: Target, event: StoredEvent, id: number): void {
     this.inFlight++;
     void (async () => {
       const plan = retryPlan(target);
       for (let attempt = 1; attempt <= plan.attempts; attempt++) {
         try {
           await this.deliver(target, event, rule);
-          return;
+          return this.ended(id);
         } catch {
+          // Closing is the process going away: the delivery stays owed in the journal.
+          if (this.stopping.signal.aborted) return;
           if (attempt < plan.attempts) await this.clock.sleep(plan.delayMs(attempt), this.stopping.signal);
           if (this.stopping.signal.aborted) return;
         }
       }
       this.undelivered.push({ rule: rule.name, target: target.Id, eventId: event.id });
+      this.ended(id);
     })().finally(() => {
       this.inFlight--;
       if (this.inFlight === 0) for (const wake of this.idleWaiters.splice(0)) wake();

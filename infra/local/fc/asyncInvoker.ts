@@ -7,7 +7,42 @@
  * mechanism", "Result callback", and fc3 asyncInvokeConfig.
  */
 import type { Clock } from '../clock.js';
+import type { Journal } from '../durable/journal.js';
 import type { InstancePool, InvocationOutcome } from './pool.js';
+
+/**
+ * FC's async queue with `--state DIR` (`fc-async.jsonl`): an invocation is written before the 202 that
+ * accepts it, each retry as it begins, and its end; a restarted host runs what had not ended, from the
+ * attempt it was on (at least once, as FC's own queue delivers).
+ */
+export type AsyncRecord =
+  | { op: 'queued'; id: string; fn: string; body: string; requestId: string; type: 'Async' | 'Timer' }
+  | { op: 'attempt'; id: string; attempt: number }
+  | { op: 'done'; id: string };
+
+interface QueuedInvocation {
+  id: string;
+  fn: string;
+  body: string;
+  requestId: string;
+  type: 'Async' | 'Timer';
+  attempt: number;
+}
+
+/** The invocations the journal holds that had not ended, oldest first. */
+export function pendingInvocations(records: Iterable<AsyncRecord>): QueuedInvocation[] {
+  const pending = new Map<string, QueuedInvocation>();
+  for (const r of records) {
+    if (r.op === 'queued') {
+      const { op: _, ...queued } = r;
+      pending.set(r.id, { ...queued, attempt: 1 });
+    } else if (r.op === 'attempt') {
+      const queued = pending.get(r.id);
+      if (queued) queued.attempt = r.attempt;
+    } else pending.delete(r.id);
+  }
+  return [...pending.values()];
+}
 
 export interface DeadLetter {
   function: string;
@@ -30,6 +65,9 @@ const DEFAULTS = { maxAsyncRetryAttempts: 3, maxAsyncEventAgeInSeconds: 18_000 }
 export class AsyncInvoker {
   readonly deadLetters: DeadLetter[] = [];
   private pending = 0;
+  private sequence = 0;
+  /** What the journal would rebuild: the invocations not yet ended. */
+  private readonly queued = new Map<string, QueuedInvocation>();
   /** Aborted on close: invocations waiting for a retry stop instead of holding the process open. */
   private readonly stopping = new AbortController();
   private readonly idleWaiters: (() => void)[] = [];
@@ -43,34 +81,82 @@ export class AsyncInvoker {
      */
     private readonly functionAt: (arn: string, from: InstancePool) => InstancePool | undefined = () =>
       undefined,
+    /** With `--state DIR`: the queue's journal. */
+    private readonly journal?: Journal<AsyncRecord>,
   ) {}
 
+  /** Accepts an invocation: journaled (with a state directory) before the caller answers 202. */
   start(pool: InstancePool, body: Buffer, requestId: string, type: 'Async' | 'Timer'): void {
+    const queued: QueuedInvocation = {
+      id: `${requestId}#${++this.sequence}`,
+      fn: pool.config.name,
+      body: body.toString('base64'),
+      requestId,
+      type,
+      attempt: 1,
+    };
+    const { attempt: _, ...record } = queued;
+    this.write({ op: 'queued', ...record });
+    this.launch(pool, body, queued);
+  }
+
+  /** After a restart: runs each invocation the journal holds that had not ended, from its attempt. */
+  resume(records: AsyncRecord[], poolOf: (fn: string) => InstancePool | undefined): void {
+    const pending = pendingInvocations(records);
+    this.journal?.rewrite(pending.flatMap(queuedRecords));
+    for (const queued of pending) {
+      const pool = poolOf(queued.fn);
+      if (pool) this.launch(pool, Buffer.from(queued.body, 'base64'), queued);
+    }
+  }
+
+  private launch(pool: InstancePool, body: Buffer, queued: QueuedInvocation): void {
+    this.queued.set(queued.id, queued);
     this.pending++;
-    void this.run(pool, body, requestId, type).finally(() => {
+    void this.run(pool, body, queued).finally(() => {
       this.pending--;
       if (this.pending === 0) for (const wake of this.idleWaiters.splice(0)) wake();
     });
   }
 
-  private async run(pool: InstancePool, body: Buffer, requestId: string, type: 'Async' | 'Timer') {
+  private write(record: AsyncRecord): void {
+    if (!this.journal) return;
+    this.journal.append(record);
+    if (this.journal.wantsCompaction) this.journal.rewrite([...this.queued.values()].flatMap(queuedRecords));
+  }
+
+  private async run(pool: InstancePool, body: Buffer, queued: QueuedInvocation) {
+    // Closing is the process going away: what it had not finished stays in the journal.
+    if (!(await this.attempts(pool, body, queued))) return;
+    this.queued.delete(queued.id);
+    this.write({ op: 'done', id: queued.id });
+  }
+
+  /** Runs the attempts left; false when the host closed first (the invocation has not ended). */
+  private async attempts(pool: InstancePool, body: Buffer, queued: QueuedInvocation): Promise<boolean> {
+    const { requestId, type } = queued;
     const settings = pool.config.async ?? DEFAULTS;
     const expires = this.clock.now() + settings.maxAsyncEventAgeInSeconds * 1000;
     let last = '';
-    for (let attempt = 1; attempt <= settings.maxAsyncRetryAttempts + 1; attempt++) {
+    for (let attempt = queued.attempt; attempt <= settings.maxAsyncRetryAttempts + 1; attempt++) {
+      if (attempt > queued.attempt) {
+        queued.attempt = attempt;
+        this.write({ op: 'attempt', id: queued.id, attempt });
+      }
       const outcome = await this.invokeOnce(pool, body, requestId, type, attempt).catch(
         (error: unknown): InvocationOutcome => ({
           ok: false,
           error: { errorMessage: String(error), errorType: 'HostError' },
         }),
       );
-      if (outcome.ok) return;
+      if (outcome.ok) return true;
+      if (this.stopping.signal.aborted) return false;
       last = `${outcome.error.errorType}: ${outcome.error.errorMessage}`;
       if (attempt > settings.maxAsyncRetryAttempts) break;
       const delay = 2 ** (attempt - 1) * 1000;
       if (this.clock.now() + delay > expires) break;
       await this.clock.sleep(delay, this.stopping.signal);
-      if (this.stopping.signal.aborted) return;
+      if (this.stopping.signal.aborted) return false;
     }
     const destination = pool.config.async?.onFailure;
     const target = destination ? this.functionAt(destination, pool) : undefined;
@@ -81,7 +167,7 @@ export class AsyncInvoker {
         `${requestId}-failure`,
         'Async',
       );
-      return;
+      return true;
     }
     if (destination)
       this.deadLetters.push({
@@ -91,6 +177,7 @@ export class AsyncInvoker {
         error: last.slice(0, 1000),
         time: new Date(this.clock.now()).toISOString(),
       });
+    return true;
   }
 
   stop(): void {
@@ -101,6 +188,14 @@ export class AsyncInvoker {
   idle(): Promise<void> {
     return this.pending === 0 ? Promise.resolve() : new Promise((r) => this.idleWaiters.push(r));
   }
+}
+
+function queuedRecords(q: QueuedInvocation): AsyncRecord[] {
+  const { attempt, ...record } = q;
+  return [
+    { op: 'queued', ...record },
+    ...(attempt > 1 ? [{ op: 'attempt' as const, id: q.id, attempt }] : []),
+  ];
 }
 
 /**

@@ -10,9 +10,10 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type Clock, VirtualClock } from '../clock.js';
+import type { Journal } from '../durable/journal.js';
 import { listen, readBody } from '../http.js';
 import { check, type ServiceAccess } from '../ram/access.js';
-import { AsyncInvoker, type DeadLetter } from './asyncInvoker.js';
+import { AsyncInvoker, type AsyncRecord, type DeadLetter } from './asyncInvoker.js';
 import { authenticateFc } from './authenticate.js';
 import { invocationContext } from './context.js';
 import { sendFcError } from './errors.js';
@@ -49,6 +50,8 @@ export interface FcHostOptions {
   timers?: TimerTrigger[];
   runTimers?: boolean;
   onLog?: (fn: string, line: string) => void;
+  /** With `--state DIR`: the async queue's journal (see `asyncInvoker.ts`). */
+  asyncJournal?: Journal<AsyncRecord>;
 }
 
 export interface FcHost {
@@ -65,6 +68,8 @@ export interface FcHost {
     payload?: string,
   ): Promise<InvocationOutcome>;
   idle(): Promise<void>;
+  /** After a restart: runs the async invocations the journal holds that had not ended. */
+  resume(records: AsyncRecord[]): void;
   close(): Promise<void>;
 }
 
@@ -129,6 +134,7 @@ export async function startFcHost(options: FcHostOptions): Promise<FcHost> {
       if (!keys || denial) return undefined;
       return target;
     },
+    options.asyncJournal,
   );
   const invokeAsync = (pool: InstancePool, body: Buffer, requestId: string, type: 'Async' | 'Timer') =>
     asyncInvoker.start(pool, body, requestId, type);
@@ -263,11 +269,13 @@ export async function startFcHost(options: FcHostOptions): Promise<FcHost> {
       );
     },
     idle: () => asyncInvoker.idle(),
+    resume: (records) => asyncInvoker.resume(records, (fn) => pools.get(fn)),
     close: async () => {
       stopTimers();
       asyncInvoker.stop();
       await Promise.all([...pools.values()].map((p) => p.close()));
       await running.close();
+      options.asyncJournal?.close();
     },
   };
 }

@@ -20,6 +20,13 @@ export interface HistoryEvent {
   EventDetail: string;
 }
 
+/** A top-level state to run next, its input, and `$Global` then: CloudFlow resumes an execution from here. */
+export interface Checkpoint {
+  state: string;
+  data: Record<string, unknown>;
+  global: Record<string, unknown>;
+}
+
 /** The integrations a Task can call. */
 export interface Integrations {
   invokeFunction(params: Record<string, unknown>): Promise<Record<string, unknown>>;
@@ -35,6 +42,10 @@ export class Execution {
   readonly startedAt: number;
   readonly events: HistoryEvent[] = [];
   global: Record<string, unknown> = {};
+  /** Where the execution stands between two top-level states (what a restart resumes from). */
+  checkpoint: Checkpoint | undefined;
+  /** Told of each new checkpoint (a durable store journals it). */
+  onCheckpoint: ((checkpoint: Checkpoint) => void) | undefined;
   private readonly waiters = new Set<() => void>();
 
   constructor(
@@ -45,8 +56,16 @@ export class Execution {
     readonly integrations: Integrations,
     /** The source of randomInt() and uuid(); seeded in tests. */
     readonly random: Random = systemRandom,
+    /** When it started: now, unless it is an execution restored after a restart. */
+    startedAt?: number,
   ) {
-    this.startedAt = clock.now();
+    this.startedAt = startedAt ?? clock.now();
+  }
+
+  /** The top-level state about to run and its input, with `$Global` as it is then. */
+  reachCheckpoint(state: string, data: Record<string, unknown>): void {
+    this.checkpoint = { state, data, global: this.global };
+    this.onCheckpoint?.(this.checkpoint);
   }
 
   record(type: string, stepName: string, detail: unknown = {}): void {

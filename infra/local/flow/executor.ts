@@ -7,7 +7,7 @@ import { ASSUMPTIONS } from './assumptions.js';
 import { construct } from './constructors.js';
 import type { CatchRule, FlowDefinition, RetryRule, Scope, State } from './definition/schema.js';
 import { FatalFlowError, FlowError } from './errors.js';
-import { checkStateData, Execution, type Integrations } from './execution.js';
+import { type Checkpoint, checkStateData, Execution, type Integrations } from './execution.js';
 import { RANDOM, type Variables } from './expressions/evaluate.js';
 import type { Random } from './random.js';
 import { runChoice } from './states/ChoiceState.js';
@@ -63,11 +63,20 @@ export class StateExecutor {
     };
   }
 
-  async runScope(scope: Scope, input: Record<string, unknown>): Promise<Record<string, unknown>> {
+  /**
+   * Runs a scope from `from` (its StartAt unless resuming). The flow's own scope (`topLevel`) checkpoints
+   * before each state after the first, so a restarted local cloud resumes from the last completed state.
+   */
+  async runScope(
+    scope: Scope,
+    input: Record<string, unknown>,
+    options: { from?: string; topLevel?: boolean } = {},
+  ): Promise<Record<string, unknown>> {
     const byName = new Map(scope.States.map((s) => [s.Name, s]));
-    let current = scope.StartAt;
+    let current = options.from ?? scope.StartAt;
     let data = input;
-    for (;;) {
+    for (let step = 0; ; step++) {
+      if (options.topLevel && step > 0) this.execution.reachCheckpoint(current, data);
       const state = byName.get(current)!;
       this.execution.record('StateEntered', state.Name, { input: data });
       let result: StateResult;
@@ -168,18 +177,17 @@ export class StateExecutor {
   }
 }
 
+interface ExecutionOptions {
+  name: string;
+  input: Record<string, unknown>;
+  clock: Clock;
+  integrations: Integrations;
+  /** The source of randomInt() and uuid(); the system's unless a test seeds one. */
+  random?: Random;
+}
+
 /** Starts an execution in the background; it keeps running on the virtual clock until it ends. */
-export function startExecution(
-  flow: FlowDefinition,
-  options: {
-    name: string;
-    input: Record<string, unknown>;
-    clock: Clock;
-    integrations: Integrations;
-    /** The source of randomInt() and uuid(); the system's unless a test seeds one. */
-    random?: Random;
-  },
-): Execution {
+export function startExecution(flow: FlowDefinition, options: ExecutionOptions): Execution {
   const execution = new Execution(
     options.name,
     flow,
@@ -189,13 +197,50 @@ export function startExecution(
     options.random,
   );
   execution.record('ExecutionStarted', '', { input: options.input });
-  const run = new StateExecutor(execution).runScope(flow, options.input);
+  run(execution, options.input);
+  return execution;
+}
+
+/**
+ * Resumes an execution a restarted local cloud finds unfinished, from its last checkpoint (or its start): the
+ * state that was running when the process died runs again, as CloudFlow reruns a step it has no result for.
+ * Its history restarts here (the local cloud does not keep histories across restarts).
+ */
+export function resumeExecution(
+  flow: FlowDefinition,
+  options: ExecutionOptions & { startedAt: number; checkpoint: Checkpoint | undefined },
+): Execution {
+  const execution = new Execution(
+    options.name,
+    flow,
+    options.input,
+    options.clock,
+    options.integrations,
+    options.random,
+    options.startedAt,
+  );
+  const from = options.checkpoint;
+  execution.global = from?.global ?? {};
+  execution.checkpoint = from;
+  execution.record('ExecutionResumed', from?.state ?? flow.StartAt, { input: from?.data ?? options.input });
+  run(execution, from?.data ?? options.input, from?.state);
+  return execution;
+}
+
+function run(execution: Execution, input: Record<string, unknown>, from?: string): void {
+  const { flow, clock } = execution;
+  const running = new StateExecutor(execution).runScope(flow, input, {
+    topLevel: true,
+    ...(from ? { from } : {}),
+  });
+  const remainingMs =
+    flow.Timeout === undefined ? undefined : flow.Timeout * 1000 - (clock.now() - execution.startedAt);
   const guarded =
-    flow.Timeout === undefined
-      ? run
+    remainingMs === undefined
+      ? running
       : Promise.race([
-          run,
-          options.clock.sleep(flow.Timeout * 1000).then(() => {
+          running,
+          clock.sleep(Math.max(0, remainingMs)).then(() => {
             throw new FatalFlowError('FnF.Timeout', `the execution ran longer than ${flow.Timeout} seconds`);
           }),
         ]);
@@ -223,5 +268,4 @@ export function startExecution(
       execution.finish(timedOut ? 'TimedOut' : 'Failed', { code: flowError.code, detail: flowError.detail });
     },
   );
-  return execution;
 }

@@ -4,6 +4,7 @@
  * execution store (`model.ts`) and its wire shapes (`routes.ts`). Executions run on the virtual clock.
  */
 import type { Clock } from '../clock.js';
+import type { Journal } from '../durable/journal.js';
 import { FaultInjector, parseFaults, withFaults } from '../faults.js';
 import type { FlowDefinition } from '../flow/definition/schema.js';
 import type { Execution, Integrations } from '../flow/execution.js';
@@ -11,6 +12,7 @@ import { listen, readJsonBody } from '../http.js';
 import { LOCAL_ACCOUNT_ID } from '../overlay.js';
 import { rpcAuthorizer, type ServiceAccess, standaloneAccess } from '../ram/access.js';
 import { type CallRecord, createRpcEndpoint, sendJson } from '../rpc/server.js';
+import type { ExecutionRecord, JournaledExecution } from './executionJournal.js';
 import { ExecutionStore } from './model.js';
 import { fnfRoutes } from './routes.js';
 
@@ -28,6 +30,8 @@ export interface FnfApiOptions {
   access?: ServiceAccess;
   /** Flows deployed in Express mode, which StartExecution does not run. */
   expressFlows?: ReadonlySet<string>;
+  /** With `--state DIR`: the executions' journal (see `executionJournal.ts`). */
+  journal?: Journal<ExecutionRecord>;
 }
 
 export interface FnfApi {
@@ -35,6 +39,8 @@ export interface FnfApi {
   faults: FaultInjector;
   executions: Map<string, Execution>;
   calls: CallRecord[];
+  /** After a restart: the journal's executions back, the unfinished resumed (call once the integrations are up). */
+  restore(journaled: JournaledExecution[]): void;
   close(): Promise<void>;
 }
 
@@ -72,5 +78,15 @@ export async function startFnfApi(options: FnfApiOptions): Promise<FnfApi> {
     options.port ?? 0,
     'CloudFlow (fnf) API',
   );
-  return { url: running.url, executions: store.executions, calls, faults, close: () => running.close() };
+  return {
+    url: running.url,
+    executions: store.executions,
+    calls,
+    faults,
+    restore: (journaled) => store.restore(journaled),
+    close: async () => {
+      await running.close();
+      options.journal?.close();
+    },
+  };
 }

@@ -6,12 +6,19 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.js';
+import type { Journal } from '../durable/journal.js';
 import { ASSUMPTIONS } from '../flow/assumptions.js';
 import type { FlowDefinition } from '../flow/definition/schema.js';
-import type { Execution, Integrations } from '../flow/execution.js';
-import { startExecution } from '../flow/executor.js';
+import { Execution, type Integrations } from '../flow/execution.js';
+import { resumeExecution, startExecution } from '../flow/executor.js';
 import { RpcError } from '../rpc/errors.js';
 import { ruleFor } from './errors.js';
+import {
+  type ExecutionRecord,
+  finishedRecord,
+  type JournaledExecution,
+  recordsOf,
+} from './executionJournal.js';
 
 const EXECUTION_NAME = /^[A-Za-z_][A-Za-z0-9_-]{0,127}$/;
 
@@ -26,6 +33,8 @@ export interface FlowRegistry {
   /** The Task integrations of a flow's executions, acting as that flow's execution role. */
   integrations: Integrations | ((flowName: string) => Integrations);
   clock: Clock;
+  /** With `--state DIR`: where each start, checkpoint and end is written before it is acknowledged. */
+  journal?: Journal<ExecutionRecord>;
 }
 
 /**
@@ -99,16 +108,85 @@ export class ExecutionStore {
         `execution ${name} already exists in flow ${flowName} (${existing.status})`,
       );
     }
-    const { integrations, clock } = this.registry;
     const execution = startExecution(flow, {
       name,
       input,
-      clock,
-      integrations: typeof integrations === 'function' ? integrations(flowName) : integrations,
+      clock: this.registry.clock,
+      integrations: this.integrationsOf(flowName),
     });
-    this.executions.set(this.key(flowName, name), execution);
-    execution.onFinish(() => this.keepHistory(execution));
+    this.registry.journal?.append({
+      op: 'started',
+      flow: flowName,
+      name,
+      input,
+      startedAt: execution.startedAt,
+    });
+    this.track(execution);
     return execution;
+  }
+
+  private integrationsOf(flowName: string): Integrations {
+    const { integrations } = this.registry;
+    return typeof integrations === 'function' ? integrations(flowName) : integrations;
+  }
+
+  private track(execution: Execution): void {
+    this.executions.set(this.key(execution.flow.Name, execution.name), execution);
+    const journal = this.registry.journal;
+    if (journal) {
+      const flow = execution.flow.Name;
+      execution.onCheckpoint = (checkpoint) =>
+        this.write({ op: 'checkpoint', flow, name: execution.name, ...checkpoint });
+      execution.onFinish(() => this.write(finishedRecord(execution)));
+    }
+    execution.onFinish(() => this.keepHistory(execution));
+  }
+
+  private write(record: ExecutionRecord): void {
+    const journal = this.registry.journal!;
+    journal.append(record);
+    if (journal.wantsCompaction) journal.rewrite([...this.executions.values()].flatMap(recordsOf));
+  }
+
+  /**
+   * After a restart: the journal's executions back in the store, the finished as they ended, the unfinished
+   * resumed from their last checkpoint (once the integrations they call are up). The journal is rewritten
+   * as this state.
+   */
+  restore(journaled: JournaledExecution[]): void {
+    const { clock } = this.registry;
+    for (const { started, checkpoint, finished } of journaled) {
+      const flow = this.registry.flows.get(started.flow);
+      if (!flow) continue; // the flow is no longer deployed
+      const options = {
+        name: started.name,
+        input: started.input,
+        clock,
+        integrations: this.integrationsOf(started.flow),
+        startedAt: started.startedAt,
+      };
+      if (finished) {
+        const execution = new Execution(
+          options.name,
+          flow,
+          options.input,
+          clock,
+          options.integrations,
+          undefined,
+          started.startedAt,
+        );
+        execution.finish(finished.status, {
+          ...(finished.output ? { output: finished.output } : {}),
+          ...(finished.errorCode !== undefined ? { code: finished.errorCode } : {}),
+          ...(finished.errorDetail !== undefined ? { detail: finished.errorDetail } : {}),
+        });
+        execution.stoppedAt = finished.stoppedAt;
+        this.executions.set(this.key(started.flow, started.name), execution);
+        continue;
+      }
+      this.track(resumeExecution(flow, { ...options, checkpoint }));
+    }
+    this.registry.journal?.rewrite([...this.executions.values()].flatMap(recordsOf));
   }
 }
 

@@ -2,9 +2,9 @@
  * The VPC API emulator: the RPC server core with the traffic-mirror routes, fault injection, the admin API
  * under /_admin/ (loopback only), a virtual clock, and optional persistence of its state in a file.
  */
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type Clock, VirtualClock } from '../clock.js';
+import { SnapshotFile } from '../durable/snapshotFile.js';
 import { FaultInjector, FaultsError, parseFaults, withFaults } from '../faults.js';
 import { isLoopback, listen, readJsonBody } from '../http.js';
 import { LOCAL_ACCOUNT_ID } from '../overlay.js';
@@ -67,25 +67,28 @@ export async function startVpcEmulator(options: VpcEmulatorOptions = {}): Promis
   const calls: CallLogEntry[] = [];
   const access = options.access ?? standaloneAccess(LOCAL_ACCOUNT_ID, 'cn-hangzhou');
 
-  const stateFile = options.stateFile;
-  if (stateFile && existsSync(stateFile))
-    model.restore(JSON.parse(readFileSync(stateFile, 'utf8')) as ModelSnapshot);
-  let saveTimer: NodeJS.Timeout | undefined;
-  const saveNow = () => {
-    if (!stateFile) return;
-    clearTimeout(saveTimer);
-    saveTimer = undefined;
-    writeFileSync(`${stateFile}.tmp`, JSON.stringify(model.snapshot()));
-    renameSync(`${stateFile}.tmp`, stateFile);
-  };
-  const saveSoon = () => {
-    if (stateFile && !saveTimer) saveTimer = setTimeout(saveNow, 100);
-  };
+  // With a state file, a change is in the file before the call that made it is answered (kill -9 safe).
+  const state = options.stateFile
+    ? new SnapshotFile<ModelSnapshot>(options.stateFile, () => model.snapshot())
+    : undefined;
+  const saved = state?.read();
+  if (saved) model.restore(saved);
+  const save = async () => state?.save();
 
   const routes = vpcRoutes(model, { lifecycleFaults: (params) => faults.lifecycle(params) });
-  const actions: Record<string, RpcAction> = withFaults(routes, faults, (name) => {
-    if (MUTATING.has(name)) saveSoon();
-  });
+  const durable = Object.fromEntries(
+    Object.entries(routes).map(([name, action]) => [
+      name,
+      MUTATING.has(name)
+        ? async (call: Parameters<RpcAction>[0]) => {
+            const result = await action(call);
+            await save();
+            return result;
+          }
+        : action,
+    ]),
+  );
+  const actions: Record<string, RpcAction> = withFaults(durable, faults);
   const rpc = createRpcEndpoint(
     { product: 'Vpc', version: VPC_VERSION, hostId: 'vpc.aliyuncs.com', actions },
     {
@@ -107,7 +110,7 @@ export async function startVpcEmulator(options: VpcEmulatorOptions = {}): Promis
           return sendJson(res, 200, model.getInventory());
         case 'POST /_admin/inventory':
           model.setInventory(parseInventory(await readJsonBody(req)));
-          saveSoon();
+          await save();
           return sendJson(res, 200, { ok: true });
         case 'GET /_admin/faults':
           return sendJson(res, 200, faults.get());
@@ -135,7 +138,7 @@ export async function startVpcEmulator(options: VpcEmulatorOptions = {}): Promis
           model.reset(structuredClone(initialInventory));
           faults.set({ rules: [] });
           calls.length = 0;
-          saveSoon();
+          await save();
           return sendJson(res, 200, { ok: true });
         case 'GET /_admin/time':
           return sendJson(res, 200, { now: new Date(clock.now()).toISOString(), timeScale: clock.timeScale });
@@ -187,7 +190,7 @@ export async function startVpcEmulator(options: VpcEmulatorOptions = {}): Promis
     faults,
     calls,
     close: async () => {
-      saveNow();
+      state?.saveNow();
       await running.close();
     },
   };

@@ -1,0 +1,213 @@
+/**
+ * `kill -9` of `mirrorflow up --state DIR` while requests are in flight, then a restart on the same
+ * directory: every request accepted before the crash (bus 200, webhook 202) is answered, once, and owns one
+ * session. Nothing is resent after the crash: the restarted stack finishes what it had accepted.
+ */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signMirrorflow } from '../../functions/lib/triggers/webhookSignature.js';
+import type { Endpoints } from '../../infra/cli/endpoints.js';
+import { DEMO_INVENTORY_FILE } from '../../infra/local/vpc/inventory.js';
+import { type RunningCommand, startCommand } from '../helpers/childProcess.js';
+import { productBundles } from '../helpers/localCloud.js';
+
+const REQUESTS = 24;
+const running: RunningCommand<Endpoints>[] = [];
+let functionsDir: string;
+
+async function startUp(stateDir: string): Promise<RunningCommand<Endpoints>> {
+  const up = await startCommand<Endpoints>([
+    'up',
+    '--state',
+    stateDir,
+    '--port-base',
+    '0',
+    '--json',
+    '--time-scale',
+    '20',
+    '--functions',
+    functionsDir,
+    '--endpoints',
+    join(stateDir, 'endpoints.json'),
+    '--no-timers',
+  ]);
+  running.push(up);
+  return up;
+}
+
+/** The demo inventory with one source ENI per request and two sensors, and creations slow enough to crash into. */
+function crashInventory(): Record<string, unknown> {
+  const demo = JSON.parse(readFileSync(DEMO_INVENTORY_FILE, 'utf8')) as Record<string, unknown[]> & {
+    lifecycle: Record<string, unknown>;
+  };
+  const sources = Array.from({ length: REQUESTS }, (_, i) => `crash${String(i).padStart(2, '0')}`);
+  return {
+    ...demo,
+    instances: [
+      ...demo.instances!,
+      ...sources.map((s) => ({ id: `i-${s}`, regionId: 'cn-hangzhou', instanceType: 'ecs.g7.large' })),
+      ...['idsa', 'idsb'].map((s) => ({
+        id: `i-${s}`,
+        regionId: 'cn-hangzhou',
+        instanceType: 'ecs.g7.8xlarge',
+      })),
+    ],
+    networkInterfaces: [
+      ...demo.networkInterfaces!,
+      ...[...sources, 'idsa', 'idsb'].map((s) => ({
+        id: `eni-${s}`,
+        regionId: 'cn-hangzhou',
+        instanceId: `i-${s}`,
+      })),
+    ],
+    lifecycle: { ...demo.lifecycle, createSeconds: { min: 30, max: 90 } },
+  };
+}
+
+const requestFor = (i: number) => ({
+  RegionId: 'cn-hangzhou',
+  TrafficMirrorSourceIds: [`eni-crash${String(i).padStart(2, '0')}`],
+  TrafficMirrorTargetId: i % 2 ? 'eni-idsb' : 'eni-idsa',
+  TrafficMirrorTargetType: 'NetworkInterface',
+  TrafficMirrorFilterId: 'tmf-bp1all01',
+  Correlation: { request: `crash-${i}` },
+});
+
+/** Sends request i through the bus (even) or the webhook (odd); true when it was accepted. */
+async function send(up: RunningCommand<Endpoints>, i: number): Promise<boolean> {
+  if (i % 2 === 0) {
+    const response = await fetch(`${up.ready.eventbridge}/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/cloudevents+json' },
+      body: JSON.stringify({
+        specversion: '1.0',
+        aliyuneventbusname: up.ready.eventBus,
+        id: `crash-evt-${i}`,
+        source: 'acs.test.crash',
+        type: 'mirrorflow:MirrorRequest:Submitted',
+        data: requestFor(i),
+      }),
+    });
+    return response.status === 200;
+  }
+  const body = JSON.stringify({ request: requestFor(i) });
+  const delivery = `crash-delivery-${i}`;
+  const response = await fetch(up.ready.webhook, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-mirrorflow-delivery': delivery,
+      'x-mirrorflow-signature': signMirrorflow(
+        up.ready.webhookSecret,
+        body,
+        Math.floor(Date.now() / 1000),
+        delivery,
+      ),
+    },
+    body,
+  });
+  return response.status === 202;
+}
+
+interface BusEvent {
+  id: string;
+  type: string;
+  data: { outcome?: string; correlation?: Record<string, string> };
+}
+
+const completions = async (up: RunningCommand<Endpoints>) =>
+  ((await (await fetch(`${up.ready.eventbridge}/events`)).json()) as BusEvent[]).filter((e) =>
+    e.type.startsWith('mirrorflow:TrafficMirrorSession:'),
+  );
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+beforeAll(async () => {
+  functionsDir = await productBundles();
+}, 120_000);
+afterAll(async () => {
+  for (const up of running) if (up.child.exitCode === null && up.child.signalCode === null) await up.stop();
+});
+
+/**
+ * Sends every request to a stack on a new state directory, kills it with SIGKILL when `crashWhen` says,
+ * restarts it on the same directory and checks each accepted request's answers and sessions.
+ */
+async function crashAndRestart(crashWhen: (answered: number) => boolean): Promise<{ atCrash: number }> {
+  const stateDir = mkdtempSync(join(tmpdir(), 'mf-crash-'));
+  const first = await startUp(stateDir);
+  const inventory = await fetch(`${first.ready.admin}/inventory`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(crashInventory()),
+  });
+  expect(inventory.status).toBe(200);
+
+  const accepted = (
+    await Promise.all(Array.from({ length: REQUESTS }, async (_, i) => ((await send(first, i)) ? i : -1)))
+  ).filter((i) => i >= 0);
+  expect(accepted).toHaveLength(REQUESTS);
+  const atCrash = (
+    await until(
+      'the moment to crash',
+      async () => {
+        const found = await completions(first);
+        return crashWhen(found.length) ? found : undefined;
+      },
+      60_000,
+    )
+  ).length;
+  expect(await first.stop('SIGKILL')).toBe(null);
+
+  const second = await startUp(stateDir);
+  await until(
+    'every accepted request answered',
+    async () => {
+      const found = await completions(second);
+      const requests = new Set(found.map((e) => e.data.correlation?.request));
+      return accepted.every((i) => requests.has(`crash-${i}`)) ? found : undefined;
+    },
+    90_000,
+  );
+  // Give a duplicate the time to show: the resumed flows have ended by now.
+  await new Promise((r) => setTimeout(r, 2_000));
+  const final = await completions(second);
+  for (const i of accepted) {
+    const mine = final.filter((e) => e.data.correlation?.request === `crash-${i}`);
+    expect(new Set(mine.map((e) => e.id)).size, `request ${i}: ${JSON.stringify(mine)}`).toBe(1);
+    expect(mine[0]!.data.outcome).toBe('Ready');
+  }
+  const sessions = (
+    (await (await fetch(`${second.ready.admin}/sessions`)).json()) as {
+      sessions: { TrafficMirrorSourceIds: string[] }[];
+    }
+  ).sessions;
+  for (const i of accepted) {
+    const source = requestFor(i).TrafficMirrorSourceIds[0]!;
+    expect(sessions.filter((s) => s.TrafficMirrorSourceIds.includes(source))).toHaveLength(1);
+  }
+  await second.stop();
+  return { atCrash };
+}
+
+describe('mirrorflow up --state DIR, killed with SIGKILL, then started again on the same directory', () => {
+  it('right after accepting: the owed bus deliveries and queued invocations run, each request answered once', async () => {
+    const { atCrash } = await crashAndRestart(() => true);
+    expect(atCrash).toBeLessThan(REQUESTS);
+  }, 180_000);
+
+  it('with flows mid-poll: they resume from their last completed state, each request answered once', async () => {
+    const { atCrash } = await crashAndRestart((answered) => answered >= 2);
+    expect(atCrash).toBeLessThan(REQUESTS);
+  }, 180_000);
+});

@@ -1,0 +1,181 @@
+/**
+ * The pieces of `--state DIR`: the journal (torn last line, rewrite), the folds that rebuild executions and
+ * FC's async queue from it, a flow resumed from its checkpoint, and the bus's owed deliveries made again.
+ */
+import { appendFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../../infra/local/clock.js';
+import { Journal } from '../../infra/local/durable/journal.js';
+import { openStateDir, StateDirError } from '../../infra/local/durable/stateDir.js';
+import { EventBridgeModel, type StoredEvent } from '../../infra/local/eventbridge/model.js';
+import { type BusRecord, EventRouter } from '../../infra/local/eventbridge/router.js';
+import { type AsyncRecord, pendingInvocations } from '../../infra/local/fc/asyncInvoker.js';
+import type { Checkpoint, Integrations } from '../../infra/local/flow/execution.js';
+import { resumeExecution, startExecution } from '../../infra/local/flow/executor.js';
+import { type ExecutionRecord, foldExecutions } from '../../infra/local/fnf/executionJournal.js';
+import { flowOf, noIntegrations } from '../helpers/flows.js';
+
+const dir = () => mkdtempSync(join(tmpdir(), 'mf-state-'));
+
+describe('the journal', () => {
+  it('reads back what was appended and drops a torn last line (never acknowledged)', () => {
+    const d = dir();
+    const { journal } = Journal.open<{ n: number }>(d, 'j');
+    journal.append({ n: 1 });
+    journal.append({ n: 2 });
+    journal.close();
+    appendFileSync(join(d, 'j.jsonl'), '{"n":3');
+    expect(Journal.open<{ n: number }>(d, 'j').records).toEqual([{ n: 1 }, { n: 2 }]);
+  });
+
+  it('is rewritten as the folded state, and appends go on after it', () => {
+    const d = dir();
+    const { journal } = Journal.open<{ n: number }>(d, 'j');
+    for (let n = 0; n < 5; n++) journal.append({ n });
+    journal.rewrite([{ n: 9 }]);
+    journal.append({ n: 10 });
+    journal.close();
+    journal.append({ n: 11 }); // after close: the process is gone, nothing is kept
+    expect(readFileSync(join(d, 'j.jsonl'), 'utf8')).toBe('{"n":9}\n{"n":10}\n');
+  });
+
+  it('a state path that is a file is refused with what --state takes', () => {
+    const d = dir();
+    appendFileSync(join(d, 'file'), 'x');
+    expect(() => openStateDir(join(d, 'file'))).toThrow(StateDirError);
+    expect(openStateDir(join(d, 'new')).resumeAt).toBeUndefined();
+  });
+});
+
+describe('folding the journals', () => {
+  it('executions: the last checkpoint of an unfinished one, the end of a finished one', () => {
+    const records: ExecutionRecord[] = [
+      { op: 'started', flow: 'f', name: 'a', input: { x: 1 }, startedAt: 1 },
+      { op: 'started', flow: 'f', name: 'demo', input: {}, startedAt: 2 },
+      { op: 'checkpoint', flow: 'f', name: 'a', state: 'S2', data: { y: 1 }, global: {} },
+      { op: 'checkpoint', flow: 'f', name: 'a', state: 'S3', data: { y: 2 }, global: { g: 1 } },
+      { op: 'finished', flow: 'f', name: 'demo', status: 'Succeeded', output: { ok: true }, stoppedAt: 5 },
+      { op: 'checkpoint', flow: 'f', name: 'ghost', state: 'S2', data: {}, global: {} },
+    ];
+    const [a, b, ...rest] = foldExecutions(records);
+    expect(rest).toEqual([]);
+    expect(a!.checkpoint).toEqual({ state: 'S3', data: { y: 2 }, global: { g: 1 } });
+    expect(a!.finished).toBeUndefined();
+    expect(b!.finished?.output).toEqual({ ok: true });
+  });
+
+  it("FC's async queue: the invocations not ended, at the attempt they were on", () => {
+    const records: AsyncRecord[] = [
+      { op: 'queued', id: 'r1#1', fn: 'f', body: 'e30=', requestId: 'r1', type: 'Async' },
+      { op: 'queued', id: 'r2#2', fn: 'f', body: 'e30=', requestId: 'r2', type: 'Async' },
+      { op: 'attempt', id: 'r2#2', attempt: 3 },
+      { op: 'done', id: 'r1#1' },
+    ];
+    expect(pendingInvocations(records)).toEqual([
+      { id: 'r2#2', fn: 'f', body: 'e30=', requestId: 'r2', type: 'Async', attempt: 3 },
+    ]);
+  });
+});
+
+describe('a flow resumed from its checkpoint', () => {
+  const flow = flowOf([
+    { Type: 'Pass', Name: 'First', Next: 'Pause', OutputConstructor: { step: 1, 'seen.$': '$Input.seen' } },
+    { Type: 'Wait', Name: 'Pause', Seconds: 60, Next: 'Last' },
+    { Type: 'Pass', Name: 'Last', End: true, OutputConstructor: { step: 2, 'seen.$': '$Input.seen' } },
+  ]);
+
+  it('runs the state it had not finished and what follows, not what it had', async () => {
+    const checkpoints: Checkpoint[] = [];
+    const killed = startExecution(flow, {
+      name: 'e',
+      input: { seen: 'in' },
+      clock: new ManualClock(),
+      integrations: noIntegrations,
+    });
+    killed.onCheckpoint = (c) => checkpoints.push(c);
+    await new Promise((r) => setTimeout(r, 20)); // First runs; Pause waits on a clock nobody advances
+    expect(killed.status).toBe('Running');
+    expect(checkpoints).toEqual([{ state: 'Pause', data: { step: 1, seen: 'in' }, global: {} }]);
+
+    const clock = new ManualClock();
+    const resumed = resumeExecution(flow, {
+      name: 'e',
+      input: { seen: 'in' },
+      clock,
+      integrations: noIntegrations as Integrations,
+      startedAt: killed.startedAt,
+      checkpoint: checkpoints.at(-1),
+    });
+    await new Promise((r) => setTimeout(r, 20));
+    clock.advance(60_000);
+    await resumed.waitForEnd(5_000);
+    expect(resumed.status).toBe('Succeeded');
+    expect(resumed.output).toEqual({ step: 2, seen: 'in' });
+    expect(resumed.events.filter((e) => e.Type === 'StateEntered').map((e) => e.StepName)).toEqual([
+      'Pause',
+      'Last',
+    ]);
+  });
+});
+
+describe("the bus's owed deliveries", () => {
+  it('are made again after a restart; those that ended are not', async () => {
+    const d = dir();
+    const model = new EventBridgeModel();
+    model.createEventBus({ EventBusName: 'demo' });
+    model.createRule({
+      EventBusName: 'demo',
+      RuleName: 'redeliver',
+      FilterPattern: '{"source":["s"]}',
+      EventTargets: JSON.stringify([
+        {
+          Id: 't',
+          Type: 'acs.fc.function',
+          Endpoint: 'acs:fc:cn-hangzhou:1234567890123456:services/default.LATEST/functions/f',
+          ParamList: [
+            { ResourceKey: 'serviceName', Form: 'CONSTANT', Value: 'default' },
+            { ResourceKey: 'functionName', Form: 'CONSTANT', Value: 'f' },
+            { ResourceKey: 'Qualifier', Form: 'CONSTANT', Value: 'LATEST' },
+            { ResourceKey: 'InvocationType', Form: 'CONSTANT', Value: 'Async' },
+            { ResourceKey: 'DataFormat', Form: 'CONSTANT', Value: 'Object' },
+            { ResourceKey: 'Body', Form: 'ORIGINAL' },
+          ],
+        },
+      ]),
+    });
+    const event = (id: string): StoredEvent =>
+      ({ id, source: 's', type: 't', specversion: '1.0', aliyuneventbusname: 'demo' }) as StoredEvent;
+    const first = Journal.open<BusRecord>(d, 'bus');
+    const hanging = new EventRouter(
+      model,
+      new ManualClock(),
+      async (_t, e) => {
+        if (e.id === 'stuck') await new Promise(() => undefined); // killed while delivering
+      },
+      100,
+      first.journal,
+    );
+    hanging.accept([event('done'), event('stuck')], () => 'demo');
+    await new Promise((r) => setTimeout(r, 20));
+    first.journal.close();
+
+    const again: string[] = [];
+    const second = Journal.open<BusRecord>(d, 'bus');
+    const restarted = new EventRouter(
+      model,
+      new ManualClock(),
+      async (_t, e) => {
+        again.push(e.id);
+      },
+      100,
+      second.journal,
+    );
+    restarted.restore(second.records);
+    await restarted.idle();
+    expect(again).toEqual(['stuck']);
+    expect(restarted.events.map((e) => e.id)).toEqual(['done', 'stuck']);
+    expect(restarted.accepted).toBe(2);
+  });
+});
