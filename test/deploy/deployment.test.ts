@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { clientToken, eventKey } from '../../functions/lib/contract/clientToken.js';
 import { loadConfig, SETTING_VARIABLES } from '../../functions/lib/runtime/config.js';
+import { RECOVERY_GRACE_SECONDS } from '../../functions/lib/steps/reconcileRecovery.js';
 import { signHub } from '../../functions/lib/triggers/webhookSignature.js';
 import {
   BUNDLE_BUDGET_BYTES,
@@ -72,6 +73,11 @@ describe('s.yaml', () => {
       expect(Number(resource.props.memorySize) % 64).toBe(0);
       expect(Number(resource.props.timeout)).toBeGreaterThan(0);
     }
+  });
+
+  it('gives reconcile a timeout within half the grace a later run waits before recovering its hand-offs', () => {
+    const reconcile = fcResources.find(([name]) => name === 'reconcile')![1];
+    expect(2 * Number(reconcile.props.timeout)).toBeLessThanOrEqual(RECOVERY_GRACE_SECONDS);
   });
 
   it('lists EventBridge triggers last (fc3 stops at an unchanged one)', () => {

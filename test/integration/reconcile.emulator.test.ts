@@ -23,9 +23,17 @@ let runtime: Runtime;
 // Moves only when the test (or reconcile's pacing, through the sleep hook) moves it.
 let clock: ManualClock;
 
-beforeAll(async () => {
-  clock = new ManualClock();
-  emu = await startVpcEmulator({
+interface Stack {
+  emu: VpcEmulator;
+  fnf: FnfApi;
+  runtime: Runtime;
+  clock: ManualClock;
+}
+
+/** The emulator (COUNT source ENIs, an SLB target) and the fnf API on a clock that moves only when told. */
+async function startStack(): Promise<Stack> {
+  const clock = new ManualClock();
+  const emu = await startVpcEmulator({
     clock,
     inventory: parseInventory({
       regions: { [REGION]: {} },
@@ -40,10 +48,10 @@ beforeAll(async () => {
       lifecycle: { tokenProcessingMs: 0 },
     }),
   });
-  fnf = await startFnfApi({ clock, flows: loadFlowsDir('workflows'), integrations: noIntegrations });
+  const fnf = await startFnfApi({ clock, flows: loadFlowsDir('workflows'), integrations: noIntegrations });
   const credentials = LOCAL_STS;
   const config = { ...loadConfig({}), reconcileCreatesPerSecond: 4, reconcileBatchSize: 5 };
-  runtime = {
+  const runtime: Runtime = {
     config,
     credentials,
     region: REGION,
@@ -53,6 +61,11 @@ beforeAll(async () => {
     vpcFor: (regionId) => createVpcClient({ regionId, credentials, endpoint: emu.url }),
     workflow: createWorkflowClient({ regionId: REGION, credentials, endpoint: fnf.url }),
   };
+  return { emu, fnf, runtime, clock };
+}
+
+beforeAll(async () => {
+  ({ emu, fnf, runtime, clock } = await startStack());
 });
 afterAll(async () => {
   await emu.close();
@@ -140,15 +153,13 @@ describe('reconcile()', () => {
     expect(creates.map((c) => c.code)).toEqual(Array(COUNT).fill('OK'));
   });
 
-  it('the same firing again creates nothing, and its hand-offs find the first firing’s executions', async () => {
+  it('the same firing again creates nothing and hands nothing off: it finds the first firing’s executions', async () => {
+    const describes = fnf.calls.filter((c) => c.action === 'DescribeExecution').length;
     const report = await reconcile({ triggerTime: '2026-11-22T03:00:00Z', mode: 'apply', desired }, runtime);
     expect(report.counts).toMatchObject({ created: 0, updated: 0, unchanged: COUNT });
-    // Had the first firing died before its hand-offs, these would start them: each session once either way.
-    expect(report.handOffs.map((h) => [h.sessions, h.handOff])).toEqual([
-      [5, 'finished'],
-      [5, 'finished'],
-      [2, 'finished'],
-    ]);
+    expect(report.handOffs).toEqual([]);
+    // One look per execution its sessions' origin tags name.
+    expect(fnf.calls.filter((c) => c.action === 'DescribeExecution').length - describes).toBe(3);
     expect(fnf.executions.size).toBe(3);
     expect(emu.model.liveSessions()).toHaveLength(2 * COUNT);
   });
@@ -157,5 +168,75 @@ describe('reconcile()', () => {
     const report = await reconcile({ triggerTime: '2026-11-22T03:15:00Z', mode: 'apply', desired }, runtime);
     expect(report.counts).toMatchObject({ created: 0, unchanged: COUNT });
     expect(report.handOffs).toEqual([]);
+  });
+});
+
+describe('a reconcile run that dies between its creates and its hand-off', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack();
+  });
+  afterAll(async () => {
+    await stack.emu.close();
+    await stack.fnf.close();
+  });
+
+  /** Each live session's id, and the executions whose job holds it (the flow answers each item once). */
+  const answeredBy = () => {
+    const by = new Map<string, string[]>();
+    for (const e of stack.fnf.executions.values())
+      for (const item of (e.input.job as { items: { sessionId: string | null }[] }).items)
+        if (item.sessionId) by.set(item.sessionId, [...(by.get(item.sessionId) ?? []), e.name]);
+    return stack.emu.model.liveSessions().map((s) => [s.id, by.get(s.id) ?? []] as const);
+  };
+
+  it('is answered: by its own retry at once, by a later run once it is certainly over; never twice', async () => {
+    const { runtime: rt, clock: ck } = stack;
+    // The function dies at its first hand-off, after the first chunk of 5 is created.
+    const dying: Runtime = {
+      ...rt,
+      workflow: {
+        ...rt.workflow,
+        startExecution: async () => {
+          throw new Error('the instance died');
+        },
+      },
+    };
+    const firing = { triggerTime: '2026-11-22T04:00:00Z', mode: 'apply' as const, desired };
+    await expect(reconcile(firing, dying)).rejects.toThrow('the instance died');
+    expect(stack.emu.model.liveSessions()).toHaveLength(5);
+    expect(stack.fnf.executions.size).toBe(0);
+
+    // A later run while the dead one might still be alive (inside the grace) leaves them alone...
+    ck.advance(60_000);
+    const early = await reconcile({ ...firing, triggerTime: '2026-11-22T04:01:00Z' }, dying).catch(
+      (e: Error) => e,
+    );
+    expect(early).toBeInstanceOf(Error); // it dies too, at its own first hand-off: nothing started
+    expect(stack.fnf.executions.size).toBe(0);
+    expect(stack.emu.model.liveSessions()).toHaveLength(10);
+
+    // ...FC's retry of the first firing hands its own 5 off at once, and creates and hands off the rest.
+    const retry = await reconcile(firing, rt);
+    expect(retry.handOffs.filter((h) => h.handOff.startsWith('recovered'))).toEqual([
+      expect.objectContaining({ sessions: 5 }),
+    ]);
+    expect(retry.counts).toMatchObject({ created: 2, unchanged: 10 });
+    // The 5 the second (dead) run created wait for the grace: not answered yet, not answered twice.
+    expect(answeredBy().filter(([, by]) => by.length === 0)).toHaveLength(5);
+
+    ck.advance(1_800_000);
+    const later = await reconcile({ ...firing, triggerTime: '2026-11-22T05:00:00Z' }, rt);
+    expect(later.handOffs).toEqual([
+      expect.objectContaining({ sessions: 5, handOff: 'recovered (started)' }),
+    ]);
+    const answers = answeredBy();
+    expect(answers).toHaveLength(COUNT);
+    for (const [id, by] of answers) expect(by, id).toHaveLength(1);
+
+    // And once answered, no run hands any of them off again.
+    ck.advance(1_800_000);
+    const after = await reconcile({ ...firing, triggerTime: '2026-11-22T06:00:00Z' }, rt);
+    expect(after.handOffs).toEqual([]);
   });
 });

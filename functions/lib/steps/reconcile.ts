@@ -11,8 +11,9 @@ import { reconcileCounts } from '../contract/reconcileEvent.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { FreePriorities, type PriorityRange } from './priority.js';
 import type { ProvisionDeps } from './provision.js';
-import { applyEntry, handOffChunk, pruneSession, type Run } from './reconcileApply.js';
+import { applyEntry, entryToken, handOffChunk, pruneSession, type Run } from './reconcileApply.js';
 import { type Plan, planReconcile, type RegionalSession } from './reconcilePlan.js';
+import { handOffParts, recoverHandOffs } from './reconcileRecovery.js';
 import {
   describeReport,
   entryOf,
@@ -108,13 +109,21 @@ export async function reconcile(
         const wait = due - runtime.now();
         if (wait > 0) await sleep(wait);
       },
+      handOffOf: new Map(),
+      tokenOf: (name) => entryToken(options.triggerTime, name),
     };
+    // Sessions a run that died had created, never handed off: answered now (reconcileRecovery.ts).
+    handOffs.push(...(await recoverHandOffs(run, plan)));
     const names = plan.entries.map((e) => e.name);
+    const size = config.reconcileBatchSize;
     for (const [index, planned] of plan.entries.entries()) {
+      if (index % size === 0)
+        for (const [name, execution] of handOffParts(run, plan.entries.slice(index, index + size), index))
+          run.handOffOf.set(name, execution);
       await applyEntry(run, planned, entries[index]!);
-      const chunkEnds = (index + 1) % config.reconcileBatchSize === 0 || index === names.length - 1;
+      const chunkEnds = (index + 1) % size === 0 || index === names.length - 1;
       if (chunkEnds) {
-        const start = index - (index % config.reconcileBatchSize);
+        const start = index - (index % size);
         handOffs.push(...(await handOffChunk(run, names, start)));
       }
     }

@@ -15,12 +15,12 @@ import {
 } from '../contract/clientToken.js';
 import { JOB_BYTES_LIMIT, type Job, type JobItem, jobBytes, jobItem } from '../contract/flowJob.js';
 import type { ReconcileLists } from '../contract/reconcileEvent.js';
-import { TOKEN_TAG_KEY } from '../contract/request.js';
+import type { MirrorRequest } from '../contract/request.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { applySessionChanges } from './modify.js';
 import { type FreePriorities, type PriorityCandidate, priorityKey } from './priority.js';
 import { type ProvisionDeps, provision } from './provision.js';
-import { entryOrigin, type Plan, type PlannedEntry, type RegionalSession } from './reconcilePlan.js';
+import { entryOrigin, type PlannedEntry, type RegionalSession } from './reconcilePlan.js';
 import type { ReconcileReport, ReportEntry } from './reconcileReport.js';
 import { withdrawScheduled } from './scheduledWithdrawal.js';
 import { jobFor, startJob } from './startJob.js';
@@ -58,10 +58,23 @@ export interface Run {
   log: NonNullable<ProvisionDeps['log']>;
   /** Waits so mutating calls stay under the flow-control rate. */
   pace: () => Promise<void>;
+  /** The execution each entry about to be created will be handed to (reconcileRecovery.ts: handOffParts). */
+  handOffOf: Map<string, string>;
+  /** An entry's ClientToken in this run. */
+  tokenOf: (name: string) => string;
 }
 
-const tokenOf = (run: Run, name: string) => clientToken('reconcile', reconcileKey(name, run.triggerTime));
+/** An entry's ClientToken in the run fired at `triggerTime`. */
+export const entryToken = (triggerTime: string, name: string) =>
+  clientToken('reconcile', reconcileKey(name, triggerTime));
+const tokenOf = (run: Run, name: string) => run.tokenOf(name);
 const correlationOf = (run: Run, name: string) => ({ reconcileEntry: name, reconcileRun: run.triggerTime });
+
+/** An entry's request as reconcile hands it to the flow: the run's correlation, then the entry's own. */
+export function handedOffRequest(run: Run, planned: PlannedEntry): MirrorRequest {
+  const request = planned.request!;
+  return { ...request, Correlation: { ...correlationOf(run, planned.name), ...request.Correlation } };
+}
 
 /**
  * One Failed event per entry, content and error: the execution is named after the three, so a later run
@@ -89,7 +102,7 @@ async function createEntry(run: Run, planned: PlannedEntry, report: ReportEntry)
       },
       kind: 'reconcile',
       key: reconcileKey(planned.name, run.triggerTime),
-      origin: entryOrigin(planned.name),
+      origin: entryOrigin(planned.name, run.handOffOf.get(planned.name)),
       priorities: listedPriority(run, planned),
       // The plan's listing was the look-up: nothing mirrors this entry yet.
       lookedUp: true,
@@ -159,7 +172,7 @@ async function updateEntry(run: Run, planned: PlannedEntry, report: ReportEntry)
         sessionId: planned.sessionId!,
         priority: planned.changes!.Priority ?? session.Priority,
         clientToken: token,
-        request: { ...request, Correlation: { ...correlationOf(run, planned.name), ...request.Correlation } },
+        request: handedOffRequest(run, planned),
         changes: planned.changes!,
       },
       'reconcile',
@@ -193,7 +206,6 @@ export async function applyEntry(run: Run, planned: PlannedEntry, report: Report
     if (listed) listed.announced = announced;
     return;
   }
-  if (planned.status === 'unchanged') return rehandOwnCreate(run, planned);
   if (planned.status !== 'create' && planned.status !== 'update') return;
   await run.pace();
   try {
@@ -213,32 +225,6 @@ export async function applyEntry(run: Run, planned: PlannedEntry, report: Report
   }
 }
 
-/**
- * An entry this very run created already (the same firing again, after the first died before its hand-off):
- * its session carries this run's token, so it is handed off again — under the same batch name, which the
- * flow starts once — and gets its one Ready event either way.
- */
-function rehandOwnCreate(run: Run, planned: PlannedEntry): void {
-  const token = tokenOf(run, planned.name);
-  const session = planned.session;
-  if (!session?.Tags.some((t) => t.Key === TOKEN_TAG_KEY && t.Value === token)) return;
-  const request = planned.request!;
-  run.items.set(
-    planned.name,
-    jobItem(
-      {
-        outcome: 'Created',
-        sessionId: session.TrafficMirrorSessionId,
-        priority: session.Priority,
-        clientToken: token,
-        request: { ...request, Correlation: { ...correlationOf(run, planned.name), ...request.Correlation } },
-      },
-      'reconcile',
-      run.runtime.accountId,
-    ),
-  );
-}
-
 /** An entry the cloud refused: one Failed event per entry, content and error (announceFailure), and listed. */
 async function failEntry(
   run: Run,
@@ -247,14 +233,13 @@ async function failEntry(
   error: ErrorSummary,
 ): Promise<void> {
   const token = tokenOf(run, planned.name);
-  const request = planned.request!;
   report.result = 'Rejected';
   report.error = error;
   const item = jobItem(
     {
       outcome: 'Rejected',
       clientToken: token,
-      request: { ...request, Correlation: { ...correlationOf(run, planned.name), ...request.Correlation } },
+      request: handedOffRequest(run, planned),
       error,
     },
     'reconcile',
@@ -301,8 +286,9 @@ export async function pruneSession(run: Run, session: RegionalSession, entry: st
 /**
  * Hands the created and updated sessions of one chunk of entries to the flow — the chunk of `batchSize`
  * entries starting at `start`, in the desired state's order, called as soon as its last entry is applied, so
- * the first sessions are watched while the run still creates the rest. The name derives from the run and
- * the chunk's entries: the same firing again names it the same, and the flow starts it once.
+ * the first sessions are watched while the run still creates the rest. New sessions go to the executions
+ * their origin tag names (handOffParts); the rest (updates in place) to one named after the run, the chunk
+ * and those entries. The same firing again names them the same, and the flow starts each once.
  */
 export async function handOffChunk(
   run: Run,
@@ -311,14 +297,30 @@ export async function handOffChunk(
 ): Promise<ReconcileReport['handOffs']> {
   const { runtime } = run;
   const chunk = names.slice(start, start + runtime.config.reconcileBatchSize);
-  const chunkItems = chunk.map((n) => run.items.get(n)).filter((i): i is JobItem => i !== undefined);
-  if (chunkItems.length === 0) return [];
-  const base = batchExecutionName([`reconcile:${run.triggerTime}:${start}`, ...chunk]);
-  const jobs = jobsFor(
-    chunkItems,
-    () => base,
-    (executionName, part) => jobFor(executionName, part, runtime),
-  );
+  const parts = new Map<string, JobItem[]>();
+  const others: JobItem[] = [];
+  const otherNames: string[] = [];
+  for (const name of chunk) {
+    const item = run.items.get(name);
+    if (!item) continue;
+    const part = item.provisioning === 'Created' ? run.handOffOf.get(name) : undefined;
+    if (part) parts.set(part, [...(parts.get(part) ?? []), item]);
+    else {
+      others.push(item);
+      otherNames.push(name);
+    }
+  }
+  const jobs = [...parts].map(([name, items]) => jobFor(name, items, runtime));
+  if (others.length) {
+    const base = batchExecutionName([`reconcile:${run.triggerTime}:${start}`, ...otherNames]);
+    jobs.push(
+      ...jobsFor(
+        others,
+        () => base,
+        (executionName, part) => jobFor(executionName, part, runtime),
+      ),
+    );
+  }
   const handOffs: ReconcileReport['handOffs'] = [];
   for (const job of jobs) {
     const started = await startJob(job, runtime);

@@ -51,9 +51,15 @@ export interface Plan {
 /** Sessions are listed per region; the lister stamps each with the region it came from. */
 export type RegionalSession = TrafficMirrorSession & { RegionId: string };
 
-/** The origin tag of the session reconcile creates for an entry. */
-export const entryOrigin = (name: string) => `reconcile.${name}`;
-const ENTRY_ORIGIN = /^reconcile\.(.+)$/;
+/**
+ * The origin tag of the session reconcile creates for an entry: `reconcile.<entry>`, and `@<execution>` the
+ * flow execution its run hands it to — so a later run can tell whether that hand-off happened
+ * (reconcileRecovery.ts). Entry names have no `@`; at most 10 + 64 + 1 + 40 characters, within the 128 a tag
+ * value may have.
+ */
+export const entryOrigin = (name: string, handOff?: string) =>
+  handOff ? `reconcile.${name}@${handOff}` : `reconcile.${name}`;
+const ENTRY_ORIGIN = /^reconcile\.([^@]+)(?:@(.+))?$/;
 
 const tagOf = (s: TrafficMirrorSession, key: string) => s.Tags.find((t) => t.Key === key)?.Value;
 const isOurs = (s: TrafficMirrorSession, owner: string) => tagOf(s, OWNERSHIP_TAG_KEY) === owner;
@@ -99,8 +105,8 @@ class SessionIndex {
     owner: string,
   ) {
     for (const s of live) {
-      const origin = isOurs(s, owner) ? tagOf(s, ORIGIN_TAG_KEY) : undefined;
-      if (origin) push(this.byOrigin, JSON.stringify([s.RegionId, origin]), s);
+      const entry = isOurs(s, owner) ? originEntry(s) : undefined;
+      if (entry !== undefined) push(this.byOrigin, JSON.stringify([s.RegionId, entry]), s);
       if (isOurs(s, owner))
         push(
           this.ownBySourcesAndTarget,
@@ -117,7 +123,7 @@ class SessionIndex {
 
   /** The session reconcile created for this entry in its region. */
   claimByOrigin(regionId: string, name: string): RegionalSession | undefined {
-    return this.claim(this.byOrigin.get(JSON.stringify([regionId, entryOrigin(name)])));
+    return this.claim(this.byOrigin.get(JSON.stringify([regionId, name])));
   }
 
   claimEquivalent(request: MirrorRequest): RegionalSession | undefined {
@@ -251,4 +257,9 @@ export function planReconcile(
 /** The desired-state entry reconcile created a session for (its origin tag), or undefined. */
 export function originEntry(session: TrafficMirrorSession): string | undefined {
   return ENTRY_ORIGIN.exec(tagOf(session, ORIGIN_TAG_KEY) ?? '')?.[1];
+}
+
+/** The execution the run that created this session handed it to (its origin tag), or undefined. */
+export function originHandOff(session: TrafficMirrorSession): string | undefined {
+  return ENTRY_ORIGIN.exec(tagOf(session, ORIGIN_TAG_KEY) ?? '')?.[2];
 }

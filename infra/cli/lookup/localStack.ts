@@ -17,6 +17,7 @@ import {
   TOKEN_TAG_KEY,
 } from '../../../functions/lib/contract/request.js';
 import { expiresAt as expiresAtOf } from '../../../functions/lib/steps/expiry.js';
+import { originEntry } from '../../../functions/lib/steps/reconcilePlan.js';
 import type { StoredEvent } from '../../local/eventbridge/bus.js';
 
 const expiryOf = (s: TrafficMirrorSession) => {
@@ -107,7 +108,7 @@ function describeOwned(s: TrafficMirrorSession, events: StoredEvent[]): OwnedSes
     name: s.TrafficMirrorSessionName || null,
     clientToken: token,
     origin: originOf(token, originTag ?? undefined),
-    entry: originTag?.startsWith('reconcile.') ? originTag.slice('reconcile.'.length) : null,
+    entry: originEntry(s) ?? null,
     ticket: tag(TICKET_TAG_KEY),
     correlation: last ? (dataOf(last).correlation ?? {}) : {},
     outcome: last ? (dataOf(last).outcome ?? null) : null,

@@ -1,0 +1,126 @@
+/**
+ * Reconcile's answers survive a run that dies. Before a run creates a chunk's sessions it names the flow
+ * executions it will hand them to, and each session carries that name in its origin tag
+ * (`reconcile.<entry>@<execution>`). Every run lists the region anyway: a session of ours whose execution does
+ * not exist was made by a run that died before its hand-off, and this run starts that execution — under the
+ * same name, so if the dead run did get to it after all, CloudFlow refuses the second one. Each created
+ * session thus gets exactly one Ready event, whichever run sends it.
+ */
+import { cloudCallPolicy } from '../cloud/retry.js';
+import { findExecution } from '../cloud/workflowClient.js';
+import { batchExecutionName } from '../contract/clientToken.js';
+import { JOB_BYTES_LIMIT, type JobItem, jobItem } from '../contract/flowJob.js';
+import { TOKEN_TAG_KEY } from '../contract/request.js';
+import { handedOffRequest, type Run } from './reconcileApply.js';
+import { originHandOff, type Plan, type PlannedEntry } from './reconcilePlan.js';
+import type { ReconcileReport } from './reconcileReport.js';
+import { jobFor, startJob } from './startJob.js';
+
+/**
+ * A session made by another run is recovered only once that run is certainly over: twice reconcile's
+ * 900-second timeout in s.yaml (a later run must not race a slow one that is still handing off).
+ */
+export const RECOVERY_GRACE_SECONDS = 1800;
+/** How far back a run looks for unanswered sessions (well within CloudFlow's retention of executions). */
+export const RECOVERY_WINDOW_SECONDS = 86_400;
+/** A part of a chunk stays at half the job budget by estimate, so the real job always fits without a split. */
+const PART_BYTES = JOB_BYTES_LIMIT / 2;
+
+const PLACEHOLDER_SESSION = `tms-${'0'.repeat(20)}`;
+
+/**
+ * The execution each entry of a chunk that is about to be created will be handed to: the chunk's creates in
+ * parts that fit one job, named after the run, the chunk and its creates (a retry of the same firing that has
+ * fewer left to create names them differently, so nothing it creates lands in an execution that already ran).
+ */
+export function handOffParts(run: Run, chunk: readonly PlannedEntry[], start: number): Map<string, string> {
+  const creates = chunk.filter((e) => e.status === 'create');
+  const base = batchExecutionName([
+    `reconcile:${run.triggerTime}:${start}:creates`,
+    ...creates.map((e) => e.name),
+  ]);
+  const parts = new Map<string, string>();
+  let part = 0;
+  let bytes = 0;
+  for (const planned of creates) {
+    const estimate = jobItem(
+      {
+        outcome: 'Created',
+        sessionId: PLACEHOLDER_SESSION,
+        priority: 32_766,
+        clientToken: run.tokenOf(planned.name),
+        request: handedOffRequest(run, planned),
+      },
+      'reconcile',
+      run.runtime.accountId,
+    );
+    const size = Buffer.byteLength(JSON.stringify(estimate));
+    if (bytes > 0 && bytes + size > PART_BYTES) {
+      part += 1;
+      bytes = 0;
+    }
+    bytes += size;
+    parts.set(planned.name, part === 0 ? base : `${base}-${part}`);
+  }
+  return parts;
+}
+
+/** A created session that may still be owed its answer: its execution, and the item that answers it. */
+function owed(
+  run: Run,
+  planned: PlannedEntry,
+  now: number,
+): { execution: string; item: JobItem } | undefined {
+  const session = planned.session;
+  if (planned.status !== 'unchanged' || !session || !planned.request) return undefined;
+  const execution = originHandOff(session);
+  const token = session.Tags.find((t) => t.Key === TOKEN_TAG_KEY)?.Value;
+  if (!execution || !token) return undefined;
+  // An earlier attempt of this very firing is over (FC retries it only after it ended); another run may not be.
+  const created = Date.parse(session.CreationTime ?? '');
+  const ownFiring = token === run.tokenOf(planned.name);
+  const settledRun =
+    created <= now - RECOVERY_GRACE_SECONDS * 1000 && created >= now - RECOVERY_WINDOW_SECONDS * 1000;
+  if (!ownFiring && !settledRun) return undefined;
+  const item = jobItem(
+    {
+      outcome: 'Created',
+      sessionId: session.TrafficMirrorSessionId,
+      priority: session.Priority,
+      clientToken: token,
+      request: handedOffRequest(run, planned),
+    },
+    'reconcile',
+    run.runtime.accountId,
+    ownFiring ? {} : { recovered: 'true' },
+  );
+  return { execution, item };
+}
+
+/**
+ * Starts the executions that runs which died before their hand-off never started, for the sessions of ours
+ * they created (one DescribeExecution per execution named in a recent session's origin tag).
+ */
+export async function recoverHandOffs(run: Run, plan: Plan): Promise<ReconcileReport['handOffs']> {
+  const { runtime } = run;
+  const now = runtime.now();
+  const byExecution = new Map<string, JobItem[]>();
+  for (const planned of plan.entries) {
+    const found = owed(run, planned, now);
+    if (found) byExecution.set(found.execution, [...(byExecution.get(found.execution) ?? []), found.item]);
+  }
+  const handOffs: ReconcileReport['handOffs'] = [];
+  for (const [executionName, items] of byExecution) {
+    const existing = await findExecution(runtime.workflow, {
+      flowName: runtime.config.flowName,
+      executionName,
+      policy: cloudCallPolicy(runtime.config),
+      ...(runtime.retryHooks ? { hooks: runtime.retryHooks } : {}),
+    });
+    if (existing) continue;
+    run.log('handing off sessions a run that died had created', { executionName, sessions: items.length });
+    const started = await startJob(jobFor(executionName, items, runtime), runtime);
+    handOffs.push({ executionName, sessions: items.length, handOff: `recovered (${started.handOff})` });
+  }
+  return handOffs;
+}
