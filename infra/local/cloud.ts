@@ -45,6 +45,9 @@ export interface LocalCloudOptions {
    * resumes flows, owed deliveries and queued invocations. Without it the local cloud is ephemeral.
    */
   stateDir?: string;
+  /** How much history a long-running stack keeps: events on the bus, finished executions kept whole. */
+  keptEvents?: number;
+  keptExecutions?: number;
   webhookSecret?: string;
   /** The desired-state file reconcile reads (passed to s.yaml as MIRRORFLOW_DESIRED_STATE). */
   desiredState?: string;
@@ -106,6 +109,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       access,
       integrations: (flow) => integrationsFor!(flow),
       ...(state ? { journal: state.executions.journal } : {}),
+      ...(options.keptExecutions ? { keptExecutions: options.keptExecutions } : {}),
     });
     closers.push(fnf.close);
     const overlay = functionOverlay(
@@ -141,6 +145,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
         recorded: recordedDeliveries,
       }),
       ...(state ? { journal: state.bus.journal } : {}),
+      ...(options.keptEvents ? { keptEvents: options.keptEvents } : {}),
     });
     closers.push(bus.close);
     triggerRules(bus, deployment.functions, region);

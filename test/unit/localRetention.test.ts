@@ -1,6 +1,6 @@
 /**
  * The local cloud stays within memory on a long run: the bus keeps its newest events (readers still count
- * over all of them), and CloudFlow drops the history of its oldest finished executions but never their names.
+ * over all of them), and CloudFlow drops the history, input and output of its oldest finished executions but never their names.
  */
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../infra/local/clock.js';
@@ -53,6 +53,13 @@ describe('the local CloudFlow keeps the history of its newest finished execution
     }
     const kept = names.map((n) => store.find({ FlowName: 'tiny', ExecutionName: n }).events.length > 0);
     expect(kept).toEqual([false, false, true, true]);
+    // The older ones keep their status, not their input.
+    const oldest = store.find({ FlowName: 'tiny', ExecutionName: 'x-1' });
+    expect(oldest.status).toBe('Failed');
+    expect(oldest.input).toEqual({});
+    expect(store.find({ FlowName: 'tiny', ExecutionName: 'x-4' }).input).toEqual({
+      job: { items: [], notices: [] },
+    });
     expect(() => store.start({ FlowName: 'tiny', ExecutionName: 'x-1', Input: '{}' })).toThrow(
       /already exists/,
     );

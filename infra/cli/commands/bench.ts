@@ -1,5 +1,6 @@
 /** `mirrorflow bench`: the benchmarks (polling, plan CPU, module load); figures are printed, not asserted. */
 import type { Command } from 'commander';
+import { formatMemoryBench, runMemoryBench } from '../../bench/memory.js';
 import { formatLoadBench, runLoadBench } from '../../bench/moduleLoad.js';
 import { formatPlanBench, runPlanBench } from '../../bench/plan.js';
 import { formatBench, runPollingBench } from '../../bench/polling.js';
@@ -24,12 +25,14 @@ export function registerBench(program: Command, io: CliIo, setExit: (code: numbe
     .option('--max-create <s>', 'longest creation time (virtual seconds)', '60')
     .option(
       '--scenario <name>',
-      'polling (default), plan (reconcile plan CPU), load (module load)',
+      'polling (default), plan (reconcile plan CPU), load (module load), memory (RSS of a long-running up)',
       'polling',
     )
     .option('--entries <n>', 'plan: desired entries (and as many existing sessions)', '20000')
     .option('--runs <n>', 'plan: runs (the median is printed)', '3')
     .option('--pairs <n>', 'load: bare/with-bundle process start pairs', '15')
+    .option('--requests <n>', 'memory: requests in all', '20000')
+    .option('--checkpoint <n>', 'memory: requests before the first measurement', '2000')
     .option('--json', 'machine-readable figures')
     .action(async (o: Record<string, string | boolean | undefined>) => {
       if (o.scenario === 'plan') {
@@ -45,8 +48,19 @@ export function registerBench(program: Command, io: CliIo, setExit: (code: numbe
         io.out(o.json ? JSON.stringify(load) : formatLoadBench(load));
         return setExit(EXIT.ok);
       }
+      if (o.scenario === 'memory') {
+        const requests = parseNumberOption('--requests', String(o.requests), 2, 1_000_000);
+        const memory = await runMemoryBench({
+          requests,
+          checkpoint: parseNumberOption('--checkpoint', String(o.checkpoint), 1, requests - 1),
+          timeScale: 1000,
+          progress: (line) => io.err(line),
+        });
+        io.out(o.json ? JSON.stringify(memory) : formatMemoryBench(memory));
+        return setExit(EXIT.ok);
+      }
       if (o.scenario !== 'polling') {
-        io.err(`--scenario must be polling, plan or load (got "${String(o.scenario)}")`);
+        io.err(`--scenario must be polling, plan, load or memory (got "${String(o.scenario)}")`);
         return setExit(EXIT.usage);
       }
       const result = await runPollingBench({

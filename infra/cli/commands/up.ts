@@ -12,7 +12,9 @@ import { bundlesAreStale } from '../../build/staleness.js';
 import { type LocalCloud, startLocalCloud } from '../../local/cloud.js';
 import { SpecError } from '../../local/deploy/variables.js';
 import { StateDirError } from '../../local/durable/stateDir.js';
+import { KEPT_EVENTS } from '../../local/eventbridge/router.js';
 import { DefinitionError } from '../../local/flow/errors.js';
+import { KEPT_EXECUTIONS } from '../../local/fnf/model.js';
 import { AssumeRoleError } from '../../local/ram/authority.js';
 import { PolicyError } from '../../local/ram/policy.js';
 import { runDemo } from '../demo.js';
@@ -26,6 +28,8 @@ interface UpOptions {
   portBase: string;
   timeScale: string;
   state?: string;
+  keepEvents: string;
+  keepExecutions: string;
   demo?: boolean;
   json?: boolean;
   timers: boolean;
@@ -52,6 +56,12 @@ export function registerUp(program: Command, io: CliIo, setExit: (code: number) 
       '--state <dir>',
       "keep what the cloud keeps (sessions, flow executions, the bus's events and owed deliveries, FC's async queue) in this directory: a stack killed and started again carries on",
     )
+    .option('--keep-events <n>', 'events the local bus keeps for reading (the newest)', String(KEPT_EVENTS))
+    .option(
+      '--keep-executions <n>',
+      'finished flow executions kept whole, with history, input and output (older ones keep name and status)',
+      String(KEPT_EXECUTIONS),
+    )
     .option('--demo', 'send sample requests through every trigger and show their progress')
     .option('--json', 'print one JSON line with the endpoints and local credentials when ready')
     .option('--template <file>', 'the Serverless Devs spec to deploy', 's.yaml')
@@ -74,6 +84,8 @@ export function registerUp(program: Command, io: CliIo, setExit: (code: number) 
     .action(async (options: UpOptions) => {
       const portBase = parseNumberOption('--port-base', options.portBase, 0, 65532);
       const timeScale = parseNumberOption('--time-scale', options.timeScale, 0.01, 10_000);
+      const keptEvents = parseNumberOption('--keep-events', options.keepEvents, 100, 10_000_000);
+      const keptExecutions = parseNumberOption('--keep-executions', options.keepExecutions, 10, 1_000_000);
       const envFile = options.env === undefined ? {} : readEnvFile(options.env);
       const say = (text: string) => (options.json ? io.err(text) : io.out(text));
       const s = styler(Boolean(process.stdout.isTTY) && !options.json);
@@ -96,6 +108,8 @@ export function registerUp(program: Command, io: CliIo, setExit: (code: number) 
           env: { ...process.env, ...envFile },
           runTimers: options.timers,
           ...(options.state ? { stateDir: options.state } : {}),
+          keptEvents,
+          keptExecutions,
           onLog: (fn, line) => appendFileSync(logFile, `${fn} ${line}\n`),
         });
       } catch (error) {

@@ -25,6 +25,8 @@ export interface BusOptions {
   duplicates?: number;
   /** With `--state DIR`: the bus's journal (see `router.ts`). */
   journal?: Journal<BusRecord>;
+  /** Events kept for reading (router.ts: KEPT_EVENTS unless given). */
+  keptEvents?: number;
 }
 
 export interface Bus {
@@ -46,7 +48,13 @@ export interface Bus {
 
 export async function startBus(options: BusOptions): Promise<Bus> {
   const model = new EventBridgeModel();
-  const router = new EventRouter(model, options.clock, options.deliver, KEPT_EVENTS, options.journal);
+  const router = new EventRouter(
+    model,
+    options.clock,
+    options.deliver,
+    options.keptEvents ?? KEPT_EVENTS,
+    options.journal,
+  );
   router.duplicates = options.duplicates ?? 0;
   const control = controlPlane(model, options.access);
   const data = dataPlane(router, options.access);

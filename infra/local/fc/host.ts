@@ -29,6 +29,8 @@ const HTTP_TRIGGER_PATH = /^\/http\/([A-Za-z_][A-Za-z0-9_-]*)(\/.*)?$/;
 /** FC's limits on invocation payloads: 32 MB sync, 128 KB async (HTTP handler limits page). */
 const SYNC_BODY_LIMIT = 32 * 1024 * 1024;
 const ASYNC_BODY_LIMIT = 128 * 1024;
+/** Invocation records and log lines kept for tests and `mirrorflow status` (the newest). */
+const RECORD_LIMIT = 10_000;
 
 export interface InvocationRecord {
   function: string;
@@ -90,7 +92,7 @@ export async function startFcHost(options: FcHostOptions): Promise<FcHost> {
         (line) => {
           options.onLog?.(fn.name, line);
           logs.push({ function: fn.name, line });
-          if (logs.length > 10_000) logs.splice(0, logs.length - 10_000);
+          if (logs.length > RECORD_LIMIT) logs.splice(0, logs.length - RECORD_LIMIT);
         },
         localTime,
       ),
@@ -115,6 +117,8 @@ export async function startFcHost(options: FcHostOptions): Promise<FcHost> {
       durationMs: Date.now() - started,
       time: new Date().toISOString(),
     });
+    // The newest only: a long-running stack does not grow with every invocation.
+    if (invocations.length > RECORD_LIMIT) invocations.splice(0, invocations.length - RECORD_LIMIT);
     return outcome;
   };
 

@@ -51,7 +51,7 @@ export class Execution {
   constructor(
     readonly name: string,
     readonly flow: FlowDefinition,
-    readonly input: Record<string, unknown>,
+    public input: Record<string, unknown>,
     readonly clock: Clock,
     readonly integrations: Integrations,
     /** The source of randomInt() and uuid(); seeded in tests. */
@@ -60,6 +60,18 @@ export class Execution {
     startedAt?: number,
   ) {
     this.startedAt = startedAt ?? clock.now();
+  }
+
+  /**
+   * A long-finished execution keeps only its name, status and error (what StartExecution refuses a name
+   * for): its input, output and history go.
+   */
+  forgetDetails(): void {
+    this.input = {};
+    this.output = undefined;
+    this.global = {};
+    this.checkpoint = undefined;
+    this.events.length = 0;
   }
 
   /** The top-level state about to run and its input, with `$Global` as it is then. */

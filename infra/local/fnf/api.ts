@@ -17,6 +17,7 @@ import { ExecutionStore } from './model.js';
 import { fnfRoutes } from './routes.js';
 
 export const FNF_VERSION = '2019-03-15';
+const CALL_LOG_LIMIT = 20_000;
 
 export interface FnfApiOptions {
   port?: number;
@@ -32,6 +33,8 @@ export interface FnfApiOptions {
   expressFlows?: ReadonlySet<string>;
   /** With `--state DIR`: the executions' journal (see `executionJournal.ts`). */
   journal?: Journal<ExecutionRecord>;
+  /** Finished executions kept whole (model.ts: KEPT_EXECUTIONS unless given). */
+  keptExecutions?: number;
 }
 
 export interface FnfApi {
@@ -59,7 +62,11 @@ export async function startFnfApi(options: FnfApiOptions): Promise<FnfApi> {
     {
       credentials: (id) => access.authority.credentials(id),
       authorize: rpcAuthorizer(access, 'fnf'),
-      onCall: (r) => calls.push(r),
+      onCall: (r) => {
+        // The newest only: a long-running stack does not grow with every call.
+        calls.push(r);
+        if (calls.length > CALL_LOG_LIMIT) calls.splice(0, calls.length - CALL_LOG_LIMIT);
+      },
     },
   );
   const running = await listen(

@@ -35,30 +35,32 @@ export interface FlowRegistry {
   clock: Clock;
   /** With `--state DIR`: where each start, checkpoint and end is written before it is acknowledged. */
   journal?: Journal<ExecutionRecord>;
+  /** Finished executions kept whole (KEPT_EXECUTIONS unless given). */
+  keptExecutions?: number;
 }
 
 /**
- * Finished executions whose history the local CloudFlow keeps (newest first). Older ones keep their name,
- * status, input and output — what StartExecution and DescribeExecution answer from — but not their history:
- * a long-running local stack must not grow by each request's poll rounds for ever. (A local limit; the cloud's
- * own retention is its own.)
+ * Finished executions the local CloudFlow keeps whole — history, input and output — the newest. Older ones
+ * keep only their name, status and error, so StartExecution still refuses their names
+ * (`ExecutionAlreadyExists`) but a long-running local stack does not grow with every request for ever. (A
+ * local limit, `up --keep-executions`; the cloud's own retention is its own.)
  */
-export const KEPT_HISTORIES = 1000;
+export const KEPT_EXECUTIONS = 1000;
 
 export class ExecutionStore {
   readonly executions = new Map<string, Execution>();
-  /** Finished executions whose history is still kept, oldest first. */
-  private readonly withHistory: Execution[] = [];
+  /** Finished executions still kept whole, oldest first. */
+  private readonly whole: Execution[] = [];
 
   constructor(
     private readonly registry: FlowRegistry,
-    private readonly keptHistories = KEPT_HISTORIES,
+    private readonly keptExecutions = registry.keptExecutions ?? KEPT_EXECUTIONS,
   ) {}
 
-  /** Keeps the history of a finished execution, dropping that of the oldest beyond the kept number. */
-  private keepHistory(execution: Execution): void {
-    this.withHistory.push(execution);
-    while (this.withHistory.length > this.keptHistories) this.withHistory.shift()!.events.length = 0;
+  /** Keeps a finished execution whole, and only the name and status of the oldest beyond the kept number. */
+  private keepWhole(execution: Execution): void {
+    this.whole.push(execution);
+    while (this.whole.length > this.keptExecutions) this.whole.shift()!.forgetDetails();
   }
 
   private key(flow: string, name: string): string {
@@ -139,7 +141,7 @@ export class ExecutionStore {
         this.write({ op: 'checkpoint', flow, name: execution.name, ...checkpoint });
       execution.onFinish(() => this.write(finishedRecord(execution)));
     }
-    execution.onFinish(() => this.keepHistory(execution));
+    execution.onFinish(() => this.keepWhole(execution));
   }
 
   private write(record: ExecutionRecord): void {
@@ -182,6 +184,7 @@ export class ExecutionStore {
         });
         execution.stoppedAt = finished.stoppedAt;
         this.executions.set(this.key(started.flow, started.name), execution);
+        this.keepWhole(execution);
         continue;
       }
       this.track(resumeExecution(flow, { ...options, checkpoint }));
