@@ -207,3 +207,9 @@ export function sessionsPerGroup(
   }
   return counts;
 }
+
+/** The accepted requests no completion event names (the lost ones), for a row's notes. */
+export function unanswered(requests: readonly SentRequest[], events: readonly SeenEvent[]): SentRequest[] {
+  const answered = new Set(events.map((e) => e.token));
+  return requests.filter((r) => r.accepted && !answered.has(r.token));
+}
