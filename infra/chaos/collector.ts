@@ -34,7 +34,13 @@ export class EventCollector {
     for (const e of completions) {
       if (!e.type.endsWith(':Failed') || this.reasoned.has(e.id)) continue;
       this.reasoned.add(e.id);
-      const reason = String((e.data as { reason?: unknown } | undefined)?.reason ?? 'unknown');
+      const data = (e.data ?? {}) as { reason?: unknown; attempts?: unknown; session?: unknown };
+      // A timeout decided at the flow's first round never listed the session (check-status skips the List
+      // of a session it has just created): told apart, since the session may well be Created by then.
+      const unlooked = data.reason === 'Mirror.Timeout' && data.attempts === 1 && data.session == null;
+      const reason = unlooked
+        ? 'Mirror.Timeout at the first round, never listed'
+        : String(data.reason ?? 'unknown');
       this.reasons[reason] = (this.reasons[reason] ?? 0) + 1;
     }
     if (Number.isInteger(next) && next >= this.since) this.since = next;
