@@ -3,13 +3,17 @@
  * every event ever accepted), so a row sees all of them even when the bus keeps only its newest 20,000 — and
  * the crash row sees those of a stack that is then killed (the long poll answers as each event arrives).
  */
+import { completionEventProblems } from './schema.js';
 import { COMPLETION_PREFIX, type SeenEvent, seenEvents } from './tally.js';
 
 export class EventCollector {
   readonly events: SeenEvent[] = [];
   /** Failure reasons of the Failed events (distinct ids), by `data.reason`. */
   readonly reasons: Record<string, number> = {};
+  /** Completion events (distinct ids) that break the published schema, with their problems. */
+  readonly schemaViolations: { id: string; problems: string }[] = [];
   private since = 0;
+  private readonly checked = new Set<string>();
   private readonly reasoned = new Set<string>();
   private following: AbortController | undefined;
   private loop: Promise<void> | undefined;
@@ -32,6 +36,12 @@ export class EventCollector {
     const completions = all.filter((e) => typeof e.type === 'string' && e.type.startsWith(COMPLETION_PREFIX));
     this.events.push(...seenEvents(completions));
     for (const e of completions) {
+      if (this.checked.has(e.id)) continue;
+      this.checked.add(e.id);
+      const problems = completionEventProblems(e);
+      if (problems !== undefined) this.schemaViolations.push({ id: e.id, problems });
+    }
+    for (const e of completions) {
       if (!e.type.endsWith(':Failed') || this.reasoned.has(e.id)) continue;
       this.reasoned.add(e.id);
       const data = (e.data ?? {}) as { reason?: unknown; attempts?: unknown; session?: unknown };
@@ -45,6 +55,16 @@ export class EventCollector {
     }
     if (Number.isInteger(next) && next >= this.since) this.since = next;
     else this.since += all.length;
+  }
+
+  /** The Failed reasons and the schema check, as one line of a row's notes. */
+  answersNote(): string {
+    const reasons = Object.entries(this.reasons)
+      .sort(([, a], [, b]) => b - a)
+      .map(([r, n]) => `${r} ${n}`)
+      .join(', ');
+    const broken = this.schemaViolations;
+    return `Failed reasons: ${reasons || 'none'}; completion events breaking the published schema: ${broken.length}${broken.length ? ` (first: ${broken[0]!.id}: ${broken[0]!.problems})` : ''}`;
   }
 
   /** Long-polls until stopped; a failed read (a stack going down) is tried again shortly. */

@@ -21,7 +21,7 @@ import { createRpcCaller } from '../../../functions/lib/cloud/rpcCaller.js';
 import type { Endpoints } from '../../cli/endpoints.js';
 import { EventCollector } from '../collector.js';
 import type { Scenario } from '../scenario.js';
-import { reasonLine, statusLine } from '../scenario.js';
+import { statusLine } from '../scenario.js';
 import type { ChaosContext } from '../stack.js';
 import { type SentRequest, sessionsPerGroup } from '../tally.js';
 import {
@@ -258,7 +258,7 @@ export function crashRow(options: { spawnUp?: SpawnUp } = {}): Scenario {
           },
           notes: [
             `accepted before the crash ${before.length} (answered before it ${answeredBeforeCrash}; answered at all ${answeredOf(before)}); sent again after the restart ${resend.length}`,
-            `answers ${statusLine(counts)} (drops after the kill not counted); Failed reasons: ${reasonLine(events.reasons)}`,
+            `answers ${statusLine(counts)} (drops after the kill not counted); ${events.answersNote()}`,
           ],
         };
       } finally {

@@ -3,7 +3,7 @@
  * intake-event five times at once (the bus's duplicate deliveries set to 4).
  */
 import type { Scenario } from '../scenario.js';
-import { reasonLine, statusLine } from '../scenario.js';
+import { statusLine } from '../scenario.js';
 import { startRowStack } from '../stack.js';
 import type { SentRequest } from '../tally.js';
 import { cloudEvent, eventToken, inPool, putEvent } from '../wire.js';
@@ -43,7 +43,7 @@ export const duplicateBus: Scenario = {
         },
         notes: [
           `bus answers ${statusLine(stack.wire.counts)}; intake-event invoked ${deliveries} times for ${requests.length} events`,
-          `Failed reasons: ${reasonLine(stack.events.reasons)}`,
+          stack.events.answersNote(),
         ],
       };
     } finally {

@@ -4,7 +4,7 @@
  * name the same request; one naming another counts as a duplicate.
  */
 import type { Scenario } from '../scenario.js';
-import { reasonLine, statusLine } from '../scenario.js';
+import { statusLine } from '../scenario.js';
 import { startRowStack } from '../stack.js';
 import type { SentRequest } from '../tally.js';
 import { deliverWebhook, inPool, type WebhookDelivery, webhookToken } from '../wire.js';
@@ -52,7 +52,7 @@ export const duplicateWebhook: Scenario = {
         },
         notes: [
           `webhook answers ${statusLine(counts)} (${counts.busy} busy 503s sent again after Retry-After); ${otherBodies} deliveries got differing 2xx bodies, ${answeredAsNew} copies answered as another request`,
-          `Failed reasons: ${reasonLine(stack.events.reasons)}`,
+          stack.events.answersNote(),
         ],
       };
     } finally {

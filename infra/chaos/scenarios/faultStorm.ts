@@ -13,7 +13,7 @@
  */
 import { parseFaults } from '../../local/faults.js';
 import type { Scenario } from '../scenario.js';
-import { reasonLine, statusLine } from '../scenario.js';
+import { statusLine } from '../scenario.js';
 import { startRowStack } from '../stack.js';
 import { type SentRequest, unanswered } from '../tally.js';
 import {
@@ -93,7 +93,7 @@ export function faultStorm(rate: number, salt: number): Scenario {
           notes: [
             `answers ${statusLine(counts)}: ${counts.busy} busy 503s (Retry-After) sent again, ${gaveUp} webhook deliveries still refused after ${ctx.senderAttempts} attempts (not accepted)`,
             `faulted calls: VPC ${faulted(stack.cloud.vpc.calls)}/${stack.cloud.vpc.calls.length}, fnf ${faulted(stack.cloud.fnf.calls)}/${stack.cloud.fnf.calls.length}; FC failure destination used ${fc.invocations.filter((x) => x.function === 'dead-letter').length}×, dead-letter queue records ${fc.deadLetters.length}, bus deliveries given up ${bus.undelivered.length}`,
-            `Failed reasons: ${reasonLine(stack.events.reasons)}; accepted but unanswered: ${lostLine(requests, stack.events.events)}`,
+            `${stack.events.answersNote()}; accepted but unanswered: ${lostLine(requests, stack.events.events)}`,
           ],
         };
       } finally {

@@ -43,7 +43,7 @@ export const fuzzBus: Scenario = {
         },
         notes: [
           `${corpus.length} events (${reasonLine(types)}); bus answers ${statusLine(counts)}; bad envelopes accepted ${badEnvelopesAccepted}`,
-          `Failed reasons: ${reasonLine(stack.events.reasons)}`,
+          stack.events.answersNote(),
         ],
       };
     } finally {

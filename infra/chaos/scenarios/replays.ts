@@ -117,7 +117,7 @@ export const replays: Scenario = {
         },
         notes: [
           `replays: ${reasonLine(verdicts)} ((!) = not the expected answer)`,
-          `answers ${statusLine(counts)}; Failed reasons: ${reasonLine(stack.events.reasons)}`,
+          `answers ${statusLine(counts)}; ${stack.events.answersNote()}`,
         ],
       };
     } finally {

@@ -73,7 +73,7 @@ export const twoTriggers: Scenario = {
         },
         notes: [
           `answers ${statusLine(counts)}; webhook outcomes ${reasonLine(webhookOutcomes)}; Ready events by provisioning: ${reasonLine(provisioning)}`,
-          `Failed reasons: ${reasonLine(stack.events.reasons)}`,
+          stack.events.answersNote(),
         ],
       };
     } finally {
