@@ -1,5 +1,5 @@
 /**
- * `npm run chaos` in small: a few of its rows, with a handful of requests, through the same code (runChaos,
+ * `npm run chaos` in small: five of its rows, with two requests each (eight fuzz items), through the same code (runChaos,
  * the rows, the tally), each on its own fresh local cloud, seeded; every goal must be met.
  */
 import { describe, expect, it } from 'vitest';
@@ -8,14 +8,16 @@ import { chaosRows } from '../../infra/chaos/scenarios/index.js';
 import { productBundles } from '../../infra/chaos/stack.js';
 import { formatReport } from '../../infra/chaos/table.js';
 
-const ROWS = ['dup-bus', 'twins', 'faults-20', 'replays', 'fuzz-bus', 'fuzz-webhook'];
+// Few rows, few requests: each row is a fresh cloud whose function instances all start cold, and a cold
+// start is what costs on a loaded machine (the duplicate storms run in resilience.test.ts and in the suite).
+const ROWS = ['twins', 'faults-20', 'replays', 'fuzz-bus', 'fuzz-webhook'];
 
 describe('npm run chaos, small', () => {
-  it('duplicates, twins, a fault storm, replays and fuzzed input: answered once, nothing duplicated, lost or 5xx', async () => {
+  it('twin triggers, a fault storm, replays and fuzzed input: answered once, nothing duplicated, lost or 5xx', async () => {
     const report = await runChaos(
       {
-        requests: 3,
-        fuzzCount: 40,
+        requests: 2,
+        fuzzCount: 8,
         seed: 7,
         timeScale: 250,
         functionsDir: await productBundles(),

@@ -18,7 +18,9 @@ export const fuzzBus: Scenario = {
     try {
       const corpus = fuzzEvents(ctx.fuzzCount, (ctx.seed * 8 + 1) >>> 0);
       let badEnvelopesAccepted = 0;
-      const requests = await inPool(corpus, 24, async (event, i): Promise<SentRequest> => {
+      // A small corpus is sent a few at a time, so a smoke run starts few function instances.
+      const concurrency = Math.min(24, Math.max(2, Math.ceil(corpus.length / 40)));
+      const requests = await inPool(corpus, concurrency, async (event, i): Promise<SentRequest> => {
         const answer = await putEvent(stack.wire, stack.cloud.stack.bus.url, event.body);
         const accepted = answer.status === 200;
         if (accepted && event.envelope === 'bad') badEnvelopesAccepted++;

@@ -53,7 +53,9 @@ export const fuzzWebhook: Scenario = {
       const corpus = fuzzDeliveries(ctx.fuzzCount, (ctx.seed * 9 + 1) >>> 0);
       const kinds: Record<string, number> = {};
       const notRefused: Record<string, number> = {};
-      const requests = await inPool(corpus, 16, async (d, i): Promise<SentRequest> => {
+      // A small corpus is sent a few at a time, so a smoke run starts few function instances.
+      const concurrency = Math.min(16, Math.max(2, Math.ceil(corpus.length / 60)));
+      const requests = await inPool(corpus, concurrency, async (d, i): Promise<SentRequest> => {
         kinds[d.kind] = (kinds[d.kind] ?? 0) + 1;
         const answer = await stack.wire.send(stack.webhook.url, {
           method: d.method,
