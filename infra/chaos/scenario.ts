@@ -19,12 +19,16 @@ export interface Scenario {
   run(ctx: ChaosContext): Promise<RowOutcome>;
 }
 
-/** The answers by status, e.g. `202×240 503×12 dropped×1`. */
+/** The answers by status, e.g. `202×240 503×12 dropped×1 (5xx codes: Throttling.User 12)`. */
 export function statusLine(counts: WireCounts): string {
-  return Object.entries(counts.statuses)
+  const statuses = Object.entries(counts.statuses)
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([status, n]) => `${status}×${n}`)
     .join(' ');
+  const codes = Object.keys(counts.serverErrorCodes).length
+    ? ` (5xx codes: ${reasonLine(counts.serverErrorCodes)})`
+    : '';
+  return statuses + codes;
 }
 
 /** `Ready 48, Failed 2 (Mirror.Undeliverable 2)`. */

@@ -16,6 +16,8 @@ export interface WireCounts {
   busy: number;
   /** Connections closed or reset without an answer. */
   dropped: number;
+  /** The `code` of each 5xx answer's body (e.g. the cloud's code behind a webhook's 503), by code. */
+  serverErrorCodes: Record<string, number>;
 }
 
 export interface Answer {
@@ -26,7 +28,7 @@ export interface Answer {
 }
 
 export class Wire {
-  readonly counts: WireCounts = { statuses: {}, serverErrors: 0, busy: 0, dropped: 0 };
+  readonly counts: WireCounts = { statuses: {}, serverErrors: 0, busy: 0, dropped: 0, serverErrorCodes: {} };
 
   async send(url: string, init: RequestInit): Promise<Answer> {
     let response: Response;
@@ -48,6 +50,10 @@ export class Wire {
       body = JSON.parse(text);
     } catch {
       // not JSON: kept as text
+    }
+    if (response.status >= 500) {
+      const code = String((body as { code?: unknown } | null)?.code ?? `HTTP ${response.status}`);
+      this.counts.serverErrorCodes[code] = (this.counts.serverErrorCodes[code] ?? 0) + 1;
     }
     return { status: response.status, retryAfter, body };
   }
