@@ -8,7 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { runChaos } from './run.js';
 import { chaosRows } from './scenarios/index.js';
-import { productBundles } from './stack.js';
+import { productBundles, removeBundles } from './stack.js';
 import { formatReport, reportJson } from './table.js';
 
 const whole = (min: number, max: number) => (value: string) => {
@@ -78,6 +78,7 @@ export async function main(argv: string[]): Promise<number> {
     },
     rows,
   );
+  removeBundles();
   process.stdout.write(`${o.json ? reportJson(report) : formatReport(report)}\n`);
   return report.goalsMet ? 0 : 1;
 }

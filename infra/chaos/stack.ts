@@ -3,7 +3,7 @@
  * functions bundled once per run, the chaos world, and what a row needs around it — the wire that counts the
  * answers, the follower of completion events, and "settled" (the bus and FC idle, no execution running).
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bundleFunctions } from '../build/bundleFunctions.js';
@@ -40,6 +40,12 @@ export function productBundles(): Promise<string> {
     bundled = { dir, ready: bundleFunctions({ functionsDir: 'functions', outDir: dir }).then(() => dir) };
   }
   return bundled.ready;
+}
+
+/** Removes the bundles of this process (the CLI, once its rows have run). */
+export function removeBundles(): void {
+  if (bundled) rmSync(bundled.dir, { recursive: true, force: true });
+  bundled = undefined;
 }
 
 export interface RowStack {

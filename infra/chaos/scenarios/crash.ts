@@ -15,7 +15,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { createRpcCaller } from '../../../functions/lib/cloud/rpcCaller.js';
 import type { Endpoints } from '../../cli/endpoints.js';
@@ -51,7 +51,8 @@ export type SpawnUp = (stateDir: string, ctx: ChaosContext) => Promise<UpChild>;
 
 /** The real thing: `node bin/mirrorflow.js up --state DIR --port-base 0 --json --no-timers`. */
 export const spawnMirrorflowUp: SpawnUp = (stateDir, ctx) => {
-  const endpointsFile = join(mkdtempSync(join(tmpdir(), 'mf-chaos-endpoints-')), 'endpoints.json');
+  // Next to the state directory (removed with it): a killed `up` leaves its endpoints file behind.
+  const endpointsFile = join(dirname(stateDir), `endpoints-${Date.now()}.json`);
   const child = spawn(
     process.execPath,
     [
@@ -119,6 +120,24 @@ async function executionsRunning(endpoints: Endpoints): Promise<number> {
   return ((page.Executions as unknown[] | undefined) ?? []).length;
 }
 
+/** The chaos world on a running stack's VPC emulator (its sessions kept). */
+async function setWorld(endpoints: Endpoints, size: number): Promise<void> {
+  const world = await fetch(`${endpoints.admin}/inventory`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(chaosInventory(size)),
+  });
+  if (world.status !== 200)
+    throw new Error(`the emulator refused the chaos inventory: ${await world.text()}`);
+}
+
+async function hasWorld(endpoints: Endpoints): Promise<boolean> {
+  const inventory = (await (await fetch(`${endpoints.admin}/inventory`)).json()) as {
+    networkInterfaces?: { id: string }[];
+  };
+  return (inventory.networkInterfaces ?? []).some((n) => n.id === sourceOf(0));
+}
+
 export function crashRow(options: { spawnUp?: SpawnUp } = {}): Scenario {
   const spawnUp = options.spawnUp ?? spawnMirrorflowUp;
   return {
@@ -135,13 +154,9 @@ export function crashRow(options: { spawnUp?: SpawnUp } = {}): Scenario {
       try {
         up = await spawnUp(stateDir, ctx);
         const first = up.endpoints;
-        const world = await fetch(`${first.admin}/inventory`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify(chaosInventory(ctx.requests)),
-        });
-        if (world.status !== 200)
-          throw new Error(`the emulator refused the chaos inventory: ${await world.text()}`);
+        await setWorld(first, ctx.requests);
+        // The emulator writes its state file within 100 ms of a change: let the world reach it before the crash.
+        await new Promise((r) => setTimeout(r, 500));
         const events = new EventCollector(first.eventbridge);
         events.follow();
 
@@ -208,6 +223,10 @@ export function crashRow(options: { spawnUp?: SpawnUp } = {}): Scenario {
         // Life 2: the same state directory; the senders send what was not accepted again.
         up = await spawnUp(stateDir, ctx);
         const second = up.endpoints;
+        // The cloud's ENIs, targets and filters outlive any crash of mirrorflow's: a world the restarted
+        // emulator did not keep is set again (keeping its sessions), and said so.
+        const worldKept = await hasWorld(second);
+        if (!worldKept) await setWorld(second, ctx.requests);
         events.switchTo(second.eventbridge);
         events.follow();
         const resend = pending.filter((p) => !p.request.accepted);
@@ -257,7 +276,7 @@ export function crashRow(options: { spawnUp?: SpawnUp } = {}): Scenario {
             vpcCallsFromInvalid: null,
           },
           notes: [
-            `accepted before the crash ${before.length} (answered before it ${answeredBeforeCrash}; answered at all ${answeredOf(before)}); sent again after the restart ${resend.length}`,
+            `accepted before the crash ${before.length} (answered before it ${answeredBeforeCrash}; answered at all ${answeredOf(before)}); sent again after the restart ${resend.length}${worldKept ? '' : '; the restarted emulator had lost the world (inventory): set again'}`,
             `answers ${statusLine(counts)} (drops after the kill not counted); ${events.answersNote()}`,
           ],
         };
