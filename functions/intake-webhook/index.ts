@@ -13,6 +13,7 @@ import { ConfigError } from '../lib/runtime/config.js';
 import { beginInvocation, createLogger } from '../lib/runtime/logger.js';
 import { type FcContext, runtimeFrom } from '../lib/runtime/runtime.js';
 import { intake, intakeModify, intakeWithdraw } from '../lib/steps/intake.js';
+import { SHIPPED_MAPPINGS } from '../lib/triggers/shippedMappings.js';
 import {
   applyMapping,
   MappingError,
@@ -21,7 +22,6 @@ import {
   type WebhookMapping,
 } from '../lib/triggers/webhookMapping.js';
 import { verifyWebhookSignature } from '../lib/triggers/webhookSignature.js';
-import { SHIPPED_MAPPINGS } from './mappings.js';
 
 const logger = createLogger('intake-webhook');
 

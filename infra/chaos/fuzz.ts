@@ -6,12 +6,12 @@
  * measures what invalid input does, so a valid request that happened to be generated is dropped.
  */
 import fc from 'fast-check';
-import { SHIPPED_MAPPINGS } from '../../functions/intake-webhook/mappings.js';
 import {
   validateMirrorRequest,
   validateModifyRequest,
   validateWithdrawRequest,
 } from '../../functions/lib/contract/request.js';
+import { SHIPPED_MAPPINGS } from '../../functions/lib/triggers/shippedMappings.js';
 import { applyMapping } from '../../functions/lib/triggers/webhookMapping.js';
 import { mirrorRequest } from './world.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { SHIPPED_MAPPINGS } from '../../functions/intake-webhook/mappings.js';
 import { LIMITS } from '../../functions/lib/contract/request.js';
+import { SHIPPED_MAPPINGS } from '../../functions/lib/triggers/shippedMappings.js';
 import { applyMapping, MappingError } from '../../functions/lib/triggers/webhookMapping.js';
 import {
   signHub,

@@ -4,7 +4,7 @@
  * functions/lib/triggers/webhookMapping.ts). The ticketing ones submit while the ticket is open and withdraw
  * every session of the ticket (`{RegionId, Ticket}`) once it is resolved or closed.
  */
-import type { WebhookMapping } from '../lib/triggers/webhookMapping.js';
+import type { WebhookMapping } from './webhookMapping.js';
 
 /** A Jira issue is resolved or closed: its status is in the Done category (Jira Cloud's issue webhook payload). */
 const JIRA_DONE = "body.issue.fields.status.statusCategory.key == 'done'";
