@@ -33,7 +33,6 @@ export async function main(argv: string[]): Promise<number> {
     .option('--seed <s>', 'seed of faults, fuzzing and the cloud’s draws', whole(0, 2 ** 31), 42)
     .option('--time-scale <x>', 'virtual seconds per real second', whole(1, 2_000), 250)
     .option('--rows <ids>', 'comma-separated row ids to run (default: all)')
-    .option('--crash', 'run the crash row (kill -9 of a child `mirrorflow up --state DIR`, then restart)')
     .option('--settle-seconds <s>', 'real seconds a row may take to settle', whole(5, 3_600), 120)
     .option('--json', 'print one JSON object of the rows instead of the table')
     .exitOverride();
@@ -48,12 +47,11 @@ export async function main(argv: string[]): Promise<number> {
     seed: number;
     timeScale: number;
     rows?: string;
-    crash?: boolean;
     settleSeconds: number;
     json?: boolean;
   }>();
   const wanted = o.rows?.split(',').map((s) => s.trim());
-  let rows = chaosRows({ crash: Boolean(o.crash) || Boolean(wanted?.includes('crash')) });
+  let rows = chaosRows();
   if (wanted) {
     const unknown = wanted.filter((id) => !rows.some((r) => r.id === id));
     if (unknown.length > 0) {

@@ -25,7 +25,7 @@ describe('npm run chaos, small', () => {
         senderAttempts: 8,
         progress: () => {},
       },
-      chaosRows({ crash: false }).filter((r) => ROWS.includes(r.id)),
+      chaosRows().filter((r) => ROWS.includes(r.id)),
     );
     const text = formatReport(report);
     expect(report.rows.map((r) => r.id)).toEqual(ROWS);

@@ -180,6 +180,17 @@ describe('check-status', () => {
     expect(job.phase).toBe('timeout');
   });
 
+  it('looks before answering a timeout, even on a first round that starts after the deadline', async () => {
+    // A flow whose first round ran late (a backlog) must not call a session that is Created a timeout.
+    const job = await jobWith(1, 60);
+    clock.advance(61_000);
+    const before = listCalls();
+    const next = await checkStatus(job, deps());
+    expect(listCalls() - before).toBe(1);
+    expect(next.phase).toBe('emit');
+    expect(next.events[0]).toMatchObject({ type: 'mirrorflow:TrafficMirrorSession:Ready' });
+  });
+
   it('keeps looking, with a longer delay, when List is throttled', async () => {
     const job = { ...(await jobWith(1)), attempt: 1 }; // past the first look
     const calm = await checkStatus(job, deps());

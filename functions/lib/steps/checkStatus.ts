@@ -104,11 +104,17 @@ export async function checkStatus(input: Job, deps: CheckStatusDeps): Promise<Jo
   }
 
   // One List call per region per 100 pending sessions. On the first look, a session this request has just
-  // created is certainly still Creating: wait for it rather than spend a call.
+  // created is certainly still Creating: wait for it rather than spend a call — unless the deadline has come
+  // (a first round that ran late), when only a look can tell a Created session from a timeout.
   let throttled = false;
-  const firstLook = job.attempt === 1;
+  const deadline = Date.parse(job.deadlineAt);
+  const skipFreshCreates = job.attempt === 1 && now < deadline;
   const pending = job.items.filter(
-    (i) => i.state === 'pending' && i.sessionId && i.regionId && !(firstLook && i.provisioning === 'Created'),
+    (i) =>
+      i.state === 'pending' &&
+      i.sessionId &&
+      i.regionId &&
+      !(skipFreshCreates && i.provisioning === 'Created'),
   );
   const byRegion = new Map<string, JobItem[]>();
   for (const item of pending) byRegion.set(item.regionId!, [...(byRegion.get(item.regionId!) ?? []), item]);
@@ -153,7 +159,6 @@ export async function checkStatus(input: Job, deps: CheckStatusDeps): Promise<Jo
     }
   }
 
-  const deadline = Date.parse(job.deadlineAt);
   if (now >= deadline) {
     for (const item of job.items)
       if (item.state === 'pending')

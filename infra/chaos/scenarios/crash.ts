@@ -6,11 +6,8 @@
  * stack (same event id / same delivery id, signed with the new stack's secret), as at-least-once senders do.
  * Counted: every request accepted — before the crash above all — answered exactly once, across both lives
  * (the completion events of the first life are followed as they are put, by long polling its bus).
- *
- * Off by default (`npm run chaos -- --crash`, or `--rows crash`): today `--state` keeps only the VPC
- * emulator's sessions and tokens, so the executions, FC's async queue and the bus's pending deliveries die
- * with the process and the requests they carried are never answered. To turn the row on for good once
- * `--state DIR` keeps them, change `chaosRows` in ./index.ts to always list `crash`.
+ * `--state DIR` keeps what the services keep (infra/local/durable/stateDir.ts): the restarted stack resumes
+ * the executions, the bus's owed deliveries and FC's async queue.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -35,9 +32,6 @@ import {
   webhookToken,
 } from '../wire.js';
 import { chaosInventory, groupOfSource, mirrorRequest, sourceOf } from '../world.js';
-
-export const CRASH_GAP =
-  '`mirrorflow up --state` keeps only the VPC emulator’s sessions and tokens: executions, FC’s async queue and pending bus deliveries die with the process. Run it with `npm run chaos -- --crash` (expected to lose what was in flight until `--state DIR` durability lands).';
 
 export interface UpChild {
   endpoints: Endpoints;
@@ -155,8 +149,6 @@ export function crashRow(options: { spawnUp?: SpawnUp } = {}): Scenario {
         up = await spawnUp(stateDir, ctx);
         const first = up.endpoints;
         await setWorld(first, ctx.requests);
-        // The emulator writes its state file within 100 ms of a change: let the world reach it before the crash.
-        await new Promise((r) => setTimeout(r, 500));
         const events = new EventCollector(first.eventbridge);
         events.follow();
 
