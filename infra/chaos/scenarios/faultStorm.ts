@@ -28,6 +28,13 @@ import {
 import { mirrorRequest, sourceOf } from '../world.js';
 
 const SOURCE = 'chaos.faults';
+/**
+ * The fault rows run at most this fast. Every retry budget is in virtual time (30 s per cloud call, FC's and
+ * EventBridge's intervals), while each call's real latency (tens of ms on a busy machine) is stretched by the
+ * scale: at ×250 a call costs the budget seconds, and a request gives up after two or three tries, which no
+ * cloud does. At ×25 a row takes ~45 s; its answers no longer depend on how busy the machine is.
+ */
+export const FAULT_TIME_SCALE = 25;
 
 /** The rule that faults `rate` of all calls: each of the three kinds drawn independently at the same rate. */
 export function stormRule(rate: number) {
@@ -47,7 +54,8 @@ export function faultStorm(rate: number, salt: number): Scenario {
   return {
     id: `faults-${percent}`,
     title: `fault storm ${percent} % (VPC + fnf), both triggers`,
-    run: async (ctx) => {
+    run: async (suite) => {
+      const ctx = { ...suite, timeScale: Math.min(suite.timeScale, FAULT_TIME_SCALE) };
       const stack = await startRowStack(ctx, ctx.requests, salt);
       try {
         const seed = (ctx.seed * 1009 + salt) >>> 0;
@@ -91,6 +99,7 @@ export function faultStorm(rate: number, salt: number): Scenario {
             vpcCallsFromInvalid: null,
           },
           notes: [
+            `virtual time ×${ctx.timeScale} (retry budgets are virtual: a faster clock would spend them on real latency)`,
             `answers ${statusLine(counts)}: ${counts.busy} busy 503s (Retry-After) sent again, ${gaveUp} webhook deliveries still refused after ${ctx.senderAttempts} attempts (not accepted)`,
             `faulted calls: VPC ${faulted(stack.cloud.vpc.calls)}/${stack.cloud.vpc.calls.length}, fnf ${faulted(stack.cloud.fnf.calls)}/${stack.cloud.fnf.calls.length}; FC failure destination used ${fc.invocations.filter((x) => x.function === 'dead-letter').length}×, dead-letter queue records ${fc.deadLetters.length}, bus deliveries given up ${bus.undelivered.length}`,
             `${stack.events.answersNote()}; accepted but unanswered: ${lostLine(requests, stack.events.events)}`,
