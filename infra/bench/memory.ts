@@ -6,7 +6,7 @@
  * after all of them. The budget: RSS after 20,000 requests within 1.2× of RSS after 2,000. Printed, not asserted.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -20,9 +20,14 @@ const IN_FLIGHT = 200;
 export interface MemoryBenchResult {
   scenario: 'memory';
   timeScale: number;
-  checkpoints: { requests: number; rssMb: number; seconds: number }[];
+  checkpoints: { requests: number; rssMb: number; openFds: number; seconds: number }[];
   ratio: number;
   budget: number;
+}
+
+/** Open file descriptors of the process (sockets included): a client that never closes its sockets shows here. */
+function openFds(pid: number): number {
+  return readdirSync(`/proc/${pid}/fd`).length;
 }
 
 function rssMb(pid: number): number {
@@ -127,9 +132,10 @@ export async function runMemoryBench(options: {
       // Let what is left of the last requests' work (finished executions, idle instances) settle.
       await new Promise((r) => setTimeout(r, 2_000));
       const seconds = Math.round((Date.now() - started) / 100) / 10;
-      checkpoints.push({ requests: target, rssMb: rssMb(child.pid!), seconds });
+      checkpoints.push({ requests: target, rssMb: rssMb(child.pid!), openFds: openFds(child.pid!), seconds });
+      const last = checkpoints.at(-1)!;
       options.progress?.(
-        `${target} requests answered after ${seconds} s: RSS ${checkpoints.at(-1)!.rssMb} MB`,
+        `${target} requests answered after ${seconds} s: RSS ${last.rssMb} MB, ${last.openFds} open fds`,
       );
     }
   } finally {
@@ -149,8 +155,8 @@ export function formatMemoryBench(r: MemoryBenchResult): string {
   const [first, last] = r.checkpoints;
   return [
     `mirrorflow up, resident memory (Linux VmRSS), requests through the bus at time scale ${r.timeScale}`,
-    `  after ${first!.requests} requests: ${first!.rssMb} MB (${first!.seconds} s)`,
-    `  after ${last!.requests} requests: ${last!.rssMb} MB (${last!.seconds} s)`,
+    `  after ${first!.requests} requests: ${first!.rssMb} MB, ${first!.openFds} open fds (${first!.seconds} s)`,
+    `  after ${last!.requests} requests: ${last!.rssMb} MB, ${last!.openFds} open fds (${last!.seconds} s)`,
     `  ratio ${r.ratio}× (budget ≤ ${r.budget}×) ${r.ratio <= r.budget ? 'met' : 'NOT met'}`,
   ].join('\n');
 }

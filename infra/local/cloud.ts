@@ -48,6 +48,8 @@ export interface LocalCloudOptions {
   /** How much history a long-running stack keeps: events on the bus, finished executions kept whole. */
   keptEvents?: number;
   keptExecutions?: number;
+  /** Call logs, invocation records and function log lines each service keeps (the newest). */
+  keptRecords?: number;
   webhookSecret?: string;
   /** The desired-state file reconcile reads (passed to s.yaml as MIRRORFLOW_DESIRED_STATE). */
   desiredState?: string;
@@ -96,6 +98,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       access,
       ...(state ? { stateFile: state.vpcFile } : options.stateFile ? { stateFile: options.stateFile } : {}),
       ...(options.random ? { random: options.random } : {}),
+      ...(options.keptRecords ? { keptRecords: options.keptRecords } : {}),
     });
     closers.push(vpc.close);
     // The fnf API, the FC host and EventBridge need each other's URLs: integrations are bound after.
@@ -110,6 +113,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       integrations: (flow) => integrationsFor!(flow),
       ...(state ? { journal: state.executions.journal } : {}),
       ...(options.keptExecutions ? { keptExecutions: options.keptExecutions } : {}),
+      ...(options.keptRecords ? { keptRecords: options.keptRecords } : {}),
     });
     closers.push(fnf.close);
     const overlay = functionOverlay(
@@ -126,6 +130,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       runTimers: options.runTimers ?? true,
       ...(options.onLog ? { onLog: options.onLog } : {}),
       ...(state ? { asyncJournal: state.fcAsync.journal } : {}),
+      ...(options.keptRecords ? { keptRecords: options.keptRecords } : {}),
     });
     closers.push(fc.close);
     const recordedDeliveries: RecordedDelivery[] = [];

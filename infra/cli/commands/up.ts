@@ -12,7 +12,6 @@ import { bundlesAreStale } from '../../build/staleness.js';
 import { type LocalCloud, startLocalCloud } from '../../local/cloud.js';
 import { SpecError } from '../../local/deploy/variables.js';
 import { StateDirError } from '../../local/durable/stateDir.js';
-import { KEPT_EVENTS } from '../../local/eventbridge/router.js';
 import { DefinitionError } from '../../local/flow/errors.js';
 import { KEPT_EXECUTIONS } from '../../local/fnf/model.js';
 import { AssumeRoleError } from '../../local/ram/authority.js';
@@ -24,12 +23,21 @@ import { untilSignal } from '../signals.js';
 import { styler } from '../style.js';
 import { parseNumberOption } from './emulator.js';
 
+/**
+ * What a long-running `up` keeps of the bus's events by default: a window that is full after a few thousand
+ * requests, so its memory stops growing early (`npm run bench -- --scenario memory`). Tests keep more.
+ */
+const UP_KEPT_EVENTS = 5_000;
+/** The same for each service's call log, FC's invocation records and the functions' log lines. */
+const UP_KEPT_RECORDS = 2_000;
+
 interface UpOptions {
   portBase: string;
   timeScale: string;
   state?: string;
   keepEvents: string;
   keepExecutions: string;
+  keepRecords: string;
   demo?: boolean;
   json?: boolean;
   timers: boolean;
@@ -56,11 +64,20 @@ export function registerUp(program: Command, io: CliIo, setExit: (code: number) 
       '--state <dir>',
       "keep what the cloud keeps (sessions, flow executions, the bus's events and owed deliveries, FC's async queue) in this directory: a stack killed and started again carries on",
     )
-    .option('--keep-events <n>', 'events the local bus keeps for reading (the newest)', String(KEPT_EVENTS))
+    .option(
+      '--keep-events <n>',
+      'events the local bus keeps for reading (the newest; `events --since` counts over all)',
+      String(UP_KEPT_EVENTS),
+    )
     .option(
       '--keep-executions <n>',
       'finished flow executions kept whole, with history, input and output (older ones keep name and status)',
       String(KEPT_EXECUTIONS),
+    )
+    .option(
+      '--keep-records <n>',
+      "call records, invocation records and function log lines each local service keeps (the newest); the functions' log file has them all",
+      String(UP_KEPT_RECORDS),
     )
     .option('--demo', 'send sample requests through every trigger and show their progress')
     .option('--json', 'print one JSON line with the endpoints and local credentials when ready')
@@ -86,6 +103,7 @@ export function registerUp(program: Command, io: CliIo, setExit: (code: number) 
       const timeScale = parseNumberOption('--time-scale', options.timeScale, 0.01, 10_000);
       const keptEvents = parseNumberOption('--keep-events', options.keepEvents, 100, 10_000_000);
       const keptExecutions = parseNumberOption('--keep-executions', options.keepExecutions, 10, 1_000_000);
+      const keptRecords = parseNumberOption('--keep-records', options.keepRecords, 100, 10_000_000);
       const envFile = options.env === undefined ? {} : readEnvFile(options.env);
       const say = (text: string) => (options.json ? io.err(text) : io.out(text));
       const s = styler(Boolean(process.stdout.isTTY) && !options.json);
@@ -110,6 +128,7 @@ export function registerUp(program: Command, io: CliIo, setExit: (code: number) 
           ...(options.state ? { stateDir: options.state } : {}),
           keptEvents,
           keptExecutions,
+          keptRecords,
           onLog: (fn, line) => appendFileSync(logFile, `${fn} ${line}\n`),
         });
       } catch (error) {

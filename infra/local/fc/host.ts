@@ -29,8 +29,8 @@ const HTTP_TRIGGER_PATH = /^\/http\/([A-Za-z_][A-Za-z0-9_-]*)(\/.*)?$/;
 /** FC's limits on invocation payloads: 32 MB sync, 128 KB async (HTTP handler limits page). */
 const SYNC_BODY_LIMIT = 32 * 1024 * 1024;
 const ASYNC_BODY_LIMIT = 128 * 1024;
-/** Invocation records and log lines kept for tests and `mirrorflow status` (the newest). */
-const RECORD_LIMIT = 10_000;
+/** Invocation records and log lines kept for tests and `mirrorflow status` (the newest), unless given. */
+const KEPT_RECORDS = 10_000;
 
 export interface InvocationRecord {
   function: string;
@@ -54,6 +54,8 @@ export interface FcHostOptions {
   onLog?: (fn: string, line: string) => void;
   /** With `--state DIR`: the async queue's journal (see `asyncInvoker.ts`). */
   asyncJournal?: Journal<AsyncRecord>;
+  /** Invocation records and log lines kept (KEPT_RECORDS unless given). */
+  keptRecords?: number;
 }
 
 export interface FcHost {
@@ -77,6 +79,7 @@ export interface FcHost {
 
 export async function startFcHost(options: FcHostOptions): Promise<FcHost> {
   const invocations: InvocationRecord[] = [];
+  const keptRecords = options.keptRecords ?? KEPT_RECORDS;
   const logs: FcHost['logs'] = [];
   const pools = new Map<string, InstancePool>();
   const { authority } = options.access;
@@ -92,7 +95,7 @@ export async function startFcHost(options: FcHostOptions): Promise<FcHost> {
         (line) => {
           options.onLog?.(fn.name, line);
           logs.push({ function: fn.name, line });
-          if (logs.length > RECORD_LIMIT) logs.splice(0, logs.length - RECORD_LIMIT);
+          if (logs.length > keptRecords) logs.splice(0, logs.length - keptRecords);
         },
         localTime,
       ),
@@ -118,7 +121,7 @@ export async function startFcHost(options: FcHostOptions): Promise<FcHost> {
       time: new Date().toISOString(),
     });
     // The newest only: a long-running stack does not grow with every invocation.
-    if (invocations.length > RECORD_LIMIT) invocations.splice(0, invocations.length - RECORD_LIMIT);
+    if (invocations.length > keptRecords) invocations.splice(0, invocations.length - keptRecords);
     return outcome;
   };
 

@@ -17,7 +17,8 @@ import { ExecutionStore } from './model.js';
 import { fnfRoutes } from './routes.js';
 
 export const FNF_VERSION = '2019-03-15';
-const CALL_LOG_LIMIT = 20_000;
+/** Call records kept (the newest) unless `keptRecords` says otherwise. */
+export const KEPT_RECORDS = 20_000;
 
 export interface FnfApiOptions {
   port?: number;
@@ -35,6 +36,8 @@ export interface FnfApiOptions {
   journal?: Journal<ExecutionRecord>;
   /** Finished executions kept whole (model.ts: KEPT_EXECUTIONS unless given). */
   keptExecutions?: number;
+  /** Call records kept, the newest (KEPT_RECORDS unless given). */
+  keptRecords?: number;
 }
 
 export interface FnfApi {
@@ -65,7 +68,8 @@ export async function startFnfApi(options: FnfApiOptions): Promise<FnfApi> {
       onCall: (r) => {
         // The newest only: a long-running stack does not grow with every call.
         calls.push(r);
-        if (calls.length > CALL_LOG_LIMIT) calls.splice(0, calls.length - CALL_LOG_LIMIT);
+        const kept = options.keptRecords ?? KEPT_RECORDS;
+        if (calls.length > kept) calls.splice(0, calls.length - kept);
       },
     },
   );

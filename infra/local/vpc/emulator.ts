@@ -25,7 +25,7 @@ const MUTATING = new Set([
   'RemoveSourcesFromTrafficMirrorSession',
   'OpenTrafficMirrorService',
 ]);
-const CALL_LOG_LIMIT = 20_000;
+const KEPT_CALLS = 20_000;
 
 export interface VpcEmulatorOptions {
   port?: number;
@@ -41,6 +41,8 @@ export interface VpcEmulatorOptions {
   access?: ServiceAccess;
   /** The fault injector's seed (faults.ts); DEFAULT_FAULT_SEED when absent. */
   faultSeed?: number;
+  /** Call log entries kept, the newest (20,000 unless given). */
+  keptRecords?: number;
 }
 
 export interface CallLogEntry extends CallRecord {
@@ -96,7 +98,8 @@ export async function startVpcEmulator(options: VpcEmulatorOptions = {}): Promis
       authorize: rpcAuthorizer(access, 'vpc'),
       onCall: (record) => {
         calls.push({ ...record, virtualTime: new Date(clock.now()).toISOString() });
-        if (calls.length > CALL_LOG_LIMIT) calls.splice(0, calls.length - CALL_LOG_LIMIT);
+        const kept = options.keptRecords ?? KEPT_CALLS;
+        if (calls.length > kept) calls.splice(0, calls.length - kept);
       },
     },
   );
