@@ -178,7 +178,12 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       bus.restore(state.bus.records);
       for (const journaled of [state.executions, state.fcAsync, state.bus]) journaled.records.length = 0;
       const stopClock = state.keepClock(clock);
-      closers.push(async () => stopClock());
+      // Closed first on a stop: what the services do while they shut down (a flow's Task failing because FC
+      // is already gone) is not the cloud's record, and a restart carries on from before the stop.
+      closers.push(async () => {
+        stopClock();
+        for (const journaled of [state.executions, state.fcAsync, state.bus]) journaled.journal.close();
+      });
     }
 
     const webhook = deployment.functions.find((fn) => fn.triggers.some((t) => t.triggerType === 'http'));

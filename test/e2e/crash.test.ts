@@ -143,7 +143,10 @@ afterAll(async () => {
  * Sends every request to a stack on a new state directory, kills it with SIGKILL when `crashWhen` says,
  * restarts it on the same directory and checks each accepted request's answers and sessions.
  */
-async function crashAndRestart(crashWhen: (answered: number) => boolean): Promise<{ atCrash: number }> {
+async function crashAndRestart(
+  crashWhen: (answered: number) => boolean,
+  signal: NodeJS.Signals = 'SIGKILL',
+): Promise<{ atCrash: number }> {
   const stateDir = mkdtempSync(join(tmpdir(), 'mf-crash-'));
   const first = await startUp(stateDir);
   const inventory = await fetch(`${first.ready.admin}/inventory`, {
@@ -167,7 +170,8 @@ async function crashAndRestart(crashWhen: (answered: number) => boolean): Promis
       60_000,
     )
   ).length;
-  expect(await first.stop('SIGKILL')).toBe(null);
+  const exit = await first.stop(signal);
+  if (signal === 'SIGKILL') expect(exit).toBe(null);
 
   const second = await startUp(stateDir);
   await until(
@@ -200,7 +204,7 @@ async function crashAndRestart(crashWhen: (answered: number) => boolean): Promis
   return { atCrash };
 }
 
-describe('mirrorflow up --state DIR, killed with SIGKILL, then started again on the same directory', () => {
+describe('mirrorflow up --state DIR, killed with SIGKILL (or stopped), then started again on the same directory', () => {
   it('right after accepting: the owed bus deliveries and queued invocations run, each request answered once', async () => {
     const { atCrash } = await crashAndRestart(() => true);
     expect(atCrash).toBeLessThan(REQUESTS);
@@ -208,6 +212,11 @@ describe('mirrorflow up --state DIR, killed with SIGKILL, then started again on 
 
   it('with flows mid-poll: they resume from their last completed state, each request answered once', async () => {
     const { atCrash } = await crashAndRestart((answered) => answered >= 2);
+    expect(atCrash).toBeLessThan(REQUESTS);
+  }, 180_000);
+
+  it('stopped with Ctrl-C mid-poll instead: started again, it carries on just the same', async () => {
+    const { atCrash } = await crashAndRestart((answered) => answered >= 2, 'SIGINT');
     expect(atCrash).toBeLessThan(REQUESTS);
   }, 180_000);
 });
