@@ -135,8 +135,10 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
 beforeAll(async () => {
   functionsDir = await productBundles();
 }, 120_000);
+// A test that failed midway leaves no stack running behind it (SIGKILL: nothing of it is needed any more).
 afterAll(async () => {
-  for (const up of running) if (up.child.exitCode === null && up.child.signalCode === null) await up.stop();
+  for (const up of running)
+    if (up.child.exitCode === null && up.child.signalCode === null) await up.stop('SIGKILL');
 });
 
 /**
