@@ -15,6 +15,7 @@ import { type AsyncRecord, pendingInvocations } from '../../infra/local/fc/async
 import type { Checkpoint, Integrations } from '../../infra/local/flow/execution.js';
 import { resumeExecution, startExecution } from '../../infra/local/flow/executor.js';
 import { type ExecutionRecord, foldExecutions } from '../../infra/local/fnf/executionJournal.js';
+import { ExecutionStore } from '../../infra/local/fnf/model.js';
 import { flowOf, noIntegrations } from '../helpers/flows.js';
 
 const dir = () => mkdtempSync(join(tmpdir(), 'mf-state-'));
@@ -79,6 +80,48 @@ describe('folding the journals', () => {
   });
 });
 
+describe("CloudFlow's journal, rewritten as it grows", () => {
+  it('keeps every execution: the finished with their status, the unfinished with their checkpoint', async () => {
+    const d = dir();
+    const flow = flowOf([
+      { Type: 'Pass', Name: 'A', Next: 'B' },
+      { Type: 'Pass', Name: 'B', Next: 'Pause' },
+      { Type: 'Wait', Name: 'Pause', Seconds: 10, Next: 'C' },
+      { Type: 'Pass', Name: 'C', End: true },
+    ]);
+    const clock = new ManualClock();
+    const { journal } = Journal.open<ExecutionRecord>(d, 'executions', 3_000);
+    const store = new ExecutionStore({
+      flows: new Map([[flow.Name, flow]]),
+      integrations: noIntegrations,
+      clock,
+      journal,
+    });
+    const start = (name: string) =>
+      store.start({ FlowName: flow.Name, ExecutionName: name, Input: '{"n":1}' });
+    for (let i = 0; i < 12; i++) {
+      const execution = start(`x-${i}`);
+      while (execution.status === 'Running') {
+        await new Promise((r) => setTimeout(r, 5));
+        clock.advance(10_000);
+        await execution.waitForEnd(20);
+      }
+    }
+    start('running');
+    await new Promise((r) => setTimeout(r, 20)); // it waits in Pause on a clock nobody advances now
+    journal.close();
+    // Rewritten as the folded state: the first execution is down to its start and its end.
+    const lines = readFileSync(join(d, 'executions.jsonl'), 'utf8').trim().split('\n');
+    const first = lines.map((l) => JSON.parse(l) as ExecutionRecord).filter((r) => r.name === 'x-0');
+    expect(first.map((r) => r.op)).toEqual(['started', 'finished']);
+    const folded = foldExecutions(Journal.open<ExecutionRecord>(d, 'executions').records);
+    expect(folded.map((e) => [e.started.name, e.finished?.status ?? e.checkpoint?.state])).toEqual([
+      ...Array.from({ length: 12 }, (_, i) => [`x-${i}`, 'Succeeded']),
+      ['running', 'Pause'],
+    ]);
+  });
+});
+
 describe('a flow resumed from its checkpoint', () => {
   const flow = flowOf([
     { Type: 'Pass', Name: 'First', Next: 'Pause', OutputConstructor: { step: 1, 'seen.$': '$Input.seen' } },
@@ -120,33 +163,40 @@ describe('a flow resumed from its checkpoint', () => {
   });
 });
 
+/** A bus `demo` with one rule whose target is a function. */
+function busModel(): EventBridgeModel {
+  const model = new EventBridgeModel();
+  model.createEventBus({ EventBusName: 'demo' });
+  model.createRule({
+    EventBusName: 'demo',
+    RuleName: 'redeliver',
+    FilterPattern: '{"source":["s"]}',
+    EventTargets: JSON.stringify([
+      {
+        Id: 't',
+        Type: 'acs.fc.function',
+        Endpoint: 'acs:fc:cn-hangzhou:1234567890123456:services/default.LATEST/functions/f',
+        ParamList: [
+          { ResourceKey: 'serviceName', Form: 'CONSTANT', Value: 'default' },
+          { ResourceKey: 'functionName', Form: 'CONSTANT', Value: 'f' },
+          { ResourceKey: 'Qualifier', Form: 'CONSTANT', Value: 'LATEST' },
+          { ResourceKey: 'InvocationType', Form: 'CONSTANT', Value: 'Async' },
+          { ResourceKey: 'DataFormat', Form: 'CONSTANT', Value: 'Object' },
+          { ResourceKey: 'Body', Form: 'ORIGINAL' },
+        ],
+      },
+    ]),
+  });
+  return model;
+}
+
+const event = (id: string): StoredEvent =>
+  ({ id, source: 's', type: 't', specversion: '1.0', aliyuneventbusname: 'demo' }) as StoredEvent;
+
 describe("the bus's owed deliveries", () => {
   it('are made again after a restart; those that ended are not', async () => {
     const d = dir();
-    const model = new EventBridgeModel();
-    model.createEventBus({ EventBusName: 'demo' });
-    model.createRule({
-      EventBusName: 'demo',
-      RuleName: 'redeliver',
-      FilterPattern: '{"source":["s"]}',
-      EventTargets: JSON.stringify([
-        {
-          Id: 't',
-          Type: 'acs.fc.function',
-          Endpoint: 'acs:fc:cn-hangzhou:1234567890123456:services/default.LATEST/functions/f',
-          ParamList: [
-            { ResourceKey: 'serviceName', Form: 'CONSTANT', Value: 'default' },
-            { ResourceKey: 'functionName', Form: 'CONSTANT', Value: 'f' },
-            { ResourceKey: 'Qualifier', Form: 'CONSTANT', Value: 'LATEST' },
-            { ResourceKey: 'InvocationType', Form: 'CONSTANT', Value: 'Async' },
-            { ResourceKey: 'DataFormat', Form: 'CONSTANT', Value: 'Object' },
-            { ResourceKey: 'Body', Form: 'ORIGINAL' },
-          ],
-        },
-      ]),
-    });
-    const event = (id: string): StoredEvent =>
-      ({ id, source: 's', type: 't', specversion: '1.0', aliyuneventbusname: 'demo' }) as StoredEvent;
+    const model = busModel();
     const first = Journal.open<BusRecord>(d, 'bus');
     const hanging = new EventRouter(
       model,
@@ -177,5 +227,43 @@ describe("the bus's owed deliveries", () => {
     expect(again).toEqual(['stuck']);
     expect(restarted.events.map((e) => e.id)).toEqual(['done', 'stuck']);
     expect(restarted.accepted).toBe(2);
+  });
+
+  it('survive the journal being rewritten as it grows: an owed delivery of an event no longer kept is kept', async () => {
+    const d = dir();
+    const model = busModel();
+    // A journal rewritten from the live state every ~2 KB, a bus keeping its newest 3 events.
+    const first = Journal.open<BusRecord>(d, 'bus', 2_000);
+    const hanging = new EventRouter(
+      model,
+      new ManualClock(),
+      async (_t, e) => {
+        if (e.id === 'stuck') await new Promise(() => undefined);
+      },
+      3,
+      first.journal,
+    );
+    hanging.accept([event('stuck')], () => 'demo');
+    for (let i = 0; i < 40; i++) hanging.accept([event(`later-${i}`)], () => 'demo');
+    await new Promise((r) => setTimeout(r, 20));
+    first.journal.close();
+    expect(readFileSync(join(d, 'bus.jsonl'), 'utf8').length).toBeLessThan(4_000);
+
+    const again: string[] = [];
+    const second = Journal.open<BusRecord>(d, 'bus', 2_000);
+    const restarted = new EventRouter(
+      model,
+      new ManualClock(),
+      async (_t, e) => {
+        again.push(e.id);
+      },
+      3,
+      second.journal,
+    );
+    restarted.restore(second.records);
+    await restarted.idle();
+    expect(again).toEqual(['stuck']);
+    expect(restarted.events.map((e) => e.id)).toEqual(['later-37', 'later-38', 'later-39']);
+    expect(restarted.accepted).toBe(41);
   });
 });

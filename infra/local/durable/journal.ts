@@ -19,6 +19,7 @@ export class Journal<R> {
   private constructor(
     private readonly file: string,
     bytes: number,
+    private readonly compactAtBytes: number,
   ) {
     this.fd = openSync(file, 'a');
     this.bytes = bytes;
@@ -28,7 +29,11 @@ export class Journal<R> {
    * Opens `<dir>/<name>.jsonl` and reads what it holds. A torn last line (the process died while writing
    * it) is dropped: nothing was answered for it.
    */
-  static open<R>(dir: string, name: string): { journal: Journal<R>; records: R[] } {
+  static open<R>(
+    dir: string,
+    name: string,
+    compactAtBytes = COMPACT_AT_BYTES,
+  ): { journal: Journal<R>; records: R[] } {
     mkdirSync(dir, { recursive: true });
     const file = join(dir, `${name}.jsonl`);
     const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
@@ -41,7 +46,7 @@ export class Journal<R> {
         // Only the last line can be torn; a service never acknowledged it.
       }
     }
-    return { journal: new Journal<R>(file, Buffer.byteLength(text)), records };
+    return { journal: new Journal<R>(file, Buffer.byteLength(text), compactAtBytes), records };
   }
 
   /** Writes one record before the caller acknowledges the change it describes. */
@@ -54,7 +59,7 @@ export class Journal<R> {
 
   /** True once the journal is big enough that the caller should `rewrite` it from its live state. */
   get wantsCompaction(): boolean {
-    return this.bytes >= COMPACT_AT_BYTES;
+    return this.bytes >= this.compactAtBytes;
   }
 
   /** Replaces the journal with these records (the folded state), atomically. */
