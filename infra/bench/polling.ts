@@ -31,6 +31,18 @@ export interface BenchOptions {
 export interface PollerFigures {
   listCallsPerSession: number;
   lagSeconds: { p50: number; p95: number; max: number };
+  /** Detection lag ÷ the session's creation time (p50, p95). */
+  lagPerCreation: { p50: number; p95: number };
+  /** Every call per request: VPC (look-ups included), FC invocations, CloudFlow state transitions, PutEvents. */
+  perRequest?: RequestCosts;
+}
+
+export interface RequestCosts {
+  vpc: Record<string, number>;
+  fcInvocations: Record<string, number>;
+  /** States entered, Map iterations included: what CloudFlow bills. */
+  stateTransitions: number;
+  putEvents: number;
 }
 
 export interface BenchResult {
@@ -42,6 +54,7 @@ export interface BenchResult {
     executions: number;
     listCallsPerSession: number;
     lagSeconds: { p50: number; p95: number };
+    perRequest: RequestCosts;
   };
 }
 
@@ -72,14 +85,45 @@ const request = (i: number) => ({
 });
 
 const round = (n: number) => Math.round(n * 100) / 100;
-const figures = (listCalls: number, sessions: number, lags: number[]): PollerFigures => ({
-  listCallsPerSession: round(listCalls / sessions),
-  lagSeconds: {
-    p50: round(percentile(lags, 50)),
-    p95: round(percentile(lags, 95)),
-    max: round(Math.max(...lags)),
-  },
-});
+/** A session's detection lag and its creation time, in virtual seconds. */
+interface Detection {
+  lag: number;
+  creation: number;
+}
+const figures = (listCalls: number, sessions: number, detections: Detection[]): PollerFigures => {
+  const lags = detections.map((d) => d.lag);
+  const ratios = detections.map((d) => d.lag / Math.max(d.creation, 1));
+  return {
+    listCallsPerSession: round(listCalls / sessions),
+    lagSeconds: {
+      p50: round(percentile(lags, 50)),
+      p95: round(percentile(lags, 95)),
+      max: round(Math.max(...lags)),
+    },
+    lagPerCreation: { p50: round(percentile(ratios, 50)), p95: round(percentile(ratios, 95)) },
+  };
+};
+
+/** Every call the local cloud saw, per request. */
+function requestCosts(cloud: LocalCloud, requests: number): RequestCosts {
+  const per = (counts: Map<string, number>) =>
+    Object.fromEntries([...counts].sort().map(([k, n]) => [k, round(n / requests)]));
+  const count = <T>(items: T[], key: (item: T) => string) => {
+    const counts = new Map<string, number>();
+    for (const item of items) counts.set(key(item), (counts.get(key(item)) ?? 0) + 1);
+    return counts;
+  };
+  const transitions = [...cloud.fnf.executions.values()].reduce(
+    (n, e) => n + e.events.filter((h) => h.Type === 'StateEntered').length,
+    0,
+  );
+  return {
+    vpc: per(count(cloud.vpc.calls, (c) => c.action)),
+    fcInvocations: per(count(cloud.stack.fc.invocations, (i) => i.function)),
+    stateTransitions: round(transitions / requests),
+    putEvents: round(cloud.stack.bus.events.filter((e) => e.source === 'mirrorflow').length / requests),
+  };
+}
 /** List calls that look sessions up by id: the polling ones (not intake's look-up by source ENI). */
 const pollingLists = (cloud: { vpc: { calls: { action: string; paramNames?: string[] }[] } }) =>
   cloud.vpc.calls.filter(
@@ -100,15 +144,18 @@ async function waitForEvents(cloud: LocalCloud, count: number, timeoutMs: number
   }
 }
 
-/** Ready-event arrival minus the session's real Created time, per session, in virtual seconds. */
-function lags(cloud: LocalCloud): number[] {
-  const readyAt = new Map(cloud.vpc.model.liveSessions().map((s) => [s.id, s.readyAt]));
-  const out: number[] = [];
+/** Ready-event arrival minus the session's real Created time, and its creation time, in virtual seconds. */
+function lags(cloud: LocalCloud): Detection[] {
+  const sessions = new Map(cloud.vpc.model.liveSessions().map((s) => [s.id, s]));
+  const out: Detection[] = [];
   cloud.stack.bus.events.forEach((event, index) => {
     if (event.type !== 'mirrorflow:TrafficMirrorSession:Ready') return;
-    const created = readyAt.get(String((event.data as { sessionId?: string }).sessionId));
-    if (created !== undefined && created !== null)
-      out.push((cloud.stack.bus.arrivals[index]! - created) / 1000);
+    const session = sessions.get(String((event.data as { sessionId?: string }).sessionId));
+    if (session?.readyAt === undefined || session.readyAt === null) return;
+    out.push({
+      lag: (cloud.stack.bus.arrivals[index]! - session.readyAt) / 1000,
+      creation: (session.readyAt - session.createdAt) / 1000,
+    });
   });
   return out;
 }
@@ -136,7 +183,10 @@ async function runMirrorflow(options: BenchOptions, functionsDir: string): Promi
       });
     }
     await waitForEvents(cloud, options.sessions, 600_000);
-    return figures(pollingLists(cloud), options.sessions, lags(cloud));
+    return {
+      ...figures(pollingLists(cloud), options.sessions, lags(cloud)),
+      perRequest: requestCosts(cloud, options.sessions),
+    };
   } finally {
     await cloud.close();
   }
@@ -178,11 +228,14 @@ async function runFixedPoller(options: BenchOptions): Promise<PollerFigures> {
         }
       }),
     );
-    const readyAt = new Map(emu.model.liveSessions().map((s) => [s.id, s.readyAt!]));
+    const sessions = new Map(emu.model.liveSessions().map((s) => [s.id, s]));
     return figures(
       listCalls,
       ids.length,
-      ids.map((id, i) => (detectedAt[i]! - readyAt.get(id)!) / 1000),
+      ids.map((id, i) => {
+        const s = sessions.get(id)!;
+        return { lag: (detectedAt[i]! - s.readyAt!) / 1000, creation: (s.readyAt! - s.createdAt) / 1000 };
+      }),
     );
   } finally {
     await emu.close();
@@ -213,12 +266,13 @@ async function runReconcile(options: BenchOptions, functionsDir: string): Promis
   try {
     const report = (await cloud.reconcile('2026-11-22T03:00:00Z')) as { handOffs: unknown[] };
     await waitForEvents(cloud, options.reconcileSessions, 600_000);
-    const lag = lags(cloud);
+    const lag = lags(cloud).map((d) => d.lag);
     return {
       sessions: options.reconcileSessions,
       executions: report.handOffs.length,
       listCallsPerSession: round(pollingLists(cloud) / options.reconcileSessions),
       lagSeconds: { p50: round(percentile(lag, 50)), p95: round(percentile(lag, 95)) },
+      perRequest: requestCosts(cloud, options.reconcileSessions),
     };
   } finally {
     await cloud.close();
@@ -242,17 +296,27 @@ export async function runPollingBench(options: BenchOptions): Promise<BenchResul
 export function formatBench(result: BenchResult): string {
   const { options: o, mirrorflow: m, fixedFiveSeconds: f, reconcile: r } = result;
   const row = (name: string, x: PollerFigures) =>
-    `${name.padEnd(26)}${String(x.listCallsPerSession).padStart(12)}${String(x.lagSeconds.p50).padStart(10)}${String(x.lagSeconds.p95).padStart(10)}${String(x.lagSeconds.max).padStart(10)}`;
+    `${name.padEnd(26)}${String(x.listCallsPerSession).padStart(12)}${String(x.lagSeconds.p50).padStart(10)}${String(x.lagSeconds.p95).padStart(10)}${String(x.lagSeconds.max).padStart(10)}${String(x.lagPerCreation.p95).padStart(14)}`;
+  const costs = (c: RequestCosts) =>
+    `VPC ${Object.entries(c.vpc)
+      .map(([a, n]) => `${a} ${n}`)
+      .join(', ')}; FC ${Object.entries(c.fcInvocations)
+      .map(([f, n]) => `${f} ${n}`)
+      .join(', ')}; ${c.stateTransitions} state transitions; ${c.putEvents} PutEvents`;
   return [
     `mirrorflow polling benchmark — ${o.sessions} sessions, creation times ${o.createSeconds.min}–${o.createSeconds.max} virtual s (seed ${o.seed}), time scale ${o.timeScale}×`,
     '',
-    `${''.padEnd(26)}${'List/session'.padStart(12)}${'lag p50'.padStart(10)}${'lag p95'.padStart(10)}${'lag max'.padStart(10)}`,
+    `${''.padEnd(26)}${'List/session'.padStart(12)}${'lag p50'.padStart(10)}${'lag p95'.padStart(10)}${'lag max'.padStart(10)}${'lag÷creation'.padStart(14)}`,
     row('mirrorflow (backoff)', m),
     row('fixed 5-second poller', f),
     '',
-    `reconcile of ${r.sessions} sessions: ${r.listCallsPerSession} List calls per session over ${r.executions} execution(s); lag p50 ${r.lagSeconds.p50} s, p95 ${r.lagSeconds.p95} s`,
+    `every call per request, mirrorflow: ${m.perRequest ? costs(m.perRequest) : '—'}`,
+    'every call per request, fixed poller: its List calls above and 1 Create (a bare loop, not a flow: no FC, no transitions)',
     '',
-    'Lag: virtual seconds from the moment a session is really Created to its Ready event on the bus.',
+    `reconcile of ${r.sessions} sessions: ${r.listCallsPerSession} List calls per session over ${r.executions} execution(s); lag p50 ${r.lagSeconds.p50} s, p95 ${r.lagSeconds.p95} s`,
+    `every call per reconciled session: ${costs(r.perRequest)}`,
+    '',
+    'Lag: virtual seconds from the moment a session is really Created to its Ready event on the bus; lag÷creation is its p95 over the session’s creation time.',
     `Virtual time runs ${o.timeScale}× real time, so real scheduling noise of a few ms reads as a fraction of a second here.`,
   ].join('\n');
 }

@@ -23,8 +23,11 @@ import { jobFor, startJob } from './startJob.js';
 export const RECOVERY_GRACE_SECONDS = 1800;
 /** How far back a run looks for unanswered sessions (well within CloudFlow's retention of executions). */
 export const RECOVERY_WINDOW_SECONDS = 86_400;
-/** A part of a chunk stays at half the job budget by estimate, so the real job always fits without a split. */
-const PART_BYTES = JOB_BYTES_LIMIT / 2;
+/**
+ * A part of a chunk stays at 80 % of the job budget by estimate (each item as it will be, with the longest
+ * session id and priority), leaving room for the job's own fields: the real job fits without a split.
+ */
+const PART_BYTES = JOB_BYTES_LIMIT * 0.8;
 
 const PLACEHOLDER_SESSION = `tms-${'0'.repeat(20)}`;
 
