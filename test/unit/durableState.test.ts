@@ -11,7 +11,8 @@ import { Journal } from '../../infra/local/durable/journal.js';
 import { openStateDir, StateDirError } from '../../infra/local/durable/stateDir.js';
 import { EventBridgeModel, type StoredEvent } from '../../infra/local/eventbridge/model.js';
 import { type BusRecord, EventRouter } from '../../infra/local/eventbridge/router.js';
-import { type AsyncRecord, pendingInvocations } from '../../infra/local/fc/asyncInvoker.js';
+import { AsyncInvoker, type AsyncRecord, pendingInvocations } from '../../infra/local/fc/asyncInvoker.js';
+import type { InstancePool } from '../../infra/local/fc/pool.js';
 import type { Checkpoint, Integrations } from '../../infra/local/flow/execution.js';
 import { resumeExecution, startExecution } from '../../infra/local/flow/executor.js';
 import { type ExecutionRecord, foldExecutions } from '../../infra/local/fnf/executionJournal.js';
@@ -76,6 +77,40 @@ describe('folding the journals', () => {
     ];
     expect(pendingInvocations(records)).toEqual([
       { id: 'r2#2', fn: 'f', body: 'e30=', requestId: 'r2', type: 'Async', attempt: 3 },
+    ]);
+  });
+});
+
+describe('a journal rewritten at every line', () => {
+  it("keeps the bus's event whose own line set the rewrite off", () => {
+    const d = dir();
+    const model = busModel();
+    const first = Journal.open<BusRecord>(d, 'bus', 1);
+    const bus = new EventRouter(model, new ManualClock(), async () => {}, 100, first.journal);
+    // No rule matches source `x`: only the events' own lines are written, each one setting off a rewrite.
+    for (let i = 0; i < 5; i++) bus.accept([{ ...event(`e-${i}`), source: 'x' }], () => 'demo');
+    first.journal.close();
+    const second = Journal.open<BusRecord>(d, 'bus', 1);
+    const restarted = new EventRouter(model, new ManualClock(), async () => {}, 100, second.journal);
+    restarted.restore(second.records);
+    expect(restarted.events.map((e) => e.id)).toEqual(['e-0', 'e-1', 'e-2', 'e-3', 'e-4']);
+  });
+
+  it("keeps FC's queued invocation whose own line set the rewrite off", async () => {
+    const d = dir();
+    const { journal } = Journal.open<AsyncRecord>(d, 'fc-async', 1);
+    // An invocation that never ends: it is still owed after the "crash".
+    const invoker = new AsyncInvoker(
+      new ManualClock(),
+      () => new Promise(() => undefined),
+      undefined,
+      journal,
+    );
+    const pool = { config: { name: 'intake-event' } } as InstancePool;
+    invoker.start(pool, Buffer.from('{}'), 'req-1', 'Async');
+    journal.close();
+    expect(pendingInvocations(Journal.open<AsyncRecord>(d, 'fc-async').records)).toEqual([
+      expect.objectContaining({ fn: 'intake-event', requestId: 'req-1', attempt: 1 }),
     ]);
   });
 });

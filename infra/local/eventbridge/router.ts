@@ -142,7 +142,6 @@ export class EventRouter {
       if (refused) return refused;
       const seq = this.accepted;
       const at = this.clock.now();
-      this.write({ op: 'event', seq, at, event });
       this.events.push(event);
       this.arrivals.push(at);
       if (this.events.length > this.keptEvents) {
@@ -151,6 +150,8 @@ export class EventRouter {
         this.arrivals.splice(0, over);
         this.dropped += over;
       }
+      // Written once it is in the live state, so a rewrite of the journal that this line sets off keeps it.
+      this.write({ op: 'event', seq, at, event });
       for (const rule of this.model.matching(event, bus))
         for (const target of rule.targets)
           for (let copy = 0; copy <= this.duplicates; copy++) this.send(rule, target, event, seq, at);

@@ -95,6 +95,8 @@ export class AsyncInvoker {
       type,
       attempt: 1,
     };
+    // In the live state before its line is written: a rewrite of the journal that the line sets off keeps it.
+    this.queued.set(queued.id, queued);
     const { attempt: _, ...record } = queued;
     this.write({ op: 'queued', ...record });
     this.launch(pool, body, queued);
