@@ -66,7 +66,7 @@ export function registerUp(program: Command, io: CliIo, setExit: (code: number) 
     )
     .option(
       '--keep-events <n>',
-      'events the local bus keeps for reading (the newest; `events --since` counts over all)',
+      'events the local bus keeps for reading (the newest; GET /events?since=N counts over all of them)',
       String(UP_KEPT_EVENTS),
     )
     .option(
