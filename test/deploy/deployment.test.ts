@@ -277,7 +277,10 @@ describe('RAM: one role per function and one for the flow', () => {
       web02.sourceIds = ['eni-bp1db02'];
       const expiring = cloud.vpc.model.liveSessions().find((x) => x.sourceIds.includes('eni-bp1app02'))!;
       // The tag says a day after creation; creation time is listed to the minute, so at most a minute more.
-      cloud.clock.advance(Math.max(0, expiring.createdAt + 86_461_000 - cloud.clock.now()));
+      // And past the grace after which a run looks for hand-offs a run that died never made (one
+      // DescribeExecution per execution the 06:00 run's sessions name), in the local cloud's time.
+      const graceMs = RECOVERY_GRACE_SECONDS * 1000 * cloud.clock.timeScale + 120_000;
+      cloud.clock.advance(Math.max(0, expiring.createdAt + 86_461_000 - cloud.clock.now(), graceMs));
       await cloud.reconcile('2026-11-22T06:15:00Z');
       await settle(cloud, 60_000);
       // A modify of each intake's session (an attribute and the sources: Update, Add and Remove)…

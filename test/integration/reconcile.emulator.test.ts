@@ -153,13 +153,15 @@ describe('reconcile()', () => {
     expect(creates.map((c) => c.code)).toEqual(Array(COUNT).fill('OK'));
   });
 
-  it('the same firing again creates nothing and hands nothing off: it finds the first firing’s executions', async () => {
-    const describes = fnf.calls.filter((c) => c.action === 'DescribeExecution').length;
+  it('the same firing again creates nothing, and its hand-offs find the first firing’s executions', async () => {
     const report = await reconcile({ triggerTime: '2026-11-22T03:00:00Z', mode: 'apply', desired }, runtime);
     expect(report.counts).toMatchObject({ created: 0, updated: 0, unchanged: COUNT });
-    expect(report.handOffs).toEqual([]);
-    // One look per execution its sessions' origin tags name.
-    expect(fnf.calls.filter((c) => c.action === 'DescribeExecution').length - describes).toBe(3);
+    // Had the first firing died before its hand-offs, these would start them: each session once either way.
+    expect(report.handOffs.map((h) => [h.sessions, h.handOff])).toEqual([
+      [5, 'finished'],
+      [5, 'finished'],
+      [2, 'finished'],
+    ]);
     expect(fnf.executions.size).toBe(3);
     expect(emu.model.liveSessions()).toHaveLength(2 * COUNT);
   });
@@ -216,10 +218,11 @@ describe('a reconcile run that dies between its creates and its hand-off', () =>
     expect(stack.fnf.executions.size).toBe(0);
     expect(stack.emu.model.liveSessions()).toHaveLength(10);
 
-    // ...FC's retry of the first firing hands its own 5 off at once, and creates and hands off the rest.
+    // ...FC's retry of the first firing hands its own 5 off with their chunk, and creates and hands off the rest.
     const retry = await reconcile(firing, rt);
-    expect(retry.handOffs.filter((h) => h.handOff.startsWith('recovered'))).toEqual([
-      expect.objectContaining({ sessions: 5 }),
+    expect(retry.handOffs.map((h) => [h.sessions, h.handOff])).toEqual([
+      [5, 'started'],
+      [2, 'started'],
     ]);
     expect(retry.counts).toMatchObject({ created: 2, unchanged: 10 });
     // The 5 the second (dead) run created wait for the grace: not answered yet, not answered twice.

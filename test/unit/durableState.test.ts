@@ -279,7 +279,10 @@ describe("the bus's owed deliveries", () => {
       first.journal,
     );
     hanging.accept([event('stuck')], () => 'demo');
-    for (let i = 0; i < 40; i++) hanging.accept([event(`later-${i}`)], () => 'demo');
+    for (let i = 0; i < 40; i++) {
+      hanging.accept([event(`later-${i}`)], () => 'demo');
+      await new Promise((r) => setImmediate(r)); // its delivery ends
+    }
     await new Promise((r) => setTimeout(r, 20));
     first.journal.close();
     expect(readFileSync(join(d, 'bus.jsonl'), 'utf8').length).toBeLessThan(4_000);

@@ -16,3 +16,12 @@ export function functionSleep(env: NodeJS.ProcessEnv = process.env): (virtualMs:
   const divisor = scale > 0 ? scale : 1;
   return (virtualMs) => new Promise((resolve) => setTimeout(resolve, virtualMs / divisor));
 }
+
+/**
+ * How many virtual seconds a real one is: 1 on FC; the local cloud's `--time-scale` there, where FC still
+ * stops a function after its timeout in real seconds — a wait that must outlast a function's life grows by it.
+ */
+export function localTimeScale(env: NodeJS.ProcessEnv = process.env): number {
+  const scale = Number((env.MIRRORFLOW_LOCAL_TIME ?? '').split(',')[0]);
+  return scale > 0 ? scale : 1;
+}

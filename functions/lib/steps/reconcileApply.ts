@@ -21,6 +21,7 @@ import { applySessionChanges } from './modify.js';
 import { type FreePriorities, type PriorityCandidate, priorityKey } from './priority.js';
 import { type ProvisionDeps, provision } from './provision.js';
 import { entryOrigin, type PlannedEntry, type RegionalSession } from './reconcilePlan.js';
+import { ownFiringSession } from './reconcileRecovery.js';
 import type { ReconcileReport, ReportEntry } from './reconcileReport.js';
 import { withdrawScheduled } from './scheduledWithdrawal.js';
 import { jobFor, startJob } from './startJob.js';
@@ -206,6 +207,7 @@ export async function applyEntry(run: Run, planned: PlannedEntry, report: Report
     if (listed) listed.announced = announced;
     return;
   }
+  if (ownFiringSession(run, planned)) return rehandOwnCreate(run, planned);
   if (planned.status !== 'create' && planned.status !== 'update') return;
   await run.pace();
   try {
@@ -223,6 +225,29 @@ export async function applyEntry(run: Run, planned: PlannedEntry, report: Report
     report.error = error.toJSON();
     run.lists.retryLater.push(planned.name);
   }
+}
+
+/**
+ * An entry an earlier attempt of this very firing created (it died before its hand-off, or is still running
+ * alongside): handed off with the chunk, to the execution its origin tag names — which the flow starts once,
+ * whichever attempt gets there first, with the same entries.
+ */
+function rehandOwnCreate(run: Run, planned: PlannedEntry): void {
+  const session = planned.session!;
+  run.items.set(
+    planned.name,
+    jobItem(
+      {
+        outcome: 'Created',
+        sessionId: session.TrafficMirrorSessionId,
+        priority: session.Priority,
+        clientToken: tokenOf(run, planned.name),
+        request: handedOffRequest(run, planned),
+      },
+      'reconcile',
+      run.runtime.accountId,
+    ),
+  );
 }
 
 /** An entry the cloud refused: one Failed event per entry, content and error (announceFailure), and listed. */

@@ -11,6 +11,7 @@ import { findExecution } from '../cloud/workflowClient.js';
 import { batchExecutionName } from '../contract/clientToken.js';
 import { JOB_BYTES_LIMIT, type JobItem, jobItem } from '../contract/flowJob.js';
 import { TOKEN_TAG_KEY } from '../contract/request.js';
+import { localTimeScale } from '../runtime/clock.js';
 import { handedOffRequest, type Run } from './reconcileApply.js';
 import { originHandOff, type Plan, type PlannedEntry } from './reconcilePlan.js';
 import type { ReconcileReport } from './reconcileReport.js';
@@ -31,21 +32,29 @@ const PART_BYTES = JOB_BYTES_LIMIT * 0.8;
 
 const PLACEHOLDER_SESSION = `tms-${'0'.repeat(20)}`;
 
+/** A session an earlier attempt of this very firing created: its token is this run's for the entry. */
+export function ownFiringSession(run: Run, planned: PlannedEntry): boolean {
+  const token = planned.session?.Tags.find((t) => t.Key === TOKEN_TAG_KEY)?.Value;
+  return planned.status === 'unchanged' && !planned.foreign && token === run.tokenOf(planned.name);
+}
+
 /**
- * The execution each entry of a chunk that is about to be created will be handed to: the chunk's creates in
- * parts that fit one job, named after the run, the chunk and its creates (a retry of the same firing that has
- * fewer left to create names them differently, so nothing it creates lands in an execution that already ran).
+ * The execution each entry of a chunk that this firing creates will be handed to: the chunk's creates —
+ * with what an earlier attempt of the same firing already created of them, so every attempt of a firing,
+ * even two at once, counts the same entries and names the same executions — in parts that fit one job, named
+ * after the firing, the chunk and those entries. A session an earlier attempt created keeps the execution its
+ * origin tag names.
  */
 export function handOffParts(run: Run, chunk: readonly PlannedEntry[], start: number): Map<string, string> {
-  const creates = chunk.filter((e) => e.status === 'create');
+  const firing = chunk.filter((e) => e.status === 'create' || ownFiringSession(run, e));
   const base = batchExecutionName([
     `reconcile:${run.triggerTime}:${start}:creates`,
-    ...creates.map((e) => e.name),
+    ...firing.map((e) => e.name),
   ]);
   const parts = new Map<string, string>();
   let part = 0;
   let bytes = 0;
-  for (const planned of creates) {
+  for (const planned of firing) {
     const estimate = jobItem(
       {
         outcome: 'Created',
@@ -63,7 +72,8 @@ export function handOffParts(run: Run, chunk: readonly PlannedEntry[], start: nu
       bytes = 0;
     }
     bytes += size;
-    parts.set(planned.name, part === 0 ? base : `${base}-${part}`);
+    const tagged = planned.session ? originHandOff(planned.session) : undefined;
+    parts.set(planned.name, tagged ?? (part === 0 ? base : `${base}-${part}`));
   }
   return parts;
 }
@@ -75,16 +85,20 @@ function owed(
   now: number,
 ): { execution: string; item: JobItem } | undefined {
   const session = planned.session;
-  if (planned.status !== 'unchanged' || !session || !planned.request) return undefined;
+  // Another owner's session is never ours to answer, whatever its tags say.
+  if (planned.status !== 'unchanged' || planned.foreign || !session || !planned.request) return undefined;
   const execution = originHandOff(session);
   const token = session.Tags.find((t) => t.Key === TOKEN_TAG_KEY)?.Value;
   if (!execution || !token) return undefined;
-  // An earlier attempt of this very firing is over (FC retries it only after it ended); another run may not be.
+  // This firing's own sessions go with its chunks (handOffParts); another run's once it is certainly over.
+  if (token === run.tokenOf(planned.name)) return undefined;
+  // The function's timeout is real time, also on the local cloud: there a real second is `scale` virtual ones.
+  const scale = localTimeScale();
   const created = Date.parse(session.CreationTime ?? '');
-  const ownFiring = token === run.tokenOf(planned.name);
   const settledRun =
-    created <= now - RECOVERY_GRACE_SECONDS * 1000 && created >= now - RECOVERY_WINDOW_SECONDS * 1000;
-  if (!ownFiring && !settledRun) return undefined;
+    created <= now - RECOVERY_GRACE_SECONDS * 1000 * scale &&
+    created >= now - RECOVERY_WINDOW_SECONDS * 1000 * scale;
+  if (!settledRun) return undefined;
   const item = jobItem(
     {
       outcome: 'Created',
@@ -95,7 +109,7 @@ function owed(
     },
     'reconcile',
     run.runtime.accountId,
-    ownFiring ? {} : { recovered: 'true' },
+    { recovered: 'true' },
   );
   return { execution, item };
 }

@@ -15,6 +15,8 @@ export class Journal<R> {
   private fd: number;
   private bytes: number;
   private closed = false;
+  /** What the last rewrite wrote. */
+  private rewrittenBytes = 0;
 
   private constructor(
     private readonly file: string,
@@ -57,9 +59,13 @@ export class Journal<R> {
     this.bytes += writeSync(this.fd, line);
   }
 
-  /** True once the journal is big enough that the caller should `rewrite` it from its live state. */
+  /**
+   * True once the journal is big enough that the caller should `rewrite` it from its live state: past the
+   * threshold and twice what the last rewrite left (a live state bigger than the threshold is not rewritten
+   * at every line).
+   */
   get wantsCompaction(): boolean {
-    return this.bytes >= this.compactAtBytes;
+    return this.bytes >= Math.max(this.compactAtBytes, 2 * this.rewrittenBytes);
   }
 
   /** Replaces the journal with these records (the folded state), atomically. */
@@ -77,6 +83,7 @@ export class Journal<R> {
     renameSync(tmp, this.file);
     this.fd = openSync(this.file, 'a');
     this.bytes = bytes;
+    this.rewrittenBytes = bytes;
   }
 
   close(): void {

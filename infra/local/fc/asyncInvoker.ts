@@ -104,12 +104,12 @@ export class AsyncInvoker {
 
   /** After a restart: runs each invocation the journal holds that had not ended, from its attempt. */
   resume(records: AsyncRecord[], poolOf: (fn: string) => InstancePool | undefined): void {
-    const pending = pendingInvocations(records);
-    this.journal?.rewrite(pending.flatMap(queuedRecords));
-    for (const queued of pending) {
+    for (const queued of pendingInvocations(records)) {
       const pool = poolOf(queued.fn);
       if (pool) this.launch(pool, Buffer.from(queued.body, 'base64'), queued);
     }
+    // From the live queue: it also holds what was accepted while the host was starting.
+    this.journal?.rewrite([...this.queued.values()].flatMap(queuedRecords));
   }
 
   private launch(pool: InstancePool, body: Buffer, queued: QueuedInvocation): void {

@@ -190,9 +190,10 @@ export async function startFcHost(options: FcHostOptions): Promise<FcHost> {
           `async payloads are limited to ${ASYNC_BODY_LIMIT} bytes`,
           requestId,
         );
+      // Queued (and journaled, with a state directory) before the 202 that acknowledges it.
+      invokeAsync(pool, body, requestId, 'Async');
       res.writeHead(202, { 'x-fc-request-id': requestId });
       res.end();
-      invokeAsync(pool, body, requestId, 'Async');
       return;
     }
     return respondOutcome(res, await invoke(pool, body, requestId, 'Sync', 1), requestId);

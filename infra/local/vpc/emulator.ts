@@ -83,9 +83,12 @@ export async function startVpcEmulator(options: VpcEmulatorOptions = {}): Promis
       name,
       MUTATING.has(name)
         ? async (call: Parameters<RpcAction>[0]) => {
-            const result = await action(call);
-            await save();
-            return result;
+            // A refused call may have changed state too (its token is remembered with its error).
+            try {
+              return await action(call);
+            } finally {
+              await save();
+            }
           }
         : action,
     ]),
