@@ -186,16 +186,12 @@ interface ExecutionOptions {
   random?: Random;
 }
 
+const executionOf = (flow: FlowDefinition, o: ExecutionOptions, startedAt?: number) =>
+  new Execution(o.name, flow, o.input, o.clock, o.integrations, o.random, startedAt);
+
 /** Starts an execution in the background; it keeps running on the virtual clock until it ends. */
 export function startExecution(flow: FlowDefinition, options: ExecutionOptions): Execution {
-  const execution = new Execution(
-    options.name,
-    flow,
-    options.input,
-    options.clock,
-    options.integrations,
-    options.random,
-  );
+  const execution = executionOf(flow, options);
   execution.record('ExecutionStarted', '', { input: options.input });
   run(execution, options.input);
   return execution;
@@ -210,15 +206,7 @@ export function resumeExecution(
   flow: FlowDefinition,
   options: ExecutionOptions & { startedAt: number; checkpoint: Checkpoint | undefined },
 ): Execution {
-  const execution = new Execution(
-    options.name,
-    flow,
-    options.input,
-    options.clock,
-    options.integrations,
-    options.random,
-    options.startedAt,
-  );
+  const execution = executionOf(flow, options, options.startedAt);
   const from = options.checkpoint;
   execution.global = from?.global ?? {};
   execution.checkpoint = from;
