@@ -115,6 +115,31 @@ describe('a journal rewritten at every line', () => {
   });
 });
 
+describe('a stopping service (its journal closed)', () => {
+  it('refuses with 503 what it would otherwise acknowledge and not keep', () => {
+    const d = dir();
+    const bus = Journal.open<BusRecord>(d, 'bus');
+    const router = new EventRouter(busModel(), new ManualClock(), async () => {}, 100, bus.journal);
+    bus.journal.close();
+    expect(() => router.accept([event('late')], () => 'demo')).toThrow(
+      expect.objectContaining({ status: 503, code: 'ServiceUnavailable' }),
+    );
+    const flow = flowOf([{ Type: 'Pass', Name: 'A', End: true }]);
+    const executions = Journal.open<ExecutionRecord>(d, 'executions');
+    const store = new ExecutionStore({
+      flows: new Map([[flow.Name, flow]]),
+      integrations: noIntegrations,
+      clock: new ManualClock(),
+      journal: executions.journal,
+    });
+    executions.journal.close();
+    expect(() => store.start({ FlowName: flow.Name, ExecutionName: 'late', Input: '{}' })).toThrow(
+      expect.objectContaining({ httpStatus: 503, code: 'ServiceUnavailable' }),
+    );
+    expect(readFileSync(join(d, 'bus.jsonl'), 'utf8')).toBe('');
+  });
+});
+
 describe("CloudFlow's journal, rewritten as it grows", () => {
   it('keeps every execution: the finished with their status, the unfinished with their checkpoint', async () => {
     const d = dir();

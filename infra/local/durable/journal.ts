@@ -86,6 +86,11 @@ export class Journal<R> {
     this.rewrittenBytes = bytes;
   }
 
+  /** Closed: the service is stopping; it must not acknowledge anything more. */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;

@@ -6,6 +6,7 @@
  */
 import type { Clock } from '../clock.js';
 import type { Journal } from '../durable/journal.js';
+import { HttpError } from '../http.js';
 import type { EntryResult, EventBridgeModel, Rule, StoredEvent } from './model.js';
 import type { Target } from './targets.js';
 
@@ -136,6 +137,9 @@ export class EventRouter {
 
   /** Accepts what may go on its bus and routes it; one entry per event, as PutEvents answers. */
   accept(incoming: StoredEvent[], busOf: (e: StoredEvent) => string): EntryResult[] {
+    // Stopping (its journal closed): an event taken now would be acknowledged and not kept.
+    if (this.journal?.isClosed)
+      throw new HttpError(503, 'ServiceUnavailable', 'the local bus is stopping: send the events again');
     const results = incoming.map((event) => {
       const bus = busOf(event);
       const refused = this.model.refusal(event, bus);

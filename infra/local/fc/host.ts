@@ -190,6 +190,9 @@ export async function startFcHost(options: FcHostOptions): Promise<FcHost> {
           `async payloads are limited to ${ASYNC_BODY_LIMIT} bytes`,
           requestId,
         );
+      // Stopping (its journal closed): an invocation taken now would be acknowledged and not kept.
+      if (options.asyncJournal?.isClosed)
+        return sendFcError(res, 'ServiceUnavailable', 'the local FC is stopping: invoke again', requestId);
       // Queued (and journaled, with a state directory) before the 202 that acknowledges it.
       invokeAsync(pool, body, requestId, 'Async');
       res.writeHead(202, { 'x-fc-request-id': requestId });

@@ -94,6 +94,9 @@ export class ExecutionStore {
     const flow = this.flow(flowName);
     if (this.registry.expressFlows?.has(flowName))
       fail('InvalidArgument', `flow ${flowName} is in Express mode; StartExecution runs Standard flows only`);
+    // Stopping (its journal closed): an execution started now would be acknowledged and not kept.
+    if (this.registry.journal?.isClosed)
+      throw new RpcError('ServiceUnavailable', 'the local CloudFlow is stopping: start it again', 503);
     const name = params.ExecutionName || `exec-${randomUUID()}`;
     if (!EXECUTION_NAME.test(name))
       fail(
