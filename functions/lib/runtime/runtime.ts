@@ -29,11 +29,45 @@ export interface Runtime {
   workflow: WorkflowApi;
 }
 
+/**
+ * The clients of an instance, kept across its invocations while its keys stay the same (FC hands an instance
+ * the same temporary keys for hours): their keep-alive connections are reused instead of a new client, agent
+ * and sockets per invocation. Only the newest few sets of keys are kept.
+ */
+interface InstanceClients {
+  vpc: Map<string, VpcApi>;
+  workflow: WorkflowApi;
+}
+const CLIENT_SETS = 4;
+const instanceClients = new Map<string, InstanceClients>();
+
+function clientsFor(key: string, make: () => InstanceClients): InstanceClients {
+  let clients = instanceClients.get(key);
+  if (!clients) {
+    clients = make();
+    instanceClients.set(key, clients);
+    while (instanceClients.size > CLIENT_SETS) instanceClients.delete(instanceClients.keys().next().value!);
+  }
+  return clients;
+}
+
 export function runtimeFrom(context: FcContext, env: NodeJS.ProcessEnv = process.env): Runtime {
   const config = loadConfig(env);
   const credentials = resolveCredentials(context, env);
   const region = context.region ?? env.FC_REGION ?? env.ALIBABA_CLOUD_REGION ?? 'cn-hangzhou';
-  const vpcClients = new Map<string, VpcApi>();
+  const clients = clientsFor(
+    JSON.stringify([credentials, region, config.vpcEndpoint, config.fnfEndpoint, config.httpTimeoutMs]),
+    () => ({
+      vpc: new Map(),
+      workflow: createWorkflowClient({
+        regionId: region,
+        credentials,
+        endpoint: config.fnfEndpoint,
+        timeoutMs: config.httpTimeoutMs,
+      }),
+    }),
+  );
+  const vpcClients = clients.vpc;
   const now = functionClock(env);
   const sleep = functionSleep(env);
   return {
@@ -57,11 +91,6 @@ export function runtimeFrom(context: FcContext, env: NodeJS.ProcessEnv = process
       }
       return client;
     },
-    workflow: createWorkflowClient({
-      regionId: region,
-      credentials,
-      endpoint: config.fnfEndpoint,
-      timeoutMs: config.httpTimeoutMs,
-    }),
+    workflow: clients.workflow,
   };
 }
