@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signMirrorflow } from '../../functions/lib/triggers/webhookSignature.js';
+import { executionsRunning } from '../../infra/chaos/scenarios/crash.js';
 import type { Endpoints } from '../../infra/cli/endpoints.js';
 import { DEMO_INVENTORY_FILE } from '../../infra/local/vpc/inventory.js';
 import { type RunningCommand, startCommand } from '../helpers/childProcess.js';
@@ -32,6 +33,9 @@ async function startUp(stateDir: string): Promise<RunningCommand<Endpoints>> {
     '--endpoints',
     join(stateDir, 'endpoints.json'),
     '--no-timers',
+    // The creation times the emulator draws are the same in every run.
+    '--seed',
+    '7',
   ]);
   running.push(up);
   return up;
@@ -185,8 +189,12 @@ async function crashAndRestart(
     },
     90_000,
   );
-  // Give a duplicate the time to show: the resumed flows have ended by now.
-  await new Promise((r) => setTimeout(r, 2_000));
+  // A duplicate would come from a flow still running: wait until none is, then count.
+  await until(
+    'every execution ended',
+    async () => ((await executionsRunning(second.ready)) === 0 ? true : undefined),
+    90_000,
+  );
   const final = await completions(second);
   for (const i of accepted) {
     const mine = final.filter((e) => e.data.correlation?.request === `crash-${i}`);

@@ -103,7 +103,7 @@ interface Pending {
 const SOURCE = 'chaos.crash';
 
 /** No execution of the session-ready flow running (ListExecutions, signed with the stack's local key). */
-async function executionsRunning(endpoints: Endpoints): Promise<number> {
+export async function executionsRunning(endpoints: Endpoints): Promise<number> {
   const call = createRpcCaller({
     endpoint: endpoints.fnf,
     apiVersion: '2019-03-15',

@@ -16,6 +16,7 @@ import { DefinitionError } from '../../local/flow/errors.js';
 import { KEPT_EXECUTIONS } from '../../local/fnf/model.js';
 import { AssumeRoleError } from '../../local/ram/authority.js';
 import { PolicyError } from '../../local/ram/policy.js';
+import { seededRandom } from '../../local/random.js';
 import { runDemo } from '../demo.js';
 import { DEFAULT_ENDPOINTS_FILE, type Endpoints, removeEndpoints, writeEndpoints } from '../endpoints.js';
 import { type CliIo, EXIT, UsageError } from '../io.js';
@@ -38,6 +39,7 @@ interface UpOptions {
   keepEvents: string;
   keepExecutions: string;
   keepRecords: string;
+  seed?: string;
   demo?: boolean;
   json?: boolean;
   timers: boolean;
@@ -79,6 +81,7 @@ export function registerUp(program: Command, io: CliIo, setExit: (code: number) 
       "call records, invocation records and function log lines each local service keeps (the newest); the functions' log file has them all",
       String(UP_KEPT_RECORDS),
     )
+    .option('--seed <n>', "seed of the local cloud's draws (creation times): runs that can be repeated")
     .option('--demo', 'send sample requests through every trigger and show their progress')
     .option('--json', 'print one JSON line with the endpoints and local credentials when ready')
     .option('--template <file>', 'the Serverless Devs spec to deploy', 's.yaml')
@@ -129,6 +132,9 @@ export function registerUp(program: Command, io: CliIo, setExit: (code: number) 
           keptEvents,
           keptExecutions,
           keptRecords,
+          ...(options.seed === undefined
+            ? {}
+            : { random: seededRandom(parseNumberOption('--seed', options.seed, 0, 2 ** 31)) }),
           onLog: (fn, line) => appendFileSync(logFile, `${fn} ${line}\n`),
         });
       } catch (error) {
