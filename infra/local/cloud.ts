@@ -156,9 +156,14 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     triggerRules(bus, deployment.functions, region);
     await applyRuleFiles(ruleFiles, bus.url, LOCAL_ACCESS_KEY);
     const flowRoles = new Map(deployment.flows.map((f) => [f.name, f.roleArn]));
+    // One set per flow, shared by its executions (CloudFlow acts as the same role for all of them): a set per
+    // execution would keep a client alive for every execution name the store remembers.
+    const integrationsByFlow = new Map<string, ReturnType<typeof localIntegrations>>();
     integrationsFor = (flow) => {
+      const known = integrationsByFlow.get(flow);
+      if (known) return known;
       const roleArn = flowRoles.get(flow);
-      return localIntegrations({
+      const integrations = localIntegrations({
         fcEndpoint: fc.url,
         busUrl: bus.url,
         accountId: LOCAL_ACCOUNT_ID,
@@ -168,6 +173,8 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
           ? authority.assumeRole(roleArn, 'fnf.aliyuncs.com', flow)
           : { accessKeyId: '', accessKeySecret: '' },
       });
+      integrationsByFlow.set(flow, integrations);
+      return integrations;
     };
     for (const f of deployment.flows)
       if (f.roleArn) authority.assumeRole(f.roleArn, 'fnf.aliyuncs.com', f.name);

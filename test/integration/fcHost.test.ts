@@ -42,6 +42,7 @@ beforeAll(async () => {
       timeoutSeconds: name === 'sleepy' ? 1 : 30,
       roleArn: FIXTURE_ROLE.arn,
       // Only these have an HTTP trigger; `web` only for POST and PUT.
+      ...(name === 'counter' ? { invocationsPerInstance: 3 } : {}),
       ...(name === 'web' ? { httpTrigger: { methods: ['POST', 'PUT'], authType: 'anonymous' } } : {}),
       ...(name === 'boom' ? { httpTrigger: { methods: ['GET'], authType: 'anonymous' } } : {}),
       ...(name === 'flaky' || name === 'boom'
@@ -79,6 +80,16 @@ describe('FC host invoke API', () => {
       hasCredentials: true,
       fixtureEnv: 'env-of-echo',
     });
+  });
+
+  it('retires an instance after its invocations and serves the next one from a fresh instance', async () => {
+    const counts: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      const response = await client.invokeFunction('mirrorflow', 'counter', '{}');
+      counts.push((response.data as { invocations: number }).invocations);
+    }
+    // One at a time, so one instance serves each run of three; module state starts again with each.
+    expect(counts).toEqual([1, 2, 3, 1, 2, 3, 1]);
   });
 
   it('reports an error thrown by the function with HTTP 200 and x-fc-error-type', async () => {

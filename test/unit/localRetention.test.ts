@@ -8,6 +8,7 @@ import type { EventBridgeModel, StoredEvent } from '../../infra/local/eventbridg
 import { EventRouter } from '../../infra/local/eventbridge/router.js';
 import { loadFlowFile } from '../../infra/local/fnf/flows.js';
 import { ExecutionStore } from '../../infra/local/fnf/model.js';
+import { NonceMemory } from '../../infra/local/signing.js';
 
 const event = (i: number) => ({ id: `e-${i}`, source: 'test', type: 't', specversion: '1.0' }) as StoredEvent;
 
@@ -63,5 +64,20 @@ describe('the local CloudFlow keeps the history of its newest finished execution
     expect(() => store.start({ FlowName: 'tiny', ExecutionName: 'x-1', Input: '{}' })).toThrow(
       /already exists/,
     );
+  });
+});
+
+describe('the signature nonces of the local APIs', () => {
+  it('refuses a nonce used within the window, forgets it after, and keeps only what is within the window', () => {
+    const nonces = new NonceMemory(1_000);
+    expect(nonces.remember('n-1', 0)).toBe(true);
+    expect(nonces.remember('n-1', 1_000)).toBe(false);
+    expect(nonces.remember('n-2', 600)).toBe(true);
+    expect(nonces.remember('n-3', 1_500)).toBe(true);
+    // n-1 (at 0) is past the window at 1,500; n-2 (at 600) is not.
+    expect(nonces.size).toBe(2);
+    expect(nonces.remember('n-1', 1_700)).toBe(true);
+    expect(nonces.remember('n-2', 1_700)).toBe(true);
+    expect(nonces.size).toBe(3);
   });
 });

@@ -18,6 +18,8 @@ export interface FcFunctionConfig {
   timeoutSeconds: number;
   memoryMB?: number;
   maxInstances?: number;
+  /** Invocations before an instance is retired and the next one starts fresh (INVOCATIONS_PER_INSTANCE). */
+  invocationsPerInstance?: number;
   /** The role FC assumes for the function (its `context.credentials`); none: no credentials. */
   roleArn?: string;
   /** The function's HTTP trigger, if s.yaml gives it one. */
@@ -33,7 +35,15 @@ export type InvocationOutcome =
 interface Instance {
   worker: Worker;
   busy: boolean;
+  invocations: number;
 }
+
+/**
+ * FC may stop an instance at any time and start another; the local FC retires each instance after this many
+ * invocations. Functions must not depend on an instance living long (module state is a cache, nothing more),
+ * and a long-running stack does not carry every instance's grown heap forever.
+ */
+export const INVOCATIONS_PER_INSTANCE = 500;
 
 /** An invocation that arrives while the host closes: answered as an unavailable service, not a crash. */
 export class ShuttingDownError extends Error {
@@ -77,7 +87,7 @@ export class InstancePool {
         for (const line of lines) if (line) this.onLog(line);
       });
     }
-    const instance: Instance = { worker, busy: false };
+    const instance: Instance = { worker, busy: false, invocations: 0 };
     worker.once('exit', () => {
       const index = this.instances.indexOf(instance);
       if (index >= 0) this.instances.splice(index, 1);
@@ -161,8 +171,12 @@ export class InstancePool {
         instance.worker.postMessage({ id, event: event.toString('base64'), context, localTime });
       });
     } finally {
+      instance.invocations += 1;
       if (killed) this.discard(instance);
-      else this.release(instance);
+      else if (instance.invocations >= (this.config.invocationsPerInstance ?? INVOCATIONS_PER_INSTANCE)) {
+        this.discard(instance);
+        void instance.worker.terminate();
+      } else this.release(instance);
     }
   }
 

@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { detachedValues } from '../detachedString.js';
 import { HttpError, readBody, sendJson } from '../http.js';
 import { createAuthenticator } from './authenticate.js';
 import { RpcError } from './errors.js';
@@ -100,11 +101,11 @@ export function createRpcEndpoint(service: RpcService, options: RpcEndpointOptio
     try {
       const body = await readRpcBody(req, maxBody);
       const url = new URL(req.url ?? '/', 'http://local');
-      const query = Object.fromEntries(url.searchParams);
+      const query = detachedValues(Object.fromEntries(url.searchParams));
       const contentType = String(req.headers['content-type'] ?? '');
       const form =
         body.length > 0 && contentType.startsWith('application/x-www-form-urlencoded')
-          ? Object.fromEntries(new URLSearchParams(body.toString('utf8')))
+          ? detachedValues(Object.fromEntries(new URLSearchParams(body.toString('utf8'))))
           : {};
       const authorization = req.headers.authorization;
       const method = (req.method ?? 'GET').toUpperCase();
