@@ -81,6 +81,11 @@ export class Execution {
   }
 
   record(type: string, stepName: string, detail: unknown = {}): void {
+    this.recordJson(type, stepName, JSON.stringify(detail));
+  }
+
+  /** A history event whose detail is already JSON text. */
+  recordJson(type: string, stepName: string, detailJson: string): void {
     if (this.events.length >= ASSUMPTIONS.historyEventLimit) {
       throw new FatalFlowError(
         'FnF.HistoryEventLimitExceeded',
@@ -94,7 +99,7 @@ export class Execution {
       StepName: stepName,
       Time: new Date(now).toISOString(),
       ElapsedMs: now - this.startedAt,
-      EventDetail: JSON.stringify(detail),
+      EventDetail: detailJson,
     });
   }
 
@@ -138,19 +143,18 @@ export class Execution {
 }
 
 /** State data must be a JSON object within the size limit. */
-export function checkStateData(
-  value: unknown,
-  what: string,
-  state: string,
-): asserts value is Record<string, unknown> {
+/** The state data as JSON text, checked to be an object within CloudFlow's size limit (the text is reused). */
+export function stateDataJson(value: unknown, what: string, state: string): string {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new FatalFlowError('FnF.InvalidStateData', `the ${what} of ${state} must be a JSON object`);
   }
-  const bytes = Buffer.byteLength(JSON.stringify(value));
+  const text = JSON.stringify(value);
+  const bytes = Buffer.byteLength(text);
   if (bytes > ASSUMPTIONS.stateDataLimitBytes) {
     throw new FatalFlowError(
       'FnF.DataLimitExceeded',
       `the ${what} of ${state} is ${bytes} bytes; the limit is ${ASSUMPTIONS.stateDataLimitBytes}`,
     );
   }
+  return text;
 }

@@ -7,7 +7,7 @@ import { ASSUMPTIONS } from './assumptions.js';
 import { construct } from './constructors.js';
 import type { CatchRule, FlowDefinition, RetryRule, Scope, State } from './definition/schema.js';
 import { FatalFlowError, FlowError } from './errors.js';
-import { type Checkpoint, checkStateData, Execution, type Integrations } from './execution.js';
+import { type Checkpoint, Execution, type Integrations, stateDataJson } from './execution.js';
 import { RANDOM, type Variables } from './expressions/evaluate.js';
 import type { Random } from './random.js';
 import { runChoice } from './states/ChoiceState.js';
@@ -148,7 +148,7 @@ export class StateExecutor {
       'InputConstructor' in state && state.InputConstructor
         ? construct(state.InputConstructor, this.contextVars(state, rawInput, retryCount))
         : rawInput;
-    checkStateData(input, 'input', state.Name);
+    stateDataJson(input, 'input', state.Name);
     const vars = this.contextVars(state, input, retryCount);
     const ctx: StateContext = {
       execution: e,
@@ -171,9 +171,8 @@ export class StateExecutor {
         : result.output;
     if ('GlobalConstructor' in state && state.GlobalConstructor)
       e.global = { ...e.global, ...construct(state.GlobalConstructor, outputVars) };
-    checkStateData(output, 'output', state.Name);
-    e.record('StateSucceeded', state.Name, { output });
-    return { ...result, output };
+    e.recordJson('StateSucceeded', state.Name, `{"output":${stateDataJson(output, 'output', state.Name)}}`);
+    return { ...result, output: output as Record<string, unknown> };
   }
 }
 
