@@ -12,15 +12,24 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { bundleFunctions } from '../build/bundleFunctions.js';
 import type { Endpoints } from '../cli/endpoints.js';
+import { percentile } from './random.js';
 
 export const MEMORY_BUDGET_RATIO = 1.2;
 /** Requests sent and not yet answered at most: the stack is measured, not flooded. */
 const IN_FLIGHT = 200;
+const SETTLE_READINGS = 10;
 
 export interface MemoryBenchResult {
   scenario: 'memory';
   timeScale: number;
-  checkpoints: { requests: number; rssMb: number; openFds: number; seconds: number }[];
+  /** RSS: the median of ten readings 200 ms apart once the checkpoint is reached, and their range. */
+  checkpoints: {
+    requests: number;
+    rssMb: number;
+    rssRangeMb: [number, number];
+    openFds: number;
+    seconds: number;
+  }[];
   ratio: number;
   budget: number;
 }
@@ -129,13 +138,25 @@ export async function runMemoryBench(options: {
         );
         await answers.poll();
       }
-      // Let what is left of the last requests' work (finished executions, idle instances) settle.
-      await new Promise((r) => setTimeout(r, 2_000));
+      // Let what is left of the last requests' work (finished executions, idle instances) settle, reading the
+      // RSS as it does: one reading falls anywhere in a garbage collector's cycle (±50 MB here), the median of
+      // ten does not.
+      const readings: number[] = [];
+      for (let k = 0; k < SETTLE_READINGS; k++) {
+        await new Promise((r) => setTimeout(r, 200));
+        readings.push(rssMb(child.pid!));
+      }
       const seconds = Math.round((Date.now() - started) / 100) / 10;
-      checkpoints.push({ requests: target, rssMb: rssMb(child.pid!), openFds: openFds(child.pid!), seconds });
+      checkpoints.push({
+        requests: target,
+        rssMb: percentile(readings, 50),
+        rssRangeMb: [Math.min(...readings), Math.max(...readings)],
+        openFds: openFds(child.pid!),
+        seconds,
+      });
       const last = checkpoints.at(-1)!;
       options.progress?.(
-        `${target} requests answered after ${seconds} s: RSS ${last.rssMb} MB, ${last.openFds} open fds`,
+        `${target} requests answered after ${seconds} s: RSS ${last.rssMb} MB (${last.rssRangeMb.join('–')}), ${last.openFds} open fds`,
       );
     }
   } finally {
@@ -154,9 +175,9 @@ export async function runMemoryBench(options: {
 export function formatMemoryBench(r: MemoryBenchResult): string {
   const [first, last] = r.checkpoints;
   return [
-    `mirrorflow up, resident memory (Linux VmRSS), requests through the bus at time scale ${r.timeScale}`,
-    `  after ${first!.requests} requests: ${first!.rssMb} MB, ${first!.openFds} open fds (${first!.seconds} s)`,
-    `  after ${last!.requests} requests: ${last!.rssMb} MB, ${last!.openFds} open fds (${last!.seconds} s)`,
+    `mirrorflow up, resident memory (Linux VmRSS, median of ten readings), requests through the bus at time scale ${r.timeScale}`,
+    `  after ${first!.requests} requests: ${first!.rssMb} MB (readings ${first!.rssRangeMb.join('–')}), ${first!.openFds} open fds (${first!.seconds} s)`,
+    `  after ${last!.requests} requests: ${last!.rssMb} MB (readings ${last!.rssRangeMb.join('–')}), ${last!.openFds} open fds (${last!.seconds} s)`,
     `  ratio ${r.ratio}× (budget ≤ ${r.budget}×) ${r.ratio <= r.budget ? 'met' : 'NOT met'}`,
   ].join('\n');
 }
