@@ -59,6 +59,8 @@ export interface LocalCloudOptions {
   runTimers?: boolean;
   random?: () => number;
   onLog?: (fn: string, line: string) => void;
+  /** Flows deployed beside s.yaml's (the benchmark's naive poller), each acting as an existing role. */
+  extraFlows?: { name: string; definition: FlowDefinition; roleArn: string }[];
 }
 
 export interface LocalCloud {
@@ -85,8 +87,15 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
   const port = (offset: number) => (base === 0 ? 0 : base + offset);
   const state = options.stateDir ? openStateDir(options.stateDir) : undefined;
   const clock = options.clock ?? new VirtualClock(options.timeScale ?? 1, state?.resumeAt ?? Date.now());
-  const { inventory, region, webhookSecret, deployment, eventBus, authority, ruleFiles } =
-    planLocalDeployment(options);
+  const planned = planLocalDeployment(options);
+  const { inventory, region, webhookSecret, eventBus, authority, ruleFiles } = planned;
+  const deployment: Deployment = {
+    ...planned.deployment,
+    flows: [
+      ...planned.deployment.flows,
+      ...(options.extraFlows ?? []).map((f) => ({ ...f, region, executionMode: 'Standard' as const })),
+    ],
+  };
   const access: ServiceAccess = { authority, region };
 
   const closers: (() => Promise<void>)[] = [];

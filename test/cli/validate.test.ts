@@ -135,7 +135,7 @@ describe('mirrorflow usage', () => {
     expect(figures.statuses).toMatchObject({ create: 12, update: 24, prune: 12 });
     const bad = captureIo();
     expect(await main(['bench', '--scenario', 'nope'], bad)).toBe(2);
-    expect(bad.stderr).toMatch(/--scenario must be polling, plan, load or memory/);
+    expect(bad.stderr).toMatch(/--scenario must be polling, reconcile, plan, load or memory/);
   });
 
   it('--version prints the package version', async () => {

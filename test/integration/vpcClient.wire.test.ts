@@ -154,6 +154,33 @@ describe('VPC client on the wire', () => {
     });
   });
 
+  it('retries a throttled page alone when asked to: the pages before it are not listed again', async () => {
+    received.length = 0;
+    let throttled = false;
+    behaviour = (call) => {
+      if (call.params.NextToken === 'tok-2' && !throttled) {
+        throttled = true;
+        throw new RpcError('Throttling', 'Request was denied due to request throttling.', 400);
+      }
+      return call.params.NextToken === 'tok-2'
+        ? { TotalCount: '2', NextToken: '', TrafficMirrorSessions: [session('tms-2')] }
+        : { TotalCount: '2', NextToken: 'tok-2', TrafficMirrorSessions: [session('tms-1')] };
+    };
+    const retryOnce = async <T>(call: () => Promise<T>): Promise<T> => {
+      try {
+        return await call();
+      } catch (error) {
+        if (error instanceof CloudApiError && error.code === 'Throttling') return call();
+        throw error;
+      }
+    };
+    const ids: string[] = [];
+    for await (const s of listAllSessions(client(), { RegionId: 'cn-hangzhou' }, retryOnce))
+      ids.push(s.TrafficMirrorSessionId);
+    expect(ids).toEqual(['tms-1', 'tms-2']);
+    expect(received.map((c) => c.params.NextToken)).toEqual([undefined, 'tok-2', 'tok-2']);
+  });
+
   it('parses List responses into typed records (TotalCount string → number)', async () => {
     behaviour = () => ({ TotalCount: '1', TrafficMirrorSessions: [session('tms-x')] });
     const page = await client().listTrafficMirrorSessions({ RegionId: 'cn-hangzhou' });

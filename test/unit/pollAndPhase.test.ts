@@ -10,7 +10,7 @@ import {
   newJob,
 } from '../../functions/lib/contract/flowJob.js';
 import { validateMirrorRequest } from '../../functions/lib/contract/request.js';
-import { nextDelaySeconds } from '../../functions/lib/steps/pollSchedule.js';
+import { LAG_SHARE, nextDelaySeconds } from '../../functions/lib/steps/pollSchedule.js';
 import type { ProvisionResult } from '../../functions/lib/steps/provision.js';
 import { jobsFor } from '../../functions/lib/steps/reconcileApply.js';
 import { classifySession } from '../../functions/lib/steps/sessionPhase.js';
@@ -20,15 +20,15 @@ describe('nextDelaySeconds', () => {
   it('is a whole number in CloudFlow Wait range 1–300, never past the deadline', () => {
     fc.assert(
       fc.property(
-        fc.integer({ min: 1, max: 500 }),
+        fc.double({ min: 0, max: 5000, noNaN: true }),
         fc.integer({ min: 1, max: 300 }),
         fc.integer({ min: 1, max: 300 }),
         fc.double({ min: 0, max: 5000, noNaN: true }),
         fc.boolean(),
         fc.double({ min: 0, max: 0.999999, noNaN: true }),
-        (attempt, first, max, remaining, throttled, r) => {
+        (elapsed, first, max, remaining, throttled, r) => {
           const d = nextDelaySeconds({
-            attempt,
+            elapsedSeconds: elapsed,
             firstDelaySeconds: first,
             maxDelaySeconds: max,
             remainingSeconds: remaining,
@@ -44,37 +44,43 @@ describe('nextDelaySeconds', () => {
     );
   });
 
-  it('grows from the first delay to the cap, with equal jitter (between half and all of the ceiling)', () => {
-    const at = (attempt: number, r: number) =>
+  it('looks first once the shortest creation time has passed, then within 0.15 × elapsed + 2 s', () => {
+    fc.assert(
+      fc.property(fc.double({ min: 5, max: 2000, noNaN: true }), (elapsed) => {
+        const d = nextDelaySeconds({
+          elapsedSeconds: elapsed,
+          firstDelaySeconds: 5,
+          maxDelaySeconds: 300,
+          remainingSeconds: 10_000,
+        });
+        // A session Created just after this look is seen at the next one: its lag is at most the wait.
+        expect(d).toBeLessThanOrEqual(LAG_SHARE * elapsed + 2);
+        expect(d).toBeGreaterThanOrEqual(LAG_SHARE * elapsed);
+      }),
+    );
+    const from = (elapsed: number) =>
       nextDelaySeconds({
-        attempt,
+        elapsedSeconds: elapsed,
+        firstDelaySeconds: 5,
+        maxDelaySeconds: 20,
+        remainingSeconds: 900,
+      });
+    expect([0, 0.4, 3, 5, 10, 20, 40, 60, 200].map(from)).toEqual([5, 5, 2, 2, 3, 4, 7, 10, 20]);
+  });
+
+  it('backs off harder after throttling, with equal jitter', () => {
+    const look = (throttled: boolean, r: number) =>
+      nextDelaySeconds({
+        elapsedSeconds: 10,
         firstDelaySeconds: 5,
         maxDelaySeconds: 30,
         remainingSeconds: 1000,
+        throttled,
         random: () => r,
       });
-    expect([1, 2, 3, 4, 5, 6, 10].map((a) => at(a, 0.999999))).toEqual([5, 7, 10, 14, 20, 27, 30]);
-    expect(at(1, 0)).toBe(3);
-    expect(at(10, 0)).toBe(15);
-  });
-
-  it('backs off harder after throttling', () => {
-    const plain = nextDelaySeconds({
-      attempt: 1,
-      firstDelaySeconds: 5,
-      maxDelaySeconds: 30,
-      remainingSeconds: 1000,
-      random: () => 0.99,
-    });
-    const throttled = nextDelaySeconds({
-      attempt: 1,
-      firstDelaySeconds: 5,
-      maxDelaySeconds: 30,
-      remainingSeconds: 1000,
-      throttled: true,
-      random: () => 0.99,
-    });
-    expect(throttled).toBeGreaterThan(plain);
+    expect(look(false, 0.99)).toBe(3);
+    expect(look(true, 0)).toBe(5);
+    expect(look(true, 0.999999)).toBe(10);
   });
 });
 

@@ -54,6 +54,9 @@ describe('provision()', () => {
       priority: candidates[0],
     });
     expect(vpc.createCalls).toHaveLength(1);
+    // One look-up before the create: the listing by the first source answers both "this traffic already
+    // mirrored by us?" and "an equivalent session from anyone?".
+    expect(vpc.listCalls).toBe(1);
     expect(vpc.createCalls[0]).toMatchObject({
       ClientToken: sent(0),
       Priority: candidates[0],

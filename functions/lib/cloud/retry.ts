@@ -152,3 +152,12 @@ export function retryingFor(deps: {
   };
   return (operation) => withRetry(operation, policy, hooks);
 }
+
+/** Each call retried under the cloud-call policy: a listing's pages, so a throttled page is retried alone. */
+export function retryingPages(runtime: {
+  config: { retryMaxAttempts: number; retryMaxElapsedMs: number };
+  retryHooks?: RetryHooks;
+}): <T>(call: () => Promise<T>) => Promise<T> {
+  const policy = cloudCallPolicy(runtime.config);
+  return (call) => withRetry(() => call(), policy, runtime.retryHooks);
+}

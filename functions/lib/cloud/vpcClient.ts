@@ -185,15 +185,20 @@ export function createVpcClient(options: VpcClientOptions): VpcApi {
 export async function* listAllSessions(
   vpc: Pick<VpcApi, 'listTrafficMirrorSessions'>,
   filters: Omit<ListFilters, 'NextToken'>,
+  /** Wraps each page's call (e.g. a retry): a long listing throttled at page 150 retries that page, not all. */
+  eachPage: <T>(call: () => Promise<T>) => Promise<T> = (call) => call(),
 ): AsyncGenerator<TrafficMirrorSession> {
   let nextToken: string | undefined;
   const seenTokens = new Set<string>();
   do {
-    const page = await vpc.listTrafficMirrorSessions({
-      MaxResults: 100,
-      ...filters,
-      ...(nextToken ? { NextToken: nextToken } : {}),
-    });
+    const token = nextToken;
+    const page = await eachPage(() =>
+      vpc.listTrafficMirrorSessions({
+        MaxResults: 100,
+        ...filters,
+        ...(token ? { NextToken: token } : {}),
+      }),
+    );
     yield* page.TrafficMirrorSessions;
     nextToken = page.NextToken || undefined;
     // A token handed back twice would loop forever; the API never does that, so it is an invalid response.

@@ -178,8 +178,7 @@ export async function checkStatus(input: Job, deps: CheckStatusDeps): Promise<Jo
   if (job.items.some((i) => i.state === 'pending')) {
     job.phase = 'pending';
     job.nextDelaySeconds = nextDelaySeconds({
-      // The first wait is the shortest creation time; then the backoff grows from there.
-      attempt: job.attempt,
+      elapsedSeconds: (now - Date.parse(job.startedAt)) / 1000,
       firstDelaySeconds: deps.config.pollFirstDelaySeconds,
       maxDelaySeconds: deps.config.pollMaxDelaySeconds,
       remainingSeconds: (deadline - now) / 1000,

@@ -5,6 +5,7 @@
  * each ends in one Deleted event however many runs it takes.
  */
 
+import { retryingPages } from '../cloud/retry.js';
 import { listAllSessions, type TrafficMirrorSession } from '../cloud/vpcClient.js';
 import { EXPIRY_TAG_KEY, OWNERSHIP_TAG_KEY, TOKEN_TAG_KEY } from '../contract/request.js';
 import type { Runtime } from '../runtime/runtime.js';
@@ -43,10 +44,11 @@ export async function sweepExpired(
   const now = runtime.now();
   const swept: ExpiredSession[] = [];
   for (const regionId of regions) {
-    const owned = listAllSessions(runtime.vpcFor(regionId), {
-      RegionId: regionId,
-      Tags: [{ Key: OWNERSHIP_TAG_KEY, Value: runtime.config.owner }],
-    });
+    const owned = listAllSessions(
+      runtime.vpcFor(regionId),
+      { RegionId: regionId, Tags: [{ Key: OWNERSHIP_TAG_KEY, Value: runtime.config.owner }] },
+      retryingPages(runtime),
+    );
     for await (const session of owned) {
       const at = expiresAt(session);
       if (at === undefined || at > now) continue;

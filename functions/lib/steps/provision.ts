@@ -188,10 +188,11 @@ export async function provision(input: ProvisionInput, deps: ProvisionDeps): Pro
 
   try {
     // A dry run asks whether this create would pass: it is answered as a dry run, whatever already exists.
-    const sameTraffic =
-      request.DryRun || input.lookedUp
-        ? undefined
-        : await retrying(() => findSameTraffic(vpc, request, deps.config.owner));
+    // One look-up answers both questions below: an ENI is in at most 3 sessions, so listing by the first
+    // source is one small page.
+    const bySource =
+      request.DryRun || input.lookedUp ? [] : await retrying(() => sessionsOfFirstSource(vpc, request));
+    const sameTraffic = bySource.find((s) => isSameTraffic(s, request, deps.config.owner));
     if (sameTraffic) {
       // Never a second session mirroring the same traffic to the same target: change this one in place —
       // unless it is this very request's (the same key with other parameters: the cloud refuses that as
@@ -214,13 +215,7 @@ export async function provision(input: ProvisionInput, deps: ProvisionDeps): Pro
         };
       }
     }
-    const existing =
-      request.DryRun || input.lookedUp
-        ? undefined
-        : // An ENI is in at most 3 sessions, so listing by the first source is one small page.
-          await retrying(() =>
-            firstEquivalent(vpc, request, { TrafficMirrorSourceId: request.TrafficMirrorSourceIds[0] }),
-          );
+    const existing = bySource.find((s) => isEquivalentSession(s, request));
     if (existing) {
       // Our own earlier create (a redelivery) answers as it did the first time; anyone else's is AlreadyExists.
       const ownCreate = existing.Tags.some((t) => t.Key === TOKEN_TAG_KEY && t.Value === token);
@@ -248,30 +243,30 @@ export async function provision(input: ProvisionInput, deps: ProvisionDeps): Pro
   }
 }
 
-/** This deployment's live session with the same sources (as a set) and target, whatever its attributes. */
-async function findSameTraffic(
-  vpc: VpcApi,
-  request: MirrorRequest,
-  owner: string,
-): Promise<TrafficMirrorSession | undefined> {
+/** The live sessions that mirror the request's first source ENI (all pages). */
+async function sessionsOfFirstSource(vpc: VpcApi, request: MirrorRequest): Promise<TrafficMirrorSession[]> {
+  const sessions: TrafficMirrorSession[] = [];
   for await (const session of listAllSessions(vpc, {
     RegionId: request.RegionId,
     TrafficMirrorSourceId: request.TrafficMirrorSourceIds[0],
-  })) {
-    const ours = session.Tags.some((t) => t.Key === OWNERSHIP_TAG_KEY && t.Value === owner);
-    const want = new Set(request.TrafficMirrorSourceIds);
-    const sameSources =
-      want.size === session.TrafficMirrorSourceIds.length &&
-      session.TrafficMirrorSourceIds.every((id) => want.has(id));
-    if (
-      ours &&
-      sameSources &&
-      session.TrafficMirrorTargetId === request.TrafficMirrorTargetId &&
-      session.TrafficMirrorSessionStatus !== 'Deleting'
-    )
-      return session;
-  }
-  return undefined;
+  }))
+    sessions.push(session);
+  return sessions;
+}
+
+/** This deployment's live session with the same sources (as a set) and target, whatever its attributes. */
+function isSameTraffic(session: TrafficMirrorSession, request: MirrorRequest, owner: string): boolean {
+  const ours = session.Tags.some((t) => t.Key === OWNERSHIP_TAG_KEY && t.Value === owner);
+  const want = new Set(request.TrafficMirrorSourceIds);
+  const sameSources =
+    want.size === session.TrafficMirrorSourceIds.length &&
+    session.TrafficMirrorSourceIds.every((id) => want.has(id));
+  return (
+    ours &&
+    sameSources &&
+    session.TrafficMirrorTargetId === request.TrafficMirrorTargetId &&
+    session.TrafficMirrorSessionStatus !== 'Deleting'
+  );
 }
 
 /** The updatable attributes the request asks for that the session does not have (undefined: none). */

@@ -5,6 +5,7 @@
  * (when pruning is on). The same run fired twice (same triggerTime) gives the same tokens, sessions and
  * execution names: one session and one completion event per entry. The report: reconcileReport.ts.
  */
+import { retryingPages } from '../cloud/retry.js';
 import { listAllSessions } from '../cloud/vpcClient.js';
 import type { DesiredState } from '../contract/desiredState.js';
 import { reconcileCounts } from '../contract/reconcileEvent.js';
@@ -53,7 +54,11 @@ function freePriorities(
 async function listRegions(regions: string[], runtime: Runtime): Promise<RegionalSession[]> {
   const existing: RegionalSession[] = [];
   for (const regionId of regions) {
-    for await (const s of listAllSessions(runtime.vpcFor(regionId), { RegionId: regionId }))
+    for await (const s of listAllSessions(
+      runtime.vpcFor(regionId),
+      { RegionId: regionId },
+      retryingPages(runtime),
+    ))
       existing.push({ ...s, RegionId: regionId });
   }
   return existing;

@@ -1,9 +1,14 @@
-/** `mirrorflow bench`: the benchmarks (polling, plan CPU, module load); figures are printed, not asserted. */
+/** `mirrorflow bench`: the benchmarks (polling, reconcile at scale, plan CPU, module load, memory); figures are printed, not asserted. */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { formatMemoryBench, runMemoryBench } from '../../bench/memory.js';
 import { formatLoadBench, runLoadBench } from '../../bench/moduleLoad.js';
 import { formatPlanBench, runPlanBench } from '../../bench/plan.js';
 import { formatBench, runPollingBench } from '../../bench/polling.js';
+import { formatReconcileScale, runReconcileScale } from '../../bench/reconcileScale.js';
+import { bundleFunctions } from '../../build/bundleFunctions.js';
 import { type CliIo, EXIT } from '../io.js';
 import { parseNumberOption } from './emulator.js';
 
@@ -25,7 +30,7 @@ export function registerBench(program: Command, io: CliIo, setExit: (code: numbe
     .option('--max-create <s>', 'longest creation time (virtual seconds)', '60')
     .option(
       '--scenario <name>',
-      'polling (default), plan (reconcile plan CPU), load (module load), memory (RSS of a long-running up)',
+      'polling (default), reconcile (a desired state of --sessions N), plan (reconcile plan CPU), load (module load), memory (RSS of a long-running up)',
       'polling',
     )
     .option('--entries <n>', 'plan: desired entries (and as many existing sessions)', '20000')
@@ -33,6 +38,8 @@ export function registerBench(program: Command, io: CliIo, setExit: (code: numbe
     .option('--pairs <n>', 'load: bare/with-bundle process start pairs', '15')
     .option('--requests <n>', 'memory: requests in all', '20000')
     .option('--checkpoint <n>', 'memory: requests before the first measurement', '2000')
+    .option('--throttle <share>', 'reconcile: share of every VPC and fnf call throttled (0–0.9)', '0')
+    .option('--rate <n>', 'reconcile: creates per second (MIRRORFLOW_RECONCILE_CREATES_PER_SECOND)', '10')
     .option('--json', 'machine-readable figures')
     .action(async (o: Record<string, string | boolean | undefined>) => {
       if (o.scenario === 'plan') {
@@ -59,8 +66,27 @@ export function registerBench(program: Command, io: CliIo, setExit: (code: numbe
         io.out(o.json ? JSON.stringify(memory) : formatMemoryBench(memory));
         return setExit(EXIT.ok);
       }
+      if (o.scenario === 'reconcile') {
+        const functionsDir = mkdtempSync(join(tmpdir(), 'mf-bench-dist-'));
+        await bundleFunctions({ functionsDir: 'functions', outDir: functionsDir });
+        const scale = await runReconcileScale({
+          sessions: parseNumberOption('--sessions', String(o.sessions), 1, 20_000),
+          throttle: parseNumberOption('--throttle', String(o.throttle), 0, 0.9),
+          ratePerSecond: parseNumberOption('--rate', String(o.rate), 1, 100),
+          seed: parseNumberOption('--seed', String(o.seed), 0, 2 ** 31),
+          timeScale: parseNumberOption('--time-scale', String(o.timeScale), 1, 1000),
+          createSeconds: {
+            min: parseNumberOption('--min-create', String(o.minCreate), 0, 3600),
+            max: parseNumberOption('--max-create', String(o.maxCreate), 0, 3600),
+          },
+          functionsDir,
+          progress: (line) => io.err(line),
+        });
+        io.out(o.json ? JSON.stringify(scale) : formatReconcileScale(scale));
+        return setExit(EXIT.ok);
+      }
       if (o.scenario !== 'polling') {
-        io.err(`--scenario must be polling, plan, load or memory (got "${String(o.scenario)}")`);
+        io.err(`--scenario must be polling, reconcile, plan, load or memory (got "${String(o.scenario)}")`);
         return setExit(EXIT.usage);
       }
       const result = await runPollingBench({
