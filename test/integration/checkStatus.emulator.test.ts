@@ -132,6 +132,39 @@ describe('check-status', () => {
     );
   });
 
+  it('puts a settled request’s event at once while others of its job are still pending, then waits', async () => {
+    emu.model.reset(structuredClone(inventory));
+    let job = await jobWith(2);
+    // The second request was refused by the cloud: it is settled (Failed) from the start.
+    job.items[1]!.failure = {
+      code: 'OperationDenied.Example',
+      message: 'refused',
+      hint: 'none',
+      retryable: false,
+    };
+    job = await checkStatus(job, deps());
+    expect(job.phase).toBe('emit');
+    expect(job.events.map((e) => e.type)).toEqual(['mirrorflow:TrafficMirrorSession:Failed']);
+    // The first session is still Creating: the flow waits (nextDelaySeconds > 1) before it looks again.
+    expect(job.nextDelaySeconds).toBeGreaterThan(1);
+    expect(job.items.map((i) => i.emitted)).toEqual([false, true]);
+
+    clock.advance(job.nextDelaySeconds * 1000);
+    job = await checkStatus(job, deps());
+    expect(job.phase).toBe('pending');
+    expect(job.events).toEqual([]);
+
+    clock.advance(60_000);
+    job = await checkStatus(job, deps());
+    expect(job.phase).toBe('emit');
+    expect(job.events.map((e) => e.type)).toEqual(['mirrorflow:TrafficMirrorSession:Ready']);
+    // Nothing left pending: the next round, at once, ends the job.
+    expect(job.nextDelaySeconds).toBe(1);
+    job = await checkStatus(job, deps());
+    expect(job.phase).toBe('failed');
+    expect(job.items.every((i) => i.emitted)).toBe(true);
+  });
+
   it('keeps every state of a hand-off-sized job under the 64 KiB limit, emission included', async () => {
     const all = await jobWith(COUNT);
     const jobs = jobsFor(

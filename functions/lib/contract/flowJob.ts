@@ -107,6 +107,7 @@ export interface Job {
   attempt: number;
   listCalls: number;
   phase: JobPhase;
+  /** Phase `pending`: the wait before the next look. Phase `emit`: more than 1, the wait after the events are put. */
   nextDelaySeconds: number;
   /** The events to put on the bus now (phase `emit`). */
   events: CompletionEventParams[];

@@ -1,8 +1,9 @@
 /**
  * check-status, the loop body of the session-ready flow. Each call: one ListTrafficMirrorSessions
  * per region per 100 pending sessions, each request's item classified, then either another look
- * (`pending`, with nextDelaySeconds), a chunk of completion events to put on the bus (`emit`), or the end
- * (`ready`, `failed`, `timeout`). Throttling or 5xx on List keeps the items pending with a longer delay.
+ * (`pending`, with nextDelaySeconds), a chunk of completion events to put on the bus (`emit`: a settled
+ * item's event goes out at once, whatever the rest of the job is doing), or the end (`ready`, `failed`,
+ * `timeout`). Throttling or 5xx on List keeps the items pending with a longer delay.
  * Safe to run twice: the job it returns depends only on the job it got and on what the cloud says.
  */
 import type { Random } from '../cloud/backoff.js';
@@ -175,27 +176,44 @@ export async function checkStatus(input: Job, deps: CheckStatusDeps): Promise<Jo
         );
   }
 
-  if (job.items.some((i) => i.state === 'pending')) {
-    job.phase = 'pending';
-    job.nextDelaySeconds = nextDelaySeconds({
-      elapsedSeconds: (now - Date.parse(job.startedAt)) / 1000,
-      firstDelaySeconds: deps.config.pollFirstDelaySeconds,
-      maxDelaySeconds: deps.config.pollMaxDelaySeconds,
-      remainingSeconds: (deadline - now) / 1000,
-      throttled,
-      ...(deps.random ? { random: deps.random } : {}),
-    });
+  const pendingLeft = job.items.some((i) => i.state === 'pending');
+  job.nextDelaySeconds = pendingLeft
+    ? nextDelaySeconds({
+        elapsedSeconds: (now - Date.parse(job.startedAt)) / 1000,
+        firstDelaySeconds: deps.config.pollFirstDelaySeconds,
+        maxDelaySeconds: deps.config.pollMaxDelaySeconds,
+        remainingSeconds: (deadline - now) / 1000,
+        throttled,
+        ...(deps.random ? { random: deps.random } : {}),
+      })
+    : 1;
+
+  // A settled item's event goes out now, even while others of the job are still pending.
+  const chunk = nextChunk(job, now, pendingLeft);
+  if (chunk.length > 0) {
+    job.phase = 'emit';
+    job.events = chunk;
+    // Once the chunk is out, the flow waits nextDelaySeconds before the next look if it is more than 1 s —
+    // only while items are pending and nothing else is left to put; otherwise it looks again at once.
+    if (!pendingLeft || moreToPut(job)) job.nextDelaySeconds = 1;
     return job;
   }
+  job.phase = pendingLeft ? 'pending' : finalPhase(job);
+  return job;
+}
 
-  // Everything settled: hand the events to the flow a chunk at a time, within the room the job leaves.
+/**
+ * The events to put now, within the room the job leaves: settled items not yet answered, then (once every item
+ * is settled and answered) the notices. Each item (and notice) is marked emitted as it joins the chunk: the
+ * flow puts the chunk next, and if check-status then fails, the Catch path must not answer with a Failed
+ * event what already got its answer.
+ */
+function nextChunk(job: Job, now: number, pendingLeft: boolean): CompletionEventParams[] {
   const room = Math.min(EMIT_CHUNK_BYTES, STATE_BYTES_LIMIT - STATE_MARGIN_BYTES - jobBytes(job));
-  // Each item (and notice) is marked emitted as it joins the chunk: the flow puts the chunk next, and if
-  // check-status then fails, the Catch path must not answer with a Failed event what already got its answer.
   const chunk: CompletionEventParams[] = [];
   let bytes = 0;
   for (const item of job.items) {
-    if (item.emitted) continue;
+    if (item.emitted || item.state === 'pending') continue;
     const event = buildCompletionEvent(job, item, now);
     const size = Buffer.byteLength(JSON.stringify(event));
     if (chunk.length > 0 && bytes + size > room) break;
@@ -203,23 +221,25 @@ export async function checkStatus(input: Job, deps: CheckStatusDeps): Promise<Jo
     item.emitted = true;
     bytes += size;
   }
-  if (chunk.length === 0) {
+  if (chunk.length === 0 && !pendingLeft) {
     const notice = job.notices?.find((n) => !n.emitted);
     if (notice) {
       chunk.push(notice.event);
       notice.emitted = true;
     }
   }
-  if (chunk.length > 0) {
-    job.phase = 'emit';
-    job.events = chunk;
-    job.nextDelaySeconds = 1;
-    return job;
-  }
-  job.phase = job.items.every((i) => i.state === 'ready')
+  return chunk;
+}
+
+/** Settled items whose events did not fit in this chunk. */
+function moreToPut(job: Job): boolean {
+  return job.items.some((i) => i.state !== 'pending' && !i.emitted);
+}
+
+function finalPhase(job: Job): 'ready' | 'failed' | 'timeout' {
+  return job.items.every((i) => i.state === 'ready')
     ? 'ready'
     : job.items.some((i) => i.reason === 'Mirror.Timeout')
       ? 'timeout'
       : 'failed';
-  return job;
 }
