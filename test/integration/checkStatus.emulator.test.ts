@@ -104,7 +104,11 @@ describe('check-status', () => {
     // Sessions this request just created are certainly Creating: the first round waits instead of listing.
     expect(listCalls() - before).toBe(0);
     expect(job).toMatchObject({ phase: 'pending', attempt: 1 });
-    expect(job.nextDelaySeconds).toBeGreaterThanOrEqual(3);
+    expect(job.nextDelaySeconds).toBe(5);
+    // Still within the shortest creation time: no look yet.
+    job = await checkStatus(job, deps());
+    expect(listCalls() - before).toBe(0);
+    clock.advance(job.nextDelaySeconds * 1000);
     job = await checkStatus(job, deps());
     expect(listCalls() - before).toBe(2); // 150 sessions: 100 + 50
     expect(job.phase).toBe('pending');

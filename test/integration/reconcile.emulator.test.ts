@@ -157,10 +157,12 @@ describe('reconcile()', () => {
     const report = await reconcile({ triggerTime: '2026-11-22T03:00:00Z', mode: 'apply', desired }, runtime);
     expect(report.counts).toMatchObject({ created: 0, updated: 0, unchanged: COUNT });
     // Had the first firing died before its hand-offs, these would start them: each session once either way.
+    // The first firing's executions are still in their first wait (sessions just created), so each hand-off
+    // finds its execution running.
     expect(report.handOffs.map((h) => [h.sessions, h.handOff])).toEqual([
-      [5, 'finished'],
-      [5, 'finished'],
-      [2, 'finished'],
+      [5, 'started'],
+      [5, 'started'],
+      [2, 'started'],
     ]);
     expect(fnf.executions.size).toBe(3);
     expect(emu.model.liveSessions()).toHaveLength(2 * COUNT);

@@ -14,6 +14,7 @@ import { LAG_SHARE, nextDelaySeconds } from '../../functions/lib/steps/pollSched
 import type { ProvisionResult } from '../../functions/lib/steps/provision.js';
 import { jobsFor } from '../../functions/lib/steps/reconcileApply.js';
 import { classifySession } from '../../functions/lib/steps/sessionPhase.js';
+import { jobFor } from '../../functions/lib/steps/startJob.js';
 import { validRequest } from '../helpers/requests.js';
 
 describe('nextDelaySeconds', () => {
@@ -137,6 +138,20 @@ describe('the job and its completion events', () => {
     clientToken: 'tok-1',
     request,
   };
+
+  it('starts with the flow waiting the shortest creation time when it holds only sessions just created', () => {
+    const runtime = {
+      config: { eventBusName: 'mirrorflow', pollDeadlineSeconds: 900, pollFirstDelaySeconds: 7 },
+      accountId: '1234567890123456',
+      now: () => Date.parse('2026-11-30T00:00:00Z'),
+    } as Parameters<typeof jobFor>[2];
+    const fresh = jobItem(created, 'event', '1234567890123456');
+    const existing = jobItem({ ...created, outcome: 'AlreadyExists' }, 'event', '1234567890123456');
+    expect(jobFor('exec-1', [fresh], runtime).nextDelaySeconds).toBe(7);
+    // Anything else is looked at (or answered) at once.
+    expect(jobFor('exec-2', [fresh, existing], runtime).nextDelaySeconds).toBe(1);
+    expect(jobFor('exec-3', [existing], runtime).nextDelaySeconds).toBe(1);
+  });
 
   it('keeps the request without Correlation, ClientToken and DryRun, and the correlation beside it', () => {
     const item = jobItem(created, 'event', '1234567890123456');

@@ -104,12 +104,13 @@ export async function checkStatus(input: Job, deps: CheckStatusDeps): Promise<Jo
     else if (item.provisioning === 'DryRunPassed') settle(item, 'ready', 'DryRunPassed', null, now);
   }
 
-  // One List call per region per 100 pending sessions. On the first look, a session this request has just
-  // created is certainly still Creating: wait for it rather than spend a call — unless the deadline has come
-  // (a first round that ran late), when only a look can tell a Created session from a timeout.
+  // One List call per region per 100 pending sessions. Before the shortest creation time has passed, a session
+  // this request has just created is certainly still Creating: wait for it rather than spend a call — unless
+  // the deadline has come (a round that ran late), when only a look can tell a Created session from a timeout.
   let throttled = false;
   const deadline = Date.parse(job.deadlineAt);
-  const skipFreshCreates = job.attempt === 1 && now < deadline;
+  const skipFreshCreates =
+    now - Date.parse(job.startedAt) < deps.config.pollFirstDelaySeconds * 1000 && now < deadline;
   const pending = job.items.filter(
     (i) =>
       i.state === 'pending' &&

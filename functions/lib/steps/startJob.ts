@@ -16,7 +16,7 @@ export function jobFor(
   notices?: CompletionEventParams[],
 ): Job {
   const { config } = runtime;
-  return newJob({
+  const job = newJob({
     executionName: name,
     eventBusName: config.eventBusName,
     accountId: runtime.accountId,
@@ -25,6 +25,16 @@ export function jobFor(
     items,
     ...(notices ? { notices } : {}),
   });
+  // The flow waits this long before its first look (its first state is that Wait). Sessions just created are
+  // certainly Creating until the shortest creation time has passed; anything else is looked at (or answered)
+  // at once.
+  const onlyFreshCreates =
+    items.length > 0 &&
+    items.every((i) => i.provisioning === 'Created' && i.state === 'pending' && !i.failure);
+  job.nextDelaySeconds = onlyFreshCreates
+    ? Math.min(config.pollFirstDelaySeconds, config.pollDeadlineSeconds)
+    : 1;
+  return job;
 }
 
 /** Hands a job to the flow (an execution of that name that already exists is not started again). */
