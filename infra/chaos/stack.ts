@@ -10,7 +10,7 @@ import { bundleFunctions } from '../build/bundleFunctions.js';
 import { type LocalCloud, startLocalCloud } from '../local/cloud.js';
 import { seededRandom } from '../local/random.js';
 import { EventCollector } from './collector.js';
-import { sessionsPerGroup } from './tally.js';
+import { type RowObservation, type SentRequest, sessionsPerGroup } from './tally.js';
 import { type SenderPolicy, type WebhookTarget, Wire } from './wire.js';
 import { chaosInventory, groupOfSource } from './world.js';
 
@@ -58,6 +58,16 @@ export interface RowStack {
   settle(): Promise<boolean>;
   /** Live sessions per logical request. */
   sessions(): Record<string, number>;
+  /**
+   * What the row saw. Requests that should each own one session, unless `invalid` (fuzzed bodies): then no
+   * session is expected and every VPC call is one too many. A busy 503 (Retry-After) counts as a server error
+   * where no sender retries it (`busyIsError`: the bus; by default for invalid input, which nothing should be
+   * busy with).
+   */
+  observe(
+    requests: readonly SentRequest[],
+    options?: { invalid?: boolean; busyIsError?: boolean; replaysAnsweredAsNew?: number },
+  ): RowObservation;
   close(): Promise<void>;
 }
 
@@ -107,14 +117,31 @@ export async function startRowStack(ctx: ChaosContext, size: number, salt: numbe
     events.follow();
     return settled;
   };
+  const wire = new Wire();
+  const sessions = () => sessionsPerGroup(cloud.vpc.model.liveSessions(), groupOfSource);
   return {
     cloud,
-    wire: new Wire(),
+    wire,
     events,
     webhook: { url: cloud.webhookUrl, secret: cloud.webhookSecret },
     sender: { maxAttempts: ctx.senderAttempts, sleep: (ms) => cloud.clock.sleep(ms) },
     settle,
-    sessions: () => sessionsPerGroup(cloud.vpc.model.liveSessions(), groupOfSource),
+    sessions,
+    observe: (requests, options = {}) => {
+      const { counts } = wire;
+      const invalid = options.invalid ?? false;
+      return {
+        requests,
+        events: events.events,
+        sessions: invalid ? {} : sessions(),
+        serverErrors: counts.serverErrors + ((options.busyIsError ?? invalid) ? counts.busy : 0),
+        dropped: counts.dropped,
+        vpcCallsFromInvalid: invalid ? cloud.vpc.calls.length : null,
+        ...(options.replaysAnsweredAsNew !== undefined
+          ? { replaysAnsweredAsNew: options.replaysAnsweredAsNew }
+          : {}),
+      };
+    },
     close: async () => {
       await events.stop();
       await cloud.close();

@@ -33,14 +33,7 @@ export const duplicateBus: Scenario = {
       const deliveries = stack.cloud.stack.fc.invocations.filter((x) => x.function === 'intake-event').length;
       return {
         settled,
-        observation: {
-          requests,
-          events: stack.events.events,
-          sessions: stack.sessions(),
-          serverErrors: stack.wire.counts.serverErrors + stack.wire.counts.busy,
-          dropped: stack.wire.counts.dropped,
-          vpcCallsFromInvalid: null,
-        },
+        observation: stack.observe(requests, { busyIsError: true }),
         notes: [
           `bus answers ${statusLine(stack.wire.counts)}; intake-event invoked ${deliveries} times for ${requests.length} events`,
           stack.events.answersNote(),

@@ -41,15 +41,7 @@ export const duplicateWebhook: Scenario = {
       const { counts } = stack.wire;
       return {
         settled,
-        observation: {
-          requests,
-          events: stack.events.events,
-          sessions: stack.sessions(),
-          serverErrors: counts.serverErrors,
-          dropped: counts.dropped,
-          vpcCallsFromInvalid: null,
-          replaysAnsweredAsNew: answeredAsNew,
-        },
+        observation: stack.observe(requests, { replaysAnsweredAsNew: answeredAsNew }),
         notes: [
           `webhook answers ${statusLine(counts)} (${counts.busy} busy 503s sent again after Retry-After); ${otherBodies} deliveries got differing 2xx bodies, ${answeredAsNew} copies answered as another request`,
           stack.events.answersNote(),

@@ -90,14 +90,7 @@ export function faultStorm(rate: number, salt: number): Scenario {
         const { fc, bus } = stack.cloud.stack;
         return {
           settled,
-          observation: {
-            requests,
-            events: stack.events.events,
-            sessions: stack.sessions(),
-            serverErrors: counts.serverErrors,
-            dropped: counts.dropped,
-            vpcCallsFromInvalid: null,
-          },
+          observation: stack.observe(requests),
           notes: [
             `virtual time ×${ctx.timeScale} (retry budgets are virtual: a faster clock would spend them on real latency)`,
             `answers ${statusLine(counts)}: ${counts.busy} busy 503s (Retry-After) sent again, ${gaveUp} webhook deliveries still refused after ${ctx.senderAttempts} attempts (not accepted)`,

@@ -35,14 +35,7 @@ export const fuzzBus: Scenario = {
       }
       return {
         settled,
-        observation: {
-          requests,
-          events: stack.events.events,
-          sessions: {},
-          serverErrors: counts.serverErrors + counts.busy,
-          dropped: counts.dropped,
-          vpcCallsFromInvalid: stack.cloud.vpc.calls.length,
-        },
+        observation: stack.observe(requests, { invalid: true }),
         notes: [
           `${corpus.length} events (${reasonLine(types)}); bus answers ${statusLine(counts)}; bad envelopes accepted ${badEnvelopesAccepted}`,
           stack.events.answersNote(),

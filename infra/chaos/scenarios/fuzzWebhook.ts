@@ -83,14 +83,7 @@ export const fuzzWebhook: Scenario = {
       const { counts } = stack.wire;
       return {
         settled,
-        observation: {
-          requests,
-          events: stack.events.events,
-          sessions: {},
-          serverErrors: counts.serverErrors + counts.busy,
-          dropped: counts.dropped,
-          vpcCallsFromInvalid: stack.cloud.vpc.calls.length,
-        },
+        observation: stack.observe(requests, { invalid: true }),
         notes: [
           `${corpus.length} deliveries (${reasonLine(kinds)}); answers ${statusLine(counts)}`,
           `not a 4xx: ${reasonLine(notRefused)}`,

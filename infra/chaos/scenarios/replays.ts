@@ -106,15 +106,10 @@ export const replays: Scenario = {
       const { counts } = stack.wire;
       return {
         settled,
-        observation: {
-          requests: originals.map((o) => o.request),
-          events: stack.events.events,
-          sessions: stack.sessions(),
-          serverErrors: counts.serverErrors,
-          dropped: counts.dropped,
-          vpcCallsFromInvalid: null,
-          replaysAnsweredAsNew: answeredAsNew,
-        },
+        observation: stack.observe(
+          originals.map((o) => o.request),
+          { replaysAnsweredAsNew: answeredAsNew },
+        ),
         notes: [
           `replays: ${reasonLine(verdicts)} ((!) = not the expected answer)`,
           `answers ${statusLine(counts)}; ${stack.events.answersNote()}`,

@@ -63,14 +63,7 @@ export const twoTriggers: Scenario = {
       const { counts } = stack.wire;
       return {
         settled,
-        observation: {
-          requests: pairs.flat(),
-          events: stack.events.events,
-          sessions: stack.sessions(),
-          serverErrors: counts.serverErrors,
-          dropped: counts.dropped,
-          vpcCallsFromInvalid: null,
-        },
+        observation: stack.observe(pairs.flat()),
         notes: [
           `answers ${statusLine(counts)}; webhook outcomes ${reasonLine(webhookOutcomes)}; Ready events by provisioning: ${reasonLine(provisioning)}`,
           stack.events.answersNote(),

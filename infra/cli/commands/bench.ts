@@ -12,6 +12,18 @@ import { bundleFunctions } from '../../build/bundleFunctions.js';
 import { type CliIo, EXIT } from '../io.js';
 import { parseNumberOption } from './emulator.js';
 
+/** What every run on a local cloud takes: the seed of its draws, its time scale and its creation times. */
+function stackOptions(o: Record<string, string | boolean | undefined>) {
+  return {
+    seed: parseNumberOption('--seed', String(o.seed), 0, 2 ** 31),
+    timeScale: parseNumberOption('--time-scale', String(o.timeScale), 1, 1000),
+    createSeconds: {
+      min: parseNumberOption('--min-create', String(o.minCreate), 0, 3600),
+      max: parseNumberOption('--max-create', String(o.maxCreate), 0, 3600),
+    },
+  };
+}
+
 export function registerBench(program: Command, io: CliIo, setExit: (code: number) => void): void {
   program
     .command('bench')
@@ -73,12 +85,7 @@ export function registerBench(program: Command, io: CliIo, setExit: (code: numbe
           sessions: parseNumberOption('--sessions', String(o.sessions), 1, 20_000),
           throttle: parseNumberOption('--throttle', String(o.throttle), 0, 0.9),
           ratePerSecond: parseNumberOption('--rate', String(o.rate), 1, 100),
-          seed: parseNumberOption('--seed', String(o.seed), 0, 2 ** 31),
-          timeScale: parseNumberOption('--time-scale', String(o.timeScale), 1, 1000),
-          createSeconds: {
-            min: parseNumberOption('--min-create', String(o.minCreate), 0, 3600),
-            max: parseNumberOption('--max-create', String(o.maxCreate), 0, 3600),
-          },
+          ...stackOptions(o),
           functionsDir,
           progress: (line) => io.err(line),
         });
@@ -92,12 +99,7 @@ export function registerBench(program: Command, io: CliIo, setExit: (code: numbe
       const result = await runPollingBench({
         sessions: parseNumberOption('--sessions', String(o.sessions), 1, 500),
         reconcileSessions: parseNumberOption('--reconcile-sessions', String(o.reconcileSessions), 1, 1000),
-        seed: parseNumberOption('--seed', String(o.seed), 0, 2 ** 31),
-        timeScale: parseNumberOption('--time-scale', String(o.timeScale), 1, 1000),
-        createSeconds: {
-          min: parseNumberOption('--min-create', String(o.minCreate), 0, 3600),
-          max: parseNumberOption('--max-create', String(o.maxCreate), 0, 3600),
-        },
+        ...stackOptions(o),
         progress: (line) => io.err(line),
       });
       io.out(o.json ? JSON.stringify(result) : formatBench(result));
