@@ -229,6 +229,8 @@ async function runReconcile(options: BenchOptions, functionsDir: string): Promis
     random: seededRandom(options.seed + 1),
     desiredState: desired,
     env: { MIRRORFLOW_RECONCILE_CREATES_PER_SECOND: '10' },
+    // The bench's firing is the only one: no scheduled run joins it.
+    runTimers: false,
   });
   try {
     const report = (await cloud.reconcile('2026-11-22T03:00:00Z')) as { handOffs: unknown[] };
