@@ -3,6 +3,7 @@
  * for session i, how to wait for completion events, and every call a run caused, per request.
  */
 import type { LocalCloud } from '../local/cloud.js';
+import type { StoredEvent } from '../local/eventbridge/model.js';
 import { type Inventory, parseInventory } from '../local/vpc/inventory.js';
 
 export interface RequestCosts {
@@ -72,11 +73,20 @@ export const pollingLists = (cloud: { vpc: { calls: { action: string; paramNames
       c.paramNames?.some((n) => n.startsWith('TrafficMirrorSessionIds.')),
   ).length;
 
-export async function waitForEvents(cloud: LocalCloud, count: number, timeoutMs: number): Promise<void> {
+/** Waits for `count` completion events — or for events of `count` distinct keys, when `keyOf` is given. */
+export async function waitForEvents(
+  cloud: LocalCloud,
+  count: number,
+  timeoutMs: number,
+  keyOf?: (event: StoredEvent) => string,
+): Promise<void> {
   const until = Date.now() + timeoutMs;
-  const done = () =>
-    cloud.stack.bus.events.filter((e) => String(e.type).startsWith('mirrorflow:TrafficMirrorSession:'))
-      .length >= count;
+  const done = () => {
+    const events = cloud.stack.bus.events.filter((e) =>
+      String(e.type).startsWith('mirrorflow:TrafficMirrorSession:'),
+    );
+    return (keyOf ? new Set(events.map(keyOf)).size : events.length) >= count;
+  };
   while (!done()) {
     if (Date.now() > until)
       throw new Error(`only some of ${count} completion events arrived within ${timeoutMs} ms`);
