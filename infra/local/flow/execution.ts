@@ -142,7 +142,6 @@ export class Execution {
   }
 }
 
-/** State data must be a JSON object within the size limit. */
 /** The state data as JSON text, checked to be an object within CloudFlow's size limit (the text is reused). */
 export function stateDataJson(value: unknown, what: string, state: string): string {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
