@@ -68,16 +68,23 @@ describe('the local CloudFlow keeps the history of its newest finished execution
 });
 
 describe('the signature nonces of the local APIs', () => {
-  it('refuses a nonce used within the window, forgets it after, and keeps only what is within the window', () => {
+  it('refuses a nonce used within the window, keeps it at least one window and at most two', () => {
     const nonces = new NonceMemory(1_000);
     expect(nonces.remember('n-1', 0)).toBe(true);
-    expect(nonces.remember('n-1', 1_000)).toBe(false);
-    expect(nonces.remember('n-2', 600)).toBe(true);
-    expect(nonces.remember('n-3', 1_500)).toBe(true);
-    // n-1 (at 0) is past the window at 1,500; n-2 (at 600) is not.
-    expect(nonces.size).toBe(2);
-    expect(nonces.remember('n-1', 1_700)).toBe(true);
-    expect(nonces.remember('n-2', 1_700)).toBe(true);
+    expect(nonces.remember('n-1', 999)).toBe(false);
+    expect(nonces.remember('n-2', 500)).toBe(true);
+    // A window later a new generation starts; the last one's nonces are still refused.
+    expect(nonces.remember('n-3', 1_000)).toBe(true);
+    expect(nonces.remember('n-1', 1_500)).toBe(false);
+    expect(nonces.remember('n-2', 1_999)).toBe(false);
     expect(nonces.size).toBe(3);
+    // Two windows on, the first generation is gone: only what came since is kept.
+    expect(nonces.remember('n-4', 2_000)).toBe(true);
+    expect(nonces.size).toBe(2);
+    expect(nonces.remember('n-1', 2_100)).toBe(true);
+    expect(nonces.remember('n-3', 2_200)).toBe(false);
+    // After a long quiet spell nothing old is kept.
+    expect(nonces.remember('n-5', 10_000)).toBe(true);
+    expect(nonces.size).toBe(1);
   });
 });
