@@ -142,12 +142,28 @@ export class Execution {
   }
 }
 
+/**
+ * JSON text of state data, made once per object: a state's output is the next state's input, its history
+ * events and its size check all want the same text. The executor never changes state data in place (every
+ * constructor and Task builds a new object), so the text stays true.
+ */
+const jsonText = new WeakMap<object, string>();
+export function jsonOf(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  let text = jsonText.get(value);
+  if (text === undefined) {
+    text = JSON.stringify(value);
+    jsonText.set(value, text);
+  }
+  return text;
+}
+
 /** The state data as JSON text, checked to be an object within CloudFlow's size limit (the text is reused). */
 export function stateDataJson(value: unknown, what: string, state: string): string {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new FatalFlowError('FnF.InvalidStateData', `the ${what} of ${state} must be a JSON object`);
   }
-  const text = JSON.stringify(value);
+  const text = jsonOf(value);
   const bytes = Buffer.byteLength(text);
   if (bytes > ASSUMPTIONS.stateDataLimitBytes) {
     throw new FatalFlowError(

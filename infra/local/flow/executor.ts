@@ -7,7 +7,7 @@ import { ASSUMPTIONS } from './assumptions.js';
 import { construct } from './constructors.js';
 import type { CatchRule, FlowDefinition, RetryRule, Scope, State } from './definition/schema.js';
 import { FatalFlowError, FlowError } from './errors.js';
-import { type Checkpoint, Execution, type Integrations, stateDataJson } from './execution.js';
+import { type Checkpoint, Execution, type Integrations, jsonOf, stateDataJson } from './execution.js';
 import { RANDOM, type Variables } from './expressions/evaluate.js';
 import type { Random } from './random.js';
 import { runChoice } from './states/ChoiceState.js';
@@ -78,7 +78,7 @@ export class StateExecutor {
     for (let step = 0; ; step++) {
       if (options.topLevel && step > 0) this.execution.reachCheckpoint(current, data);
       const state = byName.get(current)!;
-      this.execution.record('StateEntered', state.Name, { input: data });
+      this.execution.recordJson('StateEntered', state.Name, `{"input":${jsonOf(data)}}`);
       let result: StateResult;
       try {
         result = await this.runWithRetry(state, data);
@@ -163,7 +163,8 @@ export class StateExecutor {
         e.record('TaskFailed', state.Name, { error: { Code: error.code, Detail: error.detail } });
       throw error;
     }
-    if (state.Type === 'Task') e.record('TaskSucceeded', state.Name, { output: result.output });
+    if (state.Type === 'Task')
+      e.recordJson('TaskSucceeded', state.Name, `{"output":${jsonOf(result.output)}}`);
     const outputVars = { ...vars, $Output: result.output };
     const output =
       'OutputConstructor' in state && state.OutputConstructor
