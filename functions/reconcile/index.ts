@@ -1,26 +1,33 @@
 /**
- * reconcile: the timer trigger. Reads the desired state (MIRRORFLOW_DESIRED_STATE: a path in the code
- * package, or an http(s) URL), plans against every session of its regions, and in apply mode converges on it
- * (creates, updates in place, prunes: steps/reconcile.ts); then sweeps expired sessions and puts the run's
- * one Completed event through the flow. The report is logged and returned. Payload `{"mode":"plan"}` (or
- * MIRRORFLOW_RECONCILE_MODE=plan) plans without changing anything.
+ * reconcile: the timer trigger, and each further invocation of a long run. Reads the desired state
+ * (MIRRORFLOW_DESIRED_STATE: a path in the code package, or an http(s) URL), plans against every session of
+ * its regions, and in apply mode converges on it (creates, updates in place, prunes: steps/reconcile.ts) for
+ * its share of time; a run with more to do goes on through the reconcile-run flow, which invokes this function
+ * again with the run's progress (steps/reconcileRun.ts). The invocation that ends the run sweeps expired
+ * sessions and puts the run's one Completed event through the flow. The report is logged and returned.
+ * Payload `{"mode":"plan"}` (or MIRRORFLOW_RECONCILE_MODE=plan) plans without changing anything.
  */
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
-import type { HandOffResult } from '../lib/cloud/workflowClient.js';
+import { performance } from 'node:perf_hooks';
 import { parseDesiredState } from '../lib/contract/desiredState.js';
+import { parseProgress } from '../lib/contract/reconcileProgress.js';
 import { beginInvocation, createLogger } from '../lib/runtime/logger.js';
-import { type FcContext, runtimeFrom } from '../lib/runtime/runtime.js';
-import { type ExpiredSession, sweepExpired } from '../lib/steps/expiry.js';
+import { type FcContext, type Runtime, runtimeFrom } from '../lib/runtime/runtime.js';
+import { sweepExpired } from '../lib/steps/expiry.js';
 import { reconcile } from '../lib/steps/reconcile.js';
-import { announceRun, type ReconcileReport, withExpired } from '../lib/steps/reconcileReport.js';
+import { announceRun, describeReport, withExpired } from '../lib/steps/reconcileReport.js';
+import { continueRun, fireRun, type RunDeps } from '../lib/steps/reconcileRun.js';
 
 const logger = createLogger('reconcile');
+const log = (message: string, details?: Record<string, unknown>) => logger.info(message, details ?? {});
 
 interface TimerEvent {
   triggerTime?: string;
   triggerName?: string;
   payload?: string;
+  /** Set when the reconcile-run flow invokes the function to go on with a run. */
+  progress?: unknown;
 }
 
 async function loadDesiredState(location: string): Promise<string> {
@@ -36,36 +43,77 @@ async function loadDesiredState(location: string): Promise<string> {
   return readFile(path, 'utf8');
 }
 
-export const handler = async (
-  event: Buffer,
-  context: FcContext,
-): Promise<ReconcileReport & { expired: ExpiredSession[]; announced: HandOffResult }> => {
-  beginInvocation(logger, { requestId: context.requestId });
-  const timer = JSON.parse(event.toString('utf8') || '{}') as TimerEvent;
+function modeOf(timer: TimerEvent, runtime: Runtime): 'apply' | 'plan' {
   let payload: { mode?: unknown } = {};
   try {
     payload = timer.payload ? (JSON.parse(timer.payload) as { mode?: unknown }) : {};
   } catch {
     logger.warn('the timer payload is not JSON; ignoring it', { payload: timer.payload });
   }
-  const runtime = runtimeFrom(context);
-  if (!runtime.config.desiredState)
-    throw new Error('MIRRORFLOW_DESIRED_STATE is not set: reconcile has nothing to work from');
-  // The scheduled time, not the time of this attempt: a retried or repeated firing reuses the same tokens.
-  const triggerTime = timer.triggerTime ?? new Date(runtime.now()).toISOString();
-  const mode =
-    payload.mode === 'plan' || payload.mode === 'apply' ? payload.mode : runtime.config.reconcileMode;
-  logger.appendKeys({ triggerTime, mode });
-  const desired = parseDesiredState(await loadDesiredState(runtime.config.desiredState));
-  const report = await reconcile({ triggerTime, mode, desired }, runtime, {
-    log: (message, details) => logger.info(message, details),
+  return payload.mode === 'plan' || payload.mode === 'apply' ? payload.mode : runtime.config.reconcileMode;
+}
+
+/**
+ * The invocation's share of time, on the cloud's clock and on this process's (on the local cloud they
+ * differ, and FC's timeout is real time there too): whichever runs out first.
+ */
+function timeIsUpAfter(seconds: number, runtime: Runtime): () => boolean {
+  const cloudStart = runtime.now();
+  const realStart = performance.now();
+  const budget = seconds * 1000;
+  return () => runtime.now() - cloudStart >= budget || performance.now() - realStart >= budget;
+}
+
+/** Plan mode: one invocation that changes nothing, with its would-be expiries and its Completed event. */
+async function planRun(triggerTime: string, runtime: Runtime, deps: RunDeps) {
+  const report = await reconcile({ triggerTime, mode: 'plan', desired: await deps.loadDesired() }, runtime, {
+    log,
   });
-  // Ad-hoc sessions whose time has come are withdrawn by the same scheduled run (functions/lib/steps/expiry.ts).
-  const expired = await sweepExpired(report.regions, { mode, triggerTime }, runtime, (message, details) =>
-    logger.info(message, details),
-  );
+  const expired = await sweepExpired(report.regions, { mode: 'plan', triggerTime }, runtime, log);
   const completed = withExpired(report, expired);
   const announced = await announceRun(completed, runtime);
-  logger.info(completed.text, { counts: completed.counts, handOffs: completed.handOffs, announced });
-  return { ...completed, expired, announced };
+  return { ...completed, text: describeReport(completed), expired, announced };
+}
+
+export const handler = async (event: Buffer, context: FcContext) => {
+  beginInvocation(logger, { requestId: context.requestId });
+  const timer = JSON.parse(event.toString('utf8') || '{}') as TimerEvent;
+  const runtime = runtimeFrom(context);
+  const { desiredState } = runtime.config;
+  if (!desiredState)
+    throw new Error('MIRRORFLOW_DESIRED_STATE is not set: reconcile has nothing to work from');
+  const deps: RunDeps = {
+    runtime,
+    loadDesired: async () => parseDesiredState(await loadDesiredState(desiredState)),
+    log,
+    timeIsUp: timeIsUpAfter(runtime.config.reconcileSliceSeconds, runtime),
+  };
+
+  if (timer.progress !== undefined) {
+    // The reconcile-run flow: the run's progress in, the run's progress out (the flow loops until `done`).
+    const progress = parseProgress(timer.progress);
+    logger.appendKeys({
+      triggerTime: progress.triggerTime,
+      mode: 'apply',
+      invocation: progress.invocations + 1,
+    });
+    const outcome = await continueRun(progress, deps);
+    logger.info(outcome.report.text, { counts: outcome.progress.counts, done: outcome.progress.done });
+    return outcome.progress;
+  }
+
+  // The scheduled time, not the time of this attempt: a retried or repeated firing reuses the same tokens.
+  const triggerTime = timer.triggerTime ?? new Date(runtime.now()).toISOString();
+  const mode = modeOf(timer, runtime);
+  logger.appendKeys({ triggerTime, mode });
+  if (mode === 'plan') {
+    const planned = await planRun(triggerTime, runtime, deps);
+    logger.info(planned.text, { counts: planned.counts, announced: planned.announced });
+    return planned;
+  }
+  const outcome = await fireRun(triggerTime, deps);
+  if ('skipped' in outcome) return outcome;
+  const { report, continuedBy, expired, announced } = outcome;
+  logger.info(report.text, { counts: report.counts, handOffs: report.handOffs, continuedBy, announced });
+  return { ...report, ...(continuedBy ? { continuedBy } : {}), expired: expired ?? [], announced };
 };

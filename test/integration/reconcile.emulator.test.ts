@@ -155,7 +155,8 @@ describe('reconcile()', () => {
 
   it('the same firing again creates nothing, and its hand-offs find the first firing’s executions', async () => {
     const report = await reconcile({ triggerTime: '2026-11-22T03:00:00Z', mode: 'apply', desired }, runtime);
-    expect(report.counts).toMatchObject({ created: 0, updated: 0, unchanged: COUNT });
+    // The firing's own sessions are what it created, whichever attempt made them.
+    expect(report.counts).toMatchObject({ created: COUNT, updated: 0, unchanged: 0 });
     // Had the first firing died before its hand-offs, these would start them: each session once either way.
     // The first firing's executions are still in their first wait (sessions just created), so each hand-off
     // finds its execution running.
@@ -226,7 +227,8 @@ describe('a reconcile run that dies between its creates and its hand-off', () =>
       [5, 'started'],
       [2, 'started'],
     ]);
-    expect(retry.counts).toMatchObject({ created: 2, unchanged: 10 });
+    // Created by this firing: the 5 of its dead attempt and the 2 it made now; the dead later run's 5 are unchanged.
+    expect(retry.counts).toMatchObject({ created: 7, unchanged: 5 });
     // The 5 the second (dead) run created wait for the grace: not answered yet, not answered twice.
     expect(answeredBy().filter(([, by]) => by.length === 0)).toHaveLength(5);
 

@@ -25,6 +25,8 @@ describe('loadConfig', () => {
       reconcileMode: 'apply',
       reconcileCreatesPerSecond: 10,
       reconcileBatchSize: 100,
+      reconcileSliceSeconds: 300,
+      reconcileFlowName: 'reconcile-run',
       reconcilePrune: true,
       regions: [],
     });

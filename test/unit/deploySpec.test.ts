@@ -194,6 +194,7 @@ describe("mirrorflow's s.yaml", () => {
     );
     expect(deployment.flows.map((f) => [f.name, f.roleArn, f.executionMode])).toEqual([
       ['session-ready', 'acs:ram::1234567890123456:role/mirrorflow-session-ready', 'Standard'],
+      ['reconcile-run', 'acs:ram::1234567890123456:role/mirrorflow-reconcile-run', 'Standard'],
     ]);
   });
 

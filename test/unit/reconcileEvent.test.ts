@@ -1,7 +1,10 @@
 /** The reconcile run's Completed event: built once, valid against its published schema, cut to fit the flow. */
 import { describe, expect, it } from 'vitest';
 import { EMIT_CHUNK_BYTES } from '../../functions/lib/contract/flowJob.js';
-import { buildReconcileCompletedEvent } from '../../functions/lib/contract/reconcileEvent.js';
+import {
+  buildReconcileCompletedEvent,
+  reconcileCounts,
+} from '../../functions/lib/contract/reconcileEvent.js';
 import { emptyLists } from '../../functions/lib/steps/reconcileReport.js';
 import { assertReconcileEvent } from '../helpers/eventSchema.js';
 
@@ -35,7 +38,7 @@ describe('mirrorflow:Reconcile:Completed', () => {
       problems: [{ path: 'Priority', rule: 'must be 1–32766' }],
       announced: 'now',
     });
-    const event = buildReconcileCompletedEvent(run(lists), 5, target);
+    const event = buildReconcileCompletedEvent(run(lists), reconcileCounts(lists, 5), target);
     expect(event).toMatchObject({
       id: 'mfc-0123abcd:Completed',
       type: 'mirrorflow:Reconcile:Completed',
@@ -55,7 +58,7 @@ describe('mirrorflow:Reconcile:Completed', () => {
     for (let i = 0; i < 5000; i++) lists.unchanged.push(`entry-${i}`);
     for (let i = 0; i < 300; i++)
       lists.created.push({ name: `n${i}`, sessionId: `tms-${i}`, regionId: 'cn-hangzhou' });
-    const event = buildReconcileCompletedEvent(run(lists), 5300, target);
+    const event = buildReconcileCompletedEvent(run(lists), reconcileCounts(lists, 5300), target);
     const data = event.data as { counts: Record<string, number>; unchanged: string[]; truncated: string[] };
     expect(Buffer.byteLength(JSON.stringify(event))).toBeLessThanOrEqual(EMIT_CHUNK_BYTES);
     expect(data.counts.unchanged).toBe(5000);

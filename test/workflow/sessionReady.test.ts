@@ -6,7 +6,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { workflowErrorEvent } from '../../functions/lib/contract/completionEvent.js';
 import { jobItem, newJob } from '../../functions/lib/contract/flowJob.js';
-import { buildReconcileCompletedEvent } from '../../functions/lib/contract/reconcileEvent.js';
+import {
+  buildReconcileCompletedEvent,
+  reconcileCounts,
+} from '../../functions/lib/contract/reconcileEvent.js';
 import { validateMirrorRequest } from '../../functions/lib/contract/request.js';
 import { emptyLists } from '../../functions/lib/steps/reconcileReport.js';
 import { SimulatedClock } from '../../infra/local/clock.js';
@@ -200,7 +203,7 @@ describe('session-ready when check-status fails for good', () => {
       prune: true,
       lists: emptyLists(),
     };
-    const completed = buildReconcileCompletedEvent(run, 0, {
+    const completed = buildReconcileCompletedEvent(run, reconcileCounts(run.lists, 0), {
       eventBusName: 'mirrorflow',
       executionName: 'mfc-0badc0de',
     });

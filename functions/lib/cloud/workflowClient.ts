@@ -33,6 +33,13 @@ export interface WorkflowApi {
     Status: string;
     Input: string;
   }>;
+  /**
+   * ListExecutions (CloudFlow API 2019-03-15, its API page): one page of a flow's executions, optionally
+   * only those of one Status.
+   */
+  listExecutions(params: { FlowName: string; Status?: string; Limit?: number }): Promise<{
+    Executions: { Name: string; Status: string }[];
+  }>;
 }
 
 export function createWorkflowClient(options: {
@@ -55,6 +62,13 @@ export function createWorkflowClient(options: {
     async describeExecution(params) {
       const body = await call('DescribeExecution', params);
       return { Status: String(body.Status ?? ''), Input: String(body.Input ?? '') };
+    },
+    async listExecutions(params) {
+      const body = await call('ListExecutions', params);
+      const executions = Array.isArray(body.Executions) ? (body.Executions as Record<string, unknown>[]) : [];
+      return {
+        Executions: executions.map((e) => ({ Name: String(e.Name ?? ''), Status: String(e.Status ?? '') })),
+      };
     },
   };
 }
@@ -134,4 +148,17 @@ function jobOf(input: string): Job | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The name of an execution of the flow that is running now, if any (one page of at most one). */
+export async function runningExecution(
+  workflow: WorkflowApi,
+  options: { flowName: string; policy: RetryPolicy; hooks?: RetryHooks },
+): Promise<string | undefined> {
+  const listed = await withRetry(
+    () => workflow.listExecutions({ FlowName: options.flowName, Status: 'Running', Limit: 1 }),
+    options.policy,
+    options.hooks,
+  );
+  return listed.Executions[0]?.Name;
 }

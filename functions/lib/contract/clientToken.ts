@@ -131,6 +131,14 @@ export function runExecutionName(triggerTime: string): string {
 }
 
 /**
+ * The reconcile-run execution that carries one scheduled run on past its first invocation: one per scheduled
+ * time, so a repeated firing cannot start a second one.
+ */
+export function continuationExecutionName(triggerTime: string): string {
+  return `mfr-${digest('continue', triggerTime).slice(0, DIGEST_HEX)}`;
+}
+
+/**
  * The token and execution name of the answer to a request whose key was used before with another payload
  * (steps/reusedKey.ts). The key's own execution belongs to the first request, so this answer gets a name of
  * its own, from the key and this payload's digest: each differing payload is answered once, however often it

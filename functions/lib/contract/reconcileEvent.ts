@@ -57,12 +57,12 @@ export function reconcileCounts(lists: ReconcileLists, desired: number): Reconci
 
 /** The Completed event of a run, its lists cut (longest first) until it fits the flow's emit room. */
 export function buildReconcileCompletedEvent(
-  run: ReconcileRun,
-  desired: number,
+  run: ReconcileRun & { truncated?: string[] },
+  counts: ReconcileCounts,
   target: { eventBusName: string; executionName: string },
 ): CompletionEventParams {
   const lists: Record<string, unknown[]> = { ...run.lists };
-  const truncated = new Set<string>();
+  const truncated = new Set<string>(run.truncated ?? []);
   const event = (): CompletionEventParams => ({
     eventBusName: target.eventBusName,
     id: `${target.executionName}:Completed`,
@@ -77,7 +77,7 @@ export function buildReconcileCompletedEvent(
       regions: run.regions,
       prune: run.prune,
       executionName: target.executionName,
-      counts: reconcileCounts(run.lists, desired),
+      counts,
       ...lists,
       truncated: [...truncated].sort(),
     },

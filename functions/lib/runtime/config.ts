@@ -137,6 +137,17 @@ const SETTINGS = {
   reconcileCreatesPerSecond: ['MIRRORFLOW_RECONCILE_CREATES_PER_SECOND', wholeFromEnv(1, 10, 10)],
   reconcileBatchSize: ['MIRRORFLOW_RECONCILE_BATCH_SIZE', wholeFromEnv(1, 100, 100)],
   /**
+   * How long one reconcile invocation applies before it hands the rest of the run to the next one through
+   * the reconcile-run flow: a third of the function's 900 s timeout, so a slow listing or a throttled spell
+   * never brings an invocation near it (workflows/reconcile-run.yaml).
+   */
+  reconcileSliceSeconds: ['MIRRORFLOW_RECONCILE_SLICE_SECONDS', wholeFromEnv(1, 600, 300)],
+  /** The flow that carries a reconcile run across invocations. */
+  reconcileFlowName: [
+    'MIRRORFLOW_RECONCILE_FLOW_NAME',
+    z._default(z.string().check(z.minLength(1)), 'reconcile-run'),
+  ],
+  /**
    * Regions the scheduled run always looks at (prune, expiry) besides its own and those the desired state
    * names — so a region whose last entry was removed is still cleaned up.
    */

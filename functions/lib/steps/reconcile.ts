@@ -9,6 +9,7 @@ import { retryingPages } from '../cloud/retry.js';
 import { listAllSessions } from '../cloud/vpcClient.js';
 import type { DesiredState } from '../contract/desiredState.js';
 import { reconcileCounts } from '../contract/reconcileEvent.js';
+import { RUN_START, type RunPosition } from '../contract/reconcileProgress.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { FreePriorities, type PriorityRange } from './priority.js';
 import type { ProvisionDeps } from './provision.js';
@@ -64,25 +65,137 @@ async function listRegions(regions: string[], runtime: Runtime): Promise<Regiona
   return existing;
 }
 
-export async function reconcile(
-  options: { triggerTime: string; mode: 'apply' | 'plan'; desired: DesiredState },
-  runtime: Runtime,
-  hooks: ReconcileHooks = {},
-): Promise<ReconcileReport> {
-  const { config } = runtime;
-  const sleep = hooks.sleep ?? runtime.sleep;
-  const regions = [
+export interface ReconcileOptions {
+  triggerTime: string;
+  mode: 'apply' | 'plan';
+  desired: DesiredState;
+  /** Where this invocation takes the run up (apply mode); the start when absent. */
+  from?: RunPosition;
+  /**
+   * True once this invocation has used its share of time (apply mode): it then stops at the next chunk
+   * boundary and says where the next invocation goes on (`next`). Asked only after some work is done.
+   */
+  timeIsUp?: () => boolean;
+}
+
+async function regionsOf(options: ReconcileOptions, runtime: Runtime): Promise<string[]> {
+  return [
     ...new Set([
       runtime.region,
-      ...config.regions,
+      ...runtime.config.regions,
       ...options.desired.sessions
         .map((s) => s.request.RegionId)
         .filter((r): r is string => typeof r === 'string'),
     ]),
   ].sort();
+}
+
+/** The run's state while it applies: its Run, and the paced clock of its mutating calls. */
+function startRun(
+  options: ReconcileOptions,
+  runtime: Runtime,
+  plan: Plan,
+  existing: readonly RegionalSession[],
+  lists: Run['lists'],
+  hooks: ReconcileHooks,
+): Run {
+  const { config } = runtime;
+  const sleep = hooks.sleep ?? runtime.sleep;
+  const interval = 1000 / config.reconcileCreatesPerSecond;
+  let calls = 0;
+  let startedAt = 0;
+  return {
+    runtime,
+    triggerTime: options.triggerTime,
+    requests: new Map(options.desired.sessions.map((s) => [s.name, s.request])),
+    lists,
+    items: new Map(),
+    free: freePriorities(plan, existing, config.priorityRange),
+    log: hooks.log ?? (() => {}),
+    // Stay under the API's flow control: call k is due `k × interval` after the first, on the cloud's
+    // clock, so the rate holds whatever each call's round trip (a slow call is not followed by a full wait).
+    pace: async () => {
+      if (calls === 0) startedAt = runtime.now();
+      const due = startedAt + calls * interval;
+      calls += 1;
+      const wait = due - runtime.now();
+      if (wait > 0) await sleep(wait);
+    },
+    handOffOf: new Map(),
+    tokenOf: (name) => entryToken(options.triggerTime, name),
+  };
+}
+
+/**
+ * Applies the plan's entries from `cursor` on, chunk by chunk, each chunk handed off as soon as it is
+ * applied; stops at a chunk boundary once time is up. Returns the index of the first entry not applied.
+ */
+async function applyEntries(
+  run: Run,
+  plan: Plan,
+  entries: ReportEntry[],
+  cursor: number,
+  handOffs: ReconcileReport['handOffs'],
+  timeIsUp: () => boolean,
+): Promise<number> {
+  const names = plan.entries.map((e) => e.name);
+  const size = run.runtime.config.reconcileBatchSize;
+  for (let index = cursor; index < plan.entries.length; index += 1) {
+    if (index % size === 0 || index === cursor) {
+      if (index > cursor && timeIsUp()) return index;
+      for (const [name, execution] of handOffParts(run, plan.entries.slice(index, index + size), index))
+        run.handOffOf.set(name, execution);
+    }
+    await applyEntry(run, plan.entries[index]!, entries[index]!);
+    const chunkEnds = (index + 1) % size === 0 || index === names.length - 1;
+    if (chunkEnds) handOffs.push(...(await handOffChunk(run, names, index - (index % size))));
+  }
+  return plan.entries.length;
+}
+
+/**
+ * Deletes the sessions of entries that are gone, in session id order after `after`; stops once time is up
+ * (having pruned at least one when `mustProgress`). Returns the last id pruned, or null when all are done.
+ */
+async function pruneSessions(
+  run: Run,
+  plan: Plan,
+  after: string,
+  timeIsUp: () => boolean,
+  mustProgress: boolean,
+): Promise<string | null> {
+  const todo = [...plan.prune]
+    .sort((a, b) => (a.TrafficMirrorSessionId < b.TrafficMirrorSessionId ? -1 : 1))
+    .filter((s) => s.TrafficMirrorSessionId > after);
+  let last = after;
+  for (const [i, s] of todo.entries()) {
+    if ((i > 0 || !mustProgress) && timeIsUp()) return last;
+    await pruneSession(run, s, entryOf(s));
+    last = s.TrafficMirrorSessionId;
+  }
+  return null;
+}
+
+export async function reconcile(
+  options: ReconcileOptions,
+  runtime: Runtime,
+  hooks: ReconcileHooks = {},
+): Promise<ReconcileReport> {
+  const { config } = runtime;
+  const from = options.mode === 'apply' ? (options.from ?? RUN_START) : RUN_START;
+  const timeIsUp = options.timeIsUp ?? (() => false);
+  const regions = await regionsOf(options, runtime);
   const existing = await listRegions(regions, runtime);
   const plan = planReconcile(options.desired, existing, config.owner);
-  const lists = listsFromPlan(plan, options.mode, config.reconcilePrune);
+  // What this invocation reports of the plan: its own entries, and the sessions no entry wants once, when
+  // the prune walk begins.
+  const pruneBegins = from.pruneAfter === null;
+  const shown: Plan = pruneBegins ? plan : { ...plan, prune: [], foreign: [], orphaned: [] };
+  const lists = listsFromPlan(
+    { ...shown, entries: plan.entries.slice(from.cursor) },
+    options.mode,
+    config.reconcilePrune,
+  );
   const entries: ReportEntry[] = plan.entries.map((e) => ({
     name: e.name,
     status: e.status,
@@ -92,48 +205,31 @@ export async function reconcile(
     ...(e.problems.length ? { problems: e.problems } : {}),
   }));
   const handOffs: ReconcileReport['handOffs'] = [];
+  let end = plan.entries.length;
+  let next: RunPosition | undefined;
 
   if (options.mode === 'apply') {
-    const interval = 1000 / config.reconcileCreatesPerSecond;
-    let calls = 0;
-    let startedAt = 0;
-    const run: Run = {
-      runtime,
-      triggerTime: options.triggerTime,
-      requests: new Map(options.desired.sessions.map((s) => [s.name, s.request])),
-      lists,
-      items: new Map(),
-      free: freePriorities(plan, existing, config.priorityRange),
-      log: hooks.log ?? (() => {}),
-      // Stay under the API's flow control: call k is due `k × interval` after the first, on the cloud's
-      // clock, so the rate holds whatever each call's round trip (a slow call is not followed by a full wait).
-      pace: async () => {
-        if (calls === 0) startedAt = runtime.now();
-        const due = startedAt + calls * interval;
-        calls += 1;
-        const wait = due - runtime.now();
-        if (wait > 0) await sleep(wait);
-      },
-      handOffOf: new Map(),
-      tokenOf: (name) => entryToken(options.triggerTime, name),
-    };
-    // Sessions a run that died had created, never handed off: answered now (reconcileRecovery.ts).
-    handOffs.push(...(await recoverHandOffs(run, plan)));
-    const names = plan.entries.map((e) => e.name);
-    const size = config.reconcileBatchSize;
-    for (const [index, planned] of plan.entries.entries()) {
-      if (index % size === 0)
-        for (const [name, execution] of handOffParts(run, plan.entries.slice(index, index + size), index))
-          run.handOffOf.set(name, execution);
-      await applyEntry(run, planned, entries[index]!);
-      const chunkEnds = (index + 1) % size === 0 || index === names.length - 1;
-      if (chunkEnds) {
-        const start = index - (index % size);
-        handOffs.push(...(await handOffChunk(run, names, start)));
-      }
-    }
+    const run = startRun(options, runtime, plan, existing, lists, hooks);
+    // Sessions a run that died had created, never handed off: answered by its next run's first invocation.
+    if (from.cursor === 0 && pruneBegins) handOffs.push(...(await recoverHandOffs(run, plan)));
+    end = await applyEntries(run, plan, entries, from.cursor, handOffs, timeIsUp);
+    if (end < plan.entries.length) next = { cursor: end, pruneAfter: null };
     // Created sessions are in the flow's hands before anything is deleted.
-    if (config.reconcilePrune) for (const s of plan.prune) await pruneSession(run, s, entryOf(s));
+    else if (config.reconcilePrune) {
+      const pruned = await pruneSessions(run, plan, from.pruneAfter ?? '', timeIsUp, end === from.cursor);
+      if (pruned !== null) next = { cursor: end, pruneAfter: pruned };
+    }
+    // An earlier attempt of this firing created what the plan saw as unchanged (reconcileApply.ts).
+    const created = new Set(lists.created.map((c) => c.name));
+    lists.unchanged = lists.unchanged.filter((n) => !created.has(n));
+    if (end < plan.entries.length) {
+      // Entries the next invocation applies are reported by it, and the sessions no entry wants with its prune.
+      const later = new Set(plan.entries.slice(end).map((e) => e.name));
+      lists.unchanged = lists.unchanged.filter((n) => !later.has(n));
+      lists.drifted = lists.drifted.filter((d) => !later.has(d.name));
+      lists.invalid = lists.invalid.filter((i) => !later.has(i.name));
+      Object.assign(lists, { foreign: [], orphaned: [], wouldDelete: [] });
+    }
   }
 
   const report: Omit<ReconcileReport, 'text'> = {
@@ -142,10 +238,11 @@ export async function reconcile(
     owner: config.owner,
     regions,
     prune: config.reconcilePrune,
-    counts: reconcileCounts(lists, entries.length),
+    counts: reconcileCounts(lists, plan.entries.length),
     lists,
-    entries,
+    entries: entries.slice(from.cursor, end),
     handOffs,
+    ...(next ? { next } : {}),
   };
   return { ...report, text: describeReport(report) };
 }

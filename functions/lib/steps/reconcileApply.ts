@@ -207,7 +207,7 @@ export async function applyEntry(run: Run, planned: PlannedEntry, report: Report
     if (listed) listed.announced = announced;
     return;
   }
-  if (ownFiringSession(run, planned)) return rehandOwnCreate(run, planned);
+  if (ownFiringSession(run, planned)) return rehandOwnCreate(run, planned, report);
   if (planned.status !== 'create' && planned.status !== 'update') return;
   await run.pace();
   try {
@@ -230,10 +230,17 @@ export async function applyEntry(run: Run, planned: PlannedEntry, report: Report
 /**
  * An entry an earlier attempt of this very firing created (it died before its hand-off, or is still running
  * alongside): handed off with the chunk, to the execution its origin tag names — which the flow starts once,
- * whichever attempt gets there first, with the same entries.
+ * whichever attempt gets there first, with the same entries. The run created it, so it is reported created
+ * (reconcile.ts takes it off the plan's unchanged list).
  */
-function rehandOwnCreate(run: Run, planned: PlannedEntry): void {
+function rehandOwnCreate(run: Run, planned: PlannedEntry, report: ReportEntry): void {
   const session = planned.session!;
+  report.result = 'Created';
+  run.lists.created.push({
+    name: planned.name,
+    sessionId: session.TrafficMirrorSessionId,
+    regionId: session.RegionId,
+  });
   run.items.set(
     planned.name,
     jobItem(

@@ -10,8 +10,9 @@ import {
   buildReconcileCompletedEvent,
   type ReconcileCounts,
   type ReconcileLists,
-  reconcileCounts,
+  type ReconcileRun,
 } from '../contract/reconcileEvent.js';
+import type { RunPosition } from '../contract/reconcileProgress.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { ExpiredSession } from './expiry.js';
 import type { ProvisionResult } from './provision.js';
@@ -38,6 +39,8 @@ export interface ReconcileReport {
   lists: ReconcileLists;
   entries: ReportEntry[];
   handOffs: { executionName: string; sessions: number; handOff: string }[];
+  /** Where the next invocation takes the run up, when this one stopped before the end (reconcile.ts). */
+  next?: RunPosition;
   text: string;
 }
 
@@ -114,25 +117,40 @@ export function describeReport(report: Omit<ReconcileReport, 'text'>): string {
     );
   for (const h of report.handOffs)
     lines.push(`  handed ${h.sessions} session(s) to ${h.executionName} (${h.handOff})`);
+  if (report.next)
+    lines.push(
+      report.next.pruneAfter === null
+        ? `  the next invocation goes on from entry ${report.next.cursor + 1} of ${c.desired}`
+        : `  the next invocation goes on pruning after ${report.next.pruneAfter || 'the start'}`,
+    );
   return lines.join('\n');
 }
 
-/** The run's report with the scheduled run's expiry sweep (expiry.ts) added to its deleted sessions. */
-export function withExpired(report: ReconcileReport, expired: ExpiredSession[]): ReconcileReport {
+/** What the expiry sweep adds to a run's lists and counts (the counts by addition: lists may be cut). */
+export function withExpired<T extends { lists: ReconcileLists; counts: ReconcileCounts }>(
+  run: T,
+  expired: ExpiredSession[],
+): T {
   const lists = {
-    ...report.lists,
-    deleted: [...report.lists.deleted],
-    wouldDelete: [...report.lists.wouldDelete],
-    retryLater: [...report.lists.retryLater],
+    ...run.lists,
+    deleted: [...run.lists.deleted],
+    wouldDelete: [...run.lists.wouldDelete],
+    retryLater: [...run.lists.retryLater],
   };
+  const counts = { ...run.counts };
   for (const e of expired) {
     const listed = { sessionId: e.sessionId, regionId: e.regionId, reason: 'expired' as const };
-    if (e.outcome === 'Deleting') lists.deleted.push(listed);
-    if (e.outcome === 'planned') lists.wouldDelete.push(listed);
-    if (e.outcome === 'RetryLater') lists.retryLater.push(e.sessionId);
+    const list = e.outcome === 'Deleting' ? 'deleted' : e.outcome === 'planned' ? 'wouldDelete' : undefined;
+    if (list) {
+      lists[list].push(listed);
+      counts[list] += 1;
+    }
+    if (e.outcome === 'RetryLater') {
+      lists.retryLater.push(e.sessionId);
+      counts.retryLater += 1;
+    }
   }
-  const merged = { ...report, lists, counts: reconcileCounts(lists, report.entries.length) };
-  return { ...merged, text: describeReport(merged) };
+  return { ...run, lists, counts };
 }
 
 /**
@@ -140,10 +158,13 @@ export function withExpired(report: ReconcileReport, expired: ExpiredSession[]):
  * way): a job with no session and the event as its notice, under a name derived from the scheduled time, so
  * the same run fired twice announces once.
  */
-export async function announceRun(report: ReconcileReport, runtime: Runtime): Promise<HandOffResult> {
+export async function announceRun(
+  run: ReconcileRun & { counts: ReconcileCounts; truncated?: string[] },
+  runtime: Runtime,
+): Promise<HandOffResult> {
   const { config } = runtime;
-  const executionName = runExecutionName(report.triggerTime);
-  const event = buildReconcileCompletedEvent({ ...report, lists: report.lists }, report.counts.desired, {
+  const executionName = runExecutionName(run.triggerTime);
+  const event = buildReconcileCompletedEvent(run, run.counts, {
     eventBusName: config.eventBusName,
     executionName,
   });

@@ -98,7 +98,9 @@ export function createFcInvoker(options: FcInvokerOptions) {
     ...(options.credentials.securityToken ? { securityToken: options.credentials.securityToken } : {}),
     region: options.region,
     endpoint: options.endpoint,
-    timeout: options.timeoutMs ?? 120_000,
+    // A Sync invocation lasts as long as the function runs: the local FC ends it at the function's own
+    // timeout (at most FC's 86,400 s), so the client waits longer than any function may.
+    timeout: options.timeoutMs ?? (86_400 + 60) * 1000,
   });
   return async (params: Record<string, unknown>): Promise<Record<string, unknown>> => {
     const name = resolveFunction(String(params.resourceArn ?? ''), options);

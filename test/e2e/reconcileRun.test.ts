@@ -1,0 +1,160 @@
+/**
+ * A reconcile run longer than one invocation, end to end on the local cloud: the timer's invocation applies
+ * its share, hands the run to the reconcile-run flow, and the flow's invocations go on from where the last
+ * stopped until the run is done — one session and one completion event per entry, one Completed event for
+ * the run with every count, whatever invocation dies on the way. A firing while a run is still going leaves
+ * the region to it.
+ *
+ * The desired state is served over HTTP by the test, so each invocation's read of it is a step the test can
+ * hold: what runs when is decided by the test, never by how fast this machine is.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { benchInventory, request } from '../../infra/bench/benchStack.js';
+import type { LocalCloud } from '../../infra/local/cloud.js';
+import { completionEvents, reconcileEvents, settle, startTestCloud } from '../helpers/localCloud.js';
+import { faultRule } from '../helpers/requests.js';
+
+const ENTRIES = 15;
+const desiredYaml = stringify({
+  version: 1,
+  sessions: Array.from({ length: ENTRIES }, (_, i) => ({ name: `fleet-${i}`, request: request(i) })),
+});
+
+/** Serves the desired state; a read can be held until the test lets it go. */
+class DesiredStateServer {
+  reads = 0;
+  private held: (() => void)[] = [];
+  private holding = false;
+  private arrived: (() => void)[] = [];
+  readonly server: Server = createServer((_, response) => {
+    this.reads += 1;
+    for (const wake of this.arrived.splice(0)) wake();
+    const answer = () => response.end(desiredYaml);
+    if (this.holding) this.held.push(answer);
+    else answer();
+  });
+
+  url(): string {
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/desired-state.yaml`;
+  }
+  hold(): void {
+    this.holding = true;
+  }
+  release(): void {
+    this.holding = false;
+    for (const answer of this.held.splice(0)) answer();
+  }
+  /** Resolves once `count` reads in all have arrived. */
+  async readsReach(count: number): Promise<void> {
+    while (this.reads < count) await new Promise<void>((r) => this.arrived.push(r));
+  }
+}
+
+const desired = new DesiredStateServer();
+let cloud: LocalCloud;
+beforeAll(async () => {
+  await new Promise<void>((r) => desired.server.listen(0, '127.0.0.1', r));
+  cloud = await startTestCloud({
+    desiredState: undefined,
+    inventory: benchInventory(ENTRIES, { min: 5, max: 20 }),
+    env: {
+      MIRRORFLOW_DESIRED_STATE: desired.url(),
+      // 5 entries a chunk at 2 creates/s: at least 2 virtual s a chunk, paced on the cloud's clock. An
+      // invocation applies one chunk at least and stops at the next boundary once 1 s has gone, so each one
+      // applies exactly one chunk, however fast this machine is, and the 15 entries take three invocations.
+      MIRRORFLOW_RECONCILE_CREATES_PER_SECOND: '2',
+      MIRRORFLOW_RECONCILE_BATCH_SIZE: '5',
+      MIRRORFLOW_RECONCILE_SLICE_SECONDS: '1',
+    },
+  });
+}, 120_000);
+afterAll(async () => {
+  await cloud?.close();
+  desired.server.close();
+});
+
+const sourceOf = (data: unknown) =>
+  String((data as { request?: { TrafficMirrorSourceIds?: string[] } }).request?.TrafficMirrorSourceIds?.[0]);
+const reconcileInvocations = () =>
+  cloud.stack.fc.logs.filter((l) => l.function === 'reconcile' && l.line.includes('"counts"')).length;
+
+describe('a reconcile run across invocations', () => {
+  const firing = '2026-11-29T06:00:00Z';
+
+  it('goes on through the reconcile-run flow; a firing meanwhile is skipped; a failed invocation is retried from the same place', async () => {
+    desired.hold();
+    const first = cloud.reconcile(firing) as Promise<Record<string, unknown>>;
+    await desired.readsReach(1);
+    desired.release();
+    const report = (await first) as {
+      counts: Record<string, number>;
+      continuedBy: { executionName: string; handOff: string };
+      next: { cursor: number };
+    };
+    expect(report.counts).toMatchObject({ desired: ENTRIES, created: 5 });
+    expect(report.next).toEqual({ cursor: 5, pruneAfter: null });
+    expect(report.continuedBy).toMatchObject({
+      executionName: expect.stringMatching(/^mfr-/),
+      handOff: 'started',
+    });
+
+    // The flow's first invocation is held at its read of the desired state: the run is certainly going.
+    desired.hold();
+    await desired.readsReach(2);
+    const skipped = (await cloud.reconcile('2026-11-29T06:15:00Z')) as Record<string, unknown>;
+    expect(skipped).toMatchObject({ skipped: true, runningExecution: report.continuedBy.executionName });
+
+    // That invocation creates its first chunk, then cannot hand it off and fails; the flow tries it again.
+    cloud.fnf.faults.set({ rules: [faultRule({ action: 'StartExecution', serverErrorRate: 1 })] });
+    desired.release();
+    desired.hold();
+    await desired.readsReach(3);
+    cloud.fnf.faults.set({ rules: [] });
+    desired.release();
+    await settle(cloud);
+
+    const run = [...cloud.fnf.executions.values()].find((e) => e.name === report.continuedBy.executionName);
+    expect(run).toMatchObject({ flow: { Name: 'reconcile-run' }, status: 'Succeeded' });
+    const perEntry = new Map<string, string[]>();
+    for (const e of completionEvents(cloud))
+      perEntry.set(sourceOf(e.data), [...(perEntry.get(sourceOf(e.data)) ?? []), e.type]);
+    expect(perEntry.size).toBe(ENTRIES);
+    for (const types of perEntry.values()) expect(types).toEqual(['mirrorflow:TrafficMirrorSession:Ready']);
+    const sessions = cloud.vpc.model.liveSessions();
+    expect(sessions).toHaveLength(ENTRIES);
+    expect(new Set(sessions.map((s) => s.sourceIds[0])).size).toBe(ENTRIES);
+    expect(
+      cloud.vpc.calls.filter(
+        (c) => c.action === 'CreateTrafficMirrorSession' && c.code === 'IllegalParam.Priority',
+      ),
+    ).toEqual([]);
+
+    const completed = reconcileEvents(cloud);
+    expect(completed).toHaveLength(1);
+    expect(completed[0]!.data).toMatchObject({
+      triggerTime: firing,
+      counts: { desired: ENTRIES, created: ENTRIES, unchanged: 0, failed: 0 },
+    });
+    expect((completed[0]!.data as { created: unknown[] }).created).toHaveLength(ENTRIES);
+    // The timer's, the flow's failed attempt and its retry, and one more.
+    expect(desired.reads).toBe(4);
+    expect(reconcileInvocations()).toBe(3);
+  });
+
+  it('the same firing again changes nothing and announces nothing new', async () => {
+    const events = cloud.stack.bus.events.length;
+    const again = (await cloud.reconcile(firing)) as {
+      counts: Record<string, number>;
+      continuedBy?: { handOff: string };
+    };
+    // Its first chunk is the run's own sessions again (reported created), handed to executions that exist.
+    expect(again.counts).toMatchObject({ created: 5, unchanged: 0 });
+    expect(again.continuedBy?.handOff).toBe('finished');
+    await settle(cloud);
+    expect(cloud.stack.bus.events.length).toBe(events);
+    expect(cloud.vpc.model.liveSessions()).toHaveLength(ENTRIES);
+  });
+});
