@@ -1,11 +1,13 @@
 /**
- * `npm run bench -- --scenario reconcile --sessions N [--throttle R]`: the fleet case. A desired state of N
- * sessions, none existing yet, reconciled by one firing of the scheduled run, optionally with a share R of every
- * call to the VPC and fnf APIs throttled. Printed against the bound N / rate + the longest creation time:
- * the virtual time from the firing to the last completion event, how long the reconcile invocation itself ran
- * (FC stops it at its 900 s timeout in the cloud; the local FC's timeout is real time, so a run the cloud would
- * stop can finish here — the figure says so), duplicates, unanswered entries, Creates wasted on priority
- * collisions, and every call per session.
+ * `npm run bench -- --scenario reconcile --sessions N [--throttle R] [--kill-at S]`: the fleet case. A desired
+ * state of N sessions, none existing yet, reconciled by one firing of the scheduled run (its timer invocation,
+ * then the reconcile-run flow's), optionally with a share R of every call to the VPC and fnf APIs throttled, and
+ * optionally with reconcile's running instance stopped once a share S of the sessions exists (as FC may stop
+ * an instance; a stopped timer invocation is fired again, as FC's async retry does). Printed against the bound
+ * N / rate + the longest creation time: the virtual time from the firing to the last completion event, the
+ * reconcile invocations and the longest of them (FC stops one at its 900 s timeout in the cloud; the local FC's
+ * timeout is real time, so the figure says when one ran longer), duplicates, unanswered entries, Creates
+ * wasted on priority collisions, and every call per session.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -34,6 +36,8 @@ export interface ReconcileScaleOptions {
   timeScale: number;
   createSeconds: { min: number; max: number };
   functionsDir: string;
+  /** Stop reconcile's running instance once this share of the sessions exists (0: never). */
+  killAt?: number;
   progress?: (line: string) => void;
 }
 
@@ -48,10 +52,15 @@ export interface ReconcileScaleResult {
   /** Virtual seconds from the firing to the last completion event (all answered or not). */
   lastCompletionSeconds: number | null;
   ratio: number | null;
-  /** How long the reconcile invocation ran, virtual seconds, and whether the cloud's timeout would have stopped it. */
-  invocationSeconds: number;
+  /** Reconcile invocations (the timer's and the flow's, stopped ones included), and the longest in virtual seconds. */
+  invocations: number;
+  longestInvocationSeconds: number;
   beyondTimeout: boolean;
-  /** The reconcile invocation's error, if it failed. */
+  /** Creates per virtual second from the firing to the last Create. */
+  keptCreateRate: number;
+  /** When --kill-at stopped an instance: the sessions that existed then, and the invocations it stopped. */
+  stopped: { atSessions: number; instances: number } | null;
+  /** The timer invocation's error, if it failed for another reason than the stop. */
   invocationError: string | null;
   answered: number;
   unanswered: number;
@@ -103,15 +112,30 @@ export async function runReconcileScale(options: ReconcileScaleOptions): Promise
       cloud.fnf.faults.set(parseFaults({ seed: options.seed + 1, rules: [rule] }));
     }
     const firedAt = cloud.clock.now();
+    const triggerTime = new Date(firedAt).toISOString();
     options.progress?.(`reconcile: ${n} entries at ${options.ratePerSecond} creates/s…`);
-    let report: { handOffs?: unknown[] } | null = null;
+    let stopped: ReconcileScaleResult['stopped'] = null;
+    const killAt = options.killAt ?? 0;
+    const watcher =
+      killAt > 0
+        ? setInterval(() => {
+            const atSessions = cloud.vpc.model.liveSessions().length;
+            if (stopped || atSessions < killAt * n) return;
+            const instances = cloud.stack.fc.stopBusyInstances('reconcile');
+            if (instances > 0) stopped = { atSessions, instances };
+          }, 200)
+        : undefined;
     let invocationError: string | null = null;
-    try {
-      report = (await cloud.reconcile(new Date(firedAt).toISOString())) as { handOffs?: unknown[] };
-    } catch (error) {
-      invocationError = error instanceof Error ? error.message.slice(0, 300) : String(error);
+    for (let attempt = 1; attempt <= 4; attempt++) {
+      try {
+        await cloud.reconcile(triggerTime);
+        invocationError = null;
+        break;
+      } catch (error) {
+        // FC retries a failed timer invocation (async, up to 3 times): the same scheduled time.
+        invocationError = error instanceof Error ? error.message.slice(0, 300) : String(error);
+      }
     }
-    const invocationSeconds = (cloud.clock.now() - firedAt) / 1000;
     // An answer for every entry (or what there is of them after long enough), then no execution running, so
     // that a second answer to an entry, if any, is counted too.
     const capMs = Math.max(120_000, (n / options.ratePerSecond + 600) * (1000 / options.timeScale));
@@ -119,6 +143,7 @@ export async function runReconcileScale(options: ReconcileScaleOptions): Promise
     const quietBy = Date.now() + capMs;
     while ([...cloud.fnf.executions.values()].some((e) => e.status === 'Running') && Date.now() < quietBy)
       await new Promise((r) => setTimeout(r, 100));
+    clearInterval(watcher);
 
     const events = cloud.stack.bus.events
       .map((event, index) => ({ event, at: cloud.stack.bus.arrivals[index]! }))
@@ -134,6 +159,10 @@ export async function runReconcileScale(options: ReconcileScaleOptions): Promise
         sessionsPerEntry.set(source, (sessionsPerEntry.get(source) ?? 0) + 1);
     const last = events.length > 0 ? Math.max(...events.map((e) => e.at)) : null;
     const boundSeconds = n / options.ratePerSecond + options.createSeconds.max;
+    const runs = cloud.stack.fc.invocations.filter((i) => i.function === 'reconcile');
+    const longest = Math.max(0, ...runs.map((i) => i.durationMs)) * (options.timeScale / 1000);
+    const creates = cloud.vpc.calls.filter((c) => c.action === 'CreateTrafficMirrorSession');
+    const lastCreate = Math.max(firedAt, ...creates.map((c) => Date.parse(c.virtualTime)));
     const lastCompletionSeconds = last === null ? null : round((last - firedAt) / 1000);
     return {
       scenario: 'reconcile',
@@ -144,9 +173,12 @@ export async function runReconcileScale(options: ReconcileScaleOptions): Promise
       boundSeconds,
       lastCompletionSeconds,
       ratio: lastCompletionSeconds === null ? null : round(lastCompletionSeconds / boundSeconds),
-      invocationSeconds: round(invocationSeconds),
-      beyondTimeout: invocationSeconds > RECONCILE_TIMEOUT_SECONDS,
-      invocationError,
+      invocations: runs.length,
+      longestInvocationSeconds: round(longest),
+      beyondTimeout: longest > RECONCILE_TIMEOUT_SECONDS,
+      keptCreateRate: round(creates.length / Math.max((lastCreate - firedAt) / 1000, 1)),
+      stopped,
+      invocationError: stopped ? null : invocationError,
       answered: eventsPerEntry.size,
       unanswered: n - eventsPerEntry.size,
       duplicateSessions: [...sessionsPerEntry.values()].filter((c) => c > 1).length,
@@ -154,7 +186,7 @@ export async function runReconcileScale(options: ReconcileScaleOptions): Promise
       createsWastedOnPriority: cloud.vpc.calls.filter(
         (c) => c.action === 'CreateTrafficMirrorSession' && c.code === 'IllegalParam.Priority',
       ).length,
-      executions: report?.handOffs?.length ?? 0,
+      executions: [...cloud.fnf.executions.values()].filter((e) => e.flow.Name === 'session-ready').length,
       perSession: requestCosts(cloud, n),
     };
   } finally {
@@ -170,10 +202,15 @@ export function formatReconcileScale(r: ReconcileScaleResult): string {
     `mirrorflow reconcile at scale — ${r.sessions} entries, ${r.ratePerSecond} creates/s${r.throttle > 0 ? `, ${Math.round(r.throttle * 100)} % of every VPC and fnf call throttled` : ''}, time scale ${r.timeScale}×`,
     '',
     `  last completion event  ${r.lastCompletionSeconds ?? '—'} virtual s after the firing; bound N / rate + longest creation = ${r.boundSeconds} s; ratio ${r.ratio ?? '—'} (goal ≤ 1.15)`,
-    `  creates                ${round(r.sessions / Math.max(r.invocationSeconds, 1))} per virtual second over the whole invocation, which also lists, plans and hands off (asked ${r.ratePerSecond}/s; far less means this machine could not keep the pace at ${r.timeScale}×: run at a lower --time-scale)`,
-    `  reconcile invocation   ${r.invocationSeconds} virtual s${r.beyondTimeout ? ` — beyond FC's ${RECONCILE_TIMEOUT_SECONDS} s timeout: the cloud would have stopped it (the local FC's timeout is real time)` : ` (FC's timeout: ${RECONCILE_TIMEOUT_SECONDS} s)`}`,
+    `  creates                ${r.keptCreateRate} per virtual second from the firing to the last Create (asked ${r.ratePerSecond}/s; far less means this machine could not keep the pace at ${r.timeScale}×: run at a lower --time-scale)`,
+    `  reconcile invocations  ${r.invocations}, the longest ${r.longestInvocationSeconds} virtual s${r.beyondTimeout ? ` — beyond FC's ${RECONCILE_TIMEOUT_SECONDS} s timeout: the cloud would have stopped it (the local FC's timeout is real time)` : ` (FC's timeout: ${RECONCILE_TIMEOUT_SECONDS} s)`}`,
+    ...(r.stopped
+      ? [
+          `  stopped                reconcile's running instance (${r.stopped.instances}) once ${r.stopped.atSessions} sessions existed`,
+        ]
+      : []),
     ...(r.invocationError ? [`  reconcile failed       ${r.invocationError}`] : []),
-    `  answered               ${r.answered} of ${r.sessions} entries (unanswered ${r.unanswered}); ${r.executions} execution(s)`,
+    `  answered               ${r.answered} of ${r.sessions} entries (unanswered ${r.unanswered}); ${r.executions} session-ready execution(s)`,
     `  duplicates             ${r.duplicateSessions} entries with more than one session, ${r.duplicateEvents} with more than one completion event`,
     `  Creates wasted on IllegalParam.Priority: ${r.createsWastedOnPriority}`,
     `  per session            VPC ${calls}; ${r.perSession.stateTransitions} state transitions; ${r.perSession.putEvents} PutEvents`,

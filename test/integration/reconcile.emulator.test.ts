@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createVpcClient } from '../../functions/lib/cloud/vpcClient.js';
 import { createWorkflowClient } from '../../functions/lib/cloud/workflowClient.js';
 import { parseDesiredState } from '../../functions/lib/contract/desiredState.js';
+import { foldInvocation, type RunPosition } from '../../functions/lib/contract/reconcileProgress.js';
 import { loadConfig } from '../../functions/lib/runtime/config.js';
 import type { Runtime } from '../../functions/lib/runtime/runtime.js';
 import { priorityCandidates, priorityKey } from '../../functions/lib/steps/priority.js';
@@ -245,5 +246,55 @@ describe('a reconcile run that dies between its creates and its hand-off', () =>
     ck.advance(1_800_000);
     const after = await reconcile({ ...firing, triggerTime: '2026-11-22T06:00:00Z' }, rt);
     expect(after.handOffs).toEqual([]);
+  });
+});
+
+describe('a reconcile run across invocations', () => {
+  it('takes up entries and the prune walk where the last invocation stopped: each session pruned once, every count whole', async () => {
+    const stack = await startStack();
+    try {
+      const rt = stack.runtime;
+      const firstRun = { triggerTime: '2026-11-29T07:00:00Z', mode: 'apply' as const, desired };
+      // Entries, one chunk (5) per invocation when time is always up: 12 entries take three invocations.
+      let progress = foldInvocation(undefined, await reconcile({ ...firstRun, timeIsUp: () => true }, rt));
+      while (!progress.done)
+        progress = foldInvocation(
+          progress,
+          await reconcile({ ...firstRun, from: progress.position, timeIsUp: () => true }, rt),
+        );
+      expect(progress).toMatchObject({ invocations: 3, counts: { created: COUNT, unchanged: 0 } });
+      expect(stack.emu.model.liveSessions()).toHaveLength(COUNT);
+
+      // Ten entries leave the desired state (once their sessions are Created): each invocation prunes one,
+      // in session id order.
+      stack.clock.advance(600_000);
+      const kept = { ...desired, sessions: desired.sessions.slice(0, 2) };
+      const pruneRun = { triggerTime: '2026-11-29T07:15:00Z', mode: 'apply' as const, desired: kept };
+      const deleting = () =>
+        stack.emu.model
+          .liveSessions()
+          .filter((x) => stack.emu.model.statusOf(x) === 'Deleting')
+          .map((x) => x.id);
+      const order: string[] = [];
+      const step = async (from?: RunPosition) => {
+        const before = new Set(deleting());
+        const report = await reconcile({ ...pruneRun, ...(from ? { from } : {}), timeIsUp: () => true }, rt);
+        order.push(...deleting().filter((id) => !before.has(id)));
+        return report;
+      };
+      let pruning = foldInvocation(undefined, await step());
+      expect(pruning.position).toEqual({ cursor: 2, pruneAfter: '' });
+      while (!pruning.done) pruning = foldInvocation(pruning, await step(pruning.position));
+      expect(pruning.invocations).toBe(COUNT - 2 + 1);
+      expect(pruning.counts).toMatchObject({ desired: 2, unchanged: 2, deleted: COUNT - 2, orphaned: 0 });
+      expect(order).toHaveLength(COUNT - 2);
+      expect(order).toEqual([...order].sort());
+      expect(stack.emu.calls.filter((c) => c.action === 'DeleteTrafficMirrorSession')).toHaveLength(
+        COUNT - 2,
+      );
+    } finally {
+      await stack.emu.close();
+      await stack.fnf.close();
+    }
   });
 });

@@ -39,8 +39,11 @@ function freePriorities(
   range: PriorityRange,
 ): Map<string, FreePriorities> {
   const taken = new Map<string, number[]>();
-  const hold = (regionId: string, priority: number) =>
-    taken.set(regionId, [...(taken.get(regionId) ?? []), priority]);
+  const hold = (regionId: string, priority: number) => {
+    const held = taken.get(regionId);
+    if (held) held.push(priority);
+    else taken.set(regionId, [priority]);
+  };
   for (const s of existing) hold(s.RegionId, s.Priority);
   for (const e of plan.entries)
     if (e.status === 'create' && e.request?.Priority !== undefined)

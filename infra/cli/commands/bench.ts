@@ -52,6 +52,11 @@ export function registerBench(program: Command, io: CliIo, setExit: (code: numbe
     .option('--checkpoint <n>', 'memory: requests before the first measurement', '2000')
     .option('--throttle <share>', 'reconcile: share of every VPC and fnf call throttled (0–0.9)', '0')
     .option('--rate <n>', 'reconcile: creates per second (MIRRORFLOW_RECONCILE_CREATES_PER_SECOND)', '10')
+    .option(
+      '--kill-at <share>',
+      "reconcile: stop reconcile's running instance once this share of the sessions exists (0: never)",
+      '0',
+    )
     .option('--json', 'machine-readable figures')
     .action(async (o: Record<string, string | boolean | undefined>) => {
       if (o.scenario === 'plan') {
@@ -85,6 +90,7 @@ export function registerBench(program: Command, io: CliIo, setExit: (code: numbe
           sessions: parseNumberOption('--sessions', String(o.sessions), 1, 20_000),
           throttle: parseNumberOption('--throttle', String(o.throttle), 0, 0.9),
           ratePerSecond: parseNumberOption('--rate', String(o.rate), 1, 100),
+          killAt: parseNumberOption('--kill-at', String(o.killAt), 0, 0.99),
           ...stackOptions(o),
           functionsDir,
           progress: (line) => io.err(line),

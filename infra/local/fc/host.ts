@@ -72,6 +72,8 @@ export interface FcHost {
     payload?: string,
   ): Promise<InvocationOutcome>;
   idle(): Promise<void>;
+  /** Stops the function's instances that are running an invocation now (each ends with InstanceExited). */
+  stopBusyInstances(functionName: string): number;
   /** After a restart: runs the async invocations the journal holds that had not ended. */
   resume(records: AsyncRecord[]): void;
   close(): Promise<void>;
@@ -280,6 +282,7 @@ export async function startFcHost(options: FcHostOptions): Promise<FcHost> {
       );
     },
     idle: () => asyncInvoker.idle(),
+    stopBusyInstances: (functionName) => pools.get(functionName)?.stopBusy() ?? 0,
     resume: (records) => asyncInvoker.resume(records, (fn) => pools.get(fn)),
     close: async () => {
       stopTimers();

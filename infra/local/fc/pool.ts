@@ -180,6 +180,16 @@ export class InstancePool {
     }
   }
 
+  /**
+   * Stops every instance that is running an invocation, as FC may stop an instance at any time: each of
+   * those invocations ends with InstanceExited. Returns how many were stopped.
+   */
+  stopBusy(): number {
+    const busy = this.instances.filter((i) => i.busy);
+    for (const instance of busy) void instance.worker.terminate();
+    return busy.length;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     for (const wake of this.queue.splice(0)) wake();
