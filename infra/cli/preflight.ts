@@ -16,7 +16,8 @@ export interface PreflightOptions {
   credentials: Credentials;
   vpcEndpoint?: string;
   fnfEndpoint?: string;
-  flowName: string;
+  /** The flows the deployment needs (session-ready, reconcile-run). */
+  flowNames: string[];
   filter?: string;
   source?: string;
   target?: string;
@@ -132,25 +133,24 @@ export async function preflight(options: PreflightOptions): Promise<Check[]> {
         },
   );
 
-  try {
-    await fnf('DescribeExecution', { FlowName: options.flowName, ExecutionName: 'mirrorflow-preflight' });
-    checks.push({ name: `the ${options.flowName} flow is reachable`, ok: true, detail: 'the flow exists' });
-  } catch (error) {
-    // Only FlowNotExists is documented (devsapp/fnf); whatever else a never-used execution name gets
-    // (ExecutionNotExists, audit N9) means the flow is there — unless it is a denial or a transport error.
-    if (error instanceof CloudApiError && error.code === 'FlowNotExists') {
-      checks.push({
-        name: `the ${options.flowName} flow is reachable`,
-        ok: null,
-        detail: 'not deployed yet: `s deploy` creates it',
-      });
-    } else if (error instanceof CloudApiError && /NotExist/.test(error.code)) {
-      checks.push({
-        name: `the ${options.flowName} flow is reachable`,
-        ok: true,
-        detail: `the flow exists (${error.code} for an unused execution name)`,
-      });
-    } else fail(`the ${options.flowName} flow is reachable`, error);
+  for (const flowName of options.flowNames) {
+    const name = `the ${flowName} flow is reachable`;
+    try {
+      await fnf('DescribeExecution', { FlowName: flowName, ExecutionName: 'mirrorflow-preflight' });
+      checks.push({ name, ok: true, detail: 'the flow exists' });
+    } catch (error) {
+      // Only FlowNotExists is documented (devsapp/fnf); whatever else a never-used execution name gets
+      // (ExecutionNotExists, audit N9) means the flow is there — unless it is a denial or a transport error.
+      if (error instanceof CloudApiError && error.code === 'FlowNotExists')
+        checks.push({ name, ok: null, detail: 'not deployed yet: `s deploy` creates it' });
+      else if (error instanceof CloudApiError && /NotExist/.test(error.code))
+        checks.push({
+          name,
+          ok: true,
+          detail: `the flow exists (${error.code} for an unused execution name)`,
+        });
+      else fail(name, error);
+    }
   }
   return checks;
 }

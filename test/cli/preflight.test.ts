@@ -42,7 +42,11 @@ describe('mirrorflow preflight', () => {
       'eni-bp1ids01',
     );
     expect(code).toBe(0);
-    expect(report.checks.map((c) => c.ok)).toEqual([true, true, true, true, true]);
+    expect(report.checks.map((c) => c.ok)).toEqual([true, true, true, true, true, true]);
+    expect(report.checks.slice(-2).map((c) => c.name)).toEqual([
+      'the session-ready flow is reachable',
+      'the reconcile-run flow is reachable',
+    ]);
     expect(report.checks[2]!.detail).toMatch(/DryRunOperation/);
     expect(cloud.vpc.model.liveSessions()).toHaveLength(0); // a dry run creates nothing
   });
@@ -79,11 +83,11 @@ describe('mirrorflow preflight', () => {
     const { report } = await run('--region', 'ap-south-1', '--flow', 'not-deployed');
     expect(report.checks[0]).toMatchObject({ ok: false, detail: expect.stringMatching(/UnsupportedRegion/) });
     // The flow component would refuse the region before anything is deployed (audit S23).
-    expect(report.checks.at(-2)).toMatchObject({
+    expect(report.checks.at(-3)).toMatchObject({
       ok: false,
       detail: expect.stringMatching(/region is must be in/),
     });
-    expect(report.checks.at(-1)).toMatchObject({ ok: null, detail: expect.stringMatching(/s deploy/) });
+    expect(report.checks.at(-2)).toMatchObject({ ok: null, detail: expect.stringMatching(/s deploy/) });
   });
 
   it('asks for credentials when there are none', async () => {

@@ -14,7 +14,8 @@ export function registerPreflight(program: Command, io: CliIo, setExit: (code: n
     .option('--filter <tmf-id>', 'a traffic mirror filter to dry-run a create with')
     .option('--source <eni-id>', 'a source ENI to dry-run a create with')
     .option('--target <id>', 'a target ENI or SLB to dry-run a create with')
-    .option('--flow <name>', 'the flow name', 'session-ready')
+    .option('--flow <name>', 'the session-ready flow name', 'session-ready')
+    .option('--reconcile-flow <name>', 'the reconcile-run flow name', 'reconcile-run')
     .option('--local [endpoints-file]', 'check the running local cloud instead (its endpoints file)')
     .option('--json', 'machine-readable checklist')
     .addHelpText(
@@ -28,6 +29,7 @@ export function registerPreflight(program: Command, io: CliIo, setExit: (code: n
         source?: string;
         target?: string;
         flow: string;
+        reconcileFlow: string;
         local?: string | boolean;
         json?: boolean;
       }) => {
@@ -53,7 +55,7 @@ export function registerPreflight(program: Command, io: CliIo, setExit: (code: n
         }
         const checks = await preflight({
           region: o.region,
-          flowName: o.flow,
+          flowNames: [o.flow, o.reconcileFlow],
           ...target,
           ...(o.filter ? { filter: o.filter } : {}),
           ...(o.source ? { source: o.source } : {}),

@@ -54,9 +54,13 @@ export function checkSource(
   if (!instance) fail('ResourceNotFound.EcsInstance');
   if (!instance!.supportsTrafficMirror) fail('OperationDenied.EcsNotSupportTrafficMirror');
   if (eni!.kind === 'natGateway' && target.type !== 'SLB') fail('OperationDenied.UnsupportedTargetType');
-  if (sourceId === target.id || others.some((s) => s.targetId === sourceId))
-    fail('OperationDenied.DuplicateRole');
-  const using = others.filter((s) => s.sourceIds.includes(sourceId)).length;
+  if (sourceId === target.id) fail('OperationDenied.DuplicateRole');
+  // One pass, no arrays: at 20,000 sessions these checks run on every create.
+  let using = 0;
+  for (const s of others) {
+    if (s.targetId === sourceId) fail('OperationDenied.DuplicateRole');
+    if (s.sourceIds.includes(sourceId)) using += 1;
+  }
   if (using >= inventory.quotas.sessionsPerSourceEni) fail('QuotaExceeded.NetworkInterfaceRelatedSession');
 }
 
@@ -69,13 +73,19 @@ export function checkTarget(
   others: SessionShape[],
 ): void {
   const { quotas } = inventory;
-  const onTarget = others.filter((s) => s.targetId === target.id);
-  const targetSources = new Set([...onTarget.flatMap((s) => s.sourceIds), ...sourceIds]);
+  let onTarget = 0;
+  let targetIsSource = sourceIds.includes(target.id);
+  const targetSources = new Set(sourceIds);
+  for (const s of others) {
+    if (s.targetId === target.id) {
+      onTarget += 1;
+      for (const id of s.sourceIds) targetSources.add(id);
+    } else if (!targetIsSource && s.sourceIds.includes(target.id)) targetIsSource = true;
+  }
   if (target.type === 'NetworkInterface') {
     const eni = inventory.networkInterfaces.find((e) => e.id === target.id && e.regionId === regionId);
     if (!eni) fail('ResourceNotFound.TargetInstance');
-    if (others.some((s) => s.sourceIds.includes(target.id)) || sourceIds.includes(target.id))
-      fail('OperationDenied.DuplicateRole');
+    if (targetIsSource) fail('OperationDenied.DuplicateRole');
     const instance = inventory.instances.find((i) => i.id === eni!.instanceId);
     const limit =
       instance?.size === 'large' ? quotas.sourcesPerLargeEcsTarget : quotas.sourcesPerSmallEcsTarget;
@@ -86,7 +96,7 @@ export function checkTarget(
     if (!slb) fail('ResourceNotFound.Slb');
     if (slb!.networkType === 'classic') fail('OperationDenied.ClassicSLB');
     if (!slb!.vpcId) fail('OperationDenied.SlbNotInVpc');
-    if (onTarget.length >= quotas.sessionsPerSlbTarget) fail('QuotaExceeded.SlbRelatedSession');
+    if (onTarget >= quotas.sessionsPerSlbTarget) fail('QuotaExceeded.SlbRelatedSession');
     if (targetSources.size > quotas.sourcesPerSlbTarget) fail('QuotaExceeded.SourceNumPerTarget');
   }
 }
@@ -97,6 +107,7 @@ export function checkPriority(priority: number, others: SessionShape[]): void {
 }
 
 export function checkFilterQuota(inventory: Inventory, filterId: string, others: SessionShape[]): void {
-  if (others.filter((s) => s.filterId === filterId).length >= inventory.quotas.sessionsPerFilter)
-    fail('QuotaExceeded.FilterRelatedSession');
+  let using = 0;
+  for (const s of others) if (s.filterId === filterId) using += 1;
+  if (using >= inventory.quotas.sessionsPerFilter) fail('QuotaExceeded.FilterRelatedSession');
 }
