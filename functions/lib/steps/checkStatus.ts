@@ -191,12 +191,16 @@ export async function checkStatus(input: Job, deps: CheckStatusDeps): Promise<Jo
 
   // A settled item's event goes out now, even while others of the job are still pending.
   const chunk = nextChunk(job, now, pendingLeft);
+  job.afterEmit = 'look';
   if (chunk.length > 0) {
     job.phase = 'emit';
     job.events = chunk;
     // Once the chunk is out, the flow waits nextDelaySeconds before the next look if it is more than 1 s —
-    // only while items are pending and nothing else is left to put; otherwise it looks again at once.
+    // only while items are pending and nothing else is left to put; otherwise it looks again at once, or,
+    // when this chunk was all that was left, ends without another look.
     if (!pendingLeft || moreToPut(job)) job.nextDelaySeconds = 1;
+    const last = !pendingLeft && !moreToPut(job) && !(job.notices ?? []).some((n) => !n.emitted);
+    if (last) job.afterEmit = finalPhase(job) === 'ready' ? 'ready' : 'failed';
     return job;
   }
   job.phase = pendingLeft ? 'pending' : finalPhase(job);
