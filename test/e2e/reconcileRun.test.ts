@@ -107,11 +107,16 @@ describe('a reconcile run across invocations', () => {
     const skipped = (await cloud.reconcile('2026-11-29T06:15:00Z')) as Record<string, unknown>;
     expect(skipped).toMatchObject({ skipped: true, runningExecution: report.continuedBy.executionName });
 
-    // That invocation creates its first chunk, then cannot hand it off and fails; the flow tries it again.
-    cloud.fnf.faults.set({ rules: [faultRule({ action: 'StartExecution', serverErrorRate: 1 })] });
+    // It applies the second chunk. The third (last) invocation creates its chunk, then cannot hand it off and
+    // fails; the flow tries it again, which hands off what the failed attempt created. (The last chunk, so the
+    // retry has nothing more to apply whatever its speed: re-handing is not paced.)
     desired.release();
     desired.hold();
     await desired.readsReach(3);
+    cloud.fnf.faults.set({ rules: [faultRule({ action: 'StartExecution', serverErrorRate: 1 })] });
+    desired.release();
+    desired.hold();
+    await desired.readsReach(4);
     cloud.fnf.faults.set({ rules: [] });
     desired.release();
     await settle(cloud);
@@ -139,7 +144,7 @@ describe('a reconcile run across invocations', () => {
       counts: { desired: ENTRIES, created: ENTRIES, unchanged: 0, failed: 0 },
     });
     expect((completed[0]!.data as { created: unknown[] }).created).toHaveLength(ENTRIES);
-    // The timer's, the flow's failed attempt and its retry, and one more.
+    // The timer's, the flow's second, its third's failed attempt and that one's retry.
     expect(desired.reads).toBe(4);
     expect(reconcileInvocations()).toBe(3);
   });
@@ -148,11 +153,18 @@ describe('a reconcile run across invocations', () => {
     const events = cloud.stack.bus.events.length;
     const again = (await cloud.reconcile(firing)) as {
       counts: Record<string, number>;
+      entries: unknown[];
+      next?: unknown;
       continuedBy?: { handOff: string };
     };
-    // Its first chunk is the run's own sessions again (reported created), handed to executions that exist.
-    expect(again.counts).toMatchObject({ created: 5, unchanged: 0 });
-    expect(again.continuedBy?.handOff).toBe('finished');
+    // Its entries are the run's own sessions again (reported created), handed to executions that exist. Only
+    // Creates are paced, so how many chunks fit its second depends on this machine: the counts are checked
+    // against what it applied, and a hand-on finds the run's execution ended.
+    expect(again.counts).toMatchObject({ created: again.entries.length, unchanged: 0 });
+    expect(again.entries.length).toBeGreaterThanOrEqual(5);
+    if (again.next) expect(again.continuedBy?.handOff).toBe('finished');
+    else expect(again.continuedBy).toBeUndefined();
+    expect(cloud.vpc.calls.filter((c) => c.action === 'CreateTrafficMirrorSession')).toHaveLength(ENTRIES);
     await settle(cloud);
     expect(cloud.stack.bus.events.length).toBe(events);
     expect(cloud.vpc.model.liveSessions()).toHaveLength(ENTRIES);

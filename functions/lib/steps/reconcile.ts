@@ -1,9 +1,10 @@
 /**
- * One reconcile run: list every session of the regions the desired state names (with paging), plan
- * (reconcilePlan.ts), and in apply mode converge (reconcileApply.ts) — create what is missing, update drifted
- * sessions of this deployment in place, delete the sessions reconcile created for entries that are gone
- * (when pruning is on). The same run fired twice (same triggerTime) gives the same tokens, sessions and
- * execution names: one session and one completion event per entry. The report: reconcileReport.ts.
+ * One invocation's share of a reconcile run: list every session of the regions the desired state names (with
+ * paging), plan (reconcilePlan.ts), and in apply mode converge (reconcileApply.ts) from where the run stands —
+ * create what is missing, update drifted sessions of this deployment in place, delete the sessions reconcile
+ * created for entries that are gone (when pruning is on) — until its time is up; the next invocation goes on
+ * from `next` (reconcileRun.ts). The same run fired twice (same triggerTime) gives the same tokens, sessions
+ * and execution names: one session and one completion event per entry. The report: reconcileReport.ts.
  */
 import { retryingPages } from '../cloud/retry.js';
 import { listAllSessions } from '../cloud/vpcClient.js';
@@ -81,7 +82,7 @@ export interface ReconcileOptions {
   timeIsUp?: () => boolean;
 }
 
-async function regionsOf(options: ReconcileOptions, runtime: Runtime): Promise<string[]> {
+function regionsOf(options: ReconcileOptions, runtime: Runtime): string[] {
   return [
     ...new Set([
       runtime.region,
@@ -187,7 +188,7 @@ export async function reconcile(
   const { config } = runtime;
   const from = options.mode === 'apply' ? (options.from ?? RUN_START) : RUN_START;
   const timeIsUp = options.timeIsUp ?? (() => false);
-  const regions = await regionsOf(options, runtime);
+  const regions = regionsOf(options, runtime);
   const existing = await listRegions(regions, runtime);
   const plan = planReconcile(options.desired, existing, config.owner);
   // What this invocation reports of the plan: its own entries, and the sessions no entry wants once, when
