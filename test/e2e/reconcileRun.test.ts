@@ -144,13 +144,26 @@ describe('a reconcile run across invocations', () => {
       counts: { desired: ENTRIES, created: ENTRIES, unchanged: 0, failed: 0 },
     });
     expect((completed[0]!.data as { created: unknown[] }).created).toHaveLength(ENTRIES);
-    // The timer's, the flow's second, its third's failed attempt and that one's retry.
-    expect(desired.reads).toBe(4);
-    expect(reconcileInvocations()).toBe(3);
+    // The timer's; the flow's second; its third's failed attempt and that one's retry; and a fourth, which
+    // lists for the prune walk. Only the timer's and the fourth list the region (and the expiry sweep after
+    // it): the second and third apply from what the first listing found.
+    expect(desired.reads).toBe(5);
+    expect(reconcileInvocations()).toBe(4);
+    const regionListings = cloud.vpc.calls.filter(
+      (c) =>
+        c.action === 'ListTrafficMirrorSessions' &&
+        !c.paramNames?.some((n) => n.startsWith('TrafficMirrorSessionIds')),
+    );
+    expect(regionListings).toHaveLength(3);
+    // The retry sent its chunk's Creates again with the same tokens and priorities: the cloud answered them
+    // with the sessions the failed attempt had made (15 sessions, checked above, from 20 Creates).
+    const creates = cloud.vpc.calls.filter((c) => c.action === 'CreateTrafficMirrorSession');
+    expect(creates.map((c) => c.code)).toEqual(Array(ENTRIES + 5).fill('OK'));
   });
 
   it('the same firing again changes nothing and announces nothing new', async () => {
     const events = cloud.stack.bus.events.length;
+    const createsBefore = cloud.vpc.calls.filter((c) => c.action === 'CreateTrafficMirrorSession').length;
     const again = (await cloud.reconcile(firing)) as {
       counts: Record<string, number>;
       entries: unknown[];
@@ -164,7 +177,10 @@ describe('a reconcile run across invocations', () => {
     expect(again.entries.length).toBeGreaterThanOrEqual(5);
     if (again.next) expect(again.continuedBy?.handOff).toBe('finished');
     else expect(again.continuedBy).toBeUndefined();
-    expect(cloud.vpc.calls.filter((c) => c.action === 'CreateTrafficMirrorSession')).toHaveLength(ENTRIES);
+    // It listed, so it found the firing's own sessions: it re-hands them without a Create.
+    expect(cloud.vpc.calls.filter((c) => c.action === 'CreateTrafficMirrorSession')).toHaveLength(
+      createsBefore,
+    );
     await settle(cloud);
     expect(cloud.stack.bus.events.length).toBe(events);
     expect(cloud.vpc.model.liveSessions()).toHaveLength(ENTRIES);

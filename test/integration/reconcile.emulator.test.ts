@@ -256,13 +256,30 @@ describe('a reconcile run across invocations', () => {
       const rt = stack.runtime;
       const firstRun = { triggerTime: '2026-11-29T07:00:00Z', mode: 'apply' as const, desired };
       // Entries, one chunk (5) per invocation when time is always up: 12 entries take three invocations.
+      const listings = () =>
+        stack.emu.calls.filter(
+          (c) =>
+            c.action === 'ListTrafficMirrorSessions' &&
+            !c.paramNames?.some((n) => n.startsWith('TrafficMirrorSessionIds')),
+        ).length;
       let progress = foldInvocation(undefined, await reconcile({ ...firstRun, timeIsUp: () => true }, rt));
+      expect(progress.plan).toBeDefined();
       while (!progress.done)
         progress = foldInvocation(
           progress,
-          await reconcile({ ...firstRun, from: progress.position, timeIsUp: () => true }, rt),
+          await reconcile(
+            {
+              ...firstRun,
+              from: progress.position,
+              ...(progress.plan ? { carried: progress.plan } : {}),
+              timeIsUp: () => true,
+            },
+            rt,
+          ),
         );
-      expect(progress).toMatchObject({ invocations: 3, counts: { created: COUNT, unchanged: 0 } });
+      // The first invocation lists; the next two apply from what it found; the last lists for the prune walk.
+      expect(progress).toMatchObject({ invocations: 4, counts: { created: COUNT, unchanged: 0 } });
+      expect(listings()).toBe(2);
       expect(stack.emu.model.liveSessions()).toHaveLength(COUNT);
 
       // Ten entries leave the desired state (once their sessions are Created): each invocation prunes one,

@@ -1,5 +1,11 @@
 /** A long reconcile run's progress, carried by the reconcile-run flow: counts exact, lists cut to fit. */
 import { describe, expect, it } from 'vitest';
+import {
+  CARRIED_PLAN_BYTES,
+  carriedPlan,
+  decodeBits,
+  namesDigest,
+} from '../../functions/lib/contract/carriedPlan.js';
 import { reconcileCounts } from '../../functions/lib/contract/reconcileEvent.js';
 import {
   foldInvocation,
@@ -60,5 +66,25 @@ describe('a reconcile run’s progress', () => {
     expect(() => parseProgress({ triggerTime: 'x', position: { cursor: -1, pruneAfter: null } })).toThrow(
       /position\.cursor/,
     );
+  });
+});
+
+describe('the plan a long run carries', () => {
+  it('keeps which entries to create, which need a listing, and the taken priorities, in bitmaps', () => {
+    const names = Array.from({ length: 20_000 }, (_, i) => `entry-${i}`);
+    const taken = new Map([['cn-hangzhou', Array.from({ length: 15_000 }, (_, i) => 1000 + 2 * i)]]);
+    const plan = carriedPlan(names, [0, 7, 19_999], [3], taken)!;
+    expect(decodeBits(plan.creates)).toEqual([0, 7, 19_999]);
+    expect(decodeBits(plan.others)).toEqual([3]);
+    expect(decodeBits(plan.taken['cn-hangzhou']!)).toEqual(taken.get('cn-hangzhou'));
+    // The names are those of the plan, in its order (by name), whatever order the document lists them in.
+    expect(plan.names).toBe(namesDigest([...names].reverse()));
+    expect(plan.names).not.toBe(namesDigest(names.slice(1)));
+    expect(Buffer.byteLength(JSON.stringify(plan))).toBeLessThanOrEqual(CARRIED_PLAN_BYTES);
+  });
+
+  it('is not carried when it would not fit the flow’s state (the next invocation lists instead)', () => {
+    const regions = new Map(Array.from({ length: 5 }, (_, i) => [`cn-region${i}`, [1, 2, 3]]));
+    expect(carriedPlan(['a'], [0], [], regions)).toBeUndefined();
   });
 });

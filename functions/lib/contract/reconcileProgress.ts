@@ -5,6 +5,7 @@
  * which lists were cut).
  */
 import * as z from 'zod/mini';
+import type { CarriedPlan } from './carriedPlan.js';
 import { type Problem, problemsFromZod } from './problems.js';
 import type { ReconcileCounts, ReconcileLists } from './reconcileEvent.js';
 
@@ -34,6 +35,8 @@ export interface RunProgress {
   lists: ReconcileLists;
   /** The lists cut to fit (their counts stay exact). */
   truncated: string[];
+  /** What the run's listing found, for the next invocation to apply from without listing. */
+  plan?: CarriedPlan;
 }
 
 /** What one invocation did, as its report says it. */
@@ -43,6 +46,7 @@ export interface InvocationResult {
   counts: ReconcileCounts;
   lists: ReconcileLists;
   next?: RunPosition;
+  carry?: CarriedPlan;
 }
 
 const LIST_KEYS = [
@@ -72,6 +76,14 @@ const progressSchema = z.object({
   counts: z.record(z.enum([...LIST_KEYS, 'desired']), count),
   lists: z.record(z.enum(LIST_KEYS), z.array(z.unknown())),
   truncated: z.array(z.string()),
+  plan: z.optional(
+    z.object({
+      names: z.string(),
+      creates: z.string(),
+      others: z.string(),
+      taken: z.record(z.string(), z.string()),
+    }),
+  ),
 });
 
 export class ProgressError extends Error {
@@ -121,5 +133,6 @@ export function foldInvocation(soFar: RunProgress | undefined, result: Invocatio
     counts,
     lists: lists as unknown as ReconcileLists,
     truncated: [...truncated].sort(),
+    ...(result.carry ? { plan: result.carry } : {}),
   };
 }

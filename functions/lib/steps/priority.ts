@@ -86,6 +86,11 @@ export class FreePriorities {
     this.free = range.max - range.min + 1 - this.used.size;
   }
 
+  /** The priorities of the range that are taken now (what a later invocation of the run starts from). */
+  taken(): number[] {
+    return [...this.used];
+  }
+
   /** A free priority for this key, or undefined when the range is full. */
   take(key: string): number | undefined {
     if (this.free <= 0) return undefined;

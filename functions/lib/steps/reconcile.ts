@@ -8,6 +8,7 @@
  */
 import { retryingPages } from '../cloud/retry.js';
 import { listAllSessions } from '../cloud/vpcClient.js';
+import { type CarriedPlan, carriedPlan, decodeBits, namesDigest } from '../contract/carriedPlan.js';
 import type { DesiredState } from '../contract/desiredState.js';
 import { reconcileCounts } from '../contract/reconcileEvent.js';
 import { RUN_START, type RunPosition } from '../contract/reconcileProgress.js';
@@ -16,7 +17,7 @@ import { FreePriorities, type PriorityRange } from './priority.js';
 import type { ProvisionDeps } from './provision.js';
 import { applyEntry, entryToken, handOffChunk, pruneSession, type Run } from './reconcileApply.js';
 import { type Plan, planReconcile, type RegionalSession } from './reconcilePlan.js';
-import { handOffParts, recoverHandOffs } from './reconcileRecovery.js';
+import { handOffParts, ownFiringSession, recoverHandOffs } from './reconcileRecovery.js';
 import {
   describeReport,
   entryOf,
@@ -80,6 +81,8 @@ export interface ReconcileOptions {
    * boundary and says where the next invocation goes on (`next`). Asked only after some work is done.
    */
   timeIsUp?: () => boolean;
+  /** What the run's first listing found (carriedPlan.ts): used instead of listing when it still holds. */
+  carried?: CarriedPlan;
 }
 
 function regionsOf(options: ReconcileOptions, runtime: Runtime): string[] {
@@ -98,8 +101,7 @@ function regionsOf(options: ReconcileOptions, runtime: Runtime): string[] {
 function startRun(
   options: ReconcileOptions,
   runtime: Runtime,
-  plan: Plan,
-  existing: readonly RegionalSession[],
+  free: Run['free'],
   lists: Run['lists'],
   hooks: ReconcileHooks,
 ): Run {
@@ -114,7 +116,7 @@ function startRun(
     requests: new Map(options.desired.sessions.map((s) => [s.name, s.request])),
     lists,
     items: new Map(),
-    free: freePriorities(plan, existing, config.priorityRange),
+    free,
     log: hooks.log ?? (() => {}),
     // Stay under the API's flow control: call k is due `k × interval` after the first, on the cloud's
     // clock, so the rate holds whatever each call's round trip (a slow call is not followed by a full wait).
@@ -180,6 +182,44 @@ async function pruneSessions(
   return null;
 }
 
+/**
+ * The carried plan, when this invocation can apply from it: it goes on with entries (not the start, not the
+ * prune walk, which list), the desired state is the one it was made from, and none of the entries left needs
+ * what only a listing gives (a session to update, a drifted one, this firing's own).
+ */
+function usableCarried(options: ReconcileOptions, from: RunPosition): CarriedPlan | undefined {
+  const { carried, desired } = options;
+  const total = desired.sessions.length;
+  if (!carried || options.mode !== 'apply' || from.pruneAfter !== null) return undefined;
+  if (from.cursor === 0 || from.cursor >= total) return undefined;
+  if (carried.names !== namesDigest(desired.sessions.map((s) => s.name))) return undefined;
+  return decodeBits(carried.others).some((i) => i >= from.cursor) ? undefined : carried;
+}
+
+/** The plan as the run's first listing made it: entries to create, the rest unchanged (no listing). */
+function planFromCarried(options: ReconcileOptions, carried: CarriedPlan, owner: string): Plan {
+  const plan = planReconcile(options.desired, [], owner);
+  const creates = new Set(decodeBits(carried.creates));
+  plan.entries.forEach((e, i) => {
+    if (!creates.has(i) && e.status === 'create') e.status = 'unchanged';
+  });
+  return plan;
+}
+
+/** What the next invocation can apply from: this plan's statuses (or the carried ones), and the priorities taken now. */
+function carryOn(run: Run, plan: Plan, carried: CarriedPlan | undefined): CarriedPlan | undefined {
+  const taken = new Map([...run.free].map(([region, free]) => [region, free.taken()]));
+  const names = plan.entries.map((e) => e.name);
+  if (carried) return carriedPlan(names, decodeBits(carried.creates), decodeBits(carried.others), taken);
+  const creates: number[] = [];
+  const others: number[] = [];
+  plan.entries.forEach((e, i) => {
+    if (e.status === 'create') creates.push(i);
+    else if (e.status !== 'unchanged' || ownFiringSession(run, e)) others.push(i);
+  });
+  return carriedPlan(names, creates, others, taken);
+}
+
 export async function reconcile(
   options: ReconcileOptions,
   runtime: Runtime,
@@ -189,8 +229,18 @@ export async function reconcile(
   const from = options.mode === 'apply' ? (options.from ?? RUN_START) : RUN_START;
   const timeIsUp = options.timeIsUp ?? (() => false);
   const regions = regionsOf(options, runtime);
-  const existing = await listRegions(regions, runtime);
-  const plan = planReconcile(options.desired, existing, config.owner);
+  const carried = usableCarried(options, from);
+  if (options.carried)
+    hooks.log?.(
+      carried
+        ? "applying from the run's first listing (no listing)"
+        : "listing: the run's first listing does not cover what is left",
+      { cursor: from.cursor },
+    );
+  const existing = carried ? [] : await listRegions(regions, runtime);
+  const plan = carried
+    ? planFromCarried(options, carried, config.owner)
+    : planReconcile(options.desired, existing, config.owner);
   // What this invocation reports of the plan: its own entries, and the sessions no entry wants once, when
   // the prune walk begins.
   const pruneBegins = from.pruneAfter === null;
@@ -211,13 +261,24 @@ export async function reconcile(
   const handOffs: ReconcileReport['handOffs'] = [];
   let end = plan.entries.length;
   let next: RunPosition | undefined;
+  let carry: CarriedPlan | undefined;
 
   if (options.mode === 'apply') {
-    const run = startRun(options, runtime, plan, existing, lists, hooks);
+    const free = carried
+      ? new Map(
+          Object.entries(carried.taken).map(([region, taken]) => [
+            region,
+            new FreePriorities(config.priorityRange, decodeBits(taken)),
+          ]),
+        )
+      : freePriorities(plan, existing, config.priorityRange);
+    const run = startRun(options, runtime, free, lists, hooks);
     // Sessions a run that died had created, never handed off: answered by its next run's first invocation.
     if (from.cursor === 0 && pruneBegins) handOffs.push(...(await recoverHandOffs(run, plan)));
     end = await applyEntries(run, plan, entries, from.cursor, handOffs, timeIsUp);
     if (end < plan.entries.length) next = { cursor: end, pruneAfter: null };
+    // Without a listing there is nothing to prune from: the next invocation lists and prunes.
+    else if (carried) next = { cursor: end, pruneAfter: null };
     // Created sessions are in the flow's hands before anything is deleted.
     else if (config.reconcilePrune) {
       const pruned = await pruneSessions(run, plan, from.pruneAfter ?? '', timeIsUp, end === from.cursor);
@@ -234,6 +295,7 @@ export async function reconcile(
       lists.invalid = lists.invalid.filter((i) => !later.has(i.name));
       Object.assign(lists, { foreign: [], orphaned: [], wouldDelete: [] });
     }
+    if (next && next.cursor < plan.entries.length) carry = carryOn(run, plan, carried);
   }
 
   const report: Omit<ReconcileReport, 'text'> = {
@@ -247,6 +309,7 @@ export async function reconcile(
     entries: entries.slice(from.cursor, end),
     handOffs,
     ...(next ? { next } : {}),
+    ...(carry ? { carry } : {}),
   };
   return { ...report, text: describeReport(report) };
 }

@@ -4,6 +4,7 @@
  */
 import { cloudCallPolicy } from '../cloud/retry.js';
 import { type HandOffResult, handOff } from '../cloud/workflowClient.js';
+import type { CarriedPlan } from '../contract/carriedPlan.js';
 import { runExecutionName } from '../contract/clientToken.js';
 import { newJob } from '../contract/flowJob.js';
 import {
@@ -41,6 +42,8 @@ export interface ReconcileReport {
   handOffs: { executionName: string; sessions: number; handOff: string }[];
   /** Where the next invocation takes the run up, when this one stopped before the end (reconcile.ts). */
   next?: RunPosition;
+  /** What the next invocation can apply from without listing (carriedPlan.ts). */
+  carry?: CarriedPlan;
   text: string;
 }
 

@@ -85,6 +85,7 @@ async function applyInvocation(
       mode: 'apply',
       desired,
       ...(soFar ? { from: soFar.position } : {}),
+      ...(soFar?.plan ? { carried: soFar.plan } : {}),
       timeIsUp: deps.timeIsUp,
     },
     runtime,
