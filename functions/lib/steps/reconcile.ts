@@ -8,7 +8,7 @@
  */
 import { retryingPages } from '../cloud/retry.js';
 import { listAllSessions } from '../cloud/vpcClient.js';
-import { type CarriedPlan, carriedPlan, decodeBits, namesDigest } from '../contract/carriedPlan.js';
+import type { CarriedPlan } from '../contract/carriedPlan.js';
 import type { DesiredState } from '../contract/desiredState.js';
 import { reconcileCounts } from '../contract/reconcileEvent.js';
 import { RUN_START, type RunPosition } from '../contract/reconcileProgress.js';
@@ -16,8 +16,9 @@ import type { Runtime } from '../runtime/runtime.js';
 import { FreePriorities, type PriorityRange } from './priority.js';
 import type { ProvisionDeps } from './provision.js';
 import { applyEntry, entryToken, handOffChunk, pruneSession, type Run } from './reconcileApply.js';
+import { carryOn, freeFromCarried, planFromCarried, usableCarried } from './reconcileCarry.js';
 import { type Plan, planReconcile, type RegionalSession } from './reconcilePlan.js';
-import { handOffParts, ownFiringSession, recoverHandOffs } from './reconcileRecovery.js';
+import { handOffParts, recoverHandOffs } from './reconcileRecovery.js';
 import {
   describeReport,
   entryOf,
@@ -182,44 +183,6 @@ async function pruneSessions(
   return null;
 }
 
-/**
- * The carried plan, when this invocation can apply from it: it goes on with entries (not the start, not the
- * prune walk, which list), the desired state is the one it was made from, and none of the entries left needs
- * what only a listing gives (a session to update, a drifted one, this firing's own).
- */
-function usableCarried(options: ReconcileOptions, from: RunPosition): CarriedPlan | undefined {
-  const { carried, desired } = options;
-  const total = desired.sessions.length;
-  if (!carried || options.mode !== 'apply' || from.pruneAfter !== null) return undefined;
-  if (from.cursor === 0 || from.cursor >= total) return undefined;
-  if (carried.names !== namesDigest(desired.sessions.map((s) => s.name))) return undefined;
-  return decodeBits(carried.others).some((i) => i >= from.cursor) ? undefined : carried;
-}
-
-/** The plan as the run's first listing made it: entries to create, the rest unchanged (no listing). */
-function planFromCarried(options: ReconcileOptions, carried: CarriedPlan, owner: string): Plan {
-  const plan = planReconcile(options.desired, [], owner);
-  const creates = new Set(decodeBits(carried.creates));
-  plan.entries.forEach((e, i) => {
-    if (!creates.has(i) && e.status === 'create') e.status = 'unchanged';
-  });
-  return plan;
-}
-
-/** What the next invocation can apply from: this plan's statuses (or the carried ones), and the priorities taken now. */
-function carryOn(run: Run, plan: Plan, carried: CarriedPlan | undefined): CarriedPlan | undefined {
-  const taken = new Map([...run.free].map(([region, free]) => [region, free.taken()]));
-  const names = plan.entries.map((e) => e.name);
-  if (carried) return carriedPlan(names, decodeBits(carried.creates), decodeBits(carried.others), taken);
-  const creates: number[] = [];
-  const others: number[] = [];
-  plan.entries.forEach((e, i) => {
-    if (e.status === 'create') creates.push(i);
-    else if (e.status !== 'unchanged' || ownFiringSession(run, e)) others.push(i);
-  });
-  return carriedPlan(names, creates, others, taken);
-}
-
 export async function reconcile(
   options: ReconcileOptions,
   runtime: Runtime,
@@ -265,12 +228,7 @@ export async function reconcile(
 
   if (options.mode === 'apply') {
     const free = carried
-      ? new Map(
-          Object.entries(carried.taken).map(([region, taken]) => [
-            region,
-            new FreePriorities(config.priorityRange, decodeBits(taken)),
-          ]),
-        )
+      ? freeFromCarried(carried, config.priorityRange)
       : freePriorities(plan, existing, config.priorityRange);
     const run = startRun(options, runtime, free, lists, hooks);
     // Sessions a run that died had created, never handed off: answered by its next run's first invocation.
