@@ -27,6 +27,7 @@ export class VirtualClock implements Clock {
   private readonly virtualStart: number;
   private offset = 0;
   private readonly sleepers = new Set<Sleeper>();
+  private stopped = false;
 
   constructor(
     readonly timeScale = 1,
@@ -50,6 +51,7 @@ export class VirtualClock implements Clock {
     const due = this.now() + Math.max(0, virtualMs);
     return new Promise((resolve) => {
       if (signal?.aborted) return resolve();
+      if (this.stopped) return;
       const sleeper: Sleeper = {
         due,
         resolve: () => {
@@ -70,6 +72,16 @@ export class VirtualClock implements Clock {
     this.offset += virtualMs;
     const now = this.now();
     for (const sleeper of [...this.sleepers]) if (sleeper.due <= now) sleeper.resolve();
+  }
+
+  /**
+   * The stack that owns the clock has stopped: pending sleeps never end, and their timers no longer hold the
+   * process open (a Wait of minutes would otherwise keep a stopped `up` alive that long).
+   */
+  stop(): void {
+    this.stopped = true;
+    for (const sleeper of this.sleepers) clearTimeout(sleeper.timer);
+    this.sleepers.clear();
   }
 }
 

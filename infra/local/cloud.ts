@@ -86,7 +86,10 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
   const base = options.portBase ?? 0;
   const port = (offset: number) => (base === 0 ? 0 : base + offset);
   const state = options.stateDir ? openStateDir(options.stateDir) : undefined;
-  const clock = options.clock ?? new VirtualClock(options.timeScale ?? 1, state?.resumeAt ?? Date.now());
+  const ownClock = options.clock
+    ? undefined
+    : new VirtualClock(options.timeScale ?? 1, state?.resumeAt ?? Date.now());
+  const clock = options.clock ?? ownClock!;
   const planned = planLocalDeployment(options);
   const { inventory, region, webhookSecret, eventBus, authority, ruleFiles } = planned;
   const deployment: Deployment = {
@@ -98,7 +101,8 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
   };
   const access: ServiceAccess = { authority, region };
 
-  const closers: (() => Promise<void>)[] = [];
+  // Closed last: the services' work still waiting on the clock ends with them.
+  const closers: (() => Promise<void>)[] = ownClock ? [async () => ownClock.stop()] : [];
   try {
     const vpc = await startVpcEmulator({
       port: port(0),

@@ -2,6 +2,10 @@
  * `kill -9` of `mirrorflow up --state DIR` while requests are in flight, then a restart on the same
  * directory: every request accepted before the crash (bus 200, webhook 202) is answered, once, and owns one
  * session. Nothing is resent after the crash: the restarted stack finishes what it had accepted.
+ *
+ * The stack runs in real time (time scale 1), where a creation takes 30–90 s, and the test moves its clock
+ * on in steps through the admin API: the moment of the crash is a point in virtual time that the test
+ * chooses, not a race with the stack.
  */
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,7 +31,7 @@ async function startUp(stateDir: string): Promise<RunningCommand<Endpoints>> {
     '0',
     '--json',
     '--time-scale',
-    '20',
+    '1',
     '--functions',
     functionsDir,
     '--endpoints',
@@ -126,14 +130,32 @@ const completions = async (up: RunningCommand<Endpoints>) =>
     e.type.startsWith('mirrorflow:TrafficMirrorSession:'),
   );
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
+/** Virtual seconds the clock moves on per step: a few of the 30–90 s creations can finish within one. */
+const STEP_SECONDS = 5;
+/** Steps before giving up: far more virtual time than the slowest creation and its polls need. */
+const MAX_STEPS = 120;
+
+/**
+ * Moves the stack's clock on, `STEP_SECONDS` at a time, until `reached` holds. After each step it waits for
+ * the bus's next event (a long poll, at most a second): what the step woke has then had its chance to answer.
+ */
+async function stepUntil(
+  up: RunningCommand<Endpoints>,
+  what: string,
+  reached: () => Promise<boolean>,
+): Promise<void> {
+  for (let step = 0; step < MAX_STEPS; step++) {
+    if (await reached()) return;
+    const next = (await fetch(`${up.ready.eventbridge}/events?since=0`)).headers.get('x-mirrorflow-next');
+    const moved = await fetch(`${up.ready.admin}/time`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ advanceSeconds: STEP_SECONDS }),
+    });
+    expect(moved.status).toBe(200);
+    await (await fetch(`${up.ready.eventbridge}/events?since=${next}&wait=1`)).arrayBuffer();
   }
+  throw new Error(`${what}: not reached after ${MAX_STEPS} steps of ${STEP_SECONDS} virtual seconds`);
 }
 
 beforeAll(async () => {
@@ -166,35 +188,18 @@ async function crashAndRestart(
     await Promise.all(Array.from({ length: REQUESTS }, async (_, i) => ((await send(first, i)) ? i : -1)))
   ).filter((i) => i >= 0);
   expect(accepted).toHaveLength(REQUESTS);
-  const atCrash = (
-    await until(
-      'the moment to crash',
-      async () => {
-        const found = await completions(first);
-        return crashWhen(found.length) ? found : undefined;
-      },
-      60_000,
-    )
-  ).length;
+  await stepUntil(first, 'the moment to crash', async () => crashWhen((await completions(first)).length));
+  const atCrash = (await completions(first)).length;
   const exit = await first.stop(signal);
   if (signal === 'SIGKILL') expect(exit).toBe(null);
 
   const second = await startUp(stateDir);
-  await until(
-    'every accepted request answered',
-    async () => {
-      const found = await completions(second);
-      const requests = new Set(found.map((e) => e.data.correlation?.request));
-      return accepted.every((i) => requests.has(`crash-${i}`)) ? found : undefined;
-    },
-    90_000,
-  );
+  await stepUntil(second, 'every accepted request answered', async () => {
+    const requests = new Set((await completions(second)).map((e) => e.data.correlation?.request));
+    return accepted.every((i) => requests.has(`crash-${i}`));
+  });
   // A duplicate would come from a flow still running: wait until none is, then count.
-  await until(
-    'every execution ended',
-    async () => ((await executionsRunning(second.ready)) === 0 ? true : undefined),
-    90_000,
-  );
+  await stepUntil(second, 'every execution ended', async () => (await executionsRunning(second.ready)) === 0);
   const final = await completions(second);
   for (const i of accepted) {
     const mine = final.filter((e) => e.data.correlation?.request === `crash-${i}`);

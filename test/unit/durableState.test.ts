@@ -87,6 +87,7 @@ describe('a journal rewritten at every line', () => {
     const model = busModel();
     const first = Journal.open<BusRecord>(d, 'bus', 1);
     const bus = new EventRouter(model, new ManualClock(), async () => {}, 100, first.journal);
+    bus.restore(first.records);
     // No rule matches source `x`: only the events' own lines are written, each one setting off a rewrite.
     for (let i = 0; i < 5; i++) bus.accept([{ ...event(`e-${i}`), source: 'x' }], () => 'demo');
     first.journal.close();
@@ -267,6 +268,7 @@ describe("the bus's owed deliveries", () => {
       100,
       first.journal,
     );
+    hanging.restore(first.records);
     hanging.accept([event('done'), event('stuck')], () => 'demo');
     await new Promise((r) => setTimeout(r, 20));
     first.journal.close();
@@ -303,6 +305,7 @@ describe("the bus's owed deliveries", () => {
       3,
       first.journal,
     );
+    hanging.restore(first.records);
     hanging.accept([event('stuck')], () => 'demo');
     for (let i = 0; i < 40; i++) {
       hanging.accept([event(`later-${i}`)], () => 'demo');
@@ -328,5 +331,64 @@ describe("the bus's owed deliveries", () => {
     expect(again).toEqual(['stuck']);
     expect(restarted.events.map((e) => e.id)).toEqual(['later-37', 'later-38', 'later-39']);
     expect(restarted.accepted).toBe(41);
+  });
+
+  it('keep their numbers when the restarted bus keeps more events than the compacted journal holds', async () => {
+    const d = dir();
+    const model = busModel();
+    const first = Journal.open<BusRecord>(d, 'bus', 2_000);
+    const hanging = new EventRouter(
+      model,
+      new ManualClock(),
+      async (_t, e) => {
+        if (e.id === 'stuck') await new Promise(() => undefined);
+      },
+      3,
+      first.journal,
+    );
+    hanging.restore(first.records);
+    hanging.accept([event('stuck')], () => 'demo');
+    for (let i = 0; i < 40; i++) {
+      hanging.accept([event(`later-${i}`)], () => 'demo');
+      await new Promise((r) => setImmediate(r));
+    }
+    await new Promise((r) => setTimeout(r, 20));
+    first.journal.close();
+
+    // `--keep-events` raised from 3 to 100: the journal holds the newest events (those of its last rewrite and
+    // the lines appended since) and, for its owed delivery, event 0.
+    const second = Journal.open<BusRecord>(d, 'bus', 2_000);
+    const restarted = new EventRouter(model, new ManualClock(), async () => {}, 100, second.journal);
+    restarted.restore(second.records);
+    await restarted.idle();
+    const kept = restarted.events.map((e) => e.id);
+    expect(kept.length).toBeGreaterThanOrEqual(3);
+    expect(kept.length).toBeLessThan(40);
+    // Event n (from 0, `stuck`) is `later-${n - 1}`: each kept event keeps its number.
+    expect(kept).toEqual(kept.map((_, i) => `later-${restarted.dropped + i - 1}`));
+    expect(restarted.accepted).toBe(41);
+    expect(restarted.eventsSince(40).map((e) => e.id)).toEqual(['later-39']);
+    restarted.accept([event('next')], () => 'demo');
+    expect(restarted.eventsSince(41).map((e) => e.id)).toEqual(['next']);
+  });
+
+  it('wait for the journal: a bus with one refuses events and reads with 503 until it is restored', () => {
+    const d = dir();
+    const model = busModel();
+    const first = Journal.open<BusRecord>(d, 'bus');
+    const before = new EventRouter(model, new ManualClock(), async () => {}, 100, first.journal);
+    before.restore(first.records);
+    before.accept([event('a'), event('b')], () => 'demo');
+    first.journal.close();
+
+    const second = Journal.open<BusRecord>(d, 'bus');
+    const restarting = new EventRouter(model, new ManualClock(), async () => {}, 100, second.journal);
+    const starting = expect.objectContaining({ status: 503, code: 'ServiceUnavailable' });
+    expect(() => restarting.accept([event('early')], () => 'demo')).toThrow(starting);
+    expect(() => restarting.assertServing()).toThrow(starting);
+    restarting.restore(second.records);
+    restarting.accept([event('c')], () => 'demo');
+    expect(restarting.events.map((e) => e.id)).toEqual(['a', 'b', 'c']);
+    expect(restarting.eventsSince(2).map((e) => e.id)).toEqual(['c']);
   });
 });

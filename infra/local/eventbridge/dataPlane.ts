@@ -139,6 +139,8 @@ export function dataPlane(router: EventRouter, access: ServiceAccess) {
   };
 
   const readEvents = async (req: IncomingMessage, res: ServerResponse, url: URL) => {
+    // Before a restarted bus has its journal back, positions would count from 0.
+    router.assertServing();
     const since = Number(url.searchParams.get('since') ?? 0);
     const waitSeconds = Math.min(60, Number(url.searchParams.get('wait') ?? 0));
     if (!(Number.isInteger(since) && since >= 0) || !(waitSeconds >= 0))

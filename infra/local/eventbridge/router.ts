@@ -55,6 +55,11 @@ export class EventRouter {
   private readonly arrivalWaiters = new Set<() => void>();
   /** Aborted on close: retries waiting for their next attempt stop instead of holding the process open. */
   private readonly stopping = new AbortController();
+  /**
+   * With a journal the bus serves once `restore` has run: an event taken before would be numbered over the
+   * journal's and routed before the deployment's rules exist again.
+   */
+  private restored: boolean;
 
   constructor(
     private readonly model: EventBridgeModel,
@@ -62,7 +67,9 @@ export class EventRouter {
     private readonly deliver: DeliverFn,
     private readonly keptEvents = KEPT_EVENTS,
     private readonly journal?: Journal<BusRecord>,
-  ) {}
+  ) {
+    this.restored = journal === undefined;
+  }
 
   /**
    * After a restart: the journal's events kept again (the newest), and the deliveries that had not ended
@@ -76,13 +83,18 @@ export class EventRouter {
       else if (r.op === 'send') pending.set(r.id, r);
       else pending.delete(r.id);
     }
-    const seqs = [...events.keys()].sort((a, b) => a - b);
-    const kept = seqs.slice(-this.keptEvents);
-    this.dropped = (seqs.at(-1) ?? -1) + 1 - kept.length;
-    for (const seq of kept) {
+    // The kept events are the newest run of consecutive numbers: a compacted journal also holds older events
+    // that only an owed delivery still needs, which a larger `keptEvents` than before must not count as kept.
+    let last = -1;
+    for (const seq of events.keys()) last = Math.max(last, seq);
+    let first = last + 1;
+    while (first > 0 && events.has(first - 1) && last + 1 - first < this.keptEvents) first--;
+    this.dropped = first;
+    for (let seq = first; seq <= last; seq++) {
       this.events.push(events.get(seq)!.event);
       this.arrivals.push(events.get(seq)!.at);
     }
+    this.restored = true;
     this.sendSequence = Math.max(0, ...pending.keys()) + 1;
     for (const send of pending.values()) {
       const stored = events.get(send.seq);
@@ -125,6 +137,14 @@ export class EventRouter {
     this.write({ op: 'sent', id });
   }
 
+  /** Refuses a data-plane call while the bus is stopping or not yet restored: the sender tries again. */
+  assertServing(): void {
+    if (this.journal?.isClosed)
+      throw new HttpError(503, 'ServiceUnavailable', 'the local bus is stopping: send the events again');
+    if (!this.restored)
+      throw new HttpError(503, 'ServiceUnavailable', 'the local bus is starting: send the events again');
+  }
+
   /** Every event accepted so far, kept or not. */
   get accepted(): number {
     return this.dropped + this.events.length;
@@ -137,9 +157,8 @@ export class EventRouter {
 
   /** Accepts what may go on its bus and routes it; one entry per event, as PutEvents answers. */
   accept(incoming: StoredEvent[], busOf: (e: StoredEvent) => string): EntryResult[] {
-    // Stopping (its journal closed): an event taken now would be acknowledged and not kept.
-    if (this.journal?.isClosed)
-      throw new HttpError(503, 'ServiceUnavailable', 'the local bus is stopping: send the events again');
+    // Stopping (its journal closed), an event taken now would be acknowledged and not kept.
+    this.assertServing();
     const results = incoming.map((event) => {
       const bus = busOf(event);
       const refused = this.model.refusal(event, bus);
