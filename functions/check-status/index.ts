@@ -1,14 +1,40 @@
 /**
  * check-status: the loop body of workflows/session-ready.yaml. Gets the flow's `job`, looks at the sessions
- * (one List call per region per 100), and returns the next job: pending with a delay, events to emit, or done.
+ * at the tick it was sent for (List calls of up to 100 ids, shared with the other flows' looks the instance
+ * runs at that moment), and returns the next job: pending with a delay, events to emit, or done. s.yaml runs
+ * it on a custom runtime (server.ts) so that one instance takes many looks at once.
  */
 
 import type { Job } from '../lib/contract/flowJob.js';
 import { beginInvocation, createLogger } from '../lib/runtime/logger.js';
-import { type FcContext, runtimeFrom } from '../lib/runtime/runtime.js';
-import { checkStatus } from '../lib/steps/checkStatus.js';
+import { type FcContext, type Runtime, runtimeFrom } from '../lib/runtime/runtime.js';
+import { type CheckStatusDeps, checkStatusRounds } from '../lib/steps/checkStatus.js';
+import { IDS_PER_LIST, SharedLookups } from '../lib/steps/sharedLookups.js';
 
 const logger = createLogger('check-status');
+/** One per instance: the invocations it runs at once (a custom runtime's instance concurrency) share List calls. */
+const lookups = new SharedLookups();
+
+/** Looks that wait for their tick and share this instance's List calls (steps/pollSchedule.ts). */
+function sharedLooks(runtime: Runtime): Pick<CheckStatusDeps, 'sleep' | 'lookUp'> {
+  return {
+    sleep: runtime.sleep,
+    lookUp: (regionId, ids) =>
+      lookups.lookUp(
+        regionId,
+        ids,
+        async (region, chunk) =>
+          (
+            await runtime.vpcFor(region).listTrafficMirrorSessions({
+              RegionId: region,
+              TrafficMirrorSessionIds: chunk,
+              MaxResults: IDS_PER_LIST,
+            })
+          ).TrafficMirrorSessions,
+        runtime.sleep,
+      ),
+  };
+}
 
 export const handler = async (event: Buffer, context: FcContext): Promise<Job> => {
   beginInvocation(logger, { requestId: context.requestId });
@@ -17,10 +43,11 @@ export const handler = async (event: Buffer, context: FcContext): Promise<Job> =
     throw new Error('check-status expects the session-ready job (version 1)');
   logger.appendKeys({ executionName: job.executionName });
   const runtime = runtimeFrom(context);
-  const next = await checkStatus(job, {
+  const next = await checkStatusRounds(job, {
     vpcFor: runtime.vpcFor,
     config: runtime.config,
     now: runtime.now,
+    ...(runtime.config.pollShared ? sharedLooks(runtime) : {}),
     ...(runtime.retryHooks ? { retryHooks: runtime.retryHooks } : {}),
     log: (message, details) => logger.warn(message, details),
   });

@@ -141,12 +141,15 @@ async function runMirrorflow(options: BenchOptions, functionsDir: string): Promi
 
 /**
  * The anchor: the naive flow a user would write (`naive-poll.yaml`: look, wait a fixed 5 s, look again), one
- * execution per request, on a stack of its own with the same seed, so its sessions take the same creation
- * times. The bench creates each session itself (one Create, as intake would) and starts the execution.
+ * execution per request, each look a List call of its own, on a stack of its own with the same seed, so its
+ * sessions take the same creation times. The bench creates each session itself (one Create, as intake would) and starts the execution.
  */
 async function runNaiveFlow(options: BenchOptions, functionsDir: string): Promise<PollerFigures> {
   const cloud = await startLocalCloud({
     functionsDir,
+    // The naive flow's looks are its own: each one at once and a List call of its own, as a flow a user writes
+    // first would make them (check-status's shared looks off).
+    env: { ...process.env, MIRRORFLOW_POLL_SHARED: 'false' },
     timeScale: options.timeScale,
     inventory: benchInventory(options.sessions, options.createSeconds),
     random: seededRandom(options.seed),

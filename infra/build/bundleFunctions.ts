@@ -35,8 +35,15 @@ export async function bundleFunctions(options: {
   if (names.length === 0) return [];
   const result = await build({
     metafile: true,
+    // index.ts is the handler (`index.handler`); a server.ts beside it is the entry a custom runtime's
+    // command runs (`node server.js`).
     entryPoints: Object.fromEntries(
-      names.map((name) => [`${name}/index`, join(functionsDir, name, 'index.ts')]),
+      names.flatMap((name) => [
+        [`${name}/index`, join(functionsDir, name, 'index.ts')],
+        ...(existsSync(join(functionsDir, name, 'server.ts'))
+          ? [[`${name}/server`, join(functionsDir, name, 'server.ts')]]
+          : []),
+      ]),
     ),
     outdir: outDir,
     bundle: true,

@@ -49,13 +49,17 @@ export function functionsFromDir(
   return readdirSync(root)
     .filter((name) => existsSync(join(root, name, 'index.js')))
     .sort()
-    .map((name) => ({
-      name,
-      bundle: join(root, name, 'index.js'),
-      env: {},
-      timeoutSeconds: 60,
-      ...configure(name),
-    }));
+    .map((name) => {
+      const configured = configure(name);
+      return {
+        name,
+        // A custom runtime runs the folder's server entry (bundled from server.ts).
+        bundle: join(root, name, configured.customRuntime ? 'server.js' : 'index.js'),
+        env: {},
+        timeoutSeconds: 60,
+        ...configured,
+      };
+    });
 }
 
 export async function startFlowStack(options: FlowStackOptions): Promise<FlowStack> {

@@ -43,6 +43,8 @@ beforeAll(async () => {
       roleArn: FIXTURE_ROLE.arn,
       // Only these have an HTTP trigger; `web` only for POST and PUT.
       ...(name === 'counter' ? { invocationsPerInstance: 3 } : {}),
+      // A custom runtime (its server.js) taking three invocations at once.
+      ...(name === 'gather' ? { customRuntime: true, instanceConcurrency: 3 } : {}),
       ...(name === 'web' ? { httpTrigger: { methods: ['POST', 'PUT'], authType: 'anonymous' } } : {}),
       ...(name === 'boom' ? { httpTrigger: { methods: ['GET'], authType: 'anonymous' } } : {}),
       ...(name === 'flaky' || name === 'boom'
@@ -99,6 +101,31 @@ describe('FC host invoke API', () => {
       errorMessage: 'boom: the fixture failed on purpose',
       errorType: 'Error',
     });
+  });
+
+  it('sends a custom runtime its invocations over HTTP, as many at once per instance as instanceConcurrency allows', async () => {
+    // Each invocation returns only once three run on its instance: six at once fill exactly two instances.
+    const responses = await Promise.all(
+      Array.from({ length: 6 }, () => client.invokeFunction('mirrorflow', 'gather', '{"gather":3}')),
+    );
+    const results = responses.map((r) => r.data as Record<string, unknown>);
+    expect(results.every((r) => r.seen === 3)).toBe(true);
+    const instances = new Set(results.map((r) => r.instance));
+    expect(instances.size).toBe(2);
+    for (const id of instances) expect(results.filter((r) => r.instance === id)).toHaveLength(3);
+    expect(results[0]).toMatchObject({
+      requestId: responses[0]!.headers['x-fc-request-id'],
+      functionName: 'gather',
+      region: 'cn-hangzhou',
+      hasCredentials: true,
+      fixtureEnv: 'env-of-gather',
+    });
+  });
+
+  it("reports a custom runtime's failed invocation (x-fc-status 404) as the function's error", async () => {
+    const response = await client.invokeFunction('mirrorflow', 'gather', '{"fail":true}');
+    expect(response.headers['x-fc-error-type']).toBe('UnhandledInvocationError');
+    expect(response.data).toMatchObject({ errorMessage: 'asked to fail', errorType: 'RangeError' });
   });
 
   it('kills an instance that passes its timeout and reports the timeout', async () => {

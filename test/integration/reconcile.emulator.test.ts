@@ -159,12 +159,12 @@ describe('reconcile()', () => {
     // The firing's own sessions are what it created, whichever attempt made them.
     expect(report.counts).toMatchObject({ created: COUNT, updated: 0, unchanged: 0 });
     // Had the first firing died before its hand-offs, these would start them: each session once either way.
-    // The first firing's executions are still in their first wait (sessions just created), so each hand-off
-    // finds its execution running.
+    // The first firing's executions have ended (this stack's flow has no integrations, so its first look
+    // fails at once): each hand-off finds its execution by name and starts nothing.
     expect(report.handOffs.map((h) => [h.sessions, h.handOff])).toEqual([
-      [5, 'started'],
-      [5, 'started'],
-      [2, 'started'],
+      [5, 'finished'],
+      [5, 'finished'],
+      [2, 'finished'],
     ]);
     expect(fnf.executions.size).toBe(3);
     expect(emu.model.liveSessions()).toHaveLength(2 * COUNT);

@@ -17,6 +17,7 @@ describe('loadConfig', () => {
       pollDeadlineSeconds: 900,
       pollFirstDelaySeconds: 5,
       pollMaxDelaySeconds: 20,
+      pollShared: true,
       webhookSecret: undefined,
       webhookMapping: 'generic',
       webhookMaxBytes: 256 * 1024,

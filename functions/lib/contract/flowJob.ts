@@ -109,6 +109,11 @@ export interface Job {
   phase: JobPhase;
   /** Phase `pending`: the wait before the next look. Phase `emit`: more than 1, the wait after the events are put. */
   nextDelaySeconds: number;
+  /**
+   * The tick of the region-wide grid the next look is for (steps/pollSchedule.ts): the flow's whole-second
+   * Wait ends a little before it, and check-status sleeps the rest. Absent after a throttled look.
+   */
+  nextLookAt?: string;
   /** The events to put on the bus now (phase `emit`). */
   events: CompletionEventParams[];
   /**

@@ -118,6 +118,12 @@ const SETTINGS = {
   pollDeadlineSeconds: ['MIRRORFLOW_POLL_DEADLINE_SECONDS', wholeFromEnv(30, 86_400, 900)],
   pollFirstDelaySeconds: ['MIRRORFLOW_POLL_FIRST_DELAY_SECONDS', wholeFromEnv(1, 300, 5)],
   pollMaxDelaySeconds: ['MIRRORFLOW_POLL_MAX_DELAY_SECONDS', wholeFromEnv(1, 300, 20)],
+  /**
+   * Looks fall on a region-wide grid of ticks and share List calls with the other flows' looks an instance
+   * runs at once (check-status on a custom runtime with instance concurrency, as s.yaml deploys it). `false`:
+   * each look goes at once and alone, for check-status on a runtime without instance concurrency.
+   */
+  pollShared: ['MIRRORFLOW_POLL_SHARED', booleanFromEnv(true)],
   /** Shared secret of the ticketing webhook; the webhook refuses every request when it is not set. */
   webhookSecret: [
     'MIRRORFLOW_WEBHOOK_SECRET',

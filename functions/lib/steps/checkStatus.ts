@@ -21,17 +21,24 @@ import {
   STATE_BYTES_LIMIT,
 } from '../contract/flowJob.js';
 import type { MirrorflowConfig } from '../runtime/config.js';
-import { nextDelaySeconds } from './pollSchedule.js';
+import { lookTimeOnArrival, nextDelaySeconds, nextLookAt, waitSecondsUntil } from './pollSchedule.js';
 import { classifyModification, classifySession, classifyWithdrawal } from './sessionPhase.js';
 
 /** What the flow adds around the job (the `{job}` wrapper, FC's `{Body}`), with a margin. */
 const STATE_MARGIN_BYTES = 2 * 1024;
 export const LIST_BATCH = 100;
 
+/** The sessions among `ids` that exist, by id (steps/sharedLookups.ts shares them between invocations). */
+export type LookUpSessions = (regionId: string, ids: string[]) => Promise<Map<string, TrafficMirrorSession>>;
+
 export interface CheckStatusDeps {
   vpcFor: (regionId: string) => VpcApi;
   config: Pick<MirrorflowConfig, 'pollFirstDelaySeconds' | 'pollMaxDelaySeconds'>;
   now: () => number;
+  /** Sleeps in the time of `now`: with it, a look waits for its tick (steps/pollSchedule.ts); without, it looks at once. */
+  sleep?: (ms: number) => Promise<void>;
+  /** Without it, each look is a List call of its own. */
+  lookUp?: LookUpSessions;
   random?: Random;
   retryHooks?: RetryHooks;
   log?: (message: string, details: Record<string, unknown>) => void;
@@ -83,9 +90,80 @@ function snapshot(session: TrafficMirrorSession): NonNullable<JobItem['session']
   };
 }
 
+/**
+ * With shared looks, one invocation keeps looking, tick after tick, while the sessions stay pending and the
+ * next look is due within this long of its start: CloudFlow bills each state, FC an instance's time, and on a
+ * custom runtime many flows' invocations share an instance, so a wait spent in the function costs less than
+ * a Wait state and a Task each time (well within check-status's 30-s timeout).
+ */
+export const LOOKS_WITHIN_MS = 20_000;
+
+/**
+ * check-status's rounds for one invocation: a look, then (with shared looks) more looks at their ticks until
+ * something is settled, the job wants a throttled back-off, or the next look is further away than
+ * LOOKS_WITHIN_MS from the start. The job returned says what the flow does next, as one round's would.
+ */
+export async function checkStatusRounds(input: Job, deps: CheckStatusDeps): Promise<Job> {
+  const started = deps.now();
+  // Sent straight back after its events were put (or at the start of the flow): wait here for the tick.
+  await sleepUntilNearly(input.nextLookAt, started, deps);
+  let job = await checkStatus(input, deps);
+  while (deps.sleep && job.phase === 'pending' && job.nextLookAt) {
+    if (!(await sleepUntilNearly(job.nextLookAt, started, deps))) break;
+    job = await checkStatus(job, deps);
+  }
+  return job;
+}
+
+/**
+ * Sleeps until a second before the look at `nextLookAt` (the round sleeps the rest, untilTick, and meets the
+ * other looks there) if it is due within LOOKS_WITHIN_MS of `started`; false if it is not.
+ */
+async function sleepUntilNearly(
+  nextLookAt: string | undefined,
+  started: number,
+  deps: CheckStatusDeps,
+): Promise<boolean> {
+  if (!deps.sleep || !nextLookAt) return false;
+  const lookAt = Date.parse(nextLookAt);
+  if (lookAt - started > LOOKS_WITHIN_MS) return false;
+  const early = lookAt - deps.now() - 1000;
+  if (early > 0) await deps.sleep(early);
+  return true;
+}
+
+/** One List call by ids, unshared. */
+function listEach(vpcFor: CheckStatusDeps['vpcFor']): LookUpSessions {
+  return async (regionId, ids) => {
+    const page = await vpcFor(regionId).listTrafficMirrorSessions({
+      RegionId: regionId,
+      TrafficMirrorSessionIds: ids,
+      MaxResults: LIST_BATCH,
+    });
+    return new Map(page.TrafficMirrorSessions.map((s) => [s.TrafficMirrorSessionId, s]));
+  };
+}
+
+/** Waits for the tick this look was sent for, so that it meets the other flows' looks there. */
+async function untilTick(job: Job, deps: CheckStatusDeps): Promise<void> {
+  if (!deps.sleep || !job.items.some((i) => i.state === 'pending' && i.sessionId)) return;
+  const arrival = deps.now();
+  const lookAt = lookTimeOnArrival({
+    nowMs: arrival,
+    ...(job.nextLookAt ? { plannedMs: Date.parse(job.nextLookAt) } : {}),
+    startedAtMs: Date.parse(job.startedAt),
+    maxDelaySeconds: deps.config.pollMaxDelaySeconds,
+  });
+  // Before the first delay there is nothing to look at yet (the round only plans the first look).
+  const firstLook = Date.parse(job.startedAt) + deps.config.pollFirstDelaySeconds * 1000;
+  if (lookAt > arrival && lookAt >= firstLook) await deps.sleep(lookAt - arrival);
+}
+
 export async function checkStatus(input: Job, deps: CheckStatusDeps): Promise<Job> {
   const job: Job = structuredClone(input);
+  await untilTick(job, deps);
   const now = deps.now();
+  const lookUp = deps.lookUp ?? listEach(deps.vpcFor);
   const log = deps.log ?? (() => {});
   job.attempt += 1;
 
@@ -125,17 +203,15 @@ export async function checkStatus(input: Job, deps: CheckStatusDeps): Promise<Jo
       const batch = items.slice(start, start + LIST_BATCH);
       try {
         job.listCalls += 1;
-        const page = await withRetry(
+        const found = await withRetry(
           () =>
-            deps.vpcFor(regionId).listTrafficMirrorSessions({
-              RegionId: regionId,
-              TrafficMirrorSessionIds: batch.map((i) => i.sessionId!),
-              MaxResults: LIST_BATCH,
-            }),
+            lookUp(
+              regionId,
+              batch.map((i) => i.sessionId!),
+            ),
           STATUS_LOOK_POLICY,
           deps.retryHooks,
         );
-        const found = new Map(page.TrafficMirrorSessions.map((s) => [s.TrafficMirrorSessionId, s]));
         for (const item of batch) {
           const session = found.get(item.sessionId!);
           if (session) item.session = snapshot(session);
@@ -178,16 +254,7 @@ export async function checkStatus(input: Job, deps: CheckStatusDeps): Promise<Jo
   }
 
   const pendingLeft = job.items.some((i) => i.state === 'pending');
-  job.nextDelaySeconds = pendingLeft
-    ? nextDelaySeconds({
-        elapsedSeconds: (now - Date.parse(job.startedAt)) / 1000,
-        firstDelaySeconds: deps.config.pollFirstDelaySeconds,
-        maxDelaySeconds: deps.config.pollMaxDelaySeconds,
-        remainingSeconds: (deadline - now) / 1000,
-        throttled,
-        ...(deps.random ? { random: deps.random } : {}),
-      })
-    : 1;
+  planNextLook(job, deps, { now, deadline, pendingLeft, throttled });
 
   // A settled item's event goes out now, even while others of the job are still pending.
   const chunk = nextChunk(job, now, pendingLeft);
@@ -199,12 +266,56 @@ export async function checkStatus(input: Job, deps: CheckStatusDeps): Promise<Jo
     // only while items are pending and nothing else is left to put; otherwise it looks again at once, or,
     // when this chunk was all that was left, ends without another look.
     if (!pendingLeft || moreToPut(job)) job.nextDelaySeconds = 1;
+    // With shared looks, the flow comes straight back once the events are put and check-status waits for the
+    // tick itself, if it is near enough (checkStatusRounds); else a Wait that ends a second earlier still.
+    else if (job.nextLookAt)
+      job.nextDelaySeconds =
+        Date.parse(job.nextLookAt) - deps.now() <= LOOKS_WITHIN_MS
+          ? 1
+          : Math.max(1, job.nextDelaySeconds - 1);
     const last = !pendingLeft && !moreToPut(job) && !(job.notices ?? []).some((n) => !n.emitted);
     if (last) job.afterEmit = finalPhase(job) === 'ready' ? 'ready' : 'failed';
     return job;
   }
   job.phase = pendingLeft ? 'pending' : finalPhase(job);
   return job;
+}
+
+/**
+ * The wait before the next look. With shared looks the next tick of the grid (`nextLookAt`), which the flow
+ * reaches a little early; after a throttled look, or without shared looks, the whole-second schedule (a
+ * throttled look's a longer, jittered back-off).
+ */
+function planNextLook(
+  job: Job,
+  deps: CheckStatusDeps,
+  o: { now: number; deadline: number; pendingLeft: boolean; throttled: boolean },
+): void {
+  delete job.nextLookAt;
+  if (!o.pendingLeft) {
+    job.nextDelaySeconds = 1;
+    return;
+  }
+  if (o.throttled || !deps.sleep) {
+    job.nextDelaySeconds = nextDelaySeconds({
+      elapsedSeconds: (o.now - Date.parse(job.startedAt)) / 1000,
+      firstDelaySeconds: deps.config.pollFirstDelaySeconds,
+      maxDelaySeconds: deps.config.pollMaxDelaySeconds,
+      remainingSeconds: (o.deadline - o.now) / 1000,
+      throttled: o.throttled,
+      ...(deps.random ? { random: deps.random } : {}),
+    });
+    return;
+  }
+  const lookAt = nextLookAt({
+    lastLookMs: o.now,
+    startedAtMs: Date.parse(job.startedAt),
+    deadlineMs: o.deadline,
+    firstDelaySeconds: deps.config.pollFirstDelaySeconds,
+    maxDelaySeconds: deps.config.pollMaxDelaySeconds,
+  });
+  job.nextLookAt = new Date(lookAt).toISOString();
+  job.nextDelaySeconds = waitSecondsUntil(lookAt, deps.now());
 }
 
 /**

@@ -44,3 +44,81 @@ export function nextDelaySeconds(options: PollScheduleOptions): number {
   const bounded = Math.min(delay, Math.max(WAIT_RANGE.min, Math.floor(options.remainingSeconds)));
   return Math.max(WAIT_RANGE.min, Math.min(WAIT_RANGE.max, bounded));
 }
+
+/*
+ * Shared looks. Every look at a session falls on a grid of whole seconds common to the region: its spacing is
+ * the largest 2^k or 3·2^k seconds within the interval allowed at that point, so the sessions at one stage
+ * meet at every tick and those at neighbouring stages at every other (an 8-s tick is also a 4-s one, a 6-s
+ * tick a 3-s one), and the check-status invocations of many flows arrive together. (Powers of two alone
+ * would meet as often but look ~10 % more often; every whole number would meet less often.) On a custom runtime with instance concurrency they share one List call of up to 100 ids
+ * (steps/sharedLookups.ts). A Wait is whole seconds from whenever its state starts, so the flow is sent a
+ * little early and check-status sleeps the rest of the way to the tick.
+ */
+
+/** The interval left for the shared look's window and the flow's own delay (of the lag bound's slack). */
+export const LOOK_MARGIN_SECONDS = 0.5;
+/** A look arriving up to this long before its tick sleeps to it; an earlier one looks at once. */
+export const ALIGN_MAX_SLEEP_MS = 2_000;
+/** A look arriving up to this long after its tick looks at once (and may still join the tick's shared call). */
+export const ALIGN_LATE_MS = 500;
+
+/** Seconds allowed between two looks once the sessions have taken `elapsedSeconds`: the lag bound, less a margin. */
+export function lookIntervalSeconds(elapsedSeconds: number, maxDelaySeconds: number): number {
+  const bound = LAG_SHARE * Math.max(0, elapsedSeconds) + LAG_SLACK_SECONDS + 1 - LOOK_MARGIN_SECONDS;
+  return Math.max(1, Math.min(bound, maxDelaySeconds, WAIT_RANGE.max));
+}
+
+/** The grid's spacing for an interval: the largest 2^k or 3·2^k seconds within it. */
+export function gridSeconds(intervalSeconds: number): number {
+  const power = 2 ** Math.floor(Math.log2(Math.max(1, intervalSeconds)));
+  return power >= 2 && intervalSeconds >= 1.5 * power ? 1.5 * power : power;
+}
+
+export interface NextLookOptions {
+  /** When the last look was (epoch ms), or now if there was none yet. */
+  lastLookMs: number;
+  startedAtMs: number;
+  deadlineMs: number;
+  firstDelaySeconds: number;
+  maxDelaySeconds: number;
+}
+
+/** When to look next (epoch ms): the last tick of the grid within the interval, not before the first delay nor past the deadline. */
+export function nextLookAt(o: NextLookOptions): number {
+  const earliest = o.startedAtMs + o.firstDelaySeconds * 1000;
+  let tick: number;
+  if (o.lastLookMs < earliest) {
+    // The sessions are certainly still Creating: the first tick of the first look's grid from then on.
+    const gridMs = gridSeconds(lookIntervalSeconds(o.firstDelaySeconds, o.maxDelaySeconds)) * 1000;
+    tick = Math.ceil(earliest / gridMs) * gridMs;
+  } else {
+    const intervalMs = lookIntervalSeconds((o.lastLookMs - o.startedAtMs) / 1000, o.maxDelaySeconds) * 1000;
+    const gridMs = gridSeconds(intervalMs / 1000) * 1000;
+    // The interval is at least one spacing long, so it holds a tick after the last look.
+    tick = Math.floor((o.lastLookMs + intervalMs) / gridMs) * gridMs;
+  }
+  return Math.min(tick, Math.max(o.deadlineMs, o.lastLookMs));
+}
+
+/** The Wait before a look at `lookAtMs`: whole seconds that end at most a second early (`earlyBy` more). */
+export function waitSecondsUntil(lookAtMs: number, nowMs: number, earlyBySeconds = 0): number {
+  const seconds = Math.floor((lookAtMs - nowMs) / 1000) - earlyBySeconds;
+  return Math.max(WAIT_RANGE.min, Math.min(WAIT_RANGE.max, seconds));
+}
+
+/**
+ * When an arriving check-status looks: at the tick it was sent for (or, for a first look, the next tick of
+ * the grid for its stage) if that is at most ALIGN_MAX_SLEEP_MS ahead or ALIGN_LATE_MS behind; else at once.
+ */
+export function lookTimeOnArrival(o: {
+  nowMs: number;
+  plannedMs?: number;
+  startedAtMs: number;
+  maxDelaySeconds: number;
+}): number {
+  const within = (t: number) => t >= o.nowMs - ALIGN_LATE_MS && t <= o.nowMs + ALIGN_MAX_SLEEP_MS;
+  if (o.plannedMs !== undefined && within(o.plannedMs)) return Math.max(o.nowMs, o.plannedMs);
+  const gridMs = gridSeconds(lookIntervalSeconds((o.nowMs - o.startedAtMs) / 1000, o.maxDelaySeconds)) * 1000;
+  const tick = Math.ceil((o.nowMs - ALIGN_LATE_MS) / gridMs) * gridMs;
+  return within(tick) ? Math.max(o.nowMs, tick) : o.nowMs;
+}

@@ -97,6 +97,15 @@ const functionProps = z.strictObject({
   ]),
   code: z.string().min(1),
   handler: z.string().min(1),
+  // FC 3.0 CustomRuntimeConfig (https://alibabacloud.com/help/en/functioncompute/api-fc-2023-03-30-struct-customruntimeconfig).
+  customRuntimeConfig: z
+    .strictObject({
+      command: z.array(z.string().min(1)).min(1).optional(),
+      args: z.array(z.string()).optional(),
+      port: z.number().int().min(1).max(65535).default(9000),
+      healthCheckConfig: z.record(z.string(), z.unknown()).optional(),
+    })
+    .optional(),
   description: z.string().max(256).optional(),
   memorySize: z.number().int().min(128).max(32768).multipleOf(64).default(512),
   timeout: z.number().int().min(1).max(86400).default(3),
@@ -163,6 +172,8 @@ export function parseFc3Props(resource: string, props: Record<string, unknown>):
     problems.push(
       `${resource}/props/instanceConcurrency: ${data.runtime} instanceConcurrency is not supported in fc3.0`,
     );
+  if (data.customRuntimeConfig !== undefined && !data.runtime.startsWith('custom'))
+    problems.push(`${resource}/props/customRuntimeConfig: only for custom runtimes, not ${data.runtime}`);
   const names = data.triggers.map((t) => t.triggerName);
   const twice = names.filter((n, i) => names.indexOf(n) !== i);
   if (twice.length) problems.push(`${resource}/props/triggers: triggerName ${twice[0]} is used twice`);

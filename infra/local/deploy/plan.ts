@@ -51,8 +51,10 @@ export function fcConfig(fn: FunctionDeployment, env: Record<string, string>): F
   const http = fn.triggers.find((t) => t.triggerType === 'http');
   return {
     name: fn.name,
-    bundle: join(fn.codeDir, `${fn.handler.split('.')[0]}.js`),
+    bundle: join(fn.codeDir, fn.customRuntime?.entry ?? `${fn.handler.split('.')[0]}.js`),
     handler: fn.handler,
+    ...(fn.customRuntime ? { customRuntime: true } : {}),
+    ...(fn.instanceConcurrency ? { instanceConcurrency: fn.instanceConcurrency } : {}),
     // FC's own variables (reference: FC 3.0 environment variables), then s.yaml's, then the local overlay.
     env: {
       FC_REGION: fn.region,

@@ -16,6 +16,10 @@ export interface FunctionDeployment {
   name: string;
   region: string;
   handler: string;
+  /** A custom runtime: the entry file its command runs with the runtime's Node.js (relative to the code). */
+  customRuntime?: { entry: string };
+  /** Invocations an instance takes at once (custom runtimes). */
+  instanceConcurrency?: number;
   /** Absolute path of the code folder. */
   codeDir: string;
   memoryMB: number;
@@ -53,11 +57,36 @@ function codeDirOf(props: Fc3Props, baseDir: string, codeRoot: DeployOptions['co
   return rest.startsWith('..') || isAbsolute(rest) ? declared : join(resolve(codeRoot.to), rest);
 }
 
+/**
+ * The Node.js that custom.debian10 has built in; it is not on the default PATH, so the command names it.
+ * Source: https://help.aliyun.com/document_detail/132044.html (custom.debian10: /var/fc/lang/nodejs20,
+ * /var/fc/lang/nodejs18; the docs list no Node.js for custom.debian11 or custom.debian12).
+ */
+const CUSTOM_RUNTIME_NODE = ['/var/fc/lang/nodejs20/bin/node', '/var/fc/lang/nodejs18/bin/node'];
+
+/** A custom runtime the local cloud can run: custom.debian10 running `<built-in node> <entry.js>`. */
+function customEntryOf(resource: string, props: Fc3Props, codeDir: string): string {
+  const config = props.customRuntimeConfig;
+  const [command, ...rest] = [...(config?.command ?? []), ...(config?.args ?? [])];
+  if (props.runtime !== 'custom.debian10' || !command || !CUSTOM_RUNTIME_NODE.includes(command))
+    throw new SpecError(
+      `[${resource}] the local cloud runs a custom runtime as custom.debian10 with customRuntimeConfig.command [${CUSTOM_RUNTIME_NODE.join(' or ')}] and the entry file in args (its built-in Node.js is not on the PATH)`,
+    );
+  const [entry] = rest;
+  if (!entry || rest.length !== 1 || !existsSync(join(codeDir, entry)))
+    throw new SpecError(
+      `[${resource}] customRuntimeConfig.args must name one entry file in code ${props.code}${entry ? ` (no ${entry}: was it built?)` : ''}`,
+    );
+  return entry;
+}
+
 function functionOf(resource: string, props: Fc3Props, codeDir: string): FunctionDeployment {
-  if (props.runtime !== 'nodejs20' && props.runtime !== 'nodejs18' && props.runtime !== 'nodejs16')
+  const custom = props.runtime.startsWith('custom');
+  if (!custom && props.runtime !== 'nodejs20' && props.runtime !== 'nodejs18' && props.runtime !== 'nodejs16')
     throw new SpecError(`[${resource}] the local cloud runs Node.js runtimes only, not ${props.runtime}`);
+  const entry = custom ? customEntryOf(resource, props, codeDir) : undefined;
   const [file] = props.handler.split('.');
-  if (!existsSync(join(codeDir, `${file}.js`)))
+  if (!custom && !existsSync(join(codeDir, `${file}.js`)))
     throw new SpecError(
       `[${resource}] code ${props.code} has no ${file}.js for handler ${props.handler} (was it built?)`,
     );
@@ -72,6 +101,8 @@ function functionOf(resource: string, props: Fc3Props, codeDir: string): Functio
     name: props.functionName,
     region: props.region,
     handler: props.handler,
+    ...(entry ? { customRuntime: { entry } } : {}),
+    ...(props.instanceConcurrency ? { instanceConcurrency: props.instanceConcurrency } : {}),
     codeDir,
     memoryMB: props.memorySize,
     timeoutSeconds: props.timeout,

@@ -1,17 +1,31 @@
 /**
  * The instances of one function: worker threads, each with the function's own environment (as FC sets it),
- * one invocation at a time (FC 3.0 built-in runtimes have no instance concurrency), more started on demand
- * up to a limit, and an instance that passes the timeout is killed, as FC kills it.
+ * more started on demand up to a limit, and an instance that passes the timeout is killed, as FC kills it.
+ * A built-in runtime's instance runs one invocation at a time (FC 3.0 built-in runtimes have no instance
+ * concurrency); a custom runtime's instance takes up to `instanceConcurrency` at once, and FC starts another
+ * only when every instance is full (https://www.alibabacloud.com/help/en/functioncompute/fc/configure-the-concurrency-of-a-single-instance).
  */
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import {
+  type CustomInvocationContext,
+  freePort,
+  invokeOverHttp,
+  START_TIMEOUT_MS,
+  untilListening,
+} from './customRuntime.js';
 
 const INSTANCE_SCRIPT = fileURLToPath(new URL('./instance.mjs', import.meta.url));
+const CUSTOM_INSTANCE_SCRIPT = fileURLToPath(new URL('./customInstance.mjs', import.meta.url));
 
 export interface FcFunctionConfig {
   name: string;
-  /** Path of the bundle (`dist/<name>/index.js`). */
+  /** Path of the bundle (`dist/<name>/index.js`); for a custom runtime, the entry file its command runs. */
   bundle: string;
+  /** A custom runtime (its command runs `bundle`, which serves FC's invocations over HTTP). */
+  customRuntime?: boolean;
+  /** Invocations a custom runtime's instance takes at once (fc3 `instanceConcurrency`, default 1). */
+  instanceConcurrency?: number;
   /** `index.handler` → the `handler` export. */
   handler?: string;
   env: Record<string, string>;
@@ -34,8 +48,13 @@ export type InvocationOutcome =
 
 interface Instance {
   worker: Worker;
-  busy: boolean;
+  /** Invocations running on it now. */
+  active: number;
   invocations: number;
+  /** Past its invocation budget: takes nothing more, and stops once its last invocation ends. */
+  retiring: boolean;
+  /** A custom runtime's server: its port, when it listens, and the local time it was last told. */
+  server?: { port: number; listening: Promise<void>; localTime?: string };
 }
 
 /**
@@ -57,6 +76,8 @@ export class InstancePool {
   private readonly instances: Instance[] = [];
   private readonly queue: (() => void)[] = [];
   private nextId = 0;
+  /** Instances being started (a custom runtime's port is found first). */
+  private starting = 0;
   private closed = false;
 
   constructor(
@@ -66,13 +87,22 @@ export class InstancePool {
     private readonly localTime?: () => string,
   ) {}
 
-  private spawn(): Instance {
-    const worker = new Worker(INSTANCE_SCRIPT, {
-      workerData: {
-        bundle: this.config.bundle,
-        exportName: (this.config.handler ?? 'index.handler').split('.').pop(),
-      },
-      env: { ...this.config.env },
+  private get capacity(): number {
+    return this.config.customRuntime ? (this.config.instanceConcurrency ?? 1) : 1;
+  }
+
+  private async spawn(): Promise<Instance> {
+    const custom = this.config.customRuntime;
+    const port = custom ? await freePort() : 0;
+    const worker = new Worker(custom ? CUSTOM_INSTANCE_SCRIPT : INSTANCE_SCRIPT, {
+      workerData: custom
+        ? { entry: this.config.bundle }
+        : {
+            bundle: this.config.bundle,
+            exportName: (this.config.handler ?? 'index.handler').split('.').pop(),
+          },
+      // A custom runtime's server listens where FC_CUSTOM_LISTEN_PORT says (on FC, customRuntimeConfig.port).
+      env: custom ? { ...this.config.env, FC_CUSTOM_LISTEN_PORT: String(port) } : { ...this.config.env },
       stdout: true,
       stderr: true,
       resourceLimits: this.config.memoryMB
@@ -87,8 +117,16 @@ export class InstancePool {
         for (const line of lines) if (line) this.onLog(line);
       });
     }
-    const instance: Instance = { worker, busy: false, invocations: 0 };
-    worker.once('exit', () => {
+    // Each invocation running on it listens for its exit.
+    worker.setMaxListeners(this.capacity + 10);
+    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    const instance: Instance = { worker, active: 0, invocations: 0, retiring: false };
+    if (custom) {
+      const listening = untilListening(port, START_TIMEOUT_MS, exited);
+      listening.catch(() => undefined); // read by the invocations that wait for it
+      instance.server = { port, listening };
+    }
+    void exited.then(() => {
       const index = this.instances.indexOf(instance);
       if (index >= 0) this.instances.splice(index, 1);
     });
@@ -100,22 +138,41 @@ export class InstancePool {
   private async acquire(): Promise<Instance> {
     for (;;) {
       if (this.closed) throw new ShuttingDownError();
-      const idle = this.instances.find((i) => !i.busy);
-      if (idle) {
-        idle.busy = true;
-        return idle;
+      // FC starts another instance only when every instance is full.
+      const open = this.instances.find((i) => !i.retiring && i.active < this.capacity);
+      if (open) {
+        open.active++;
+        return open;
       }
-      if (this.instances.length < (this.config.maxInstances ?? 20)) {
-        const fresh = this.spawn();
-        fresh.busy = true;
-        return fresh;
+      if (this.instances.length + this.starting < (this.config.maxInstances ?? 20)) {
+        this.starting++;
+        try {
+          const fresh = await this.spawn();
+          fresh.active++;
+          return fresh;
+        } finally {
+          this.starting--;
+        }
       }
       await new Promise<void>((resolve) => this.queue.push(resolve));
     }
   }
 
-  private release(instance: Instance): void {
-    instance.busy = false;
+  /** An invocation ended on the instance: retire it past its budget, else let a waiting invocation in. */
+  private release(instance: Instance, killed: boolean): void {
+    instance.active--;
+    instance.invocations++;
+    if (killed) {
+      this.discard(instance);
+      return;
+    }
+    if (instance.invocations >= (this.config.invocationsPerInstance ?? INVOCATIONS_PER_INSTANCE))
+      instance.retiring = true;
+    if (instance.retiring && instance.active === 0) {
+      this.discard(instance);
+      void instance.worker.terminate();
+      return;
+    }
     this.queue.shift()?.();
   }
 
@@ -130,54 +187,96 @@ export class InstancePool {
     this.queue.shift()?.();
   }
 
-  async invoke(event: Buffer, context: Record<string, unknown>): Promise<InvocationOutcome> {
+  async invoke(event: Buffer, context: CustomInvocationContext): Promise<InvocationOutcome> {
     const instance = await this.acquire();
-    const id = ++this.nextId;
-    const timeoutMs = this.config.timeoutSeconds * 1000;
     let killed = false;
     try {
-      return await new Promise<InvocationOutcome>((resolve) => {
-        const finish = (outcome: InvocationOutcome) => {
-          clearTimeout(timer);
-          instance.worker.off('message', onMessage);
-          instance.worker.off('exit', onExit);
-          resolve(outcome);
-        };
-        const onMessage = (message: { id: number } & InvocationOutcome) => {
-          if (message.id === id) finish(message);
-        };
-        const onExit = (code: number) =>
-          finish({
-            ok: false,
-            error: {
-              errorMessage: `the instance exited with code ${code} (the function crashed)`,
-              errorType: 'InstanceExited',
-            },
-          });
-        const timer = setTimeout(() => {
-          killed = true;
-          void instance.worker.terminate();
-          finish({
-            ok: false,
-            error: {
-              errorMessage: `Function timed out after ${this.config.timeoutSeconds} seconds`,
-              errorType: 'FunctionTimeout',
-            },
-          });
-        }, timeoutMs);
-        instance.worker.on('message', onMessage);
-        instance.worker.once('exit', onExit);
-        const localTime = this.config.env.MIRRORFLOW_LOCAL_TIME ? this.localTime?.() : undefined;
-        instance.worker.postMessage({ id, event: event.toString('base64'), context, localTime });
+      return await this.run(instance, event, context, () => {
+        killed = true;
       });
     } finally {
-      instance.invocations += 1;
-      if (killed) this.discard(instance);
-      else if (instance.invocations >= (this.config.invocationsPerInstance ?? INVOCATIONS_PER_INSTANCE)) {
-        this.discard(instance);
-        void instance.worker.terminate();
-      } else this.release(instance);
+      this.release(instance, killed);
     }
+  }
+
+  /** Runs one invocation on the instance, killing the instance if it passes the function's timeout. */
+  private run(
+    instance: Instance,
+    event: Buffer,
+    context: CustomInvocationContext,
+    onKill: () => void,
+  ): Promise<InvocationOutcome> {
+    const id = ++this.nextId;
+    return new Promise<InvocationOutcome>((resolve) => {
+      let settled = false;
+      const finish = (outcome: InvocationOutcome) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        instance.worker.off('message', onMessage);
+        instance.worker.off('exit', onExit);
+        resolve(outcome);
+      };
+      const onMessage = (message: { id: number } & InvocationOutcome) => {
+        if (message.id === id) finish(message);
+      };
+      const onExit = (code: number) =>
+        finish({
+          ok: false,
+          error: {
+            errorMessage: `the instance exited with code ${code} (the function crashed)`,
+            errorType: 'InstanceExited',
+          },
+        });
+      const timer = setTimeout(() => {
+        onKill();
+        void instance.worker.terminate();
+        finish({
+          ok: false,
+          error: {
+            errorMessage: `Function timed out after ${this.config.timeoutSeconds} seconds`,
+            errorType: 'FunctionTimeout',
+          },
+        });
+      }, this.config.timeoutSeconds * 1000);
+      instance.worker.once('exit', onExit);
+      if (instance.server) {
+        this.invokeServer(instance, instance.server, event, context).then(finish, (error: Error) => {
+          onKill();
+          void instance.worker.terminate();
+          finish({ ok: false, error: { errorMessage: error.message, errorType: 'FunctionNotStarted' } });
+        });
+        return;
+      }
+      instance.worker.on('message', onMessage);
+      const localTime = this.config.env.MIRRORFLOW_LOCAL_TIME ? this.localTime?.() : undefined;
+      instance.worker.postMessage({ id, event: event.toString('base64'), context, localTime });
+    });
+  }
+
+  /** A custom runtime's invocation: once its server listens (and knows the local time), `POST /invoke`. */
+  private async invokeServer(
+    instance: Instance,
+    server: NonNullable<Instance['server']>,
+    event: Buffer,
+    context: CustomInvocationContext,
+  ): Promise<InvocationOutcome> {
+    await server.listening;
+    const localTime = this.config.env.MIRRORFLOW_LOCAL_TIME ? this.localTime?.() : undefined;
+    if (localTime && localTime !== server.localTime) {
+      const ack = ++this.nextId;
+      await new Promise<void>((resolve) => {
+        const onAck = (message: { ack?: number }) => {
+          if (message.ack !== ack) return;
+          instance.worker.off('message', onAck);
+          resolve();
+        };
+        instance.worker.on('message', onAck);
+        instance.worker.postMessage({ localTime, ack });
+      });
+      server.localTime = localTime;
+    }
+    return invokeOverHttp(server.port, event, context);
   }
 
   /**
@@ -185,7 +284,7 @@ export class InstancePool {
    * those invocations ends with InstanceExited. Returns how many were stopped.
    */
   stopBusy(): number {
-    const busy = this.instances.filter((i) => i.busy);
+    const busy = this.instances.filter((i) => i.active > 0);
     for (const instance of busy) void instance.worker.terminate();
     return busy.length;
   }
