@@ -134,6 +134,9 @@ describe('fc3 props', () => {
       'nodejs20 instanceConcurrency is not supported in fc3.0',
     );
     expect(() => parseFc3Props('f', fn({ environmentVariables: { FC_X: '1' } }))).toThrow(/FC_ are reserved/);
+    expect(() =>
+      parseFc3Props('f', fn({ customRuntimeConfig: { command: ['node'], args: ['server.js'] } })),
+    ).toThrow('f/props/customRuntimeConfig: only for custom runtimes, not nodejs20');
     const timer = (cronExpression: string) =>
       fn({
         triggers: [
@@ -161,6 +164,44 @@ describe('flow props', () => {
 
   it('refuses an unknown prop', () => {
     expect(() => parseFlowProps('r', { ...flow, mode: 'Standard' })).toThrow(/props\/mode is not/);
+  });
+});
+
+describe('a custom runtime', () => {
+  const spec = (runtime: string, command: string) =>
+    specFile(
+      [
+        'edition: 3.0.0',
+        'name: t',
+        'access: default',
+        'resources:',
+        '  f:',
+        '    component: fc3',
+        '    props:',
+        '      region: cn-hangzhou',
+        '      functionName: f',
+        `      runtime: ${runtime}`,
+        '      code: .',
+        '      handler: index.handler',
+        '      customRuntimeConfig:',
+        `        command: [${command}]`,
+        '        args: [server.js]',
+        '      instanceConcurrency: 10',
+      ].join('\n'),
+      { 'server.js': '' },
+    );
+  const load = (path: string) => loadDeployment(path, { env: {}, config: { AccountID: '1' } });
+
+  it('runs custom.debian10 with its built-in Node.js and the entry file', () => {
+    const [f] = load(spec('custom.debian10', '/var/fc/lang/nodejs20/bin/node')).functions;
+    expect(f).toMatchObject({ customRuntime: { entry: 'server.js' }, instanceConcurrency: 10 });
+  });
+
+  it('refuses a bare `node` (not on the PATH of a custom runtime) and runtimes the docs list no Node.js for', () => {
+    expect(() => load(spec('custom.debian10', 'node'))).toThrow(/its built-in Node.js is not on the PATH/);
+    expect(() => load(spec('custom.debian11', '/var/fc/lang/nodejs20/bin/node'))).toThrow(
+      /as custom.debian10/,
+    );
   });
 });
 
@@ -196,6 +237,13 @@ describe("mirrorflow's s.yaml", () => {
       ['session-ready', 'acs:ram::1234567890123456:role/mirrorflow-session-ready', 'Standard'],
       ['reconcile-run', 'acs:ram::1234567890123456:role/mirrorflow-reconcile-run', 'Standard'],
     ]);
+  });
+
+  it('runs check-status on custom.debian10 with its built-in Node.js, taking 100 invocations per instance', () => {
+    const checkStatus = deployment.functions.find((f) => f.name === 'check-status')!;
+    expect(checkStatus.customRuntime).toEqual({ entry: 'server.js' });
+    expect(checkStatus.instanceConcurrency).toBe(100);
+    expect(deployment.functions.filter((f) => f.customRuntime).map((f) => f.name)).toEqual(['check-status']);
   });
 
   it("names check-status in the flow by its full FC 3.0 ARN, filled in from s.yaml's vars (audit F5)", () => {

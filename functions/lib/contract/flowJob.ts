@@ -116,11 +116,6 @@ export interface Job {
   nextLookAt?: string;
   /** The events to put on the bus now (phase `emit`). */
   events: CompletionEventParams[];
-  /**
-   * Where the flow goes once the events are put: `look` again, or — when they were the job's last — end
-   * `ready` or `failed` at once, without one more look to learn it. Set by every check-status round.
-   */
-  afterEmit: 'look' | 'ready' | 'failed';
   items: JobItem[];
   /**
    * Events built before the flow started (a reconcile run's Completed event): put after the items' events,
@@ -370,7 +365,6 @@ export function newJob(options: {
     phase: 'pending',
     nextDelaySeconds: 1,
     events: [],
-    afterEmit: 'look',
     items: options.items,
     notices: (options.notices ?? []).map((event) => ({ event, emitted: false })),
   };

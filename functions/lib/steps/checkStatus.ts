@@ -21,7 +21,13 @@ import {
   STATE_BYTES_LIMIT,
 } from '../contract/flowJob.js';
 import type { MirrorflowConfig } from '../runtime/config.js';
-import { lookTimeOnArrival, nextDelaySeconds, nextLookAt, waitSecondsUntil } from './pollSchedule.js';
+import {
+  ALIGN_MAX_SLEEP_MS,
+  lookTimeOnArrival,
+  nextDelaySeconds,
+  nextLookAt,
+  waitSecondsUntil,
+} from './pollSchedule.js';
 import { classifyModification, classifySession, classifyWithdrawal } from './sessionPhase.js';
 
 /** What the flow adds around the job (the `{job}` wrapper, FC's `{Body}`), with a margin. */
@@ -94,7 +100,8 @@ function snapshot(session: TrafficMirrorSession): NonNullable<JobItem['session']
  * With shared looks, one invocation keeps looking, tick after tick, while the sessions stay pending and the
  * next look is due within this long of its start: CloudFlow bills each state, FC an instance's time, and on a
  * custom runtime many flows' invocations share an instance, so a wait spent in the function costs less than
- * a Wait state and a Task each time (well within check-status's 30-s timeout).
+ * a Wait state and a Task each time. check-status's 60-s timeout (s.yaml) leaves room for the last look,
+ * started at 20 s, to take its two attempts.
  */
 export const LOOKS_WITHIN_MS = 20_000;
 
@@ -144,6 +151,11 @@ function listEach(vpcFor: CheckStatusDeps['vpcFor']): LookUpSessions {
   };
 }
 
+/** With shared looks: the job's next look is planned for a tick too far away to wait for here. */
+function lookNotDue(job: Job, deps: CheckStatusDeps, now: number): boolean {
+  return Boolean(deps.sleep && job.nextLookAt && Date.parse(job.nextLookAt) - now > ALIGN_MAX_SLEEP_MS);
+}
+
 /** Waits for the tick this look was sent for, so that it meets the other flows' looks there. */
 async function untilTick(job: Job, deps: CheckStatusDeps): Promise<void> {
   if (!deps.sleep || !job.items.some((i) => i.state === 'pending' && i.sessionId)) return;
@@ -189,8 +201,11 @@ export async function checkStatus(input: Job, deps: CheckStatusDeps): Promise<Jo
   const deadline = Date.parse(job.deadlineAt);
   const skipFreshCreates =
     now - Date.parse(job.startedAt) < deps.config.pollFirstDelaySeconds * 1000 && now < deadline;
+  // Back after its events were put, with its tick still far off: no look this round.
+  const notYet = lookNotDue(job, deps, now);
   const pending = job.items.filter(
     (i) =>
+      !notYet &&
       i.state === 'pending' &&
       i.sessionId &&
       i.regionId &&
@@ -254,27 +269,16 @@ export async function checkStatus(input: Job, deps: CheckStatusDeps): Promise<Jo
   }
 
   const pendingLeft = job.items.some((i) => i.state === 'pending');
-  planNextLook(job, deps, { now, deadline, pendingLeft, throttled });
+  if (notYet) job.nextDelaySeconds = waitSecondsUntil(Date.parse(job.nextLookAt!), deps.now());
+  else planNextLook(job, deps, { now, deadline, pendingLeft, throttled });
 
-  // A settled item's event goes out now, even while others of the job are still pending.
+  // A settled item's event goes out now, even while others of the job are still pending. Once the chunk is
+  // put the flow comes straight back: the next round puts what is left, waits for the next tick (or, too far
+  // away, says how long the flow should wait), or ends the job.
   const chunk = nextChunk(job, now, pendingLeft);
-  job.afterEmit = 'look';
   if (chunk.length > 0) {
     job.phase = 'emit';
     job.events = chunk;
-    // Once the chunk is out, the flow waits nextDelaySeconds before the next look if it is more than 1 s —
-    // only while items are pending and nothing else is left to put; otherwise it looks again at once, or,
-    // when this chunk was all that was left, ends without another look.
-    if (!pendingLeft || moreToPut(job)) job.nextDelaySeconds = 1;
-    // With shared looks, the flow comes straight back once the events are put and check-status waits for the
-    // tick itself, if it is near enough (checkStatusRounds); else a Wait that ends a second earlier still.
-    else if (job.nextLookAt)
-      job.nextDelaySeconds =
-        Date.parse(job.nextLookAt) - deps.now() <= LOOKS_WITHIN_MS
-          ? 1
-          : Math.max(1, job.nextDelaySeconds - 1);
-    const last = !pendingLeft && !moreToPut(job) && !(job.notices ?? []).some((n) => !n.emitted);
-    if (last) job.afterEmit = finalPhase(job) === 'ready' ? 'ready' : 'failed';
     return job;
   }
   job.phase = pendingLeft ? 'pending' : finalPhase(job);
@@ -345,11 +349,6 @@ function nextChunk(job: Job, now: number, pendingLeft: boolean): CompletionEvent
     }
   }
   return chunk;
-}
-
-/** Settled items whose events did not fit in this chunk. */
-function moreToPut(job: Job): boolean {
-  return job.items.some((i) => i.state !== 'pending' && !i.emitted);
 }
 
 function finalPhase(job: Job): 'ready' | 'failed' | 'timeout' {

@@ -1,0 +1,176 @@
+/**
+ * check-status's rounds with shared looks, against the VPC emulator over HTTP, on a simulated clock (virtual
+ * time jumps to the next sleep once everything waits): jobs that look at the same ticks share each List call,
+ * and one invocation keeps looking while the next tick is near.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createVpcClient, type VpcApi } from '../../functions/lib/cloud/vpcClient.js';
+import { type Job, jobItem, newJob } from '../../functions/lib/contract/flowJob.js';
+import { validateMirrorRequest } from '../../functions/lib/contract/request.js';
+import {
+  type CheckStatusDeps,
+  checkStatus,
+  checkStatusRounds,
+  LOOKS_WITHIN_MS,
+} from '../../functions/lib/steps/checkStatus.js';
+import { gridSeconds, lookIntervalSeconds } from '../../functions/lib/steps/pollSchedule.js';
+import { SHARED_LOOK_WINDOW_MS, SharedLookups } from '../../functions/lib/steps/sharedLookups.js';
+import { SimulatedClock } from '../../infra/local/clock.js';
+import { LOCAL_STS } from '../../infra/local/credentials.js';
+import { startVpcEmulator, type VpcEmulator } from '../../infra/local/vpc/emulator.js';
+import { parseInventory } from '../../infra/local/vpc/inventory.js';
+import { popCoreCaller } from '../helpers/vpcClients.js';
+
+const REGION = 'cn-hangzhou';
+const SOURCES = 8;
+const inventory = (createSeconds: number) =>
+  parseInventory({
+    regions: { [REGION]: {} },
+    instances: [{ id: 'i-1', regionId: REGION }],
+    networkInterfaces: Array.from({ length: SOURCES }, (_, i) => ({
+      id: `eni-s${i}`,
+      regionId: REGION,
+      instanceId: 'i-1',
+    })),
+    loadBalancers: [{ id: 'lb-t', regionId: REGION, vpcId: 'vpc-1' }],
+    filters: [{ id: 'tmf-1', regionId: REGION }],
+    lifecycle: { createSeconds: { min: createSeconds, max: createSeconds }, tokenProcessingMs: 0 },
+  });
+
+let emu: VpcEmulator;
+let clock: SimulatedClock;
+let vpc: VpcApi;
+const lists = () => emu.calls.filter((c) => c.action === 'ListTrafficMirrorSessions');
+
+beforeAll(async () => {
+  clock = new SimulatedClock(Date.parse('2026-11-30T12:00:00.300Z'));
+  emu = await startVpcEmulator({ clock, inventory: inventory(12) });
+  vpc = createVpcClient({ regionId: REGION, endpoint: emu.url, credentials: LOCAL_STS });
+});
+afterAll(() => emu.close());
+beforeEach(() => {
+  emu.model.reset(inventory(12));
+  emu.calls.length = 0;
+});
+
+/** A job of the sessions created now for sources `from`…`from + count - 1`. */
+async function jobOf(from: number, count: number, executionName: string): Promise<Job> {
+  const pop = popCoreCaller(emu.url);
+  const items = [];
+  for (let i = from; i < from + count; i++) {
+    const raw = {
+      RegionId: REGION,
+      TrafficMirrorSourceIds: [`eni-s${i}`],
+      TrafficMirrorTargetId: 'lb-t',
+      TrafficMirrorTargetType: 'SLB',
+      TrafficMirrorFilterId: 'tmf-1',
+    };
+    const body = await pop.call('CreateTrafficMirrorSession', { ...raw, Priority: 100 + i, Enabled: true });
+    const v = validateMirrorRequest(raw);
+    if (!v.ok) throw new Error('fixture');
+    items.push(
+      jobItem(
+        {
+          outcome: 'Created',
+          sessionId: body.TrafficMirrorSessionId as string,
+          priority: 100 + i,
+          clientToken: `tok-${i}`,
+          request: v.value,
+        },
+        'event',
+        '1234567890123456',
+      ),
+    );
+  }
+  return newJob({
+    executionName,
+    eventBusName: 'mirrorflow',
+    accountId: '1234567890123456',
+    now: clock.now(),
+    deadlineSeconds: 900,
+    items,
+  });
+}
+
+/** One instance's dependencies: its clock, and one set of shared look-ups for all its invocations. */
+function instance(): CheckStatusDeps & { shared: SharedLookups; listed: { at: number; ids: number }[] } {
+  const shared = new SharedLookups();
+  const listed: { at: number; ids: number }[] = [];
+  const sleep = (ms: number) => clock.sleep(ms);
+  return {
+    shared,
+    listed,
+    vpcFor: () => vpc,
+    config: { pollFirstDelaySeconds: 5, pollMaxDelaySeconds: 20 },
+    now: () => clock.now(),
+    sleep,
+    lookUp: (regionId, ids) =>
+      shared.lookUp(
+        regionId,
+        ids,
+        async (region, chunk) => {
+          listed.push({ at: clock.now(), ids: chunk.length });
+          const page = await vpc.listTrafficMirrorSessions({
+            RegionId: region,
+            TrafficMirrorSessionIds: chunk,
+            MaxResults: 100,
+          });
+          return page.TrafficMirrorSessions;
+        },
+        sleep,
+      ),
+  };
+}
+
+describe('shared looks', () => {
+  it('three flows looking at the same ticks share each List call, and each gets its own events', async () => {
+    const jobs = [await jobOf(0, 2, 'a'), await jobOf(2, 2, 'b'), await jobOf(4, 3, 'c')];
+    const deps = instance();
+    const results = await Promise.all(jobs.map((job) => checkStatusRounds(job, deps)));
+
+    for (const [i, result] of results.entries()) {
+      expect(result.phase).toBe('emit');
+      expect(result.events.map((e) => e.data.sessionId)).toEqual(jobs[i]!.items.map((it) => it.sessionId));
+      expect(result.items.every((it) => it.state === 'ready')).toBe(true);
+    }
+    // Each job looked several times within its one invocation (12-s creations, looks from 6 s on)…
+    const looks = results.map((r) => r.listCalls);
+    expect(looks[0]).toBeGreaterThanOrEqual(3);
+    expect(new Set(looks).size).toBe(1);
+    // …and every look was one call for all seven sessions, at a tick of the grid of its moment (plus the
+    // shared look's window).
+    expect(lists()).toHaveLength(looks[0]!);
+    expect(deps.listed.map((l) => l.ids)).toEqual(Array(looks[0]).fill(7));
+    for (const { at } of deps.listed) {
+      const tick = at - SHARED_LOOK_WINDOW_MS;
+      const grid = gridSeconds(lookIntervalSeconds((tick - Date.parse(jobs[0]!.startedAt)) / 1000, 20));
+      expect(tick % (grid * 1000)).toBe(0);
+    }
+  });
+
+  it('a round whose tick is still far off (the flow came straight back after putting events) looks at nothing', async () => {
+    const job = await jobOf(0, 1, 'far');
+    job.nextLookAt = new Date(clock.now() + 60_000).toISOString();
+    const result = await checkStatus(job, instance());
+    expect(result.phase).toBe('pending');
+    expect(lists()).toHaveLength(0);
+    expect(result.nextLookAt).toBe(job.nextLookAt);
+    // The Wait ends at the tick or at most a second before it (no time passed on this clock).
+    expect(result.nextDelaySeconds).toBe(60);
+  });
+
+  it('a look further away than the invocation keeps looking for goes back to the flow, sent to arrive just before it', async () => {
+    emu.model.reset(inventory(120));
+    const job = await jobOf(0, 1, 'slow');
+    const started = clock.now();
+    const result = await checkStatusRounds(job, instance());
+    expect(result.phase).toBe('pending');
+    const lookAt = Date.parse(result.nextLookAt!);
+    expect(lookAt - started).toBeGreaterThan(LOOKS_WITHIN_MS);
+    expect(result.listCalls).toBeGreaterThanOrEqual(4);
+    // The Wait ends at most a second before the tick; check-status sleeps the rest.
+    const arrives = clock.now() + result.nextDelaySeconds * 1000;
+    expect(lookAt - arrives).toBeGreaterThanOrEqual(0);
+    expect(lookAt - arrives).toBeLessThan(1000);
+  });
+});

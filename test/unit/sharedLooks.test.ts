@@ -1,0 +1,191 @@
+/** The grid shared looks fall on (steps/pollSchedule.ts) and the List calls they share (steps/sharedLookups.ts). */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { TrafficMirrorSession } from '../../functions/lib/cloud/vpcClient.js';
+import {
+  ALIGN_LATE_MS,
+  ALIGN_MAX_SLEEP_MS,
+  gridSeconds,
+  LAG_SHARE,
+  lookIntervalSeconds,
+  lookTimeOnArrival,
+  nextLookAt,
+  waitSecondsUntil,
+} from '../../functions/lib/steps/pollSchedule.js';
+import { type ListByIds, SharedLookups } from '../../functions/lib/steps/sharedLookups.js';
+
+const T0 = Date.parse('2026-11-30T12:00:00Z');
+
+describe('the grid of shared looks', () => {
+  it('spaces ticks by the largest 2^k or 3·2^k seconds within the interval', () => {
+    const intervals = [0.5, 1, 1.9, 2, 2.9, 3, 3.9, 4, 5.9, 6, 7.9, 8, 11.9, 12, 16, 23.9, 24];
+    expect(intervals.map(gridSeconds)).toEqual([1, 1, 1, 2, 2, 3, 3, 4, 4, 6, 6, 8, 8, 12, 16, 16, 24]);
+  });
+
+  it('puts the next look on its grid, after the last one and within the lag bound less the margin', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 5_000, max: 600_000 }),
+        fc.integer({ min: 0, max: 999 }),
+        (elapsedMs, offset) => {
+          const started = T0 + offset;
+          const last = started + elapsedMs;
+          const next = nextLookAt({
+            lastLookMs: last,
+            startedAtMs: started,
+            deadlineMs: started + 900_000,
+            firstDelaySeconds: 5,
+            maxDelaySeconds: 20,
+          });
+          const interval = lookIntervalSeconds(elapsedMs / 1000, 20);
+          expect(next).toBeGreaterThan(last);
+          expect(next - last).toBeLessThanOrEqual(interval * 1000);
+          // A session Created just after the last look is seen at this one: within 0.15 × e + 2 s.
+          expect(next - last).toBeLessThanOrEqual(LAG_SHARE * elapsedMs + 2000);
+          expect(next % (gridSeconds(interval) * 1000)).toBe(0);
+        },
+      ),
+    );
+  });
+
+  it('plans the first look for the first tick after the shortest creation time, and none past the deadline', () => {
+    const first = nextLookAt({
+      lastLookMs: T0 + 300,
+      startedAtMs: T0 + 300,
+      deadlineMs: T0 + 900_000,
+      firstDelaySeconds: 5,
+      maxDelaySeconds: 20,
+    });
+    // 5.3 s in: the first look's interval is 2.25 s, so its grid is 2 s.
+    expect(first).toBe(T0 + 6_000);
+    const late = nextLookAt({
+      lastLookMs: T0 + 100_000,
+      startedAtMs: T0,
+      deadlineMs: T0 + 101_000,
+      firstDelaySeconds: 5,
+      maxDelaySeconds: 20,
+    });
+    expect(late).toBe(T0 + 101_000);
+  });
+
+  it('lets sessions at different stages meet: each tick of the coarser grid is one of the finer', () => {
+    const ticks = (startedAt: number, from: number, until: number) => {
+      const out: number[] = [];
+      for (let t = from; t < until; ) {
+        t = nextLookAt({
+          lastLookMs: t,
+          startedAtMs: startedAt,
+          deadlineMs: startedAt + 900_000,
+          firstDelaySeconds: 5,
+          maxDelaySeconds: 20,
+        });
+        out.push(t);
+      }
+      return out;
+    };
+    // One session 30 s along (8-s grid by then), one just started (2-s, then 3-s, 4-s grids).
+    const older = new Set(ticks(T0 - 30_000, T0, T0 + 40_000));
+    const newer = ticks(T0, T0 + 6_000, T0 + 40_000);
+    expect(newer.filter((t) => older.has(t)).length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('sends the flow to arrive at most a second early (or `earlyBy` more), in Wait range', () => {
+    expect(waitSecondsUntil(T0 + 7_400, T0)).toBe(7);
+    expect(waitSecondsUntil(T0 + 7_400, T0, 1)).toBe(6);
+    expect(waitSecondsUntil(T0 + 400, T0)).toBe(1);
+    expect(waitSecondsUntil(T0 + 1_000_000, T0)).toBe(300);
+  });
+
+  it('looks at the tick it was sent for when it arrives near it, else at once', () => {
+    const arrive = (nowMs: number, plannedMs?: number) =>
+      lookTimeOnArrival({
+        nowMs,
+        ...(plannedMs === undefined ? {} : { plannedMs }),
+        startedAtMs: T0,
+        maxDelaySeconds: 20,
+      });
+    const planned = T0 + 40_000;
+    expect(arrive(planned - 900, planned)).toBe(planned);
+    expect(arrive(planned - ALIGN_MAX_SLEEP_MS, planned)).toBe(planned);
+    expect(arrive(planned - ALIGN_MAX_SLEEP_MS - 1, planned)).toBe(planned - ALIGN_MAX_SLEEP_MS - 1);
+    expect(arrive(planned + ALIGN_LATE_MS, planned)).toBe(planned + ALIGN_LATE_MS);
+    // No plan (a first look): the next tick of its stage's grid (~21 s in: ~4.6-s interval, 4-s grid; T0 is
+    // on every grid). Just past a tick it looks at once; 1.7 s before one it sleeps to it.
+    expect(arrive(T0 + 20_300)).toBe(T0 + 20_300);
+    expect(arrive(T0 + 22_300)).toBe(T0 + 24_000);
+    expect(arrive(T0 + 21_000)).toBe(T0 + 21_000);
+  });
+});
+
+const session = (id: string): TrafficMirrorSession =>
+  ({ TrafficMirrorSessionId: id, TrafficMirrorSessionStatus: 'Created' }) as TrafficMirrorSession;
+
+/** A List that records its calls and answers every id it is given as a session, or fails for `failing`. */
+function recordingList(failing = new Set<string>()) {
+  const calls: { regionId: string; ids: string[] }[] = [];
+  const list: ListByIds = async (regionId, ids) => {
+    calls.push({ regionId, ids });
+    if (ids.some((id) => failing.has(id))) throw new Error('throttled');
+    return ids.map(session);
+  };
+  return { calls, list };
+}
+
+/** A window that closes when the test says. */
+function gate() {
+  let open!: () => void;
+  const closed = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return { sleep: () => closed, open };
+}
+
+describe('shared look-ups', () => {
+  it('answer the look-ups of one region within the window with one call, each with its own sessions', async () => {
+    const shared = new SharedLookups();
+    const { calls, list } = recordingList();
+    const window = gate();
+    const looks = [['a', 'b'], ['c'], ['b', 'd']].map((ids) =>
+      shared.lookUp('cn-hangzhou', ids, list, window.sleep),
+    );
+    const other = shared.lookUp('cn-shanghai', ['x'], list, window.sleep);
+    window.open();
+    const [ab, c, bd] = await Promise.all(looks);
+    expect([...ab!.keys()]).toEqual(['a', 'b']);
+    expect([...c!.keys()]).toEqual(['c']);
+    expect([...bd!.keys()]).toEqual(['b', 'd']);
+    expect([...(await other).keys()]).toEqual(['x']);
+    expect(calls).toEqual([
+      { regionId: 'cn-hangzhou', ids: ['a', 'b', 'c', 'd'] },
+      { regionId: 'cn-shanghai', ids: ['x'] },
+    ]);
+  });
+
+  it('split more than 100 ids into calls of 100, and a failed call fails only the look-ups it carried', async () => {
+    const shared = new SharedLookups();
+    const { calls, list } = recordingList(new Set(['late']));
+    const window = gate();
+    const hundred = Array.from({ length: 100 }, (_, i) => `s-${i}`);
+    const first = shared.lookUp('cn-hangzhou', hundred, list, window.sleep);
+    const second = shared.lookUp('cn-hangzhou', ['late'], list, window.sleep);
+    window.open();
+    expect((await first).size).toBe(100);
+    await expect(second).rejects.toThrow('throttled');
+    expect(calls.map((c) => c.ids.length)).toEqual([100, 1]);
+  });
+
+  it('open a new window once one has closed', async () => {
+    const shared = new SharedLookups();
+    const { calls, list } = recordingList();
+    const first = gate();
+    const one = shared.lookUp('cn-hangzhou', ['a'], list, first.sleep);
+    first.open();
+    await one;
+    const second = gate();
+    const two = shared.lookUp('cn-hangzhou', ['a'], list, second.sleep);
+    second.open();
+    await two;
+    expect(calls).toHaveLength(2);
+    expect(shared.calls).toBe(2);
+  });
+});
