@@ -7,7 +7,7 @@ export function registerBuild(program: Command, io: CliIo, setExit: (code: numbe
   program
     .command('build')
     .description(
-      'bundle each functions/<name>/index.ts into dist/<name>/index.js (CommonJS, Node 20) with esbuild',
+      "bundle each functions/<name>/index.ts into dist/<name>/index.js (and a server.ts beside it, a custom runtime's entry, into server.js; CommonJS, Node 20) with esbuild",
     )
     .option('--functions <dir>', 'where the function folders are', 'functions')
     .option('--out <dir>', 'where the bundles go', 'dist')
