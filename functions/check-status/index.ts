@@ -6,9 +6,10 @@
  */
 
 import type { Job } from '../lib/contract/flowJob.js';
-import { beginInvocation, createLogger } from '../lib/runtime/logger.js';
+import { localTimeScale } from '../lib/runtime/clock.js';
+import { createLogger, invocationLogger } from '../lib/runtime/logger.js';
 import { type FcContext, type Runtime, runtimeFrom } from '../lib/runtime/runtime.js';
-import { type CheckStatusDeps, checkStatusRounds } from '../lib/steps/checkStatus.js';
+import { type CheckStatusDeps, checkStatusRounds, LOOKS_WITHIN_MS } from '../lib/steps/checkStatus.js';
 import { IDS_PER_LIST, SharedLookups } from '../lib/steps/sharedLookups.js';
 
 const logger = createLogger('check-status');
@@ -36,23 +37,32 @@ function sharedLooks(runtime: Runtime): Pick<CheckStatusDeps, 'sleep' | 'lookUp'
   };
 }
 
+/**
+ * How long one invocation may keep looking, in the cloud's time. FC's timeout is real time: on a local cloud
+ * that runs slower than real time (`--time-scale` below 1) the same budget is fewer virtual seconds.
+ */
+const lookingBudgetMs = () => LOOKS_WITHIN_MS * Math.min(1, localTimeScale());
+
 export const handler = async (event: Buffer, context: FcContext): Promise<Job> => {
-  beginInvocation(logger, { requestId: context.requestId });
   const job = JSON.parse(event.toString('utf8')) as Job;
   if (job?.version !== 1 || !Array.isArray(job.items))
     throw new Error('check-status expects the session-ready job (version 1)');
-  logger.appendKeys({ executionName: job.executionName });
+  const log = invocationLogger(logger, { requestId: context.requestId, executionName: job.executionName });
   const runtime = runtimeFrom(context);
-  const next = await checkStatusRounds(job, {
-    vpcFor: runtime.vpcFor,
-    config: runtime.config,
-    now: runtime.now,
-    ...(runtime.config.pollShared ? sharedLooks(runtime) : {}),
-    ...(runtime.retryHooks ? { retryHooks: runtime.retryHooks } : {}),
-    log: (message, details) => logger.warn(message, details),
-  });
+  const next = await checkStatusRounds(
+    job,
+    {
+      vpcFor: runtime.vpcFor,
+      config: runtime.config,
+      now: runtime.now,
+      ...(runtime.config.pollShared ? sharedLooks(runtime) : {}),
+      ...(runtime.retryHooks ? { retryHooks: runtime.retryHooks } : {}),
+      log: (message, details) => log.warn(message, details),
+    },
+    lookingBudgetMs(),
+  );
   const count = (state: string) => next.items.filter((i) => i.state === state).length;
-  logger.info('checked', {
+  log.info('checked', {
     phase: next.phase,
     attempt: next.attempt,
     pending: count('pending'),

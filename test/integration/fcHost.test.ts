@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimulatedClock } from '../../infra/local/clock.js';
 import { LOCAL_ACCESS_KEY, LOCAL_STS } from '../../infra/local/credentials.js';
 import { type FcHost, startFcHost } from '../../infra/local/fc/host.js';
+import { InstancePool } from '../../infra/local/fc/pool.js';
 import { functionsFromDir } from '../../infra/local/flowStack.js';
 import { RamAuthority } from '../../infra/local/ram/authority.js';
 import type { RoleDefinition } from '../../infra/local/ram/roles.js';
@@ -120,6 +121,33 @@ describe('FC host invoke API', () => {
       hasCredentials: true,
       fixtureEnv: 'env-of-gather',
     });
+  });
+
+  it('puts invocations that arrive while an instance starts on that instance, up to its concurrency', async () => {
+    const dir = await fixtureBundles();
+    const [config] = functionsFromDir(dir, () => ({ customRuntime: true, instanceConcurrency: 3 })).filter(
+      (f) => f.name === 'gather',
+    );
+    const pool = new InstancePool(config!, () => undefined);
+    const context = {
+      requestId: 'r',
+      credentials: { accessKeyId: '', accessKeySecret: '', securityToken: '' },
+      function: { name: 'gather', handler: 'index.handler', memory: 128, timeout: 60 },
+      region: 'cn-hangzhou',
+      accountId: ACCOUNT,
+    };
+    try {
+      // All six in the same tick, before the first instance listens: three on it, three on one more.
+      const outcomes = await Promise.all(
+        Array.from({ length: 6 }, () => pool.invoke(Buffer.from('{"gather":3}'), context)),
+      );
+      const instances = outcomes.map((o) =>
+        o.ok ? JSON.parse(o.result.payload).instance : o.error.errorType,
+      );
+      expect(new Set(instances).size).toBe(2);
+    } finally {
+      await pool.close();
+    }
   });
 
   it("reports a custom runtime's failed invocation (x-fc-status 404) as the function's error", async () => {

@@ -54,7 +54,12 @@ beforeEach(() => {
 });
 
 /** A job of the sessions created now for sources `from`…`from + count - 1`. */
-async function jobOf(from: number, count: number, executionName: string): Promise<Job> {
+async function jobOf(
+  from: number,
+  count: number,
+  executionName: string,
+  deadlineSeconds = 900,
+): Promise<Job> {
   const pop = popCoreCaller(emu.url);
   const items = [];
   for (let i = from; i < from + count; i++) {
@@ -87,7 +92,7 @@ async function jobOf(from: number, count: number, executionName: string): Promis
     eventBusName: 'mirrorflow',
     accountId: '1234567890123456',
     now: clock.now(),
-    deadlineSeconds: 900,
+    deadlineSeconds,
     items,
   });
 }
@@ -146,6 +151,15 @@ describe('shared looks', () => {
       const grid = gridSeconds(lookIntervalSeconds((tick - Date.parse(jobs[0]!.startedAt)) / 1000, 20));
       expect(tick % (grid * 1000)).toBe(0);
     }
+  });
+
+  it('a deadline before the shortest creation time: the look at the deadline answers, no spinning before it', async () => {
+    const job = await jobOf(0, 1, 'short', 3);
+    const result = await checkStatusRounds(job, instance());
+    expect(result.phase).toBe('emit');
+    expect(result.events.map((e) => e.data.reason)).toEqual(['Mirror.Timeout']);
+    expect(result.attempt).toBeLessThanOrEqual(3);
+    expect(clock.now()).toBeGreaterThanOrEqual(Date.parse(job.deadlineAt));
   });
 
   it('a round whose tick is still far off (the flow came straight back after putting events) looks at nothing', async () => {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CloudApiError } from '../../functions/lib/cloud/cloudError.js';
 import { MissingCredentialsError, resolveCredentials } from '../../functions/lib/cloud/credentials.js';
-import { beginInvocation, createLogger } from '../../functions/lib/runtime/logger.js';
+import { beginInvocation, createLogger, invocationLogger } from '../../functions/lib/runtime/logger.js';
 
 function captureStdout() {
   const lines: string[] = [];
@@ -53,6 +53,25 @@ describe('logger', () => {
     const entry = JSON.parse(cap.lines.join('').trim().split('\n').at(-1)!);
     expect(entry.requestId).toBe('two');
     expect(entry.clientToken).toBeUndefined();
+  });
+
+  it('gives invocations that run at once in one process (instance concurrency) their own keys, still redacted', () => {
+    const cap = captureStdout();
+    const logger = createLogger('check-status');
+    const first = invocationLogger(logger, { requestId: 'one', executionName: 'exec-1' });
+    const second = invocationLogger(logger, { requestId: 'two', executionName: 'exec-2' });
+    first.info('checked', { accessKeySecret: 'do-not-print' });
+    second.info('checked');
+    cap.restore();
+    const [a, b] = cap.lines
+      .join('')
+      .trim()
+      .split('\n')
+      .slice(-2)
+      .map((l) => JSON.parse(l));
+    expect(a).toMatchObject({ service: 'check-status', requestId: 'one', executionName: 'exec-1' });
+    expect(a.accessKeySecret).toBe('[redacted]');
+    expect(b).toMatchObject({ requestId: 'two', executionName: 'exec-2' });
   });
 
   it('never writes secrets, even when a caller logs credentials or an error by mistake', () => {

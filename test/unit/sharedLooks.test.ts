@@ -1,6 +1,7 @@
 /** The grid shared looks fall on (steps/pollSchedule.ts) and the List calls they share (steps/sharedLookups.ts). */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { CloudApiError } from '../../functions/lib/cloud/cloudError.js';
 import type { TrafficMirrorSession } from '../../functions/lib/cloud/vpcClient.js';
 import {
   ALIGN_LATE_MS,
@@ -172,6 +173,48 @@ describe('shared look-ups', () => {
     expect((await first).size).toBe(100);
     await expect(second).rejects.toThrow('throttled');
     expect(calls.map((c) => c.ids.length)).toEqual([100, 1]);
+  });
+
+  it("ask again alone when a shared call is refused for good: one look-up's bad id fails only that look-up", async () => {
+    const shared = new SharedLookups();
+    const calls: string[][] = [];
+    const list: ListByIds = async (_regionId, ids) => {
+      calls.push(ids);
+      if (ids.includes('bad'))
+        throw new CloudApiError({
+          code: 'InvalidParameter',
+          message: 'bad id',
+          httpStatus: 400,
+          action: 'ListTrafficMirrorSessions',
+        });
+      return ids.map(session);
+    };
+    const window = gate();
+    const good = shared.lookUp('cn-hangzhou', ['a', 'b'], list, window.sleep);
+    const bad = shared.lookUp('cn-hangzhou', ['bad'], list, window.sleep);
+    window.open();
+    expect([...(await good).keys()]).toEqual(['a', 'b']);
+    await expect(bad).rejects.toMatchObject({ code: 'InvalidParameter' });
+    expect(calls).toEqual([['a', 'b', 'bad'], ['a', 'b'], ['bad']]);
+  });
+
+  it('do not multiply calls when a shared call is throttled: each look-up gets the error and retries later', async () => {
+    const shared = new SharedLookups();
+    const calls: string[][] = [];
+    const list: ListByIds = async (_regionId, ids) => {
+      calls.push(ids);
+      throw new CloudApiError({
+        code: 'Throttling',
+        message: 'slow down',
+        httpStatus: 400,
+        action: 'ListTrafficMirrorSessions',
+      });
+    };
+    const window = gate();
+    const looks = [['a'], ['b']].map((ids) => shared.lookUp('cn-hangzhou', ids, list, window.sleep));
+    window.open();
+    for (const look of looks) await expect(look).rejects.toMatchObject({ code: 'Throttling' });
+    expect(calls).toEqual([['a', 'b']]);
   });
 
   it('open a new window once one has closed', async () => {

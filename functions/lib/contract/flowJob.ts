@@ -114,6 +114,12 @@ export interface Job {
    * Wait ends a little before it, and check-status sleeps the rest. Absent after a throttled look.
    */
   nextLookAt?: string;
+  /**
+   * For executions started under session-ready's previous definition, whose AfterEmit Choice reads it once
+   * the events are put: `look` again, or — they were the job's last — end `ready` or `failed`. The current
+   * definition goes straight back to CheckStatus and does not read it. Set by every round.
+   */
+  afterEmit: 'look' | 'ready' | 'failed';
   /** The events to put on the bus now (phase `emit`). */
   events: CompletionEventParams[];
   items: JobItem[];
@@ -364,6 +370,7 @@ export function newJob(options: {
     listCalls: 0,
     phase: 'pending',
     nextDelaySeconds: 1,
+    afterEmit: 'look',
     events: [],
     items: options.items,
     notices: (options.notices ?? []).map((event) => ({ event, emitted: false })),

@@ -54,15 +54,23 @@ export function serveEvents(handler: EventHandler, env: NodeJS.ProcessEnv = proc
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      handler(Buffer.concat(chunks), contextFromHeaders(req.headers)).then(
-        (result) => answer(res, true, result),
-        // The handler's own error, as a built-in runtime reports it: name and message, no stack.
-        (error: unknown) =>
+      handler(Buffer.concat(chunks), contextFromHeaders(req.headers))
+        .then(
+          (result) => answer(res, true, result),
+          // The handler's own error, as a built-in runtime reports it: name and message, no stack.
+          (error: unknown) =>
+            answer(res, false, {
+              errorMessage: error instanceof Error ? error.message : String(error),
+              errorType: error instanceof Error ? error.name : 'Error',
+            }),
+        )
+        // A result that is not JSON (a cycle, a BigInt): a failed invocation, not a crashed instance.
+        .catch((error: unknown) =>
           answer(res, false, {
-            errorMessage: error instanceof Error ? error.message : String(error),
-            errorType: error instanceof Error ? error.name : 'Error',
+            errorMessage: `the result could not be sent as JSON: ${error instanceof Error ? error.message : String(error)}`,
+            errorType: 'ResultNotSerializable',
           }),
-      );
+        );
     });
   });
   server.listen(Number(env.FC_CUSTOM_LISTEN_PORT ?? 9000), '0.0.0.0');

@@ -31,3 +31,14 @@ export function beginInvocation(logger: Logger, keys: InvocationKeys): void {
   const present = Object.fromEntries(Object.entries(keys).filter(([, v]) => v !== undefined));
   logger.appendKeys(present);
 }
+
+/**
+ * A logger of its own for one invocation, with its keys: on a custom runtime with instance concurrency
+ * (check-status), invocations run at once in one process, and keys set on the shared logger would show up in
+ * another invocation's lines.
+ */
+export function invocationLogger(logger: Logger, keys: InvocationKeys & Record<string, unknown>): Logger {
+  const child = logger.createChild();
+  child.appendKeys(Object.fromEntries(Object.entries(keys).filter(([, v]) => v !== undefined)));
+  return child;
+}

@@ -107,33 +107,41 @@ export const LOOKS_WITHIN_MS = 20_000;
 
 /**
  * check-status's rounds for one invocation: a look, then (with shared looks) more looks at their ticks until
- * something is settled, the job wants a throttled back-off, or the next look is further away than
- * LOOKS_WITHIN_MS from the start. The job returned says what the flow does next, as one round's would.
+ * something is settled, the job wants a throttled back-off, or the next look is further away than `withinMs`
+ * (LOOKS_WITHIN_MS) from the start. The job returned says what the flow does next, as one round's would.
  */
-export async function checkStatusRounds(input: Job, deps: CheckStatusDeps): Promise<Job> {
+export async function checkStatusRounds(
+  input: Job,
+  deps: CheckStatusDeps,
+  withinMs = LOOKS_WITHIN_MS,
+): Promise<Job> {
   const started = deps.now();
   // Sent straight back after its events were put (or at the start of the flow): wait here for the tick.
-  await sleepUntilNearly(input.nextLookAt, started, deps);
+  await sleepUntilNearly(input.nextLookAt, started, withinMs, deps);
   let job = await checkStatus(input, deps);
   while (deps.sleep && job.phase === 'pending' && job.nextLookAt) {
-    if (!(await sleepUntilNearly(job.nextLookAt, started, deps))) break;
+    const before = { at: deps.now(), calls: job.listCalls };
+    if (!(await sleepUntilNearly(job.nextLookAt, started, withinMs, deps))) break;
     job = await checkStatus(job, deps);
+    // A round that neither waited nor looked would only repeat itself: the flow waits instead.
+    if (deps.now() === before.at && job.listCalls === before.calls) break;
   }
   return job;
 }
 
 /**
  * Sleeps until a second before the look at `nextLookAt` (the round sleeps the rest, untilTick, and meets the
- * other looks there) if it is due within LOOKS_WITHIN_MS of `started`; false if it is not.
+ * other looks there) if it is due within `withinMs` of `started`; false if it is not.
  */
 async function sleepUntilNearly(
   nextLookAt: string | undefined,
   started: number,
+  withinMs: number,
   deps: CheckStatusDeps,
 ): Promise<boolean> {
   if (!deps.sleep || !nextLookAt) return false;
   const lookAt = Date.parse(nextLookAt);
-  if (lookAt - started > LOOKS_WITHIN_MS) return false;
+  if (lookAt - started > withinMs) return false;
   const early = lookAt - deps.now() - 1000;
   if (early > 0) await deps.sleep(early);
   return true;
@@ -160,23 +168,86 @@ function lookNotDue(job: Job, deps: CheckStatusDeps, now: number): boolean {
 async function untilTick(job: Job, deps: CheckStatusDeps): Promise<void> {
   if (!deps.sleep || !job.items.some((i) => i.state === 'pending' && i.sessionId)) return;
   const arrival = deps.now();
+  if (lookNotDue(job, deps, arrival)) return;
   const lookAt = lookTimeOnArrival({
     nowMs: arrival,
     ...(job.nextLookAt ? { plannedMs: Date.parse(job.nextLookAt) } : {}),
     startedAtMs: Date.parse(job.startedAt),
     maxDelaySeconds: deps.config.pollMaxDelaySeconds,
   });
-  // Before the first delay there is nothing to look at yet (the round only plans the first look).
+  // Before the first delay there is nothing to look at yet (the round only plans the first look) — unless the
+  // deadline comes first, when the look at it is the one that tells.
   const firstLook = Date.parse(job.startedAt) + deps.config.pollFirstDelaySeconds * 1000;
-  if (lookAt > arrival && lookAt >= firstLook) await deps.sleep(lookAt - arrival);
+  const due = Math.min(firstLook, Date.parse(job.deadlineAt));
+  if (lookAt > arrival && lookAt >= due) await deps.sleep(lookAt - arrival);
+}
+
+/**
+ * Looks at the pending items: one List call per region per 100 sessions, all at once (so a look takes one
+ * call's time, however many regions), each item classified. Says how many calls it made and whether one was
+ * throttled or failed transiently (its items stay pending, and the next look waits longer).
+ */
+async function lookAtPending(
+  pending: JobItem[],
+  deps: CheckStatusDeps,
+  now: number,
+): Promise<{ throttled: boolean; calls: number }> {
+  const lookUp = deps.lookUp ?? listEach(deps.vpcFor);
+  const log = deps.log ?? (() => {});
+  const byRegion = new Map<string, JobItem[]>();
+  for (const item of pending) byRegion.set(item.regionId!, [...(byRegion.get(item.regionId!) ?? []), item]);
+  const batches = [...byRegion].flatMap(([regionId, items]) =>
+    Array.from({ length: Math.ceil(items.length / LIST_BATCH) }, (_, k) => ({
+      regionId,
+      batch: items.slice(k * LIST_BATCH, (k + 1) * LIST_BATCH),
+    })),
+  );
+  let throttled = false;
+  await Promise.all(
+    batches.map(async ({ regionId, batch }) => {
+      try {
+        const found = await withRetry(
+          () =>
+            lookUp(
+              regionId,
+              batch.map((i) => i.sessionId!),
+            ),
+          STATUS_LOOK_POLICY,
+          deps.retryHooks,
+        );
+        for (const item of batch) classify(item, found.get(item.sessionId!), now);
+      } catch (error) {
+        if (!(error instanceof CloudApiError)) throw error;
+        if (error.retryable) {
+          // Throttling or a server error: look again later, with a longer delay.
+          throttled = true;
+          log('list failed transiently; will look again', { regionId, code: error.code });
+        } else {
+          for (const item of batch) settle(item, 'failed', error.code, summarise(error), now);
+        }
+      }
+    }),
+  );
+  return { throttled, calls: batches.length };
+}
+
+/** Settles an item by what the look found, or notes why it is still pending. */
+function classify(item: JobItem, session: TrafficMirrorSession | undefined, now: number): void {
+  if (session) item.session = snapshot(session);
+  const verdict =
+    item.operation === 'withdraw'
+      ? classifyWithdrawal(session)
+      : item.operation === 'modify'
+        ? classifyModification(session, (item.request as ModifySummary).changes)
+        : classifySession(session, (item.request as { Enabled?: boolean } | null)?.Enabled ?? true);
+  if (verdict.state !== 'pending') settle(item, verdict.state, verdict.reason, verdict.error, now);
+  else item.reason = verdict.reason;
 }
 
 export async function checkStatus(input: Job, deps: CheckStatusDeps): Promise<Job> {
   const job: Job = structuredClone(input);
   await untilTick(job, deps);
   const now = deps.now();
-  const lookUp = deps.lookUp ?? listEach(deps.vpcFor);
-  const log = deps.log ?? (() => {});
   job.attempt += 1;
 
   // The events of the last round are on the bus now.
@@ -194,10 +265,9 @@ export async function checkStatus(input: Job, deps: CheckStatusDeps): Promise<Jo
     else if (item.provisioning === 'DryRunPassed') settle(item, 'ready', 'DryRunPassed', null, now);
   }
 
-  // One List call per region per 100 pending sessions. Before the shortest creation time has passed, a session
-  // this request has just created is certainly still Creating: wait for it rather than spend a call — unless
-  // the deadline has come (a round that ran late), when only a look can tell a Created session from a timeout.
-  let throttled = false;
+  // Before the shortest creation time has passed, a session this request has just created is certainly still
+  // Creating: wait for it rather than spend a call — unless the deadline has come (a round that ran late), when
+  // only a look can tell a Created session from a timeout.
   const deadline = Date.parse(job.deadlineAt);
   const skipFreshCreates =
     now - Date.parse(job.startedAt) < deps.config.pollFirstDelaySeconds * 1000 && now < deadline;
@@ -211,46 +281,8 @@ export async function checkStatus(input: Job, deps: CheckStatusDeps): Promise<Jo
       i.regionId &&
       !(skipFreshCreates && i.provisioning === 'Created'),
   );
-  const byRegion = new Map<string, JobItem[]>();
-  for (const item of pending) byRegion.set(item.regionId!, [...(byRegion.get(item.regionId!) ?? []), item]);
-  for (const [regionId, items] of byRegion) {
-    for (let start = 0; start < items.length; start += LIST_BATCH) {
-      const batch = items.slice(start, start + LIST_BATCH);
-      try {
-        job.listCalls += 1;
-        const found = await withRetry(
-          () =>
-            lookUp(
-              regionId,
-              batch.map((i) => i.sessionId!),
-            ),
-          STATUS_LOOK_POLICY,
-          deps.retryHooks,
-        );
-        for (const item of batch) {
-          const session = found.get(item.sessionId!);
-          if (session) item.session = snapshot(session);
-          const verdict =
-            item.operation === 'withdraw'
-              ? classifyWithdrawal(session)
-              : item.operation === 'modify'
-                ? classifyModification(session, (item.request as ModifySummary).changes)
-                : classifySession(session, (item.request as { Enabled?: boolean } | null)?.Enabled ?? true);
-          if (verdict.state !== 'pending') settle(item, verdict.state, verdict.reason, verdict.error, now);
-          else item.reason = verdict.reason;
-        }
-      } catch (error) {
-        if (!(error instanceof CloudApiError)) throw error;
-        if (error.retryable) {
-          // Throttling or a server error: look again later, with a longer delay.
-          throttled = true;
-          log('list failed transiently; will look again', { regionId, code: error.code });
-        } else {
-          for (const item of batch) settle(item, 'failed', error.code, summarise(error), now);
-        }
-      }
-    }
-  }
+  const { throttled, calls } = await lookAtPending(pending, deps, now);
+  job.listCalls += calls;
 
   if (now >= deadline) {
     for (const item of job.items)
@@ -276,9 +308,12 @@ export async function checkStatus(input: Job, deps: CheckStatusDeps): Promise<Jo
   // put the flow comes straight back: the next round puts what is left, waits for the next tick (or, too far
   // away, says how long the flow should wait), or ends the job.
   const chunk = nextChunk(job, now, pendingLeft);
+  job.afterEmit = 'look';
   if (chunk.length > 0) {
     job.phase = 'emit';
     job.events = chunk;
+    if (!pendingLeft && !job.items.some((i) => !i.emitted) && !(job.notices ?? []).some((n) => !n.emitted))
+      job.afterEmit = finalPhase(job) === 'ready' ? 'ready' : 'failed';
     return job;
   }
   job.phase = pendingLeft ? 'pending' : finalPhase(job);

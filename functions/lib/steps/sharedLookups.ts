@@ -5,6 +5,7 @@
  * by one call instead of one each. On a runtime without concurrency each look-up is simply its own call, a
  * window later.
  */
+import { CloudApiError } from '../cloud/cloudError.js';
 import type { TrafficMirrorSession } from '../cloud/vpcClient.js';
 
 /** Ids per List call (the API's MaxResults). */
@@ -15,10 +16,15 @@ export const SHARED_LOOK_WINDOW_MS = 150;
 /** One List call by ids; resolves with the sessions found. */
 export type ListByIds = (regionId: string, ids: string[]) => Promise<TrafficMirrorSession[]>;
 
+interface Call {
+  ids: string[];
+  sessions: Promise<TrafficMirrorSession[]>;
+}
+
 interface Batch {
   ids: Set<string>;
   /** Resolves, once the window closes, with each id's call. */
-  calls: Promise<Map<string, Promise<TrafficMirrorSession[]>>>;
+  calls: Promise<Map<string, Call>>;
 }
 
 export class SharedLookups {
@@ -30,7 +36,8 @@ export class SharedLookups {
 
   /**
    * The sessions among `ids` that exist, by id. The first look-up of a region opens a window (`sleep` is the
-   * caller's clock) that later ones join; a failed call fails only the look-ups whose ids it carried.
+   * caller's clock) that later ones join; a failed call fails only the look-ups whose ids it carried (and a
+   * refusal for good only once each has asked again for its own ids: it may have been for another's).
    */
   async lookUp(
     regionId: string,
@@ -47,9 +54,21 @@ export class SharedLookups {
     }
     for (const id of ids) batch.ids.add(id);
     const calls = await batch.calls;
-    const mine = [...new Set(ids.map((id) => calls.get(id)!))];
-    const pages = await Promise.all(mine);
     const wanted = new Set(ids);
+    const mine = [...new Set(ids.map((id) => calls.get(id)!))];
+    const pages = await Promise.all(
+      mine.map((call) =>
+        call.sessions.catch((error: unknown) => {
+          const others = call.ids.some((id) => !wanted.has(id));
+          if (!others || !(error instanceof CloudApiError) || error.retryable) throw error;
+          this.calls++;
+          return list(
+            regionId,
+            call.ids.filter((id) => wanted.has(id)),
+          );
+        }),
+      ),
+    );
     return new Map(
       pages
         .flat()
@@ -59,22 +78,18 @@ export class SharedLookups {
   }
 
   /** Closes the window: the batch's ids in calls of up to IDS_PER_LIST. */
-  private send(
-    regionId: string,
-    batch: Batch,
-    list: ListByIds,
-  ): Map<string, Promise<TrafficMirrorSession[]>> {
+  private send(regionId: string, batch: Batch, list: ListByIds): Map<string, Call> {
     if (this.open.get(regionId) === batch) this.open.delete(regionId);
     const all = [...batch.ids];
-    const byId = new Map<string, Promise<TrafficMirrorSession[]>>();
+    const byId = new Map<string, Call>();
     for (let start = 0; start < all.length; start += IDS_PER_LIST) {
-      const chunk = all.slice(start, start + IDS_PER_LIST);
+      const ids = all.slice(start, start + IDS_PER_LIST);
       this.calls++;
-      const call = list(regionId, chunk);
+      const call: Call = { ids, sessions: list(regionId, ids) };
       // Each call is awaited by the look-ups that carry its ids; this keeps a failure from going unhandled
       // in the moment before they do.
-      call.catch(() => undefined);
-      for (const id of chunk) byId.set(id, call);
+      call.sessions.catch(() => undefined);
+      for (const id of ids) byId.set(id, call);
     }
     return byId;
   }

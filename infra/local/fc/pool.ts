@@ -64,6 +64,11 @@ interface Instance {
  */
 export const INVOCATIONS_PER_INSTANCE = 500;
 
+/** A custom runtime's server that did not listen in time (or whose instance exited first). */
+class NotStartedError extends Error {
+  override readonly name = 'NotStartedError';
+}
+
 /** An invocation that arrives while the host closes: answered as an unavailable service, not a crash. */
 export class ShuttingDownError extends Error {
   override readonly name = 'ShuttingDownError';
@@ -76,8 +81,8 @@ export class InstancePool {
   private readonly instances: Instance[] = [];
   private readonly queue: (() => void)[] = [];
   private nextId = 0;
-  /** Instances being started (a custom runtime's port is found first). */
-  private starting = 0;
+  /** The instance being started (a custom runtime's port is found first), and the invocations waiting for it. */
+  private starting: { instance: Promise<Instance>; reserved: number } | undefined;
   private closed = false;
 
   constructor(
@@ -94,6 +99,7 @@ export class InstancePool {
   private async spawn(): Promise<Instance> {
     const custom = this.config.customRuntime;
     const port = custom ? await freePort() : 0;
+    if (this.closed) throw new ShuttingDownError();
     const worker = new Worker(custom ? CUSTOM_INSTANCE_SCRIPT : INSTANCE_SCRIPT, {
       workerData: custom
         ? { entry: this.config.bundle }
@@ -144,14 +150,25 @@ export class InstancePool {
         open.active++;
         return open;
       }
-      if (this.instances.length + this.starting < (this.config.maxInstances ?? 20)) {
-        this.starting++;
+      // An instance on its way up takes as many invocations as it will hold, rather than one more instance each.
+      const starting = this.starting;
+      if (starting && starting.reserved < this.capacity) {
+        starting.reserved++;
+        const instance = await starting.instance;
+        instance.active++;
+        return instance;
+      }
+      if (this.instances.length + (starting ? 1 : 0) < (this.config.maxInstances ?? 20)) {
+        const next = { instance: this.spawn(), reserved: 1 };
+        this.starting = next;
         try {
-          const fresh = await this.spawn();
+          const fresh = await next.instance;
           fresh.active++;
           return fresh;
         } finally {
-          this.starting--;
+          if (this.starting === next) this.starting = undefined;
+          // Those queued while it started may fit on it now.
+          for (const wake of this.queue.splice(0, this.capacity)) wake();
         }
       }
       await new Promise<void>((resolve) => this.queue.push(resolve));
@@ -242,9 +259,22 @@ export class InstancePool {
       instance.worker.once('exit', onExit);
       if (instance.server) {
         this.invokeServer(instance, instance.server, event, context).then(finish, (error: Error) => {
-          onKill();
-          void instance.worker.terminate();
-          finish({ ok: false, error: { errorMessage: error.message, errorType: 'FunctionNotStarted' } });
+          // A server that never listened is an instance that did not start: FC gives up on it. A connection
+          // that failed later is this invocation's (the instance crashed, or closed it); the others go on.
+          const started = !(error instanceof NotStartedError);
+          if (!started) {
+            onKill();
+            void instance.worker.terminate();
+          }
+          finish({
+            ok: false,
+            error: {
+              errorMessage: started
+                ? `the connection to the instance failed: ${error.message}`
+                : error.message,
+              errorType: started ? 'InstanceExited' : 'FunctionNotStarted',
+            },
+          });
         });
         return;
       }
@@ -261,7 +291,9 @@ export class InstancePool {
     event: Buffer,
     context: CustomInvocationContext,
   ): Promise<InvocationOutcome> {
-    await server.listening;
+    await server.listening.catch((error: Error) => {
+      throw new NotStartedError(error.message);
+    });
     const localTime = this.config.env.MIRRORFLOW_LOCAL_TIME ? this.localTime?.() : undefined;
     if (localTime && localTime !== server.localTime) {
       const ack = ++this.nextId;
