@@ -1,16 +1,15 @@
 /** check-status against the VPC emulator over HTTP, with the emulator's clock as the function's clock. */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createVpcClient, type VpcApi } from '../../functions/lib/cloud/vpcClient.js';
-import { type Job, jobItem, newJob, STATE_BYTES_LIMIT } from '../../functions/lib/contract/flowJob.js';
-import { validateMirrorRequest } from '../../functions/lib/contract/request.js';
+import { type Job, STATE_BYTES_LIMIT } from '../../functions/lib/contract/flowJob.js';
 import { checkStatus } from '../../functions/lib/steps/checkStatus.js';
 import { jobsFor } from '../../functions/lib/steps/reconcileApply.js';
 import { VirtualClock } from '../../infra/local/clock.js';
 import { LOCAL_STS } from '../../infra/local/credentials.js';
 import { startVpcEmulator, type VpcEmulator } from '../../infra/local/vpc/emulator.js';
 import { parseInventory } from '../../infra/local/vpc/inventory.js';
+import { jobOfCreatedSessions } from '../helpers/createdJob.js';
 import { faultRule } from '../helpers/requests.js';
-import { popCoreCaller } from '../helpers/vpcClients.js';
 
 const COUNT = 150;
 const REGION = 'cn-hangzhou';
@@ -44,49 +43,16 @@ beforeEach(() => {
   emu.faults.set({ rules: [] });
 });
 
-async function jobWith(count: number, deadlineSeconds = 600): Promise<Job> {
-  const pop = popCoreCaller(emu.url);
-  const items = [];
-  for (let i = 0; i < count; i++) {
-    const raw = {
-      RegionId: REGION,
-      TrafficMirrorSourceIds: [`eni-s${i}`],
-      TrafficMirrorTargetId: 'lb-t',
-      TrafficMirrorTargetType: 'SLB',
-      TrafficMirrorFilterId: 'tmf-1',
-      Correlation: { entry: `e-${i}` },
-    };
-    const body = await pop.call('CreateTrafficMirrorSession', {
-      ...raw,
-      Correlation: undefined,
-      Priority: 100 + i,
-      Enabled: true,
-    });
-    const v = validateMirrorRequest(raw);
-    if (!v.ok) throw new Error('fixture');
-    items.push(
-      jobItem(
-        {
-          outcome: 'Created',
-          sessionId: body.TrafficMirrorSessionId as string,
-          priority: 100 + i,
-          clientToken: `tok-${i}`,
-          request: v.value,
-        },
-        'reconcile',
-        '1234567890123456',
-      ),
-    );
-  }
-  return newJob({
-    executionName: 'exec-test',
-    eventBusName: 'mirrorflow',
-    accountId: '1234567890123456',
+const jobWith = (count: number, deadlineSeconds = 600): Promise<Job> =>
+  jobOfCreatedSessions({
+    emulatorUrl: emu.url,
+    regionId: REGION,
+    count,
     now: clock.now(),
     deadlineSeconds,
-    items,
+    trigger: 'reconcile',
+    correlated: true,
   });
-}
 
 const deps = () => ({
   vpcFor: () => vpc,

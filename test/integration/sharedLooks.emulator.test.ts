@@ -5,8 +5,6 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createVpcClient, type VpcApi } from '../../functions/lib/cloud/vpcClient.js';
-import { type Job, jobItem, newJob } from '../../functions/lib/contract/flowJob.js';
-import { validateMirrorRequest } from '../../functions/lib/contract/request.js';
 import {
   type CheckStatusDeps,
   checkStatus,
@@ -19,7 +17,7 @@ import { SimulatedClock } from '../../infra/local/clock.js';
 import { LOCAL_STS } from '../../infra/local/credentials.js';
 import { startVpcEmulator, type VpcEmulator } from '../../infra/local/vpc/emulator.js';
 import { parseInventory } from '../../infra/local/vpc/inventory.js';
-import { popCoreCaller } from '../helpers/vpcClients.js';
+import { jobOfCreatedSessions } from '../helpers/createdJob.js';
 
 const REGION = 'cn-hangzhou';
 const SOURCES = 8;
@@ -54,48 +52,16 @@ beforeEach(() => {
 });
 
 /** A job of the sessions created now for sources `from`…`from + count - 1`. */
-async function jobOf(
-  from: number,
-  count: number,
-  executionName: string,
-  deadlineSeconds = 900,
-): Promise<Job> {
-  const pop = popCoreCaller(emu.url);
-  const items = [];
-  for (let i = from; i < from + count; i++) {
-    const raw = {
-      RegionId: REGION,
-      TrafficMirrorSourceIds: [`eni-s${i}`],
-      TrafficMirrorTargetId: 'lb-t',
-      TrafficMirrorTargetType: 'SLB',
-      TrafficMirrorFilterId: 'tmf-1',
-    };
-    const body = await pop.call('CreateTrafficMirrorSession', { ...raw, Priority: 100 + i, Enabled: true });
-    const v = validateMirrorRequest(raw);
-    if (!v.ok) throw new Error('fixture');
-    items.push(
-      jobItem(
-        {
-          outcome: 'Created',
-          sessionId: body.TrafficMirrorSessionId as string,
-          priority: 100 + i,
-          clientToken: `tok-${i}`,
-          request: v.value,
-        },
-        'event',
-        '1234567890123456',
-      ),
-    );
-  }
-  return newJob({
-    executionName,
-    eventBusName: 'mirrorflow',
-    accountId: '1234567890123456',
+const jobOf = (from: number, count: number, executionName: string, deadlineSeconds = 900) =>
+  jobOfCreatedSessions({
+    emulatorUrl: emu.url,
+    regionId: REGION,
+    from,
+    count,
     now: clock.now(),
+    executionName,
     deadlineSeconds,
-    items,
   });
-}
 
 /** One instance's dependencies: its clock, and one set of shared look-ups for all its invocations. */
 function instance(): CheckStatusDeps & { shared: SharedLookups; listed: { at: number; ids: number }[] } {

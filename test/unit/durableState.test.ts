@@ -254,6 +254,31 @@ function busModel(): EventBridgeModel {
 const event = (id: string): StoredEvent =>
   ({ id, source: 's', type: 't', specversion: '1.0', aliyuneventbusname: 'demo' }) as StoredEvent;
 
+/**
+ * A bus that keeps its newest 3 events, its journal rewritten from the live state every ~2 KB: event `stuck`
+ * is delivered for ever (the process is "killed" while delivering), then 40 more whose deliveries end.
+ */
+async function stuckDeliveryThenForty(d: string, model: EventBridgeModel): Promise<void> {
+  const first = Journal.open<BusRecord>(d, 'bus', 2_000);
+  const hanging = new EventRouter(
+    model,
+    new ManualClock(),
+    async (_t, e) => {
+      if (e.id === 'stuck') await new Promise(() => undefined);
+    },
+    3,
+    first.journal,
+  );
+  hanging.restore(first.records);
+  hanging.accept([event('stuck')], () => 'demo');
+  for (let i = 0; i < 40; i++) {
+    hanging.accept([event(`later-${i}`)], () => 'demo');
+    await new Promise((r) => setImmediate(r)); // its delivery ends
+  }
+  await new Promise((r) => setTimeout(r, 20));
+  first.journal.close();
+}
+
 describe("the bus's owed deliveries", () => {
   it('are made again after a restart; those that ended are not', async () => {
     const d = dir();
@@ -294,25 +319,7 @@ describe("the bus's owed deliveries", () => {
   it('survive the journal being rewritten as it grows: an owed delivery of an event no longer kept is kept', async () => {
     const d = dir();
     const model = busModel();
-    // A journal rewritten from the live state every ~2 KB, a bus keeping its newest 3 events.
-    const first = Journal.open<BusRecord>(d, 'bus', 2_000);
-    const hanging = new EventRouter(
-      model,
-      new ManualClock(),
-      async (_t, e) => {
-        if (e.id === 'stuck') await new Promise(() => undefined);
-      },
-      3,
-      first.journal,
-    );
-    hanging.restore(first.records);
-    hanging.accept([event('stuck')], () => 'demo');
-    for (let i = 0; i < 40; i++) {
-      hanging.accept([event(`later-${i}`)], () => 'demo');
-      await new Promise((r) => setImmediate(r)); // its delivery ends
-    }
-    await new Promise((r) => setTimeout(r, 20));
-    first.journal.close();
+    await stuckDeliveryThenForty(d, model);
     expect(readFileSync(join(d, 'bus.jsonl'), 'utf8').length).toBeLessThan(4_000);
 
     const again: string[] = [];
@@ -336,24 +343,7 @@ describe("the bus's owed deliveries", () => {
   it('keep their numbers when the restarted bus keeps more events than the compacted journal holds', async () => {
     const d = dir();
     const model = busModel();
-    const first = Journal.open<BusRecord>(d, 'bus', 2_000);
-    const hanging = new EventRouter(
-      model,
-      new ManualClock(),
-      async (_t, e) => {
-        if (e.id === 'stuck') await new Promise(() => undefined);
-      },
-      3,
-      first.journal,
-    );
-    hanging.restore(first.records);
-    hanging.accept([event('stuck')], () => 'demo');
-    for (let i = 0; i < 40; i++) {
-      hanging.accept([event(`later-${i}`)], () => 'demo');
-      await new Promise((r) => setImmediate(r));
-    }
-    await new Promise((r) => setTimeout(r, 20));
-    first.journal.close();
+    await stuckDeliveryThenForty(d, model);
 
     // `--keep-events` raised from 3 to 100: the journal holds the newest events (those of its last rewrite and
     // the lines appended since) and, for its owed delivery, event 0.
