@@ -70,6 +70,15 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => host.close());
 
+/** The context the host would hand a pool's invocation (no role: no keys). */
+const poolContext = {
+  requestId: 'r',
+  credentials: { accessKeyId: '', accessKeySecret: '', securityToken: '' },
+  function: { name: 'fixture', handler: 'index.handler', memory: 128, timeout: 60 },
+  region: 'cn-hangzhou',
+  accountId: ACCOUNT,
+};
+
 describe('FC host invoke API', () => {
   it('runs a bundled handler synchronously with a Buffer event, an FC context and its own environment', async () => {
     const response = await client.invokeFunction('mirrorflow', 'echo', JSON.stringify({ hello: 'fc' }));
@@ -129,22 +138,32 @@ describe('FC host invoke API', () => {
       (f) => f.name === 'gather',
     );
     const pool = new InstancePool(config!, () => undefined);
-    const context = {
-      requestId: 'r',
-      credentials: { accessKeyId: '', accessKeySecret: '', securityToken: '' },
-      function: { name: 'gather', handler: 'index.handler', memory: 128, timeout: 60 },
-      region: 'cn-hangzhou',
-      accountId: ACCOUNT,
-    };
     try {
       // All six in the same tick, before the first instance listens: three on it, three on one more.
       const outcomes = await Promise.all(
-        Array.from({ length: 6 }, () => pool.invoke(Buffer.from('{"gather":3}'), context)),
+        Array.from({ length: 6 }, () => pool.invoke(Buffer.from('{"gather":3}'), poolContext)),
       );
       const instances = outcomes.map((o) =>
         o.ok ? JSON.parse(o.result.payload).instance : o.error.errorType,
       );
       expect(new Set(instances).size).toBe(2);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('gives a built-in runtime one invocation per instance, however many arrive in the same tick', async () => {
+    const dir = await fixtureBundles();
+    const [config] = functionsFromDir(dir).filter((f) => f.name === 'counter');
+    const pool = new InstancePool(config!, () => undefined);
+    try {
+      const outcomes = await Promise.all(
+        [1, 2, 3].map((i) => pool.invoke(Buffer.from('{}'), { ...poolContext, requestId: `r-${i}` })),
+      );
+      // Each ran on an instance of its own: every count starts at 1.
+      expect(outcomes.map((o) => (o.ok ? JSON.parse(o.result.payload).invocations : o.error))).toEqual([
+        1, 1, 1,
+      ]);
     } finally {
       await pool.close();
     }

@@ -46,6 +46,12 @@ export type InvocationOutcome =
   | { ok: true; result: { kind: 'json' | 'text' | 'bytes'; payload: string } }
   | { ok: false; error: { errorMessage: string; errorType: string; stackTrace?: string[] } };
 
+/** An instance on its way up, and how many invocations wait for it (the one that started it included). */
+interface Starting {
+  instance: Promise<Instance>;
+  reserved: number;
+}
+
 interface Instance {
   worker: Worker;
   /** Invocations running on it now. */
@@ -82,7 +88,7 @@ export class InstancePool {
   private readonly queue: (() => void)[] = [];
   private nextId = 0;
   /** The instance being started (a custom runtime's port is found first), and the invocations waiting for it. */
-  private starting: { instance: Promise<Instance>; reserved: number } | undefined;
+  private starting: Starting | undefined;
   private closed = false;
 
   constructor(
@@ -96,7 +102,8 @@ export class InstancePool {
     return this.config.customRuntime ? (this.config.instanceConcurrency ?? 1) : 1;
   }
 
-  private async spawn(): Promise<Instance> {
+  /** Starts an instance for `claim`: it joins the pool already holding the places of those waiting for it. */
+  private async spawn(claim: Starting): Promise<Instance> {
     const custom = this.config.customRuntime;
     const port = custom ? await freePort() : 0;
     if (this.closed) throw new ShuttingDownError();
@@ -137,6 +144,9 @@ export class InstancePool {
       if (index >= 0) this.instances.splice(index, 1);
     });
     worker.on('error', (error) => this.onLog(`instance error: ${error.message}`));
+    // No other invocation may take a place here before those that waited for it (nothing awaits in between).
+    instance.active = claim.reserved;
+    if (this.starting === claim) this.starting = undefined;
     this.instances.push(instance);
     return instance;
   }
@@ -154,19 +164,17 @@ export class InstancePool {
       const starting = this.starting;
       if (starting && starting.reserved < this.capacity) {
         starting.reserved++;
-        const instance = await starting.instance;
-        instance.active++;
-        return instance;
+        return await starting.instance; // its place is counted when it joins the pool
       }
       if (this.instances.length + (starting ? 1 : 0) < (this.config.maxInstances ?? 20)) {
-        const next = { instance: this.spawn(), reserved: 1 };
-        this.starting = next;
+        // Set before the spawn begins: a built-in runtime's instance joins the pool without awaiting anything.
+        const claim = { reserved: 1 } as Starting;
+        this.starting = claim;
+        claim.instance = this.spawn(claim);
         try {
-          const fresh = await next.instance;
-          fresh.active++;
-          return fresh;
+          return await claim.instance;
         } finally {
-          if (this.starting === next) this.starting = undefined;
+          if (this.starting === claim) this.starting = undefined;
           // Those queued while it started may fit on it now.
           for (const wake of this.queue.splice(0, this.capacity)) wake();
         }
