@@ -273,8 +273,10 @@ describe('RAM: one role per function and one for the flow', () => {
       await settle(cloud, 60_000);
       // Someone changes reconcile's web02 session by hand: the next run puts it back (Update, Add, Remove).
       const web02 = cloud.vpc.model.liveSessions().find((x) => x.sourceIds.includes('eni-bp1web02'))!;
-      web02.name = 'renamed-by-hand';
-      web02.sourceIds = ['eni-bp1db02'];
+      cloud.vpc.model.changeByHand(web02.id, (x) => {
+        x.name = 'renamed-by-hand';
+        x.sourceIds = ['eni-bp1db02'];
+      });
       const expiring = cloud.vpc.model.liveSessions().find((x) => x.sourceIds.includes('eni-bp1app02'))!;
       // The tag says a day after creation; creation time is listed to the minute, so at most a minute more.
       // And past the grace after which a run looks for hand-offs a run that died never made (one

@@ -98,8 +98,10 @@ describe('reconcile converges', () => {
   it('second run: repairs drift in place, prunes the removed entry, leaves the request’s session alone', async () => {
     const [keep] = liveFrom('eni-bp1web02');
     // Someone renames reconcile's session and moves it to another ENI by hand; the entry now also pauses it.
-    keep!.name = 'renamed-by-hand';
-    keep!.sourceIds = ['eni-bp1db02'];
+    cloud.vpc.model.changeByHand(keep!.id, (x) => {
+      x.name = 'renamed-by-hand';
+      x.sourceIds = ['eni-bp1db02'];
+    });
     writeDesired([
       entry('keep', 'eni-bp1web02', { Enabled: false }),
       entry('broken', 'eni-bp1nope99'),

@@ -161,8 +161,10 @@ describe.each([0, 1])('through client %#', (index) => {
     await caller().call('CreateTrafficMirrorSession', { ...base, ClientToken: 'tok-instant' });
     const [session] = emu.model.liveSessions();
     const at = clock.now();
-    session!.deletingAt = at;
-    session!.goneAt = at + 1;
+    emu.model.changeByHand(session!.id, (x) => {
+      x.deletingAt = at;
+      x.goneAt = at + 1;
+    });
     const page = emu.model.listSessions({ regionId: String(base.RegionId), maxResults: 10 }, at);
     clock.advance(1_000); // the page is turned into the answer after the session is gone
     expect(page.page.map((s) => sessionView(emu.model, s, at).TrafficMirrorSessionStatus)).toEqual([

@@ -5,7 +5,9 @@
  * - a ClientToken never yields two sessions, and a repeat with the same parameters gets the first answer
  *   again (a session or a failure), with other parameters IdempotentParameterMismatch;
  * - priorities stay unique per region;
- * - quotas hold (per region, per filter, per source ENI).
+ * - quotas hold (per region, per filter, per source ENI);
+ * - the model's kept index of what the region uses answers every probe Create as one built afresh from the
+ *   sessions would, after creates, changes, deletes and sessions going with time.
  *
  * One clock, no real time: the emulator runs on a clock that moves only by the sequences' `advance` steps, the
  * sequences come from a fixed fast-check seed and the creation delays from a seeded PRNG, so every run makes
@@ -19,6 +21,7 @@ import { seededRandom } from '../../infra/bench/random.js';
 import { LOCAL_ACCESS_KEY } from '../../infra/local/credentials.js';
 import { startVpcEmulator, type VpcEmulator } from '../../infra/local/vpc/emulator.js';
 import { type Inventory, parseInventory } from '../../infra/local/vpc/inventory.js';
+import { ModelError, TrafficMirrorModel } from '../../infra/local/vpc/model.js';
 import { ManualClock } from '../helpers/manualClock.js';
 
 /** The seeds of the operation sequences and of the emulator's creation delays. */
@@ -64,6 +67,7 @@ type Op =
     }
   | { kind: 'list'; maxResults: number; by: 'all' | 'source' | 'filter' | 'target'; pick: number }
   | { kind: 'delete'; pick: number }
+  | { kind: 'change'; pick: number; how: 'addSource' | 'removeSource' | 'priority' | 'target'; value: number }
   | { kind: 'advance'; seconds: number }
   /** Sends an earlier create of this sequence again, exactly (a redelivery). */
   | { kind: 'repeat'; pick: number };
@@ -91,6 +95,20 @@ const op: fc.Arbitrary<Op> = fc.oneof(
     }),
   },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('delete' as const), pick: fc.nat(20) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('change' as const),
+      pick: fc.nat(20),
+      how: fc.constantFrom(
+        'addSource' as const,
+        'removeSource' as const,
+        'priority' as const,
+        'target' as const,
+      ),
+      value: fc.nat(20),
+    }),
+  },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('repeat' as const), pick: fc.nat(20) }) },
   {
     weight: 2,
@@ -103,6 +121,8 @@ let clock: ManualClock;
 let vpc: VpcApi;
 /** Repeats of a token whose first request failed, answered with that failure again (all runs). */
 let replayedFailures = 0;
+/** What the probe Creates were answered (all runs). */
+const probeAnswers = new Set<string>();
 
 beforeAll(async () => {
   clock = new ManualClock();
@@ -161,6 +181,37 @@ async function run(ops: Op[]): Promise<void> {
           if (!first.answer.startsWith('tms-')) replayedFailures++;
         }
       }
+    } else if (o.kind === 'change') {
+      const live = emu.model.liveSessions();
+      const session = live[o.pick % Math.max(1, live.length)];
+      if (session) {
+        const params = {
+          RegionId: REGION,
+          TrafficMirrorSessionId: session.id,
+          ClientToken: `chg-${clock.now()}`,
+        };
+        const target = TARGETS[o.value % TARGETS.length]!;
+        const change =
+          o.how === 'priority'
+            ? ['UpdateTrafficMirrorSessionAttribute', { Priority: 1 + (o.value % 20) }]
+            : o.how === 'target'
+              ? [
+                  'UpdateTrafficMirrorSessionAttribute',
+                  { TrafficMirrorTargetId: target.id, TrafficMirrorTargetType: target.type },
+                ]
+              : [
+                  o.how === 'addSource'
+                    ? 'AddSourcesToTrafficMirrorSession'
+                    : 'RemoveSourcesFromTrafficMirrorSession',
+                  { TrafficMirrorSourceIds: [SOURCES[o.value % SOURCES.length]!] },
+                ];
+        await vpc
+          .changeTrafficMirrorSession(change[0] as 'UpdateTrafficMirrorSessionAttribute', {
+            ...params,
+            ...(change[1] as object),
+          })
+          .catch(() => undefined);
+      }
     } else if (o.kind === 'delete') {
       const live = emu.model.liveSessions();
       const victim = live[o.pick % Math.max(1, live.length)];
@@ -198,6 +249,7 @@ async function run(ops: Op[]): Promise<void> {
       expect(new Set(paged).size).toBe(paged.length);
     }
 
+    await expectIndexFresh();
     const live = emu.model.liveSessions();
     for (const [token, ids] of idsByToken) {
       expect(ids.size, `token ${token}`).toBe(1);
@@ -213,6 +265,40 @@ async function run(ops: Op[]): Promise<void> {
         QUOTAS.sessionsPerSourceEni,
       );
   }
+}
+
+/**
+ * Probe Creates (dry runs: they change nothing) answered by the emulator's model, which keeps its index of what
+ * the region uses from one call to the next, and by a copy of it restored from a snapshot, which builds that
+ * index afresh: the answers must be the same.
+ */
+async function expectIndexFresh(): Promise<void> {
+  const fresh = new TrafficMirrorModel(inventory, clock);
+  fresh.restore(emu.model.snapshot());
+  const priorities = [1, ...new Set(emu.model.liveSessions().map((s) => s.priority))].slice(0, 3);
+  const answer = (model: TrafficMirrorModel, input: Parameters<TrafficMirrorModel['createSession']>[0]) =>
+    model.createSession(input).then(
+      () => 'created',
+      (error: unknown) => (error instanceof ModelError ? error.code : String(error)),
+    );
+  for (const sourceId of SOURCES)
+    for (const target of TARGETS)
+      for (const priority of priorities) {
+        const input = {
+          regionId: REGION,
+          sourceIds: [sourceId],
+          targetId: target.id,
+          targetType: target.type,
+          filterId: FILTERS[priority % FILTERS.length]!,
+          priority,
+          tags: [],
+          dryRun: true,
+          fingerprint: 'probe',
+        };
+        const kept = await answer(emu.model, input);
+        probeAnswers.add(kept);
+        expect(kept, `${sourceId} → ${target.id}, priority ${priority}`).toBe(await answer(fresh, input));
+      }
 }
 
 describe('VPC emulator invariants under random operation sequences', () => {
@@ -233,6 +319,23 @@ describe('VPC emulator invariants under random operation sequences', () => {
     }
     expect([...codes].some((c) => c.startsWith('QuotaExceeded.'))).toBe(true);
     expect(replayedFailures).toBeGreaterThan(0);
+    // Changes were accepted, and the probes met both acceptance and the refusals the index decides.
+    for (const action of [
+      'AddSourcesToTrafficMirrorSession',
+      'RemoveSourcesFromTrafficMirrorSession',
+      'UpdateTrafficMirrorSessionAttribute',
+    ])
+      expect(
+        emu.calls.some((c) => c.action === action && c.code === 'OK'),
+        action,
+      ).toBe(true);
+    for (const code of [
+      'DryRunOperation',
+      'IllegalParam.Priority',
+      'QuotaExceeded.NetworkInterfaceRelatedSession',
+      'QuotaExceeded.SessionNum',
+    ])
+      expect(probeAnswers, code).toContain(code);
     const lists = emu.calls.filter((c) => c.action === 'ListTrafficMirrorSessions').length;
     expect(lists).toBeGreaterThan(100);
   }, 120_000);

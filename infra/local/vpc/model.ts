@@ -8,6 +8,7 @@ import { randomInt } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import type { VpcErrorCode } from './errors.js';
 import type { Inventory } from './inventory.js';
+import { RegionUse } from './regionUse.js';
 import {
   checkFilter,
   checkFilterQuota,
@@ -123,8 +124,8 @@ export interface SessionChange {
   clientToken?: string;
   /** Identity of the request's parameters, for the ClientToken check. */
   fingerprint: string;
-  /** The operation's own rules and effect on the session (`others`: the region's other live sessions). */
-  apply(session: StoredSession, others: StoredSession[], dryRun: boolean): void;
+  /** The operation's own rules and effect on the session (`others`: what the region's other live sessions use). */
+  apply(session: StoredSession, others: RegionUse, dryRun: boolean): void;
 }
 
 export interface ModelSnapshot {
@@ -135,6 +136,9 @@ export interface ModelSnapshot {
   virtualNow: number;
 }
 
+/** When a session stops counting: gone after a delete, or vanished (a fault); Infinity while neither is set. */
+const endOf = (s: StoredSession) => Math.min(s.goneAt ?? Infinity, s.vanishAt ?? Infinity);
+
 const ID_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
 const randomId = (prefix: string) =>
   `${prefix}-${Array.from({ length: 20 }, () => ID_ALPHABET[randomInt(ID_ALPHABET.length)]).join('')}`;
@@ -143,6 +147,11 @@ export class TrafficMirrorModel {
   private sessions = new Map<string, StoredSession>();
   private tokens = new Map<string, TokenRecord>();
   private seq = 0;
+  /**
+   * What each region's live sessions use, kept up to date by creates; dropped by anything else that changes a
+   * session, and good only until the first of its sessions is gone (statuses follow the clock, not events).
+   */
+  private uses = new Map<string, { use: RegionUse; until: number }>();
 
   constructor(
     private inventory: Inventory,
@@ -176,6 +185,17 @@ export class TrafficMirrorModel {
 
   businessStatus(): 'Normal' | 'FinancialLocked' {
     return this.inventory.businessStatus;
+  }
+
+  /** What the region's live sessions use (see `uses`). */
+  private regionUse(regionId: string, now: number): RegionUse {
+    const known = this.uses.get(regionId);
+    if (known && now < known.until) return known.use;
+    const live = this.liveSessions(now).filter((s) => s.regionId === regionId);
+    const entry = { use: RegionUse.of(live), until: Infinity };
+    for (const session of live) entry.until = Math.min(entry.until, endOf(session));
+    this.uses.set(regionId, entry);
+    return entry.use;
   }
 
   /** Sessions that still exist, in creation order; gone ones are forgotten. */
@@ -298,7 +318,7 @@ export class TrafficMirrorModel {
       targetType: input.targetType,
       filterId: input.filterId,
       priority: input.priority,
-      virtualNetworkId: input.virtualNetworkId ?? this.freeVni(input.regionId),
+      virtualNetworkId: input.virtualNetworkId ?? this.freeVni(input.regionId, now),
       packetLength: input.packetLength ?? 1500,
       enabled: input.enabled ?? false,
       resourceGroupId: input.resourceGroupId ?? this.inventory.defaultResourceGroupId,
@@ -311,6 +331,11 @@ export class TrafficMirrorModel {
       ...(input.clientToken ? { clientToken: input.clientToken } : {}),
     };
     this.sessions.set(session.id, session);
+    const known = this.uses.get(session.regionId);
+    if (known) {
+      known.use.add(session);
+      known.until = Math.min(known.until, endOf(session));
+    }
     return session;
   }
 
@@ -322,14 +347,14 @@ export class TrafficMirrorModel {
     if (input.sourceIds.length > quotas.sourcesPerSession) fail('QuotaExceeded.SourceNumPerSession');
     if (input.priority < 1 || input.priority > 32766) fail('IllegalParam.Priority');
     checkFilter(this.inventory, input.regionId, input.filterId);
-    const live = this.liveSessions(now).filter((s) => s.regionId === input.regionId);
+    const used = this.regionUse(input.regionId, now);
     const target = { id: input.targetId, type: input.targetType };
     for (const sourceId of input.sourceIds)
-      checkSource(this.inventory, input.regionId, sourceId, target, live);
-    checkTarget(this.inventory, input.regionId, target, input.sourceIds, live);
-    checkPriority(input.priority, live);
-    if (live.length >= quotas.sessionsPerRegion) fail('QuotaExceeded.SessionNum');
-    checkFilterQuota(this.inventory, input.filterId, live);
+      checkSource(this.inventory, input.regionId, sourceId, target, used);
+    checkTarget(this.inventory, input.regionId, target, input.sourceIds, used);
+    checkPriority(input.priority, used);
+    if (used.count >= quotas.sessionsPerRegion) fail('QuotaExceeded.SessionNum');
+    checkFilterQuota(this.inventory, input.filterId, used);
   }
 
   private checkRegion(regionId: string): void {
@@ -365,12 +390,11 @@ export class TrafficMirrorModel {
     return min + (max - min) * this.random();
   }
 
-  private freeVni(regionId: string): number {
-    // A scan per draw, not a set per create: at 20,000 sessions a set per create was most of a run's CPU.
-    const live = this.liveSessions().filter((s) => s.regionId === regionId);
+  private freeVni(regionId: string, now: number): number {
+    const used = this.regionUse(regionId, now);
     for (;;) {
       const vni = randomInt(0, 16_777_216);
-      if (!live.some((s) => s.virtualNetworkId === vni)) return vni;
+      if (!used.vniTaken(vni)) return vni;
     }
   }
 
@@ -444,11 +468,11 @@ export class TrafficMirrorModel {
       const session = live.find((s) => s.id === change.sessionId);
       if (!session) throw fail('ResourceNotFound.TrafficMirrorSession');
       if (this.statusOf(session, now) !== 'Created') fail('IncorrectStatus.TrafficMirrorSession');
-      change.apply(
-        session,
-        live.filter((s) => s !== session),
-        change.dryRun,
-      );
+      try {
+        change.apply(session, RegionUse.of(live.filter((s) => s !== session)), change.dryRun);
+      } finally {
+        this.uses.delete(change.regionId);
+      }
       if (change.dryRun) fail('DryRunOperation');
     } catch (error) {
       const remember = error instanceof ModelError && error.code !== 'DryRunOperation' && !change.dryRun;
@@ -461,6 +485,17 @@ export class TrafficMirrorModel {
       throw error;
     }
     if (key) this.tokens.set(key, { fingerprint: change.fingerprint, at: now });
+  }
+
+  /**
+   * A change made outside the API — by hand in the console, by another tool — as tests stage drift. Stored
+   * sessions must change only through the model (here or the operations), or `uses` would go stale.
+   */
+  changeByHand(sessionId: string, edit: (session: StoredSession) => void): void {
+    const session = this.sessions.get(sessionId);
+    if (!session) throw new Error(`no session ${sessionId}`);
+    edit(session);
+    this.uses.delete(session.regionId);
   }
 
   /** A change has been accepted: the session is Modifying for a while (lifecycle.modifySeconds). */
@@ -510,6 +545,7 @@ export class TrafficMirrorModel {
         return [s.id, copy];
       }),
     );
+    this.uses.clear();
     // A request in flight when the state was saved never got its answer out; its outcome stands.
     this.tokens = new Map(snapshot.tokens.map(([k, v]) => [k, { ...v, at: v.at + shift, inFlight: false }]));
   }
@@ -517,6 +553,7 @@ export class TrafficMirrorModel {
   reset(inventory: Inventory): void {
     this.inventory = inventory;
     this.sessions.clear();
+    this.uses.clear();
     this.tokens.clear();
     this.seq = 0;
   }
