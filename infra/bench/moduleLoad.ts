@@ -41,17 +41,17 @@ function startMs(args: string[]): number {
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 /**
- * A `node -e` script that loads the bundle as `require` would (the CommonJS wrapper, its own module object),
- * compiled with the code cache beside it — or, with `make`, compiles it without one and then writes the
- * cache, after running it, so the cache holds the functions the load itself compiled.
+ * A `node -e` script that loads the bundle as `require` would (the CommonJS wrapper, its own module object and
+ * `require`, in the module cache), compiled with the code cache beside it — or, with `make`, compiles it
+ * without one and writes the cache after running it, so the cache holds the functions the load compiled.
  */
 function cachedLoad(file: string, mode: 'make' | 'use'): string {
   return `const fs=require('node:fs'),vm=require('node:vm'),path=require('node:path'),Module=require('node:module');
 const f=${JSON.stringify(file)},c=f+'.v8cache';
 const s=new vm.Script(Module.wrap(fs.readFileSync(f,'utf8')),{filename:f${mode === 'use' ? ',cachedData:fs.readFileSync(c)' : ''}});
 ${mode === 'use' ? "if(s.cachedDataRejected)throw new Error('code cache refused');" : ''}
-const m=new Module(f,null);m.filename=f;m.paths=Module._nodeModulePaths(path.dirname(f));
-s.runInThisContext().call(m.exports,m.exports,require,m,f,path.dirname(f));
+const m=new Module(f,null);m.filename=f;m.paths=Module._nodeModulePaths(path.dirname(f));Module._cache[f]=m;
+s.runInThisContext().call(m.exports,m.exports,Module.createRequire(f),m,f,path.dirname(f));m.loaded=true;
 ${mode === 'make' ? 'fs.writeFileSync(c,s.createCachedData());' : ''}`;
 }
 

@@ -19,6 +19,7 @@ import { CloudApiError } from '../../functions/lib/cloud/cloudError.js';
 import { createVpcClient, listAllSessions, type VpcApi } from '../../functions/lib/cloud/vpcClient.js';
 import { seededRandom } from '../../infra/bench/random.js';
 import { LOCAL_ACCESS_KEY } from '../../infra/local/credentials.js';
+import { parseFaults } from '../../infra/local/faults.js';
 import { startVpcEmulator, type VpcEmulator } from '../../infra/local/vpc/emulator.js';
 import { type Inventory, parseInventory } from '../../infra/local/vpc/inventory.js';
 import { ModelError, TrafficMirrorModel } from '../../infra/local/vpc/model.js';
@@ -29,14 +30,23 @@ const PROPERTY_SEED = 20_261_129;
 const EMULATOR_SEED = 7;
 
 const REGION = 'cn-hangzhou';
-const SOURCES = ['eni-s1', 'eni-s2', 'eni-s3', 'eni-s4'];
+// eni-t1 is a source as well as a target: sessions can make it either, and the other role is then refused.
+const SOURCES = ['eni-s1', 'eni-s2', 'eni-s3', 'eni-s4', 'eni-t1'];
 const TARGETS = [
   { id: 'eni-t1', type: 'NetworkInterface' as const },
   { id: 'eni-t2', type: 'NetworkInterface' as const },
   { id: 'lb-t3', type: 'SLB' as const },
 ];
 const FILTERS = ['tmf-f1', 'tmf-f2'];
-const QUOTAS = { sessionsPerRegion: 8, sessionsPerFilter: 5, sessionsPerSourceEni: 3 };
+const QUOTAS = {
+  sessionsPerRegion: 6,
+  sessionsPerFilter: 5,
+  sessionsPerSourceEni: 3,
+  // Low enough that a few sessions reach them.
+  sourcesPerLargeEcsTarget: 3,
+  sourcesPerSlbTarget: 3,
+  sessionsPerSlbTarget: 4,
+};
 
 const inventory: Inventory = parseInventory({
   regions: { [REGION]: {} },
@@ -45,7 +55,7 @@ const inventory: Inventory = parseInventory({
     { id: 'i-2', regionId: REGION, size: 'large' },
   ],
   networkInterfaces: [
-    ...SOURCES.map((id) => ({ id, regionId: REGION, instanceId: 'i-1' })),
+    ...SOURCES.filter((id) => id !== 'eni-t1').map((id) => ({ id, regionId: REGION, instanceId: 'i-1' })),
     { id: 'eni-t1', regionId: REGION, instanceId: 'i-2' },
     { id: 'eni-t2', regionId: REGION, instanceId: 'i-2' },
   ],
@@ -59,6 +69,8 @@ type Op =
   | {
       kind: 'create';
       source: number;
+      /** A second source, when it differs from the first. */
+      also: number | null;
       target: number;
       filter: number;
       priority: number;
@@ -78,6 +90,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
     arbitrary: fc.record({
       kind: fc.constant('create' as const),
       source: fc.nat(SOURCES.length - 1),
+      also: fc.option(fc.nat(SOURCES.length - 1), { nil: null, freq: 3 }),
       target: fc.nat(TARGETS.length - 1),
       filter: fc.nat(FILTERS.length - 1),
       priority: fc.integer({ min: 1, max: 20 }),
@@ -121,12 +134,22 @@ let clock: ManualClock;
 let vpc: VpcApi;
 /** Repeats of a token whose first request failed, answered with that failure again (all runs). */
 let replayedFailures = 0;
+/** Sessions seen with a vanishing time, and those of them seen gone (all runs). */
+const vanishing = new Set<string>();
+const vanished = new Set<string>();
 /** What the probe Creates were answered (all runs). */
 const probeAnswers = new Set<string>();
 
 beforeAll(async () => {
   clock = new ManualClock();
   emu = await startVpcEmulator({ clock, inventory, random: seededRandom(EMULATOR_SEED) });
+  // Sessions that vanish on their own and sessions stuck in Creating: the first end the model's index early.
+  emu.faults.set(
+    parseFaults({
+      seed: EMULATOR_SEED,
+      rules: [{ vanishRate: 0.15, vanishAfterSeconds: { min: 1, max: 30 }, stuckInCreatingRate: 0.1 }],
+    }),
+  );
   vpc = createVpcClient({ regionId: REGION, endpoint: emu.url, credentials: LOCAL_ACCESS_KEY });
 });
 afterAll(() => emu.close());
@@ -148,7 +171,10 @@ async function run(ops: Op[]): Promise<void> {
       const token = o.token === null ? undefined : `tok-${o.token}`;
       const request = {
         RegionId: REGION,
-        TrafficMirrorSourceIds: [SOURCES[o.source]!],
+        TrafficMirrorSourceIds: [
+          SOURCES[o.source]!,
+          ...(o.also !== null && o.also !== o.source ? [SOURCES[o.also]!] : []),
+        ],
         TrafficMirrorTargetId: target.id,
         TrafficMirrorTargetType: target.type,
         TrafficMirrorFilterId: FILTERS[o.filter]!,
@@ -251,6 +277,8 @@ async function run(ops: Op[]): Promise<void> {
 
     await expectIndexFresh();
     const live = emu.model.liveSessions();
+    for (const id of vanishing) if (!live.some((s) => s.id === id)) vanished.add(id);
+    for (const s of live) if (s.vanishAt !== undefined) vanishing.add(s.id);
     for (const [token, ids] of idsByToken) {
       expect(ids.size, `token ${token}`).toBe(1);
       expect(live.filter((s) => s.clientToken === token).length).toBeLessThanOrEqual(1);
@@ -281,12 +309,13 @@ async function expectIndexFresh(): Promise<void> {
       () => 'created',
       (error: unknown) => (error instanceof ModelError ? error.code : String(error)),
     );
-  for (const sourceId of SOURCES)
+  const sourceSets = SOURCES.flatMap((id, i) => [[id], [id, SOURCES[(i + 1) % SOURCES.length]!]]);
+  for (const sourceIds of sourceSets)
     for (const target of TARGETS)
       for (const priority of priorities) {
         const input = {
           regionId: REGION,
-          sourceIds: [sourceId],
+          sourceIds,
           targetId: target.id,
           targetType: target.type,
           filterId: FILTERS[priority % FILTERS.length]!,
@@ -297,7 +326,7 @@ async function expectIndexFresh(): Promise<void> {
         };
         const kept = await answer(emu.model, input);
         probeAnswers.add(kept);
-        expect(kept, `${sourceId} → ${target.id}, priority ${priority}`).toBe(await answer(fresh, input));
+        expect(kept, `${sourceIds} → ${target.id}, priority ${priority}`).toBe(await answer(fresh, input));
       }
 }
 
@@ -333,9 +362,14 @@ describe('VPC emulator invariants under random operation sequences', () => {
     expectAll(probeAnswers, [
       'DryRunOperation',
       'IllegalParam.Priority',
+      'OperationDenied.DuplicateRole',
       'QuotaExceeded.NetworkInterfaceRelatedSession',
       'QuotaExceeded.SessionNum',
+      'QuotaExceeded.SourceNumPerTarget',
+      'QuotaExceeded.SlbRelatedSession',
     ]);
+    // Sessions vanished mid-run, so the index's end of validity was put to the test too.
+    expect(vanished.size).toBeGreaterThan(0);
     const lists = emu.calls.filter((c) => c.action === 'ListTrafficMirrorSessions').length;
     expect(lists).toBeGreaterThan(100);
   }, 120_000);

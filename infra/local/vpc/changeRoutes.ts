@@ -66,11 +66,17 @@ function update(model: TrafficMirrorModel, call: RpcCall) {
     const inventory = model.getInventory();
     if (changes.filterId !== undefined && changes.filterId !== session.filterId) {
       checkFilter(inventory, session.regionId, changes.filterId);
-      checkFilterQuota(inventory, changes.filterId, others);
+      checkFilterQuota(inventory, changes.filterId, others());
     }
     if (targetId !== undefined && targetType !== undefined && targetId !== session.targetId)
-      checkTarget(inventory, session.regionId, { id: targetId, type: targetType }, session.sourceIds, others);
-    if (changes.priority !== undefined) checkPriority(changes.priority, others);
+      checkTarget(
+        inventory,
+        session.regionId,
+        { id: targetId, type: targetType },
+        session.sourceIds,
+        others(),
+      );
+    if (changes.priority !== undefined) checkPriority(changes.priority, others());
     if (dryRun) return;
     apply(session, {
       ...(changes.name !== undefined ? { name: changes.name } : {}),
@@ -99,8 +105,9 @@ function addSources(model: TrafficMirrorModel, call: RpcCall) {
     if (new Set(all).size !== all.length) fail('DuplicatedParam.SourceInstanceIds');
     if (all.length > inventory.quotas.sourcesPerSession) fail('QuotaExceeded.SourceNumPerSession');
     const target = { id: session.targetId, type: session.targetType };
-    for (const sourceId of sourceIds) checkSource(inventory, session.regionId, sourceId, target, others);
-    checkTarget(inventory, session.regionId, target, all, others);
+    const used = others();
+    for (const sourceId of sourceIds) checkSource(inventory, session.regionId, sourceId, target, used);
+    checkTarget(inventory, session.regionId, target, all, used);
     if (dryRun) return;
     session.sourceIds = all;
     model.startModifying(session);

@@ -1,8 +1,9 @@
 /**
  * The inventory's resources by id. A fleet-scale inventory holds tens of thousands of ENIs and instances, and
  * a Create looks up each of its sources and its target: a search of the arrays per look-up cost the emulator
- * more than the product's own work. Built once per inventory (the arrays are never grown in place; a new
- * inventory is a new object), and rebuilt should an array be replaced or change length.
+ * more than the product's own work. Built once per inventory (a new inventory is a new object) and rebuilt
+ * should an array be replaced or change length. Nothing edits an item's id or region in place; something that
+ * did would have to hand the model a new inventory object (`TrafficMirrorModel.setInventory`).
  */
 import type { Inventory } from './inventory.js';
 

@@ -124,8 +124,11 @@ export interface SessionChange {
   clientToken?: string;
   /** Identity of the request's parameters, for the ClientToken check. */
   fingerprint: string;
-  /** The operation's own rules and effect on the session (`others`: what the region's other live sessions use). */
-  apply(session: StoredSession, others: RegionUse, dryRun: boolean): void;
+  /**
+   * The operation's own rules and effect on the session. `others()`: what the region's other live sessions use,
+   * built when asked (a delete never asks: at 20,000 sessions a prune would build it for nothing).
+   */
+  apply(session: StoredSession, others: () => RegionUse, dryRun: boolean): void;
 }
 
 export interface ModelSnapshot {
@@ -469,7 +472,9 @@ export class TrafficMirrorModel {
       if (!session) throw fail('ResourceNotFound.TrafficMirrorSession');
       if (this.statusOf(session, now) !== 'Created') fail('IncorrectStatus.TrafficMirrorSession');
       try {
-        change.apply(session, RegionUse.of(live.filter((s) => s !== session)), change.dryRun);
+        let others: RegionUse | undefined;
+        const othersUse = () => (others ??= RegionUse.of(live.filter((s) => s !== session)));
+        change.apply(session, othersUse, change.dryRun);
       } finally {
         this.uses.delete(change.regionId);
       }
@@ -511,6 +516,7 @@ export class TrafficMirrorModel {
     const { deleteSeconds } = this.inventory.lifecycle;
     session.deletingAt = now;
     session.goneAt = now + Math.round(this.between(deleteSeconds.min, deleteSeconds.max) * 1000);
+    this.uses.delete(session.regionId);
   }
 
   // ---- admin -------------------------------------------------------------------------------------------

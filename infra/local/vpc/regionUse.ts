@@ -17,6 +17,8 @@ export class RegionUse {
   private sessionCount = 0;
   private readonly sourceUse = new Map<string, number>();
   private readonly targets = new Map<string, TargetUse>();
+  /** Sessions whose target is also one of their sources, by target (no API call makes one; a staged state can). */
+  private readonly ownSourceTargets = new Map<string, number>();
   private readonly priorities = new Set<number>();
   private readonly filterUse = new Map<string, number>();
   private readonly vnis = new Set<number>();
@@ -29,14 +31,17 @@ export class RegionUse {
 
   add(session: SessionShape & { virtualNetworkId?: number }): void {
     this.sessionCount += 1;
-    for (const id of session.sourceIds) this.sourceUse.set(id, (this.sourceUse.get(id) ?? 0) + 1);
+    const sources = new Set(session.sourceIds);
+    for (const id of sources) this.sourceUse.set(id, (this.sourceUse.get(id) ?? 0) + 1);
+    if (sources.has(session.targetId))
+      this.ownSourceTargets.set(session.targetId, (this.ownSourceTargets.get(session.targetId) ?? 0) + 1);
     let target = this.targets.get(session.targetId);
     if (!target) {
       target = { sessions: 0, sources: new Set() };
       this.targets.set(session.targetId, target);
     }
     target.sessions += 1;
-    for (const id of session.sourceIds) target.sources.add(id);
+    for (const id of sources) target.sources.add(id);
     this.priorities.add(session.priority);
     this.filterUse.set(session.filterId, (this.filterUse.get(session.filterId) ?? 0) + 1);
     if (session.virtualNetworkId !== undefined) this.vnis.add(session.virtualNetworkId);
@@ -50,8 +55,9 @@ export class RegionUse {
     return this.sourceUse.get(eniId) ?? 0;
   }
 
-  isSource(eniId: string): boolean {
-    return this.sourceUse.has(eniId);
+  /** Whether a session on another target mirrors this ENI. */
+  isSourceOffTarget(eniId: string): boolean {
+    return this.sessionsWithSource(eniId) > (this.ownSourceTargets.get(eniId) ?? 0);
   }
 
   isTarget(id: string): boolean {

@@ -72,7 +72,7 @@ export function checkTarget(
 ): void {
   const { quotas } = inventory;
   const onTarget = others.sessionsOnTarget(target.id);
-  const targetIsSource = sourceIds.includes(target.id) || others.isSource(target.id);
+  const targetIsSource = sourceIds.includes(target.id) || others.isSourceOffTarget(target.id);
   const targetSources = others.sourcesOnTargetWith(target.id, sourceIds);
   if (target.type === 'NetworkInterface') {
     const eni = findEni(inventory, regionId, target.id);
