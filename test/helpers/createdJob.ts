@@ -4,7 +4,27 @@
  */
 import { type Job, jobItem, newJob } from '../../functions/lib/contract/flowJob.js';
 import { validateMirrorRequest } from '../../functions/lib/contract/request.js';
+import { type Inventory, parseInventory } from '../../infra/local/vpc/inventory.js';
 import { popCoreCaller } from './vpcClients.js';
+
+/** The emulator's world those jobs assume: `sources` ENIs `eni-s<i>` on one instance, SLB `lb-t`, filter `tmf-1`. */
+export const createdJobInventory = (o: {
+  regionId: string;
+  sources: number;
+  createSeconds: number;
+}): Inventory =>
+  parseInventory({
+    regions: { [o.regionId]: {} },
+    instances: [{ id: 'i-1', regionId: o.regionId }],
+    networkInterfaces: Array.from({ length: o.sources }, (_, i) => ({
+      id: `eni-s${i}`,
+      regionId: o.regionId,
+      instanceId: 'i-1',
+    })),
+    loadBalancers: [{ id: 'lb-t', regionId: o.regionId, vpcId: 'vpc-1' }],
+    filters: [{ id: 'tmf-1', regionId: o.regionId }],
+    lifecycle: { createSeconds: { min: o.createSeconds, max: o.createSeconds }, tokenProcessingMs: 0 },
+  });
 
 export async function jobOfCreatedSessions(o: {
   emulatorUrl: string;

@@ -7,24 +7,12 @@ import { jobsFor } from '../../functions/lib/steps/reconcileApply.js';
 import { VirtualClock } from '../../infra/local/clock.js';
 import { LOCAL_STS } from '../../infra/local/credentials.js';
 import { startVpcEmulator, type VpcEmulator } from '../../infra/local/vpc/emulator.js';
-import { parseInventory } from '../../infra/local/vpc/inventory.js';
-import { jobOfCreatedSessions } from '../helpers/createdJob.js';
+import { createdJobInventory, jobOfCreatedSessions } from '../helpers/createdJob.js';
 import { faultRule } from '../helpers/requests.js';
 
 const COUNT = 150;
 const REGION = 'cn-hangzhou';
-const inventory = parseInventory({
-  regions: { [REGION]: {} },
-  instances: [{ id: 'i-1', regionId: REGION }],
-  networkInterfaces: Array.from({ length: COUNT }, (_, i) => ({
-    id: `eni-s${i}`,
-    regionId: REGION,
-    instanceId: 'i-1',
-  })),
-  loadBalancers: [{ id: 'lb-t', regionId: REGION, vpcId: 'vpc-1' }],
-  filters: [{ id: 'tmf-1', regionId: REGION }],
-  lifecycle: { createSeconds: { min: 10, max: 10 }, tokenProcessingMs: 0 },
-});
+const inventory = createdJobInventory({ regionId: REGION, sources: COUNT, createSeconds: 10 });
 
 let emu: VpcEmulator;
 let clock: VirtualClock;

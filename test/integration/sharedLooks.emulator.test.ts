@@ -16,24 +16,12 @@ import { SHARED_LOOK_WINDOW_MS, SharedLookups } from '../../functions/lib/steps/
 import { SimulatedClock } from '../../infra/local/clock.js';
 import { LOCAL_STS } from '../../infra/local/credentials.js';
 import { startVpcEmulator, type VpcEmulator } from '../../infra/local/vpc/emulator.js';
-import { parseInventory } from '../../infra/local/vpc/inventory.js';
-import { jobOfCreatedSessions } from '../helpers/createdJob.js';
+import { createdJobInventory, jobOfCreatedSessions } from '../helpers/createdJob.js';
 
 const REGION = 'cn-hangzhou';
 const SOURCES = 8;
 const inventory = (createSeconds: number) =>
-  parseInventory({
-    regions: { [REGION]: {} },
-    instances: [{ id: 'i-1', regionId: REGION }],
-    networkInterfaces: Array.from({ length: SOURCES }, (_, i) => ({
-      id: `eni-s${i}`,
-      regionId: REGION,
-      instanceId: 'i-1',
-    })),
-    loadBalancers: [{ id: 'lb-t', regionId: REGION, vpcId: 'vpc-1' }],
-    filters: [{ id: 'tmf-1', regionId: REGION }],
-    lifecycle: { createSeconds: { min: createSeconds, max: createSeconds }, tokenProcessingMs: 0 },
-  });
+  createdJobInventory({ regionId: REGION, sources: SOURCES, createSeconds });
 
 let emu: VpcEmulator;
 let clock: SimulatedClock;
