@@ -10,17 +10,21 @@ import { localTimeScale } from '../lib/runtime/clock.js';
 import { createLogger, invocationLogger } from '../lib/runtime/logger.js';
 import { type FcContext, type Runtime, runtimeFrom } from '../lib/runtime/runtime.js';
 import { type CheckStatusDeps, checkStatusRounds, LOOKS_WITHIN_MS } from '../lib/steps/checkStatus.js';
-import { IDS_PER_LIST, SharedLookups } from '../lib/steps/sharedLookups.js';
+import { LookRoster } from '../lib/steps/lookRoster.js';
+import { IDS_PER_LIST, SHARED_LOOK_WINDOW_MS, SharedLookups } from '../lib/steps/sharedLookups.js';
 
 const logger = createLogger('check-status');
 /** One per instance: the invocations it runs at once (a custom runtime's instance concurrency) share List calls. */
 const lookups = new SharedLookups();
+/** One per instance: the flows it expects to look, by region, so that a flow alone need not keep to the grid. */
+const roster = new LookRoster();
 
 /** Looks that wait for their tick and share this instance's List calls (steps/pollSchedule.ts). */
-function sharedLooks(runtime: Runtime): Pick<CheckStatusDeps, 'sleep' | 'lookUp'> {
+function sharedLooks(runtime: Runtime): Pick<CheckStatusDeps, 'sleep' | 'lookUp' | 'roster'> {
   return {
     sleep: runtime.sleep,
-    lookUp: (regionId, ids) =>
+    roster,
+    lookUp: (regionId, ids, { alone }) =>
       lookups.lookUp(
         regionId,
         ids,
@@ -33,6 +37,7 @@ function sharedLooks(runtime: Runtime): Pick<CheckStatusDeps, 'sleep' | 'lookUp'
             })
           ).TrafficMirrorSessions,
         runtime.sleep,
+        alone ? 0 : SHARED_LOOK_WINDOW_MS,
       ),
   };
 }

@@ -58,7 +58,8 @@ describe('check-status', () => {
     // Sessions this request just created are certainly Creating: the first round waits instead of listing.
     expect(listCalls() - before).toBe(0);
     expect(job).toMatchObject({ phase: 'pending', attempt: 1 });
-    expect(job.nextDelaySeconds).toBe(5);
+    // None can be Created before 5 s; one Created then is due within 0.15 × 5 + 2 s: a first look at 7 s.
+    expect(job.nextDelaySeconds).toBe(7);
     // Still within the shortest creation time: no look yet.
     job = await checkStatus(job, deps());
     expect(listCalls() - before).toBe(0);

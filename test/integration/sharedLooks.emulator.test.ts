@@ -5,13 +5,21 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createVpcClient, type VpcApi } from '../../functions/lib/cloud/vpcClient.js';
+import type { Job } from '../../functions/lib/contract/flowJob.js';
 import {
   type CheckStatusDeps,
   checkStatus,
   checkStatusRounds,
   LOOKS_WITHIN_MS,
 } from '../../functions/lib/steps/checkStatus.js';
-import { gridSeconds, lookIntervalSeconds } from '../../functions/lib/steps/pollSchedule.js';
+import { LookRoster } from '../../functions/lib/steps/lookRoster.js';
+import {
+  EMIT_ALLOWANCE_SECONDS,
+  gridSeconds,
+  LAG_SHARE,
+  lookIntervalSeconds,
+  nextLookAt,
+} from '../../functions/lib/steps/pollSchedule.js';
 import { SHARED_LOOK_WINDOW_MS, SharedLookups } from '../../functions/lib/steps/sharedLookups.js';
 import { SimulatedClock } from '../../infra/local/clock.js';
 import { LOCAL_STS } from '../../infra/local/credentials.js';
@@ -51,8 +59,13 @@ const jobOf = (from: number, count: number, executionName: string, deadlineSecon
     deadlineSeconds,
   });
 
-/** One instance's dependencies: its clock, and one set of shared look-ups for all its invocations. */
-function instance(): CheckStatusDeps & { shared: SharedLookups; listed: { at: number; ids: number }[] } {
+/**
+ * One instance's dependencies: its clock, and one set of shared look-ups for all its invocations (and, when
+ * given, the roster of the flows it expects).
+ */
+function instance(
+  roster?: LookRoster,
+): CheckStatusDeps & { shared: SharedLookups; listed: { at: number; ids: number }[] } {
   const shared = new SharedLookups();
   const listed: { at: number; ids: number }[] = [];
   const sleep = (ms: number) => clock.sleep(ms);
@@ -63,7 +76,8 @@ function instance(): CheckStatusDeps & { shared: SharedLookups; listed: { at: nu
     config: { pollFirstDelaySeconds: 5, pollMaxDelaySeconds: 20 },
     now: () => clock.now(),
     sleep,
-    lookUp: (regionId, ids) =>
+    ...(roster ? { roster } : {}),
+    lookUp: (regionId, ids, { alone }) =>
       shared.lookUp(
         regionId,
         ids,
@@ -77,6 +91,7 @@ function instance(): CheckStatusDeps & { shared: SharedLookups; listed: { at: nu
           return page.TrafficMirrorSessions;
         },
         sleep,
+        alone ? 0 : SHARED_LOOK_WINDOW_MS,
       ),
   };
 }
@@ -140,5 +155,76 @@ describe('shared looks', () => {
     const arrives = clock.now() + result.nextDelaySeconds * 1000;
     expect(lookAt - arrives).toBeGreaterThanOrEqual(0);
     expect(lookAt - arrives).toBeLessThan(1000);
+  });
+});
+
+/** The flow's loop: check-status's invocations, each followed by the Wait it asks for, until it has events to put. */
+async function untilEmit(job: Job, deps: CheckStatusDeps): Promise<Job> {
+  let next = await checkStatusRounds(job, deps);
+  while (next.phase === 'pending') {
+    await clock.sleep(next.nextDelaySeconds * 1000);
+    next = await checkStatusRounds(next, deps);
+  }
+  return next;
+}
+
+describe('a flow alone in its region', () => {
+  it('looks as late as the bound allows, off the grid and without a window: Created after 60 s, seen at the 11th look', async () => {
+    emu.model.reset(inventory(60));
+    const deps = instance(new LookRoster());
+    const job = await jobOf(0, 1, 'alone');
+    const createdAt = clock.now();
+    const result = await untilEmit(job, deps);
+    expect(result.events.map((e) => e.data.reason)).toEqual(['Created']);
+
+    // The looks it was due: each the latest the bound allows after the last (the first after 5 s).
+    const started = Date.parse(job.startedAt);
+    const due: number[] = [];
+    for (let look = started; look < createdAt + 60_000; ) {
+      look = nextLookAt({
+        lastLookMs: look,
+        startedAtMs: started,
+        deadlineMs: Date.parse(job.deadlineAt),
+        firstDelaySeconds: 5,
+        maxDelaySeconds: 20,
+        alone: true,
+      });
+      due.push(look);
+    }
+    expect(due).toHaveLength(11);
+    // Each List call went out at that very moment: alone, it waited for no one to join.
+    expect(deps.listed.map((l) => l.at)).toEqual(due);
+    const lag = due.at(-1)! - (createdAt + 60_000);
+    expect(lag).toBeLessThanOrEqual((LAG_SHARE * 60 + 2 - EMIT_ALLOWANCE_SECONDS) * 1000);
+  });
+
+  it('goes back to the grid once another flow of its region is expected, and the two then share their calls', async () => {
+    emu.model.reset(inventory(40));
+    const roster = new LookRoster();
+    const deps = instance(roster);
+    const first = await checkStatus(await jobOf(0, 1, 'first'), deps);
+    expect(first.nextLookAlone).toBe(true);
+    await clock.sleep(2_000);
+    // The second flow finds the first on the roster: its looks keep to the grid from the start…
+    const second = await checkStatus(await jobOf(1, 1, 'second'), deps);
+    expect(second.nextLookAlone).toBeUndefined();
+    const secondLook = Date.parse(second.nextLookAt!);
+    expect(secondLook % (gridSeconds(lookIntervalSeconds(5, 20)) * 1000)).toBe(0);
+
+    const results = await Promise.all([untilEmit(first, deps), untilEmit(second, deps)]);
+    for (const result of results) expect(result.events.map((e) => e.data.reason)).toEqual(['Created']);
+    // …the first's planned-alone look goes out as planned, without a window; after it the first has seen the
+    // second, and every look until the first is answered is on the grid (a whole second, plus the window)…
+    const firstLook = Date.parse(first.nextLookAt!);
+    expect(deps.listed[0]).toEqual({ at: firstLook, ids: 1 });
+    const firstAnswered = Date.parse(results[0].items[0]!.settledAt!);
+    const together = deps.listed.filter(
+      (l) => l.at > firstLook && l.at <= firstAnswered + SHARED_LOOK_WINDOW_MS,
+    );
+    for (const { at } of together) expect((at - SHARED_LOOK_WINDOW_MS) % 1000).toBe(0);
+    // …and most of them are one call for both sessions.
+    expect(together.filter((l) => l.ids === 2).length).toBeGreaterThanOrEqual(6);
+    // Answered, both have left the roster: a third flow would be alone.
+    expect(roster.alone('third', [REGION], clock.now())).toBe(true);
   });
 });

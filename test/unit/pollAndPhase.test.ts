@@ -45,7 +45,7 @@ describe('nextDelaySeconds', () => {
     );
   });
 
-  it('looks first once the shortest creation time has passed, then within 0.15 × elapsed + 2 s', () => {
+  it('looks first when a session Created at the shortest creation time is due, then within 0.15 × elapsed + 2 s', () => {
     fc.assert(
       fc.property(fc.double({ min: 5, max: 2000, noNaN: true }), (elapsed) => {
         const d = nextDelaySeconds({
@@ -66,7 +66,9 @@ describe('nextDelaySeconds', () => {
         maxDelaySeconds: 20,
         remainingSeconds: 900,
       });
-    expect([0, 0.4, 3, 5, 10, 20, 40, 60, 200].map(from)).toEqual([5, 5, 2, 2, 3, 4, 7, 10, 20]);
+    // Before the shortest creation time (5 s) the first look is due when a session Created at 5 s would be:
+    // by 5 + 0.15 × 5 + 2 s, in whole seconds with one of them for rounding (7 s from the start).
+    expect([0, 0.4, 3, 5, 10, 20, 40, 60, 200].map(from)).toEqual([7, 7, 4, 2, 3, 4, 7, 10, 20]);
   });
 
   it('backs off harder after throttling, with equal jitter', () => {

@@ -6,6 +6,7 @@ import type { TrafficMirrorSession } from '../../functions/lib/cloud/vpcClient.j
 import {
   ALIGN_LATE_MS,
   ALIGN_MAX_SLEEP_MS,
+  EMIT_ALLOWANCE_SECONDS,
   gridSeconds,
   LAG_SHARE,
   lookIntervalSeconds,
@@ -49,7 +50,27 @@ describe('the grid of shared looks', () => {
     );
   });
 
-  it('plans the first look for the first tick after the shortest creation time, and none past the deadline', () => {
+  it('plans the first look for the last tick that sees a session Created at the shortest creation time in bound, and none past the deadline', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 60_000 }), fc.integer({ min: 1, max: 60 }), (offset, first) => {
+        const started = T0 + offset;
+        const look = nextLookAt({
+          lastLookMs: started,
+          startedAtMs: started,
+          deadlineMs: started + 900_000,
+          firstDelaySeconds: first,
+          maxDelaySeconds: 20,
+        });
+        const interval = lookIntervalSeconds(first, 20);
+        // Not before a session can be Created; one Created at `first` is seen within the bound less the margin…
+        expect(look).toBeGreaterThan(started + first * 1000);
+        expect(look - (started + first * 1000)).toBeLessThanOrEqual(interval * 1000);
+        // …on the grid, and no tick of it is left unused before the look.
+        const gridMs = gridSeconds(interval) * 1000;
+        expect(look % gridMs).toBe(0);
+        expect(look + gridMs - (started + first * 1000)).toBeGreaterThan(interval * 1000);
+      }),
+    );
     const first = nextLookAt({
       lastLookMs: T0 + 300,
       startedAtMs: T0 + 300,
@@ -57,7 +78,7 @@ describe('the grid of shared looks', () => {
       firstDelaySeconds: 5,
       maxDelaySeconds: 20,
     });
-    // 5.3 s in: the first look's interval is 2.25 s, so its grid is 2 s.
+    // Due by 5.3 + 2.25 s (the 2.25-s interval at 5 s has a 2-s grid): the 2-s tick before, at 6 s.
     expect(first).toBe(T0 + 6_000);
     const late = nextLookAt({
       lastLookMs: T0 + 100_000,
@@ -67,6 +88,60 @@ describe('the grid of shared looks', () => {
       maxDelaySeconds: 20,
     });
     expect(late).toBe(T0 + 101_000);
+  });
+
+  it('looks as late as the bound allows for a flow alone, off the grid and with only the emit allowance kept', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 600_000 }),
+        fc.integer({ min: 0, max: 999 }),
+        (elapsedMs, offset) => {
+          const started = T0 + offset;
+          const last = started + elapsedMs;
+          const next = nextLookAt({
+            lastLookMs: last,
+            startedAtMs: started,
+            deadlineMs: started + 900_000,
+            firstDelaySeconds: 5,
+            maxDelaySeconds: 20,
+            alone: true,
+          });
+          // Before 5 s nothing can be Created: the bound runs from then.
+          const from = Math.max(last, started + 5_000);
+          const elapsed = (from - started) / 1000;
+          const bound = Math.min(LAG_SHARE * elapsed + 2, 20 + EMIT_ALLOWANCE_SECONDS);
+          // In whole milliseconds, rounded down.
+          const allowed = (bound - EMIT_ALLOWANCE_SECONDS) * 1000;
+          expect(next - from).toBeLessThanOrEqual(allowed + 1e-6);
+          expect(next - from).toBeGreaterThan(allowed - 1);
+        },
+      ),
+    );
+  });
+
+  it('takes a lone session created in 60 s to its Ready in 11 looks alone, where the grid takes 14 or more', () => {
+    const looksUntil = (readyAfterMs: number, alone: boolean) => {
+      const started = T0 + 137;
+      let look = started;
+      let looks = 0;
+      while (look < started + readyAfterMs) {
+        look = nextLookAt({
+          lastLookMs: look,
+          startedAtMs: started,
+          deadlineMs: started + 900_000,
+          firstDelaySeconds: 5,
+          maxDelaySeconds: 20,
+          ...(alone ? { alone } : {}),
+        });
+        looks++;
+      }
+      return looks;
+    };
+    expect(looksUntil(60_000, true)).toBe(11);
+    // With room to spare: a creation a few seconds longer still takes 11.
+    expect(looksUntil(63_000, true)).toBe(11);
+    // The grid's ticks come sooner than the bound requires: 14 or 15 looks, by the start's phase.
+    expect(looksUntil(60_000, false)).toBeGreaterThanOrEqual(14);
   });
 
   it('lets sessions at different stages meet: each tick of the coarser grid is one of the finer', () => {
@@ -215,6 +290,29 @@ describe('shared look-ups', () => {
     window.open();
     for (const look of looks) await expect(look).rejects.toMatchObject({ code: 'Throttling' });
     expect(calls).toEqual([['a', 'b']]);
+  });
+
+  it('send at once a look-up no one is known to share (a window of 0), yet still join a window already open', async () => {
+    const shared = new SharedLookups();
+    const { calls, list } = recordingList();
+    let slept = 0;
+    const alone = await shared.lookUp(
+      'cn-hangzhou',
+      ['a'],
+      list,
+      async () => {
+        slept++;
+      },
+      0,
+    );
+    expect([...alone.keys()]).toEqual(['a']);
+    expect(slept).toBe(0);
+    const window = gate();
+    const open = shared.lookUp('cn-hangzhou', ['b'], list, window.sleep);
+    const joining = shared.lookUp('cn-hangzhou', ['c'], list, window.sleep, 0);
+    window.open();
+    await Promise.all([open, joining]);
+    expect(calls.map((c) => c.ids)).toEqual([['a'], ['b', 'c']]);
   });
 
   it('open a new window once one has closed', async () => {

@@ -115,6 +115,11 @@ export interface Job {
    */
   nextLookAt?: string;
   /**
+   * The next look was planned off the grid, for a flow its instance knew to be alone in its regions
+   * (steps/lookRoster.ts): no other look will join its List call, so the call goes out without waiting.
+   */
+  nextLookAlone?: boolean;
+  /**
    * For executions started under session-ready's previous definition, whose AfterEmit Choice reads it once
    * the events are put: `look` again, or — they were the job's last — end `ready` or `failed`. The current
    * definition goes straight back to CheckStatus and does not read it. Set by every round.

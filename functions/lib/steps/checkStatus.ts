@@ -21,6 +21,7 @@ import {
   STATE_BYTES_LIMIT,
 } from '../contract/flowJob.js';
 import type { MirrorflowConfig } from '../runtime/config.js';
+import type { LookRoster } from './lookRoster.js';
 import {
   ALIGN_MAX_SLEEP_MS,
   lookTimeOnArrival,
@@ -34,8 +35,15 @@ import { classifyModification, classifySession, classifyWithdrawal } from './ses
 const STATE_MARGIN_BYTES = 2 * 1024;
 export const LIST_BATCH = 100;
 
-/** The sessions among `ids` that exist, by id (steps/sharedLookups.ts shares them between invocations). */
-export type LookUpSessions = (regionId: string, ids: string[]) => Promise<Map<string, TrafficMirrorSession>>;
+/**
+ * The sessions among `ids` that exist, by id (steps/sharedLookups.ts shares them between invocations). `alone`:
+ * the look was planned off the grid, so no other flow's look will join it and it need not wait for one.
+ */
+export type LookUpSessions = (
+  regionId: string,
+  ids: string[],
+  options: { alone: boolean },
+) => Promise<Map<string, TrafficMirrorSession>>;
 
 export interface CheckStatusDeps {
   vpcFor: (regionId: string) => VpcApi;
@@ -45,6 +53,8 @@ export interface CheckStatusDeps {
   sleep?: (ms: number) => Promise<void>;
   /** Without it, each look is a List call of its own. */
   lookUp?: LookUpSessions;
+  /** The flows this instance expects to look, by region: without it every look is on the grid. */
+  roster?: LookRoster;
   random?: Random;
   retryHooks?: RetryHooks;
   log?: (message: string, details: Record<string, unknown>) => void;
@@ -191,6 +201,7 @@ async function lookAtPending(
   pending: JobItem[],
   deps: CheckStatusDeps,
   now: number,
+  alone: boolean,
 ): Promise<{ throttled: boolean; calls: number }> {
   const lookUp = deps.lookUp ?? listEach(deps.vpcFor);
   const log = deps.log ?? (() => {});
@@ -211,6 +222,7 @@ async function lookAtPending(
             lookUp(
               regionId,
               batch.map((i) => i.sessionId!),
+              { alone },
             ),
           STATUS_LOOK_POLICY,
           deps.retryHooks,
@@ -281,7 +293,7 @@ export async function checkStatus(input: Job, deps: CheckStatusDeps): Promise<Jo
       i.regionId &&
       !(skipFreshCreates && i.provisioning === 'Created'),
   );
-  const { throttled, calls } = await lookAtPending(pending, deps, now);
+  const { throttled, calls } = await lookAtPending(pending, deps, now, job.nextLookAlone === true);
   job.listCalls += calls;
 
   if (now >= deadline) {
@@ -321,9 +333,10 @@ export async function checkStatus(input: Job, deps: CheckStatusDeps): Promise<Jo
 }
 
 /**
- * The wait before the next look. With shared looks the next tick of the grid (`nextLookAt`), which the flow
- * reaches a little early; after a throttled look, or without shared looks, the whole-second schedule (a
- * throttled look's a longer, jittered back-off).
+ * The wait before the next look. With shared looks the next tick of the grid (`nextLookAt`) — or, for a flow
+ * the roster knows to be alone, the latest moment the bound allows — which the flow reaches a little early;
+ * after a throttled look, or without shared looks, the whole-second schedule (a throttled look's a longer,
+ * jittered back-off). The roster learns when the flow will look again, or that it is done.
  */
 function planNextLook(
   job: Job,
@@ -331,7 +344,12 @@ function planNextLook(
   o: { now: number; deadline: number; pendingLeft: boolean; throttled: boolean },
 ): void {
   delete job.nextLookAt;
+  delete job.nextLookAlone;
+  const regions = new Set(
+    job.items.filter((i) => i.state === 'pending' && i.sessionId && i.regionId).map((i) => i.regionId!),
+  );
   if (!o.pendingLeft) {
+    deps.roster?.leave(job.executionName);
     job.nextDelaySeconds = 1;
     return;
   }
@@ -344,16 +362,22 @@ function planNextLook(
       throttled: o.throttled,
       ...(deps.random ? { random: deps.random } : {}),
     });
+    deps.roster?.expect(job.executionName, regions, o.now + job.nextDelaySeconds * 1000);
     return;
   }
+  // Alone in its regions, as far as this instance knows: no one to meet on the grid.
+  const alone = deps.roster?.alone(job.executionName, regions, o.now) ?? false;
   const lookAt = nextLookAt({
     lastLookMs: o.now,
     startedAtMs: Date.parse(job.startedAt),
     deadlineMs: o.deadline,
     firstDelaySeconds: deps.config.pollFirstDelaySeconds,
     maxDelaySeconds: deps.config.pollMaxDelaySeconds,
+    alone,
   });
+  deps.roster?.expect(job.executionName, regions, lookAt);
   job.nextLookAt = new Date(lookAt).toISOString();
+  if (alone) job.nextLookAlone = true;
   job.nextDelaySeconds = waitSecondsUntil(lookAt, deps.now());
 }
 

@@ -9,11 +9,12 @@
  * random), which spreads the executions that a throttled API pushed back together.
  */
 import type { Random } from '../cloud/backoff.js';
+import { SHARED_LOOK_WINDOW_MS } from './sharedLookups.js';
 
 export interface PollScheduleOptions {
   /** Seconds since the job was handed off (its sessions were created just before). */
   elapsedSeconds: number;
-  /** The shortest creation time: no look before it. */
+  /** The shortest creation time: no session is Created sooner, so the first look is due after it. */
   firstDelaySeconds: number;
   maxDelaySeconds: number;
   /** Seconds left until the deadline. */
@@ -32,9 +33,11 @@ export const WAIT_RANGE = { min: 1, max: 300 } as const;
 export function nextDelaySeconds(options: PollScheduleOptions): number {
   const elapsed = Math.max(0, options.elapsedSeconds);
   const cap = Math.min(options.maxDelaySeconds, WAIT_RANGE.max);
+  const first = options.firstDelaySeconds;
+  // Before the shortest creation time nothing can be Created: the first look is due when one Created then is.
   let delay =
-    elapsed < options.firstDelaySeconds
-      ? Math.ceil(options.firstDelaySeconds - elapsed)
+    elapsed < first
+      ? Math.ceil(first - elapsed + Math.min(cap, LAG_SHARE * first + LAG_SLACK_SECONDS))
       : Math.min(cap, Math.ceil(LAG_SHARE * elapsed + LAG_SLACK_SECONDS));
   if (options.throttled) {
     const random = options.random ?? Math.random;
@@ -50,21 +53,35 @@ export function nextDelaySeconds(options: PollScheduleOptions): number {
  * the largest 2^k or 3·2^k seconds within the interval allowed at that point, so the sessions at one stage
  * meet at every tick and those at neighbouring stages at every other (an 8-s tick is also a 4-s one, a 6-s
  * tick a 3-s one), and the check-status invocations of many flows arrive together. (Powers of two alone
- * would meet as often but look ~10 % more often; every whole number would meet less often.) On a custom runtime with instance concurrency they share one List call of up to 100 ids
- * (steps/sharedLookups.ts). A Wait is whole seconds from whenever its state starts, so the flow is sent a
- * little early and check-status sleeps the rest of the way to the tick.
+ * would meet as often but look ~10 % more often; every whole number would meet less often.) On a custom
+ * runtime with instance concurrency they share one List call of up to 100 ids (steps/sharedLookups.ts). A
+ * Wait is whole seconds from whenever its state starts, so the flow is sent a little early and check-status
+ * sleeps the rest of the way to the tick.
+ *
+ * The grid costs looks: a tick is often sooner than the bound requires. A flow that its instance knows to be
+ * alone in its regions (steps/lookRoster.ts) has no one to meet, so it looks as late as the bound allows
+ * instead, and without waiting for others to join its call.
  */
 
-/** The interval left for the shared look's window and the flow's own delay (of the lag bound's slack). */
-export const LOOK_MARGIN_SECONDS = 0.5;
+/** Of the lag bound's slack, what is left for the look's own List call and the Ready event after it. */
+export const EMIT_ALLOWANCE_SECONDS = 0.35;
+/** …and, on the grid, for the shared call's window as well (steps/sharedLookups.ts). */
+export const LOOK_MARGIN_SECONDS = EMIT_ALLOWANCE_SECONDS + SHARED_LOOK_WINDOW_MS / 1000;
 /** A look arriving up to this long before its tick sleeps to it; an earlier one looks at once. */
 export const ALIGN_MAX_SLEEP_MS = 2_000;
 /** A look arriving up to this long after its tick looks at once (and may still join the tick's shared call). */
 export const ALIGN_LATE_MS = 500;
 
-/** Seconds allowed between two looks once the sessions have taken `elapsedSeconds`: the lag bound, less a margin. */
-export function lookIntervalSeconds(elapsedSeconds: number, maxDelaySeconds: number): number {
-  const bound = LAG_SHARE * Math.max(0, elapsedSeconds) + LAG_SLACK_SECONDS + 1 - LOOK_MARGIN_SECONDS;
+/**
+ * Seconds allowed between two looks once the sessions have taken `elapsedSeconds`: the lag bound, less a
+ * margin (LOOK_MARGIN_SECONDS on the grid, EMIT_ALLOWANCE_SECONDS for a flow looking alone).
+ */
+export function lookIntervalSeconds(
+  elapsedSeconds: number,
+  maxDelaySeconds: number,
+  marginSeconds = LOOK_MARGIN_SECONDS,
+): number {
+  const bound = LAG_SHARE * Math.max(0, elapsedSeconds) + LAG_SLACK_SECONDS + 1 - marginSeconds;
   return Math.max(1, Math.min(bound, maxDelaySeconds, WAIT_RANGE.max));
 }
 
@@ -81,23 +98,26 @@ export interface NextLookOptions {
   deadlineMs: number;
   firstDelaySeconds: number;
   maxDelaySeconds: number;
+  /** No other flow is known to look in these regions: the look is the latest the bound allows, off the grid. */
+  alone?: boolean;
 }
 
-/** When to look next (epoch ms): the last tick of the grid within the interval, not before the first delay nor past the deadline. */
+/**
+ * When to look next (epoch ms): the latest moment that still sees, within the bound, a session Created just
+ * after the last look — or, before the first look, one Created at the shortest creation time, since none can
+ * be Created sooner. On the grid, the last tick before that moment. Never past the deadline.
+ */
 export function nextLookAt(o: NextLookOptions): number {
+  const margin = o.alone ? EMIT_ALLOWANCE_SECONDS : LOOK_MARGIN_SECONDS;
   const earliest = o.startedAtMs + o.firstDelaySeconds * 1000;
-  let tick: number;
-  if (o.lastLookMs < earliest) {
-    // The sessions are certainly still Creating: the first tick of the first look's grid from then on.
-    const gridMs = gridSeconds(lookIntervalSeconds(o.firstDelaySeconds, o.maxDelaySeconds)) * 1000;
-    tick = Math.ceil(earliest / gridMs) * gridMs;
-  } else {
-    const intervalMs = lookIntervalSeconds((o.lastLookMs - o.startedAtMs) / 1000, o.maxDelaySeconds) * 1000;
-    const gridMs = gridSeconds(intervalMs / 1000) * 1000;
-    // The interval is at least one spacing long, so it holds a tick after the last look.
-    tick = Math.floor((o.lastLookMs + intervalMs) / gridMs) * gridMs;
-  }
-  return Math.min(tick, Math.max(o.deadlineMs, o.lastLookMs));
+  // Sessions are certainly still Creating before `earliest`: the bound runs from then.
+  const from = Math.max(o.lastLookMs, earliest);
+  const intervalSeconds = lookIntervalSeconds((from - o.startedAtMs) / 1000, o.maxDelaySeconds, margin);
+  const latest = from + intervalSeconds * 1000;
+  const gridMs = gridSeconds(intervalSeconds) * 1000;
+  // The interval is at least one spacing long, so it holds a tick after `from`.
+  const look = o.alone ? Math.floor(latest) : Math.floor(latest / gridMs) * gridMs;
+  return Math.min(look, Math.max(o.deadlineMs, o.lastLookMs));
 }
 
 /** The Wait before a look at `lookAtMs`: whole seconds that end at most a second early (`earlyBy` more). */

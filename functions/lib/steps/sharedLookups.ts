@@ -38,17 +38,20 @@ export class SharedLookups {
    * The sessions among `ids` that exist, by id. The first look-up of a region opens a window (`sleep` is the
    * caller's clock) that later ones join; a failed call fails only the look-ups whose ids it carried (and a
    * refusal for good only once each has asked again for its own ids: it may have been for another's).
+   * `windowMs` 0 (a look no other flow is known to share) sends at once, unless a window is already open.
    */
   async lookUp(
     regionId: string,
     ids: readonly string[],
     list: ListByIds,
     sleep: (ms: number) => Promise<void>,
+    windowMs = this.windowMs,
   ): Promise<Map<string, TrafficMirrorSession>> {
     let batch = this.open.get(regionId);
     if (!batch) {
       const opened: Batch = { ids: new Set(), calls: Promise.resolve(new Map()) };
-      opened.calls = sleep(this.windowMs).then(() => this.send(regionId, opened, list));
+      const closes = windowMs > 0 ? sleep(windowMs) : Promise.resolve();
+      opened.calls = closes.then(() => this.send(regionId, opened, list));
       this.open.set(regionId, opened);
       batch = opened;
     }
