@@ -1,8 +1,9 @@
 /**
  * check-status: the loop body of workflows/session-ready.yaml. Gets the flow's `job`, looks at the sessions
  * at the tick it was sent for (List calls of up to 100 ids, shared with the other flows' looks the instance
- * runs at that moment), and returns the next job: pending with a delay, events to emit, or done. s.yaml runs
- * it on a custom runtime (server.ts) so that one instance takes many looks at once.
+ * runs at that moment; without waiting for them when it knows of no other flow in the region), and returns the
+ * next job: pending with a delay, events to emit, or done. s.yaml runs it on a custom runtime (server.ts) so
+ * that one instance takes many looks at once.
  */
 
 import type { Job } from '../lib/contract/flowJob.js';
