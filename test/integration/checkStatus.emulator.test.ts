@@ -31,16 +31,25 @@ beforeEach(() => {
   emu.faults.set({ rules: [] });
 });
 
-const jobWith = (count: number, deadlineSeconds = 600): Promise<Job> =>
-  jobOfCreatedSessions({
+/** A job of `count` sessions created now, handed off at once (as intake does) unless `handedOffAfterMs`. */
+const jobWith = async (
+  count: number,
+  deadlineSeconds = 600,
+  o: { trigger?: 'event' | 'reconcile'; handedOffAfterMs?: number } = {},
+): Promise<Job> => {
+  const now = clock.now();
+  const job = await jobOfCreatedSessions({
     emulatorUrl: emu.url,
     regionId: REGION,
     count,
-    now: clock.now(),
+    now: now + (o.handedOffAfterMs ?? 0),
     deadlineSeconds,
-    trigger: 'reconcile',
+    trigger: o.trigger ?? 'event',
     correlated: true,
   });
+  if (o.handedOffAfterMs) clock.advance(o.handedOffAfterMs);
+  return job;
+};
 
 const deps = () => ({
   vpcFor: () => vpc,
@@ -89,6 +98,34 @@ describe('check-status', () => {
     expect(job.items.every((i) => i.state === 'ready' && i.emitted && i.session?.status === 'Created')).toBe(
       true,
     );
+  });
+
+  it('looks at a reconcile chunk’s sessions at once: created at the chunk’s pace, they may be Created already', async () => {
+    // The chunk's sessions were created over the 12 s before its hand-off (10-s creations): all are Created.
+    const chunk = await jobWith(3, 600, { trigger: 'reconcile', handedOffAfterMs: 12_000 });
+    const before = listCalls();
+    const job = await checkStatus(chunk, deps());
+    expect(listCalls() - before).toBe(1);
+    expect(job.phase).toBe('emit');
+    expect(job.events.map((e) => e.data.reason)).toEqual(['Created', 'Created', 'Created']);
+    // The same sessions handed off by the trigger that just created them would be waited for instead.
+    emu.model.reset(structuredClone(inventory));
+    const fresh = await checkStatus(await jobWith(3), deps());
+    expect(listCalls() - before).toBe(1);
+    expect(fresh.phase).toBe('pending');
+  });
+
+  it('looks again within the bound after a modify’s first look: it may settle at once, no creation to wait out', async () => {
+    const job = await jobWith(1);
+    job.items[0]!.operation = 'modify';
+    job.items[0]!.provisioning = 'Modifying';
+    job.items[0]!.request = { ...job.items[0]!.request!, changes: { Enabled: false } } as never;
+    const before = listCalls();
+    const looked = await checkStatus(job, deps());
+    expect(listCalls() - before).toBe(1);
+    expect(looked.phase).toBe('pending');
+    // Whole seconds, one of them for rounding: 0.15 × 0 + 2 s at most, not the fresh create's 7 s.
+    expect(looked.nextDelaySeconds).toBeLessThanOrEqual(2);
   });
 
   it('puts a settled request’s event at once while others of its job are still pending, then waits', async () => {

@@ -134,10 +134,13 @@ describe('shared looks', () => {
   it('a round whose tick is still far off (the flow came straight back after putting events) looks at nothing', async () => {
     const job = await jobOf(0, 1, 'far');
     job.nextLookAt = new Date(clock.now() + 60_000).toISOString();
-    const result = await checkStatus(job, instance());
+    const roster = new LookRoster();
+    const result = await checkStatus(job, instance(roster));
     expect(result.phase).toBe('pending');
     expect(lists()).toHaveLength(0);
     expect(result.nextLookAt).toBe(job.nextLookAt);
+    // This instance now expects it at that look (it may have been planned on another).
+    expect(roster.alone('other', [REGION], clock.now() + 60_000)).toBe(false);
     // The Wait ends at the tick or at most a second before it (no time passed on this clock).
     expect(result.nextDelaySeconds).toBe(60);
   });

@@ -185,6 +185,8 @@ describe('the grid of shared looks', () => {
     expect(arrive(planned - ALIGN_MAX_SLEEP_MS, planned)).toBe(planned);
     expect(arrive(planned - ALIGN_MAX_SLEEP_MS - 1, planned)).toBe(planned - ALIGN_MAX_SLEEP_MS - 1);
     expect(arrive(planned + ALIGN_LATE_MS, planned)).toBe(planned + ALIGN_LATE_MS);
+    // Later still: at once, not at the next tick (2 s on): the plan was already as late as the bound allowed.
+    expect(arrive(planned + ALIGN_LATE_MS + 1, planned)).toBe(planned + ALIGN_LATE_MS + 1);
     // No plan (a first look): the next tick of its stage's grid (~21 s in: ~4.6-s interval, 4-s grid; T0 is
     // on every grid). Just past a tick it looks at once; 1.7 s before one it sleeps to it.
     expect(arrive(T0 + 20_300)).toBe(T0 + 20_300);
@@ -292,7 +294,7 @@ describe('shared look-ups', () => {
     expect(calls).toEqual([['a', 'b']]);
   });
 
-  it('send at once a look-up no one is known to share (a window of 0), yet still join a window already open', async () => {
+  it('send a look-up no one is known to share (a window of 0) at once, as a call of its own even beside an open window', async () => {
     const shared = new SharedLookups();
     const { calls, list } = recordingList();
     let slept = 0;
@@ -312,7 +314,8 @@ describe('shared look-ups', () => {
     const joining = shared.lookUp('cn-hangzhou', ['c'], list, window.sleep, 0);
     window.open();
     await Promise.all([open, joining]);
-    expect(calls.map((c) => c.ids)).toEqual([['a'], ['b', 'c']]);
+    // The alone look's plan kept no time for a window: it went out before the open one closed.
+    expect(calls.map((c) => c.ids)).toEqual([['a'], ['c'], ['b']]);
   });
 
   it('open a new window once one has closed', async () => {

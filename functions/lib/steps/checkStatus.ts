@@ -187,9 +187,21 @@ async function untilTick(job: Job, deps: CheckStatusDeps): Promise<void> {
   });
   // Before the first delay there is nothing to look at yet (the round only plans the first look) — unless the
   // deadline comes first, when the look at it is the one that tells.
-  const firstLook = Date.parse(job.startedAt) + deps.config.pollFirstDelaySeconds * 1000;
+  const firstLook = Date.parse(job.startedAt) + creationWaitSeconds(job, deps) * 1000;
   const due = Math.min(firstLook, Date.parse(job.deadlineAt));
   if (lookAt > arrival && lookAt >= due) await deps.sleep(lookAt - arrival);
+}
+
+/**
+ * How long after the job's start none of its sessions can be Created: the shortest creation time, when every
+ * session it waits for was created by the trigger that started it, just before. A modify or a withdraw may
+ * settle at once; a reconcile chunk's first sessions were created up to a chunk's pace earlier (a run that
+ * died, longer still): those are looked at from the start (0).
+ */
+function creationWaitSeconds(job: Job, deps: CheckStatusDeps): number {
+  const waited = job.items.filter((i) => i.state === 'pending' && i.sessionId);
+  const justCreated = (i: JobItem) => i.provisioning === 'Created' && i.trigger !== 'reconcile';
+  return waited.length > 0 && waited.every(justCreated) ? deps.config.pollFirstDelaySeconds : 0;
 }
 
 /**
@@ -282,7 +294,7 @@ export async function checkStatus(input: Job, deps: CheckStatusDeps): Promise<Jo
   // only a look can tell a Created session from a timeout.
   const deadline = Date.parse(job.deadlineAt);
   const skipFreshCreates =
-    now - Date.parse(job.startedAt) < deps.config.pollFirstDelaySeconds * 1000 && now < deadline;
+    now - Date.parse(job.startedAt) < creationWaitSeconds(job, deps) * 1000 && now < deadline;
   // Back after its events were put, with its tick still far off: no look this round.
   const notYet = lookNotDue(job, deps, now);
   const pending = job.items.filter(
@@ -313,8 +325,11 @@ export async function checkStatus(input: Job, deps: CheckStatusDeps): Promise<Jo
   }
 
   const pendingLeft = job.items.some((i) => i.state === 'pending');
-  if (notYet) job.nextDelaySeconds = waitSecondsUntil(Date.parse(job.nextLookAt!), deps.now());
-  else planNextLook(job, deps, { now, deadline, pendingLeft, throttled });
+  if (notYet) {
+    job.nextDelaySeconds = waitSecondsUntil(Date.parse(job.nextLookAt!), deps.now());
+    // It may have come back to another instance: this one expects it too now.
+    deps.roster?.expect(job.executionName, pendingRegions(job), Date.parse(job.nextLookAt!), now);
+  } else planNextLook(job, deps, { now, deadline, pendingLeft, throttled });
 
   // A settled item's event goes out now, even while others of the job are still pending. Once the chunk is
   // put the flow comes straight back: the next round puts what is left, waits for the next tick (or, too far
@@ -345,9 +360,8 @@ function planNextLook(
 ): void {
   delete job.nextLookAt;
   delete job.nextLookAlone;
-  const regions = new Set(
-    job.items.filter((i) => i.state === 'pending' && i.sessionId && i.regionId).map((i) => i.regionId!),
-  );
+  const regions = pendingRegions(job);
+  const firstDelaySeconds = creationWaitSeconds(job, deps);
   if (!o.pendingLeft) {
     deps.roster?.leave(job.executionName);
     job.nextDelaySeconds = 1;
@@ -356,13 +370,13 @@ function planNextLook(
   if (o.throttled || !deps.sleep) {
     job.nextDelaySeconds = nextDelaySeconds({
       elapsedSeconds: (o.now - Date.parse(job.startedAt)) / 1000,
-      firstDelaySeconds: deps.config.pollFirstDelaySeconds,
+      firstDelaySeconds,
       maxDelaySeconds: deps.config.pollMaxDelaySeconds,
       remainingSeconds: (o.deadline - o.now) / 1000,
       throttled: o.throttled,
       ...(deps.random ? { random: deps.random } : {}),
     });
-    deps.roster?.expect(job.executionName, regions, o.now + job.nextDelaySeconds * 1000);
+    deps.roster?.expect(job.executionName, regions, o.now + job.nextDelaySeconds * 1000, o.now);
     return;
   }
   // Alone in its regions, as far as this instance knows: no one to meet on the grid.
@@ -371,11 +385,11 @@ function planNextLook(
     lastLookMs: o.now,
     startedAtMs: Date.parse(job.startedAt),
     deadlineMs: o.deadline,
-    firstDelaySeconds: deps.config.pollFirstDelaySeconds,
+    firstDelaySeconds,
     maxDelaySeconds: deps.config.pollMaxDelaySeconds,
     alone,
   });
-  deps.roster?.expect(job.executionName, regions, lookAt);
+  deps.roster?.expect(job.executionName, regions, lookAt, o.now);
   job.nextLookAt = new Date(lookAt).toISOString();
   if (alone) job.nextLookAlone = true;
   job.nextDelaySeconds = waitSecondsUntil(lookAt, deps.now());
@@ -408,6 +422,13 @@ function nextChunk(job: Job, now: number, pendingLeft: boolean): CompletionEvent
     }
   }
   return chunk;
+}
+
+/** The regions of the sessions the job still waits for. */
+function pendingRegions(job: Job): Set<string> {
+  return new Set(
+    job.items.filter((i) => i.state === 'pending' && i.sessionId && i.regionId).map((i) => i.regionId!),
+  );
 }
 
 function finalPhase(job: Job): 'ready' | 'failed' | 'timeout' {

@@ -14,9 +14,15 @@ export class LookRoster {
   /** Region → flow → until when the flow is expected there (epoch ms). */
   private readonly byRegion = new Map<string, Map<string, number>>();
 
-  /** The flow will look in these regions at `lookAtMs`: it is expected there until a little after. */
-  expect(flow: string, regions: Iterable<string>, lookAtMs: number): void {
-    this.leave(flow);
+  /**
+   * The flow will look in these regions at `lookAtMs`: it is expected there until a little after. Flows long
+   * past their time (cancelled, or gone to another instance) are dropped here, so the roster stays as small
+   * as the flows the instance really serves.
+   */
+  expect(flow: string, regions: Iterable<string>, lookAtMs: number, nowMs: number): void {
+    for (const flows of this.byRegion.values())
+      for (const [other, until] of flows) if (until < nowMs) flows.delete(other);
+    this.leave(flow); // and the regions left empty
     for (const region of regions) {
       const flows = this.byRegion.get(region) ?? new Map<string, number>();
       flows.set(flow, lookAtMs + ROSTER_GRACE_MS);
@@ -34,15 +40,9 @@ export class LookRoster {
 
   /** No other flow is expected in any of these regions at `nowMs` or later. */
   alone(flow: string, regions: Iterable<string>, nowMs: number): boolean {
-    for (const region of regions) {
-      const flows = this.byRegion.get(region);
-      if (!flows) continue;
-      for (const [other, until] of flows) {
-        if (until < nowMs) flows.delete(other);
-        else if (other !== flow) return false;
-      }
-      if (flows.size === 0) this.byRegion.delete(region);
-    }
+    for (const region of regions)
+      for (const [other, until] of this.byRegion.get(region) ?? [])
+        if (other !== flow && until >= nowMs) return false;
     return true;
   }
 }

@@ -14,7 +14,7 @@ import { SHARED_LOOK_WINDOW_MS } from './sharedLookups.js';
 export interface PollScheduleOptions {
   /** Seconds since the job was handed off (its sessions were created just before). */
   elapsedSeconds: number;
-  /** The shortest creation time: no session is Created sooner, so the first look is due after it. */
+  /** The shortest creation time: no session is Created sooner, so the first look is due after it (0: none). */
   firstDelaySeconds: number;
   maxDelaySeconds: number;
   /** Seconds left until the deadline. */
@@ -96,6 +96,7 @@ export interface NextLookOptions {
   lastLookMs: number;
   startedAtMs: number;
   deadlineMs: number;
+  /** The shortest creation time (0 when the sessions may already be settled, or older than the job). */
   firstDelaySeconds: number;
   maxDelaySeconds: number;
   /** No other flow is known to look in these regions: the look is the latest the bound allows, off the grid. */
@@ -110,9 +111,11 @@ export interface NextLookOptions {
 export function nextLookAt(o: NextLookOptions): number {
   const margin = o.alone ? EMIT_ALLOWANCE_SECONDS : LOOK_MARGIN_SECONDS;
   const earliest = o.startedAtMs + o.firstDelaySeconds * 1000;
-  // Sessions are certainly still Creating before `earliest`: the bound runs from then.
-  const from = Math.max(o.lastLookMs, earliest);
-  const intervalSeconds = lookIntervalSeconds((from - o.startedAtMs) / 1000, o.maxDelaySeconds, margin);
+  // Sessions are certainly still Creating before `earliest`: the bound runs from then, for one Created then.
+  const firstLook = o.lastLookMs < earliest;
+  const from = firstLook ? earliest : o.lastLookMs;
+  const elapsedSeconds = firstLook ? o.firstDelaySeconds : (from - o.startedAtMs) / 1000;
+  const intervalSeconds = lookIntervalSeconds(elapsedSeconds, o.maxDelaySeconds, margin);
   const latest = from + intervalSeconds * 1000;
   const gridMs = gridSeconds(intervalSeconds) * 1000;
   // The interval is at least one spacing long, so it holds a tick after `from`.
@@ -138,6 +141,8 @@ export function lookTimeOnArrival(o: {
 }): number {
   const within = (t: number) => t >= o.nowMs - ALIGN_LATE_MS && t <= o.nowMs + ALIGN_MAX_SLEEP_MS;
   if (o.plannedMs !== undefined && within(o.plannedMs)) return Math.max(o.nowMs, o.plannedMs);
+  // Later than planned: the look is already as late as the bound allows (an alone look has no slack at all).
+  if (o.plannedMs !== undefined && o.plannedMs < o.nowMs) return o.nowMs;
   const gridMs = gridSeconds(lookIntervalSeconds((o.nowMs - o.startedAtMs) / 1000, o.maxDelaySeconds)) * 1000;
   const tick = Math.ceil((o.nowMs - ALIGN_LATE_MS) / gridMs) * gridMs;
   return within(tick) ? Math.max(o.nowMs, tick) : o.nowMs;

@@ -38,7 +38,8 @@ export class SharedLookups {
    * The sessions among `ids` that exist, by id. The first look-up of a region opens a window (`sleep` is the
    * caller's clock) that later ones join; a failed call fails only the look-ups whose ids it carried (and a
    * refusal for good only once each has asked again for its own ids: it may have been for another's).
-   * `windowMs` 0 (a look no other flow is known to share) sends at once, unless a window is already open.
+   * `windowMs` 0 (a look no other flow is known to share) is a call of its own, sent at once: its plan kept no
+   * time for a window, not even one already open.
    */
   async lookUp(
     regionId: string,
@@ -47,12 +48,13 @@ export class SharedLookups {
     sleep: (ms: number) => Promise<void>,
     windowMs = this.windowMs,
   ): Promise<Map<string, TrafficMirrorSession>> {
-    let batch = this.open.get(regionId);
+    const shared = windowMs > 0;
+    let batch = shared ? this.open.get(regionId) : undefined;
     if (!batch) {
       const opened: Batch = { ids: new Set(), calls: Promise.resolve(new Map()) };
-      const closes = windowMs > 0 ? sleep(windowMs) : Promise.resolve();
+      const closes = shared ? sleep(windowMs) : Promise.resolve();
       opened.calls = closes.then(() => this.send(regionId, opened, list));
-      this.open.set(regionId, opened);
+      if (shared) this.open.set(regionId, opened);
       batch = opened;
     }
     for (const id of ids) batch.ids.add(id);

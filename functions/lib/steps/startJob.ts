@@ -25,9 +25,9 @@ export function jobFor(
     items,
     ...(notices ? { notices } : {}),
   });
-  // The flow waits this long before its first look (its first state is that Wait). Sessions just created are
-  // certainly Creating until the shortest creation time has passed; anything else is looked at (or answered)
-  // at once.
+  // Not read by session-ready, which starts at CheckStatus (its first round plans the first look); a job
+  // still says how long a Wait before its first look would be: sessions just created are certainly Creating
+  // until the shortest creation time has passed, anything else is looked at (or answered) at once.
   const onlyFreshCreates =
     items.length > 0 &&
     items.every((i) => i.provisioning === 'Created' && i.state === 'pending' && !i.failure);
