@@ -18,6 +18,21 @@ import { type ListByIds, SharedLookups } from '../../functions/lib/steps/sharedL
 
 const T0 = Date.parse('2026-11-30T12:00:00Z');
 
+/** A job started `offset` ms past T0 looks `elapsedMs` in: when it plans its next look (5-s first delay, 20-s cap). */
+function lookAfter(elapsedMs: number, offset: number, alone?: boolean) {
+  const started = T0 + offset;
+  const last = started + elapsedMs;
+  const next = nextLookAt({
+    lastLookMs: last,
+    startedAtMs: started,
+    deadlineMs: started + 900_000,
+    firstDelaySeconds: 5,
+    maxDelaySeconds: 20,
+    ...(alone ? { alone } : {}),
+  });
+  return { started, last, next };
+}
+
 describe('the grid of shared looks', () => {
   it('spaces ticks by the largest 2^k or 3·2^k seconds within the interval', () => {
     const intervals = [0.5, 1, 1.9, 2, 2.9, 3, 3.9, 4, 5.9, 6, 7.9, 8, 11.9, 12, 16, 23.9, 24];
@@ -30,15 +45,7 @@ describe('the grid of shared looks', () => {
         fc.integer({ min: 5_000, max: 600_000 }),
         fc.integer({ min: 0, max: 999 }),
         (elapsedMs, offset) => {
-          const started = T0 + offset;
-          const last = started + elapsedMs;
-          const next = nextLookAt({
-            lastLookMs: last,
-            startedAtMs: started,
-            deadlineMs: started + 900_000,
-            firstDelaySeconds: 5,
-            maxDelaySeconds: 20,
-          });
+          const { last, next } = lookAfter(elapsedMs, offset);
           const interval = lookIntervalSeconds(elapsedMs / 1000, 20);
           expect(next).toBeGreaterThan(last);
           expect(next - last).toBeLessThanOrEqual(interval * 1000);
@@ -96,16 +103,7 @@ describe('the grid of shared looks', () => {
         fc.integer({ min: 0, max: 600_000 }),
         fc.integer({ min: 0, max: 999 }),
         (elapsedMs, offset) => {
-          const started = T0 + offset;
-          const last = started + elapsedMs;
-          const next = nextLookAt({
-            lastLookMs: last,
-            startedAtMs: started,
-            deadlineMs: started + 900_000,
-            firstDelaySeconds: 5,
-            maxDelaySeconds: 20,
-            alone: true,
-          });
+          const { started, last, next } = lookAfter(elapsedMs, offset, true);
           // Before 5 s nothing can be Created: the bound runs from then.
           const from = Math.max(last, started + 5_000);
           const elapsed = (from - started) / 1000;
