@@ -194,8 +194,8 @@ async function runNaiveFlow(options: BenchOptions, functionsDir: string): Promis
         deadlineSeconds: 900,
         items: [item],
       });
-      // A naive flow looks at once: past check-status's first round, which waits for a fresh create.
-      job.attempt = 1;
+      // Its first Look is check-status's first round, which makes no call for a session created this moment (it
+      // cannot be Created yet): the naive flow's first List call is 5 s in, one fewer than looking at once.
       await fnf.startExecution({
         FlowName: 'naive-poll',
         ExecutionName: clientToken,

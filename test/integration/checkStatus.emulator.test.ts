@@ -87,6 +87,9 @@ describe('check-status', () => {
     expect(emitted).toHaveLength(COUNT);
     expect(new Set(emitted).size).toBe(COUNT);
     expect(listCalls() - before).toBe(4); // the emit rounds do not list again
+    expect(job.items.every((i) => i.state === 'ready' && i.emitted && i.session?.status === 'Created')).toBe(
+      true,
+    );
 
     // A session that already existed (AlreadyExists) is looked at on the first round.
     emu.model.reset(structuredClone(inventory));
@@ -95,9 +98,6 @@ describe('check-status', () => {
     const beforeExisting = listCalls();
     await checkStatus(existing, deps());
     expect(listCalls() - beforeExisting).toBe(1);
-    expect(job.items.every((i) => i.state === 'ready' && i.emitted && i.session?.status === 'Created')).toBe(
-      true,
-    );
   });
 
   it('looks at a reconcile chunk’s sessions at once: created at the chunk’s pace, they may be Created already', async () => {
@@ -162,7 +162,7 @@ describe('check-status', () => {
   });
 
   it('keeps every state of a hand-off-sized job under the 64 KiB limit, emission included', async () => {
-    const all = await jobWith(COUNT);
+    const all = await jobWith(COUNT, 600, { trigger: 'reconcile' });
     const jobs = jobsFor(
       all.items,
       () => 'exec-split',
@@ -221,12 +221,14 @@ describe('check-status', () => {
   });
 
   it('keeps looking, with a longer delay, when List is throttled', async () => {
-    const job = { ...(await jobWith(1)), attempt: 1 }; // past the first look
+    const job = await jobWith(1);
+    // Past the first wait, still Creating (10-s creations): the same look, answered and then throttled.
+    clock.advance(6_000);
     const calm = await checkStatus(job, deps());
+    expect(calm.phase).toBe('pending');
     emu.faults.set({
       rules: [faultRule({ action: 'ListTrafficMirrorSessions', throttleRate: 1 })],
     });
-    clock.advance(11_000);
     const throttled = await checkStatus(job, { ...deps(), retryHooks: { sleep: async () => {} } });
     expect(throttled.phase).toBe('pending');
     expect(throttled.items[0]!.state).toBe('pending');

@@ -145,6 +145,25 @@ describe('shared looks', () => {
     expect(result.nextDelaySeconds).toBe(60);
   });
 
+  it('a request the cloud already refused is answered at once, without waiting for a tick', async () => {
+    // 0.6 s into a second: the 1-s grid of a look this early has a tick 0.4 s ahead, which it must not wait for.
+    await clock.sleep((1_600 - (clock.now() % 1000)) % 1000);
+    const job = await jobOf(0, 1, 'refused');
+    job.items[0]!.provisioning = 'Rejected';
+    job.items[0]!.failure = {
+      code: 'OperationDenied.Example',
+      message: 'refused',
+      hint: 'none',
+      retryable: false,
+    };
+    const at = clock.now();
+    const result = await checkStatus(job, instance());
+    expect(result.phase).toBe('emit');
+    expect(result.events.map((e) => e.data.reason)).toEqual(['OperationDenied.Example']);
+    expect(clock.now()).toBe(at);
+    expect(lists()).toHaveLength(0);
+  });
+
   it('a look further away than the invocation keeps looking for goes back to the flow, sent to arrive just before it', async () => {
     emu.model.reset(inventory(120));
     const job = await jobOf(0, 1, 'slow');

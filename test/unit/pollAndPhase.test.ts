@@ -141,7 +141,7 @@ describe('the job and its completion events', () => {
     request,
   };
 
-  it('starts with the flow waiting the shortest creation time when it holds only sessions just created', () => {
+  it('says a Wait of the shortest creation time before the first look only for sessions the trigger just created', () => {
     const runtime = {
       config: { eventBusName: 'mirrorflow', pollDeadlineSeconds: 900, pollFirstDelaySeconds: 7 },
       accountId: '1234567890123456',
@@ -153,6 +153,9 @@ describe('the job and its completion events', () => {
     // Anything else is looked at (or answered) at once.
     expect(jobFor('exec-2', [fresh, existing], runtime).nextDelaySeconds).toBe(1);
     expect(jobFor('exec-3', [existing], runtime).nextDelaySeconds).toBe(1);
+    // A reconcile chunk's sessions were created over the chunk, before its hand-off.
+    const chunk = jobItem(created, 'reconcile', '1234567890123456');
+    expect(jobFor('exec-4', [chunk], runtime).nextDelaySeconds).toBe(1);
   });
 
   it('keeps the request without Correlation, ClientToken and DryRun, and the correlation beside it', () => {

@@ -140,6 +140,14 @@ export interface Notice {
   emitted: boolean;
 }
 
+/**
+ * A session the trigger that starts the job created just before: it cannot be Created sooner than the
+ * shortest creation time after the job's start. A reconcile chunk's were created over the chunk, up to its
+ * pace earlier (or by a run that died, long before).
+ */
+export const createdJustBefore = (item: JobItem): boolean =>
+  item.provisioning === 'Created' && item.trigger !== 'reconcile';
+
 export function sessionArn(regionId: string, accountId: string, sessionId: string): string {
   return `acs:vpc:${regionId}:${accountId}:trafficmirrorsession/${sessionId}`;
 }

@@ -13,6 +13,7 @@ import type { TrafficMirrorSession, VpcApi } from '../cloud/vpcClient.js';
 import { buildCompletionEvent } from '../contract/completionEvent.js';
 import {
   type CompletionEventParams,
+  createdJustBefore,
   EMIT_CHUNK_BYTES,
   type Job,
   type JobItem,
@@ -176,7 +177,8 @@ function lookNotDue(job: Job, deps: CheckStatusDeps, now: number): boolean {
 
 /** Waits for the tick this look was sent for, so that it meets the other flows' looks there. */
 async function untilTick(job: Job, deps: CheckStatusDeps): Promise<void> {
-  if (!deps.sleep || !job.items.some((i) => i.state === 'pending' && i.sessionId)) return;
+  // Only a session still to be looked at waits for a tick (a refused request is answered at once).
+  if (!deps.sleep || !job.items.some((i) => i.state === 'pending' && i.sessionId && !i.failure)) return;
   const arrival = deps.now();
   if (lookNotDue(job, deps, arrival)) return;
   const lookAt = lookTimeOnArrival({
@@ -194,14 +196,13 @@ async function untilTick(job: Job, deps: CheckStatusDeps): Promise<void> {
 
 /**
  * How long after the job's start none of its sessions can be Created: the shortest creation time, when every
- * session it waits for was created by the trigger that started it, just before. A modify or a withdraw may
- * settle at once; a reconcile chunk's first sessions were created up to a chunk's pace earlier (a run that
- * died, longer still): those are looked at from the start (0).
+ * session it waits for was created just before (createdJustBefore). A modify or a withdraw may settle at once,
+ * a reconcile chunk's sessions are older than the job: those are looked at from the start (0). An item the
+ * cloud already refused needs no look at all.
  */
 function creationWaitSeconds(job: Job, deps: CheckStatusDeps): number {
-  const waited = job.items.filter((i) => i.state === 'pending' && i.sessionId);
-  const justCreated = (i: JobItem) => i.provisioning === 'Created' && i.trigger !== 'reconcile';
-  return waited.length > 0 && waited.every(justCreated) ? deps.config.pollFirstDelaySeconds : 0;
+  const waited = job.items.filter((i) => i.state === 'pending' && i.sessionId && !i.failure);
+  return waited.length > 0 && waited.every(createdJustBefore) ? deps.config.pollFirstDelaySeconds : 0;
 }
 
 /**

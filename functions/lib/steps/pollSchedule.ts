@@ -12,7 +12,7 @@ import type { Random } from '../cloud/backoff.js';
 import { SHARED_LOOK_WINDOW_MS } from './sharedLookups.js';
 
 export interface PollScheduleOptions {
-  /** Seconds since the job was handed off (its sessions were created just before). */
+  /** Seconds since the job was handed off (its sessions are at least that old: the safe side of their age). */
   elapsedSeconds: number;
   /** The shortest creation time: no session is Created sooner, so the first look is due after it (0: none). */
   firstDelaySeconds: number;
@@ -69,7 +69,7 @@ export const EMIT_ALLOWANCE_SECONDS = 0.35;
 export const LOOK_MARGIN_SECONDS = EMIT_ALLOWANCE_SECONDS + SHARED_LOOK_WINDOW_MS / 1000;
 /** A look arriving up to this long before its tick sleeps to it; an earlier one looks at once. */
 export const ALIGN_MAX_SLEEP_MS = 2_000;
-/** A look arriving up to this long after its tick looks at once (and may still join the tick's shared call). */
+/** A look without a plan (the first, or after a throttled one) takes a grid tick up to this long past. */
 export const ALIGN_LATE_MS = 500;
 
 /**
@@ -130,8 +130,9 @@ export function waitSecondsUntil(lookAtMs: number, nowMs: number, earlyBySeconds
 }
 
 /**
- * When an arriving check-status looks: at the tick it was sent for (or, for a first look, the next tick of
- * the grid for its stage) if that is at most ALIGN_MAX_SLEEP_MS ahead or ALIGN_LATE_MS behind; else at once.
+ * When an arriving check-status looks: at the moment it was sent for if that is at most ALIGN_MAX_SLEEP_MS
+ * ahead (at once if it has passed); without a plan (a first look, or after a throttled one), at the tick of the
+ * grid for its stage at most ALIGN_MAX_SLEEP_MS ahead or ALIGN_LATE_MS behind; else at once.
  */
 export function lookTimeOnArrival(o: {
   nowMs: number;
@@ -139,10 +140,10 @@ export function lookTimeOnArrival(o: {
   startedAtMs: number;
   maxDelaySeconds: number;
 }): number {
+  // Later than planned: at once, the plan was already as late as the bound allows (an alone one has no slack).
+  if (o.plannedMs !== undefined && o.plannedMs <= o.nowMs + ALIGN_MAX_SLEEP_MS)
+    return Math.max(o.nowMs, o.plannedMs);
   const within = (t: number) => t >= o.nowMs - ALIGN_LATE_MS && t <= o.nowMs + ALIGN_MAX_SLEEP_MS;
-  if (o.plannedMs !== undefined && within(o.plannedMs)) return Math.max(o.nowMs, o.plannedMs);
-  // Later than planned: the look is already as late as the bound allows (an alone look has no slack at all).
-  if (o.plannedMs !== undefined && o.plannedMs < o.nowMs) return o.nowMs;
   const gridMs = gridSeconds(lookIntervalSeconds((o.nowMs - o.startedAtMs) / 1000, o.maxDelaySeconds)) * 1000;
   const tick = Math.ceil((o.nowMs - ALIGN_LATE_MS) / gridMs) * gridMs;
   return within(tick) ? Math.max(o.nowMs, tick) : o.nowMs;

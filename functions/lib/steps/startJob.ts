@@ -5,7 +5,13 @@
  */
 import { cloudCallPolicy, type RetryHooks } from '../cloud/retry.js';
 import { type HandOffResult, handOff } from '../cloud/workflowClient.js';
-import { type CompletionEventParams, type Job, type JobItem, newJob } from '../contract/flowJob.js';
+import {
+  type CompletionEventParams,
+  createdJustBefore,
+  type Job,
+  type JobItem,
+  newJob,
+} from '../contract/flowJob.js';
 import type { Runtime } from '../runtime/runtime.js';
 
 /** The job an execution of this name starts with. */
@@ -29,8 +35,7 @@ export function jobFor(
   // still says how long a Wait before its first look would be: sessions just created are certainly Creating
   // until the shortest creation time has passed, anything else is looked at (or answered) at once.
   const onlyFreshCreates =
-    items.length > 0 &&
-    items.every((i) => i.provisioning === 'Created' && i.state === 'pending' && !i.failure);
+    items.length > 0 && items.every((i) => createdJustBefore(i) && i.state === 'pending' && !i.failure);
   job.nextDelaySeconds = onlyFreshCreates
     ? Math.min(config.pollFirstDelaySeconds, config.pollDeadlineSeconds)
     : 1;
