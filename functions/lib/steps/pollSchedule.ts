@@ -140,7 +140,8 @@ export function lookTimeOnArrival(o: {
   startedAtMs: number;
   maxDelaySeconds: number;
 }): number {
-  // Later than planned: at once, the plan was already as late as the bound allows (an alone one has no slack).
+  // The moment it was sent for — at once if that has passed: the plan was already as late as the bound
+  // allows (an alone one has no slack at all), so a late look does not wait for the next tick.
   if (o.plannedMs !== undefined && o.plannedMs <= o.nowMs + ALIGN_MAX_SLEEP_MS)
     return Math.max(o.nowMs, o.plannedMs);
   const within = (t: number) => t >= o.nowMs - ALIGN_LATE_MS && t <= o.nowMs + ALIGN_MAX_SLEEP_MS;
