@@ -7,7 +7,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createVpcClient, type VpcApi } from '../../functions/lib/cloud/vpcClient.js';
 import { sessionDeleteToken } from '../../functions/lib/contract/clientToken.js';
-import { ORIGIN_TAG_KEY, OWNERSHIP_TAG_KEY, TICKET_TAG_KEY } from '../../functions/lib/contract/request.js';
+import {
+  ORIGIN_TAG_KEY,
+  OWNERSHIP_TAG_KEY,
+  TICKET_TAG_KEY,
+} from '../../functions/lib/contract/requestLimits.js';
 import { loadConfig } from '../../functions/lib/runtime/config.js';
 import type { NamedSessionDeps } from '../../functions/lib/steps/namedSession.js';
 import { type TicketWithdrawRequest, withdrawTicket } from '../../functions/lib/steps/withdrawTicket.js';

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { candidateToken, clientToken, eventKey } from '../../functions/lib/contract/clientToken.js';
+import { validateMirrorRequest } from '../../functions/lib/contract/request.js';
 import {
   ORIGIN_TAG_KEY,
   OWNERSHIP_TAG_KEY,
   TICKET_TAG_KEY,
   TOKEN_TAG_KEY,
-  validateMirrorRequest,
-} from '../../functions/lib/contract/request.js';
+} from '../../functions/lib/contract/requestLimits.js';
 import { priorityCandidates, priorityKey } from '../../functions/lib/steps/priority.js';
 import { isEquivalentSession, type ProvisionDeps, provision } from '../../functions/lib/steps/provision.js';
 import { MemoryVpc } from '../helpers/memoryVpc.js';

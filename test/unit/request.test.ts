@@ -1,12 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
-  LIMITS,
-  OWNERSHIP_TAG_KEY,
-  TOKEN_TAG_KEY,
   validateMirrorRequest,
   validateModifyRequest,
   validateWithdrawRequest,
 } from '../../functions/lib/contract/request.js';
+import { LIMITS, OWNERSHIP_TAG_KEY, TOKEN_TAG_KEY } from '../../functions/lib/contract/requestLimits.js';
 import { validRequest } from '../helpers/requests.js';
 
 const problemsOf = (input: unknown) => {

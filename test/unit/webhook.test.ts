@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LIMITS } from '../../functions/lib/contract/request.js';
+import { LIMITS } from '../../functions/lib/contract/requestLimits.js';
 import { SHIPPED_MAPPINGS } from '../../functions/lib/triggers/shippedMappings.js';
 import { applyMapping, MappingError } from '../../functions/lib/triggers/webhookMapping.js';
 import {

@@ -43,51 +43,70 @@ export interface DeleteSessionParams {
   DryRun?: boolean;
 }
 
-const int = z.pipe(z.coerce.number(), z.int());
-const bool = z.union([
-  z.boolean(),
-  z.pipe(
-    z.enum(['true', 'false']),
-    z.transform((s: 'true' | 'false') => s === 'true'),
-  ),
-]);
+/**
+ * A response schema, built when its action first answers: a function loads without building the schemas of
+ * actions it never calls (dead-letter calls none), which keeps its cold start short.
+ */
+function builtOnFirstUse<S>(build: () => S): () => S {
+  let schema: S | undefined;
+  return () => {
+    schema ??= build();
+    return schema;
+  };
+}
 
-export const sessionRecordSchema = z.object({
-  TrafficMirrorSessionId: z.string(),
-  TrafficMirrorSessionName: z.optional(z.string()),
-  TrafficMirrorSessionDescription: z.optional(z.string()),
-  TrafficMirrorSessionStatus: z.string(),
-  TrafficMirrorSessionBusinessStatus: z.optional(z.string()),
-  Enabled: bool,
-  Priority: int,
-  VirtualNetworkId: z.optional(int),
-  PacketLength: z.optional(int),
-  TrafficMirrorFilterId: z.string(),
-  TrafficMirrorSourceIds: z.array(z.string()),
-  TrafficMirrorTargetId: z.string(),
-  TrafficMirrorTargetType: z.string(),
-  ResourceGroupId: z.optional(z.string()),
-  Tags: z._default(z.array(z.object({ Key: z.string(), Value: z._default(z.string(), '') })), []),
-  CreationTime: z.optional(z.string()),
-});
-export type TrafficMirrorSession = z.output<typeof sessionRecordSchema>;
+const int = () => z.pipe(z.coerce.number(), z.int());
+const bool = () =>
+  z.union([
+    z.boolean(),
+    z.pipe(
+      z.enum(['true', 'false']),
+      z.transform((s: 'true' | 'false') => s === 'true'),
+    ),
+  ]);
 
-const listResponseSchema = z.object({
-  RequestId: z.string(),
-  NextToken: z.optional(z.string()),
-  TotalCount: z.optional(int),
-  TrafficMirrorSessions: z._default(z.array(sessionRecordSchema), []),
-});
-export type SessionPage = z.output<typeof listResponseSchema>;
+const sessionRecordSchema = () =>
+  z.object({
+    TrafficMirrorSessionId: z.string(),
+    TrafficMirrorSessionName: z.optional(z.string()),
+    TrafficMirrorSessionDescription: z.optional(z.string()),
+    TrafficMirrorSessionStatus: z.string(),
+    TrafficMirrorSessionBusinessStatus: z.optional(z.string()),
+    Enabled: bool(),
+    Priority: int(),
+    VirtualNetworkId: z.optional(int()),
+    PacketLength: z.optional(int()),
+    TrafficMirrorFilterId: z.string(),
+    TrafficMirrorSourceIds: z.array(z.string()),
+    TrafficMirrorTargetId: z.string(),
+    TrafficMirrorTargetType: z.string(),
+    ResourceGroupId: z.optional(z.string()),
+    Tags: z._default(z.array(z.object({ Key: z.string(), Value: z._default(z.string(), '') })), []),
+    CreationTime: z.optional(z.string()),
+  });
+export type TrafficMirrorSession = z.output<ReturnType<typeof sessionRecordSchema>>;
 
-const createResponseSchema = z.object({
-  RequestId: z.string(),
-  TrafficMirrorSessionId: z.string().check(z.minLength(1)),
-  ResourceGroupId: z.optional(z.string()),
-});
-export type CreateSessionResult = z.output<typeof createResponseSchema>;
+const listResponseSchema = builtOnFirstUse(() =>
+  z.object({
+    RequestId: z.string(),
+    NextToken: z.optional(z.string()),
+    TotalCount: z.optional(int()),
+    TrafficMirrorSessions: z._default(z.array(sessionRecordSchema()), []),
+  }),
+);
+export type SessionPage = z.output<ReturnType<typeof listResponseSchema>>;
 
-const deleteResponseSchema = z.object({ RequestId: z.string() });
+const createResponseSchema = builtOnFirstUse(() =>
+  z.object({
+    RequestId: z.string(),
+    TrafficMirrorSessionId: z.string().check(z.minLength(1)),
+    ResourceGroupId: z.optional(z.string()),
+  }),
+);
+export type CreateSessionResult = z.output<ReturnType<typeof createResponseSchema>>;
+
+/** The answer of a Delete and of each change in place: only a RequestId. */
+const requestIdOnlySchema = builtOnFirstUse(() => z.object({ RequestId: z.string() }));
 
 /** The calls that change a session in place (their API pages): each answers only a RequestId. */
 export type SessionChangeAction =
@@ -163,20 +182,20 @@ export function createVpcClient(options: VpcClientOptions): VpcApi {
   return {
     async createTrafficMirrorSession(params) {
       const body = await call('CreateTrafficMirrorSession', { ...params });
-      return parsed(createResponseSchema, body, 'CreateTrafficMirrorSession');
+      return parsed(createResponseSchema(), body, 'CreateTrafficMirrorSession');
     },
     async listTrafficMirrorSessions(filters) {
       const body = await call('ListTrafficMirrorSessions', { ...filters });
-      return parsed(listResponseSchema, body, 'ListTrafficMirrorSessions');
+      return parsed(listResponseSchema(), body, 'ListTrafficMirrorSessions');
     },
     async deleteTrafficMirrorSession(params) {
       const body = await call('DeleteTrafficMirrorSession', { ...params });
-      return parsed(deleteResponseSchema, body, 'DeleteTrafficMirrorSession');
+      return parsed(requestIdOnlySchema(), body, 'DeleteTrafficMirrorSession');
     },
     async changeTrafficMirrorSession(action, params) {
       const defined = Object.fromEntries(Object.entries(params).filter(([, v]) => v !== undefined));
       const body = await call(action, defined as Record<string, WireValue>);
-      return parsed(deleteResponseSchema, body, action);
+      return parsed(requestIdOnlySchema(), body, action);
     },
   };
 }

@@ -11,13 +11,8 @@ import type { WithdrawResult } from '../steps/withdraw.js';
 import type { TicketWithdrawResult } from '../steps/withdrawTicket.js';
 import type { TriggerKind } from './clientToken.js';
 import type { Problem } from './problems.js';
-import {
-  CORRELATION_KEY,
-  LIMITS,
-  type MirrorRequest,
-  type ModifyRequest,
-  type WithdrawRequest,
-} from './request.js';
+import type { MirrorRequest, ModifyRequest, WithdrawRequest } from './request.js';
+import { CORRELATION_KEY, LIMITS } from './requestLimits.js';
 
 export const JOB_VERSION = 1;
 /** CloudFlow state data is at most 64 KiB. */

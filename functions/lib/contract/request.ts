@@ -5,51 +5,8 @@
 // zod/mini: the same validation as zod's chaining API, at a small fraction of the bundle size.
 import * as z from 'zod/mini';
 import { type Problem, problemsFromZod } from './problems.js';
+import { CORRELATION_KEY, LIMITS, LIST_TAG_VALUE, RESERVED_TAG_KEYS } from './requestLimits.js';
 
-/** Limits from the CreateTrafficMirrorSession and ListTrafficMirrorSessions pages (seeds). */
-export const LIMITS = {
-  nameLength: { min: 1, max: 128 },
-  descriptionLength: { min: 1, max: 256 },
-  priority: { min: 1, max: 32766 },
-  virtualNetworkId: { min: 0, max: 16777215 },
-  packetLength: { min: 64, max: 9600 },
-  tagsPerResource: 20,
-  tagKeyLength: 128,
-  tagValueLength: 128,
-  clientTokenLength: 64,
-  sourcesPerSession: 10,
-  listMaxResults: { min: 1, max: 100, default: 10 },
-  listSessionIds: 100,
-  correlationEntries: 20,
-  correlationKeyLength: 64,
-  correlationValueLength: 256,
-} as const;
-
-/** The tag mirrorflow puts on every session it creates, so reconciliation only touches its own. */
-export const OWNERSHIP_TAG_KEY = 'mirrorflow-owner';
-/** The ClientToken a session was created with, so a replayed request recognises its own session. */
-export const TOKEN_TAG_KEY = 'mirrorflow-token';
-/** When the session is to be withdrawn: `at:<RFC 3339>` or `after:<seconds from its creation>`. */
-export const EXPIRY_TAG_KEY = 'mirrorflow-expiry';
-/**
- * Where the session came from: `reconcile.<entry name>` for a desired-state entry (reconcile prunes those when
- * the entry goes), the trigger kind (`event`, `webhook`) for an ad-hoc request (never pruned).
- */
-export const ORIGIN_TAG_KEY = 'mirrorflow-origin';
-/** The ticket of the request (its correlation's `ticket`), so a resolved ticket withdraws its sessions. */
-export const TICKET_TAG_KEY = 'mirrorflow-ticket';
-export const RESERVED_TAG_KEYS: readonly string[] = [
-  OWNERSHIP_TAG_KEY,
-  TOKEN_TAG_KEY,
-  EXPIRY_TAG_KEY,
-  ORIGIN_TAG_KEY,
-  TICKET_TAG_KEY,
-];
-/**
- * A value ListTrafficMirrorSessions can filter on (`Tags.N.Value`: empty, or a letter then letters, digits,
- * `.`, `_`, `-`); a ticket that is not one is not tagged, since it could never be looked up.
- */
-export const LIST_TAG_VALUE = /^[A-Za-z][A-Za-z0-9._-]{0,127}$/;
 /** RFC 3339 with a time zone (Z or ±hh:mm). */
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
@@ -65,7 +22,6 @@ const ID_PATTERNS = {
 const URL_PREFIX = /^https?:\/\//i;
 const URL_ANYWHERE = /https?:\/\//i;
 const RESERVED_TAG_PREFIX = /^(aliyun|acs:)/i;
-export const CORRELATION_KEY = /^[A-Za-z][A-Za-z0-9_.-]*$/;
 const ASCII_PRINTABLE = /^[\x20-\x7e]+$/;
 
 const whole = (min: number, max: number) => {

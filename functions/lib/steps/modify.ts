@@ -21,18 +21,10 @@ import type {
 import { stepToken, type TriggerKind } from '../contract/clientToken.js';
 import { type ModifyRequest, type SessionChanges, validateModifyRequest } from '../contract/request.js';
 import { actOnNamedSession, type NamedSessionDeps, type NamedSessionResult } from './namedSession.js';
+import { sourceChanges, updateParams } from './sessionChanges.js';
 
 export type ModifyDeps = NamedSessionDeps;
 export type ModifyResult = NamedSessionResult<ModifyRequest, 'Modifying'>;
-
-/** The attribute changes as UpdateTrafficMirrorSessionAttribute parameters (sources go through Add/Remove). */
-export function updateParams(changes: SessionChanges): Record<string, string | number | boolean> {
-  const { TrafficMirrorSourceIds: _sources, ...attributes } = changes;
-  return Object.fromEntries(Object.entries(attributes).filter(([, v]) => v !== undefined)) as Record<
-    string,
-    string | number | boolean
-  >;
-}
 
 export function modify(
   input: { request: unknown; kind: TriggerKind; key: string },
@@ -89,20 +81,6 @@ export async function applySessionChanges(
   if (remove.length > 0)
     await change('RemoveSourcesFromTrafficMirrorSession', 'remove', { TrafficMirrorSourceIds: remove });
   return { add, remove };
-}
-
-/** What to add and remove so the sources become those asked for (none when the changes leave them alone). */
-export function sourceChanges(
-  session: TrafficMirrorSession,
-  changes: SessionChanges,
-): { add: string[]; remove: string[] } {
-  if (!changes.TrafficMirrorSourceIds) return { add: [], remove: [] };
-  const want = new Set(changes.TrafficMirrorSourceIds);
-  const have = new Set(session.TrafficMirrorSourceIds);
-  return {
-    add: [...want].filter((id) => !have.has(id)),
-    remove: [...have].filter((id) => !want.has(id)),
-  };
 }
 
 async function changeWithRetries(

@@ -11,7 +11,8 @@ import { isStateRefusal, type Retrying, retryingFor } from '../cloud/retry.js';
 import { listAllSessions, type TrafficMirrorSession, type VpcApi } from '../cloud/vpcClient.js';
 import { clientToken as deriveClientToken, type TriggerKind } from '../contract/clientToken.js';
 import type { Problem } from '../contract/problems.js';
-import { OWNERSHIP_TAG_KEY, TOKEN_TAG_KEY, type Validation } from '../contract/request.js';
+import type { Validation } from '../contract/request.js';
+import { OWNERSHIP_TAG_KEY, TOKEN_TAG_KEY } from '../contract/requestLimits.js';
 import type { MirrorflowConfig } from '../runtime/config.js';
 
 export interface SessionName {

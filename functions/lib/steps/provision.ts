@@ -41,17 +41,15 @@ import {
 } from '../cloud/vpcClient.js';
 import { clientToken as deriveClientToken, type TriggerKind } from '../contract/clientToken.js';
 import type { Problem } from '../contract/problems.js';
+import { type MirrorRequest, type SessionChanges, validateMirrorRequest } from '../contract/request.js';
 import {
   EXPIRY_TAG_KEY,
   LIST_TAG_VALUE,
-  type MirrorRequest,
   ORIGIN_TAG_KEY,
   OWNERSHIP_TAG_KEY,
-  type SessionChanges,
   TICKET_TAG_KEY,
   TOKEN_TAG_KEY,
-  validateMirrorRequest,
-} from '../contract/request.js';
+} from '../contract/requestLimits.js';
 import type { MirrorflowConfig } from '../runtime/config.js';
 import { applySessionChanges } from './modify.js';
 import { type PriorityCandidate, priorityKey, priorityWalk } from './priority.js';

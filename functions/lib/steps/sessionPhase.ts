@@ -7,7 +7,7 @@
 import type { ErrorSummary } from '../cloud/cloudError.js';
 import type { TrafficMirrorSession } from '../cloud/vpcClient.js';
 import type { SessionChanges } from '../contract/request.js';
-import { updateParams } from './modify.js';
+import { updateParams } from './sessionChanges.js';
 
 export interface Classification {
   state: 'pending' | 'ready' | 'failed';

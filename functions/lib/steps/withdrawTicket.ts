@@ -15,12 +15,8 @@ import { listAllSessions, type TrafficMirrorSession, type VpcApi } from '../clou
 import type { FoundExecution } from '../cloud/workflowClient.js';
 import { sessionDeleteToken } from '../contract/clientToken.js';
 import type { WithdrawSummary } from '../contract/flowJob.js';
-import {
-  ORIGIN_TAG_KEY,
-  OWNERSHIP_TAG_KEY,
-  TICKET_TAG_KEY,
-  type WithdrawRequest,
-} from '../contract/request.js';
+import type { WithdrawRequest } from '../contract/request.js';
+import { ORIGIN_TAG_KEY, OWNERSHIP_TAG_KEY, TICKET_TAG_KEY } from '../contract/requestLimits.js';
 import type { NamedSessionDeps } from './namedSession.js';
 import { deleteSession } from './withdraw.js';
 

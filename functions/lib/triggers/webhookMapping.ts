@@ -6,7 +6,7 @@
 import { search } from '@aws-lambda-powertools/jmespath';
 import { PowertoolsFunctions } from '@aws-lambda-powertools/jmespath/functions';
 import * as z from 'zod/mini';
-import { LIMITS } from '../contract/request.js';
+import { LIMITS } from '../contract/requestLimits.js';
 
 export const mappingSchema = z.strictObject({
   description: z.optional(z.string()),

@@ -1,10 +1,7 @@
 /** `mirrorflow validate <request.json…>`: checks mirror requests against the contract, naming each problem. */
 import type { Command } from 'commander';
-import {
-  LIMITS,
-  type MirrorRequest,
-  validateMirrorRequest,
-} from '../../../functions/lib/contract/request.js';
+import { type MirrorRequest, validateMirrorRequest } from '../../../functions/lib/contract/request.js';
+import { LIMITS } from '../../../functions/lib/contract/requestLimits.js';
 import { loadConfig } from '../../../functions/lib/runtime/config.js';
 import { type CliIo, EXIT } from '../io.js';
 import { InputError, readJsonDocument } from '../readJson.js';
