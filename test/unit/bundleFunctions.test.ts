@@ -1,7 +1,10 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { bundleFunctions, functionNames } from '../../infra/build/bundleFunctions.js';
 
@@ -25,6 +28,37 @@ describe('bundleFunctions', () => {
       valid: false,
       token: expect.stringMatching(/^mf-ev-[0-9a-f]{40}$/),
     });
+  });
+
+  it('never writes a signed request to the log, even with DEBUG=httpx:* set', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'mf-dist-'));
+    await bundleFunctions({ functionsDir: 'test/fixtures/cloud-functions', outDir: out });
+    const server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ RequestId: 'req-1', Regions: {} }));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const runner = join(out, 'run.cjs');
+      writeFileSync(
+        runner,
+        `require('./caller/index.js').handler(${JSON.stringify(endpoint)}).then((r) => console.log(JSON.stringify(r)));`,
+      );
+      const run = await promisify(execFile)(process.execPath, [runner], {
+        cwd: out,
+        env: { ...process.env, DEBUG: 'httpx:*', DEBUG_COLORS: 'no' },
+      });
+      // The call went out and was answered…
+      expect(JSON.parse(run.stdout)).toMatchObject({ RequestId: 'req-1' });
+      // …and nothing of it (the key, the STS token, the signed body) reached stderr.
+      expect(run.stderr).not.toMatch(/sts-fixture-token|LTAIfixturekey|Signature|httpx/);
+    } finally {
+      server.close();
+    }
   });
 
   it('skips the shared lib folder', () => {
