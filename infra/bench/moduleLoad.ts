@@ -4,13 +4,17 @@
  * a V8 code cache, alternately — so a machine busy for a moment slows every start of a round alike. The
  * budget: ≤ 1.3× a bare start. Printed.
  *
+ * Beside them, a start that loads only the Node built-ins the bundle requires (its SDK's `http`, `https`,
+ * `zlib`, `crypto`…): the part of the load no change to mirrorflow's own code can remove.
+ *
  * The code cache is measured, not shipped: V8 takes a cache only from its own version and flags, and FC's
  * runtime is documented only as "Node.js 20.x", so a cache built where the product is deployed from would
  * most likely be refused there. The figure says what a runtime with a known Node build (or Node 22's
  * `module.enableCompileCache`) would gain.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BUNDLE_BUDGET_BYTES, bundleFunctions } from '../build/bundleFunctions.js';
@@ -24,6 +28,10 @@ export interface LoadBenchResult {
     bareMs: number;
     loadMs: number;
     ratio: number;
+    /** Node built-ins the bundle requires, loaded alone. */
+    builtins: string[];
+    builtinsMs: number;
+    builtinsRatio: number;
     /** With a V8 code cache of the bundle made on this machine (see above). */
     cachedMs: number;
     cachedRatio: number;
@@ -55,6 +63,14 @@ s.runInThisContext().call(m.exports,m.exports,Module.createRequire(f),m,f,path.d
 ${mode === 'make' ? 'fs.writeFileSync(c,s.createCachedData());' : ''}`;
 }
 
+/** The Node built-ins a bundle requires by name (esbuild leaves them as `require("…")`). */
+function builtinsOf(file: string): string[] {
+  const names = [...readFileSync(file, 'utf8').matchAll(/\brequire\("([^"]+)"\)/g)].map((m) => m[1]!);
+  return [
+    ...new Set(names.filter((name) => isBuiltin(name)).map((name) => name.replace(/^node:/, ''))),
+  ].sort();
+}
+
 export async function runLoadBench(options: { pairs: number }): Promise<LoadBenchResult> {
   const out = mkdtempSync(join(tmpdir(), 'mf-load-'));
   const bundles = await bundleFunctions({ functionsDir: 'functions', outDir: out });
@@ -67,15 +83,22 @@ export async function runLoadBench(options: { pairs: number }): Promise<LoadBenc
     const bare: number[] = [];
     const loaded: number[] = [];
     const cached: number[] = [];
+    const builtinRatios: number[] = [];
+    const builtinStarts: number[] = [];
+    const builtins = builtinsOf(bundle.file);
+    const loadBuiltins = builtins.map((name) => `require(${JSON.stringify(name)})`).join(';') || '0';
     for (let i = 0; i < options.pairs; i++) {
       const b = startMs(['-e', '0']);
       const l = startMs(['-e', `require(${JSON.stringify(bundle.file)})`]);
       const c = startMs(['-e', cachedLoad(bundle.file, 'use')]);
+      const n = startMs(['-e', loadBuiltins]);
       bare.push(b);
       loaded.push(l);
       cached.push(c);
+      builtinStarts.push(n);
       ratios.push(l / b);
       cachedRatios.push(c / b);
+      builtinRatios.push(n / b);
     }
     const twoPlaces = (n: number) => Math.round(n * 100) / 100;
     return {
@@ -84,6 +107,9 @@ export async function runLoadBench(options: { pairs: number }): Promise<LoadBenc
       bareMs: Math.round(median(bare)),
       loadMs: Math.round(median(loaded)),
       ratio: twoPlaces(median(ratios)),
+      builtins,
+      builtinsMs: Math.round(median(builtinStarts)),
+      builtinsRatio: twoPlaces(median(builtinRatios)),
       cachedMs: Math.round(median(cached)),
       cachedRatio: twoPlaces(median(cachedRatios)),
     };
@@ -101,8 +127,9 @@ export function formatLoadBench(r: LoadBenchResult): string {
     `module load: node starting with the bundle vs bare \`node -e 0\`, median of ${r.pairs} alternating rounds`,
     ...r.functions.map(
       (f) =>
-        `  ${f.name.padEnd(15)} ${String(Math.round(f.bytes / 1000)).padStart(4)} KB (budget ${r.budget.bytes / 1000})   bare ${f.bareMs} ms, with bundle ${f.loadMs} ms: ${f.ratio}× (budget ${r.budget.ratio}×); with a code cache ${f.cachedMs} ms: ${f.cachedRatio}×`,
+        `  ${f.name.padEnd(15)} ${String(Math.round(f.bytes / 1000)).padStart(4)} KB (budget ${r.budget.bytes / 1000})   bare ${f.bareMs} ms, with bundle ${f.loadMs} ms: ${f.ratio}× (budget ${r.budget.ratio}×); with a code cache ${f.cachedMs} ms: ${f.cachedRatio}×; its Node built-ins alone ${f.builtinsMs} ms: ${f.builtinsRatio}×`,
     ),
+    `Node built-ins: what the bundles require of Node (${[...new Set(r.functions.flatMap((f) => f.builtins))].sort().join(', ')}), loaded alone, with no code of mirrorflow's or its packages'`,
     'code cache: V8 code made on this machine, measured and not shipped (V8 takes it only from its own version and flags; FC documents "Node.js 20.x")',
   ].join('\n');
 }
