@@ -115,6 +115,23 @@ describe('check-status', () => {
     expect(fresh.phase).toBe('pending');
   });
 
+  it('looks at once at a session an earlier delivery created: the redelivery found it, older than the job', async () => {
+    // The session was created 12 s before this delivery handed it off; the delivery found it by its token.
+    const redelivered = await jobWith(1, 600, { handedOffAfterMs: 12_000 });
+    redelivered.items[0]!.createdEarlier = true;
+    const asIfFresh = structuredClone(redelivered);
+    delete asIfFresh.items[0]!.createdEarlier;
+    const before = listCalls();
+    const job = await checkStatus(redelivered, deps());
+    expect(listCalls() - before).toBe(1);
+    expect(job.phase).toBe('emit');
+    expect(job.events.map((e) => e.data.reason)).toEqual(['Created']);
+    // Taken for one this delivery created, the same session would be waited out first.
+    const waited = await checkStatus(asIfFresh, deps());
+    expect(listCalls() - before).toBe(1);
+    expect(waited.phase).toBe('pending');
+  });
+
   it('looks again within the bound after a modify’s first look: it may settle at once, no creation to wait out', async () => {
     const job = await jobWith(1);
     job.items[0]!.operation = 'modify';

@@ -167,6 +167,14 @@ describe('provision() against the VPC emulator', () => {
     const id = emu.model.liveSessions()[0]!.id;
     expect([...results, again].map(sessionIdOf)).toEqual(Array(6).fill(id));
     expect(again.outcome).toBe('Created'); // its own session: the same answer as the first delivery
+    // …found, not made: its flow looks at it from the start (it may be Created already).
+    expect(again).toMatchObject({ createdEarlier: true });
+    const first = await provision(
+      { request: request({ TrafficMirrorSourceIds: ['eni-bp1db01'] }), kind: 'event', key: 'e-2-other' },
+      deps(),
+    );
+    expect(first.outcome).toBe('Created');
+    expect(first).not.toHaveProperty('createdEarlier');
     const other = await provision({ request: request(), kind: 'webhook', key: 'another-delivery' }, deps());
     expect(other).toMatchObject({ outcome: 'AlreadyExists', sessionId: id });
   });

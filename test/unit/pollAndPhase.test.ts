@@ -156,6 +156,11 @@ describe('the job and its completion events', () => {
     // A reconcile chunk's sessions were created over the chunk, before its hand-off.
     const chunk = jobItem(created, 'reconcile', '1234567890123456');
     expect(jobFor('exec-4', [chunk], runtime).nextDelaySeconds).toBe(1);
+    // A redelivery's session was created by the delivery before it: the item says so, and it is looked at.
+    const redelivered = jobItem({ ...created, createdEarlier: true }, 'event', '1234567890123456');
+    expect(redelivered).toMatchObject({ provisioning: 'Created', createdEarlier: true });
+    expect(fresh).not.toHaveProperty('createdEarlier');
+    expect(jobFor('exec-5', [redelivered], runtime).nextDelaySeconds).toBe(1);
   });
 
   it('keeps the request without Correlation, ClientToken and DryRun, and the correlation beside it', () => {

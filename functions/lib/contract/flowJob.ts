@@ -73,6 +73,8 @@ export interface JobItem {
    * a later delivery of the same key with another payload is told apart from a redelivery by it.
    */
   payload?: string;
+  /** Its session was created by an earlier delivery of the request, not by the trigger that started the job. */
+  createdEarlier?: true;
 }
 
 export type JobPhase = 'pending' | 'emit' | 'ready' | 'failed' | 'timeout';
@@ -138,10 +140,10 @@ export interface Notice {
 /**
  * A session the trigger that starts the job created just before: it cannot be Created sooner than the
  * shortest creation time after the job's start. A reconcile chunk's were created over the chunk, up to its
- * pace earlier (or by a run that died, long before).
+ * pace earlier (or by a run that died, long before); a redelivery's, by the delivery before it.
  */
 export const createdJustBefore = (item: JobItem): boolean =>
-  item.provisioning === 'Created' && item.trigger !== 'reconcile';
+  item.provisioning === 'Created' && !item.createdEarlier && item.trigger !== 'reconcile';
 
 export function sessionArn(regionId: string, accountId: string, sessionId: string): string {
   return `acs:vpc:${regionId}:${accountId}:trafficmirrorsession/${sessionId}`;
@@ -302,6 +304,7 @@ export function jobItem(
         : request,
     correlation: merged,
     failure: result.outcome === 'Rejected' ? result.error : null,
+    ...('createdEarlier' in result && result.createdEarlier ? { createdEarlier: true as const } : {}),
   };
 }
 

@@ -90,7 +90,16 @@ interface Accepted {
 }
 
 export type ProvisionResult =
-  | (Accepted & { outcome: 'Created' | 'AlreadyExists'; sessionId: string; priority: number })
+  | (Accepted & {
+      outcome: 'Created' | 'AlreadyExists';
+      sessionId: string;
+      priority: number;
+      /**
+       * Created by an earlier delivery of this request (found by its token tag, not made now): older than
+       * this delivery's hand-off, so its flow looks at it from the start (flowJob.ts createdJustBefore).
+       */
+      createdEarlier?: true;
+    })
   | (Accepted & { outcome: 'DryRunPassed'; priority: number })
   /** This deployment's session already mirrors these sources to this target: it was changed in place. */
   | (Accepted & { outcome: 'Updated'; sessionId: string; priority: number; changes: SessionChanges })
@@ -306,7 +315,10 @@ async function firstEquivalent(
   return undefined;
 }
 
-/** The answer for a session that already exists: this request's own (Created) or another's (AlreadyExists). */
+/**
+ * The answer for a session that already exists: this request's own, which an earlier delivery created
+ * (Created, as that delivery answered), or another's (AlreadyExists).
+ */
 function existingResult(
   session: TrafficMirrorSession,
   outcome: 'Created' | 'AlreadyExists',
@@ -319,6 +331,7 @@ function existingResult(
     priority: session.Priority,
     clientToken,
     request,
+    ...(outcome === 'Created' ? { createdEarlier: true as const } : {}),
   };
 }
 
