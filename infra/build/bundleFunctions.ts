@@ -34,6 +34,32 @@ const neverDebug: Plugin = {
   },
 };
 
+/**
+ * httpx's `zlib`, loaded when a response is compressed. pop-core never asks for compression (httpx sends
+ * `accept-encoding` only with its `compression` option), so a cold start no longer loads zlib for nothing; a
+ * server that compressed anyway is still decoded. httpx uses these two functions of it and no other.
+ */
+const zlibOnDemand: Plugin = {
+  name: 'zlib-on-demand',
+  setup(builder) {
+    builder.onResolve({ filter: /^zlib$/ }, (args) =>
+      /[\\/]node_modules[\\/]httpx[\\/]/.test(args.importer)
+        ? { path: 'zlib', namespace: 'zlib-on-demand' }
+        : undefined,
+    );
+    builder.onLoad({ filter: /.*/, namespace: 'zlib-on-demand' }, () => ({
+      contents: [
+        "const zlib = () => require('node:zlib');",
+        'module.exports = {',
+        '  createGunzip: (options) => zlib().createGunzip(options),',
+        '  createInflate: (options) => zlib().createInflate(options),',
+        '};',
+      ].join('\n'),
+      loader: 'js',
+    }));
+  },
+};
+
 export function functionNames(functionsDir: string): string[] {
   if (!existsSync(functionsDir)) return [];
   return readdirSync(functionsDir)
@@ -74,7 +100,7 @@ export async function bundleFunctions(options: {
     legalComments: 'none',
     // @alicloud/fc2 → ali-oss → urllib requires proxy-agent dynamically; it is never used on FC.
     external: ['proxy-agent'],
-    plugins: [neverDebug],
+    plugins: [neverDebug, zlibOnDemand],
     logLevel: 'warning',
   });
   const outputs = Object.entries(result.metafile.outputs);

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { bundleFunctions, functionNames } from '../../infra/build/bundleFunctions.js';
 
@@ -56,6 +57,42 @@ describe('bundleFunctions', () => {
       expect(JSON.parse(run.stdout)).toMatchObject({ RequestId: 'req-1' });
       // …and nothing of it (the key, the STS token, the signed body) reached stderr.
       expect(run.stderr).not.toMatch(/sts-fixture-token|LTAIfixturekey|Signature|httpx/);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('loads zlib only for a compressed response, and still decodes one', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'mf-dist-'));
+    await bundleFunctions({ functionsDir: 'test/fixtures/cloud-functions', outDir: out });
+    // pop-core never asks for compression; this server compresses anyway.
+    const server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.setHeader('content-type', 'application/json');
+        res.setHeader('content-encoding', 'gzip');
+        res.end(gzipSync(JSON.stringify({ RequestId: 'req-gz', Regions: {} })));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const runner = join(out, 'run.cjs');
+      writeFileSync(
+        runner,
+        [
+          "const zlibLoaded = () => process.moduleLoadList.some((m) => m === 'NativeModule zlib');",
+          "const { handler } = require('./caller/index.js');",
+          'const atLoad = zlibLoaded();',
+          `handler(${JSON.stringify(endpoint)}).then((body) => console.log(JSON.stringify({ atLoad, after: zlibLoaded(), body })));`,
+        ].join('\n'),
+      );
+      const run = await promisify(execFile)(process.execPath, [runner], { cwd: out });
+      expect(JSON.parse(run.stdout)).toMatchObject({
+        atLoad: false,
+        after: true,
+        body: { RequestId: 'req-gz' },
+      });
     } finally {
       server.close();
     }
