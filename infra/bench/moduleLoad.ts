@@ -4,8 +4,8 @@
  * a V8 code cache, alternately — so a machine busy for a moment slows every start of a round alike. The
  * budget: ≤ 1.3× a bare start. Printed.
  *
- * Beside them, a start that loads only the Node built-ins the bundle requires (its SDK's `http`, `https`,
- * `zlib`, `crypto`…): the part of the load no change to mirrorflow's own code can remove.
+ * Beside them, a start that loads only the Node built-ins loading the bundle loads (its SDK's `http`, `https`,
+ * `crypto`…): the part of the load no change to mirrorflow's own code can remove.
  *
  * The code cache is measured, not shipped: V8 takes a cache only from its own version and flags, and FC's
  * runtime is documented only as "Node.js 20.x", so a cache built where the product is deployed from would
@@ -13,7 +13,7 @@
  * `module.enableCompileCache`) would gain.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,7 +28,7 @@ export interface LoadBenchResult {
     bareMs: number;
     loadMs: number;
     ratio: number;
-    /** Node built-ins the bundle requires, loaded alone. */
+    /** The Node built-ins loading the bundle loads, loaded alone. */
     builtins: string[];
     builtinsMs: number;
     builtinsRatio: number;
@@ -63,12 +63,17 @@ s.runInThisContext().call(m.exports,m.exports,Module.createRequire(f),m,f,path.d
 ${mode === 'make' ? 'fs.writeFileSync(c,s.createCachedData());' : ''}`;
 }
 
-/** The Node built-ins a bundle requires by name (esbuild leaves them as `require("…")`). */
+/** The public Node built-ins loading the bundle loads (what it requires, and what those require in turn). */
 function builtinsOf(file: string): string[] {
-  const names = [...readFileSync(file, 'utf8').matchAll(/\brequire\("([^"]+)"\)/g)].map((m) => m[1]!);
-  return [
-    ...new Set(names.filter((name) => isBuiltin(name)).map((name) => name.replace(/^node:/, ''))),
-  ].sort();
+  const script = `const before = new Set(process.moduleLoadList); require(${JSON.stringify(file)});
+process.stdout.write(JSON.stringify(process.moduleLoadList.filter((m) => !before.has(m))))`;
+  const run = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`loading ${file} exited ${run.status}`);
+  return (JSON.parse(run.stdout) as string[])
+    .filter((m) => m.startsWith('NativeModule '))
+    .map((m) => m.slice('NativeModule '.length))
+    .filter((name) => isBuiltin(name) && !name.startsWith('internal/'))
+    .sort();
 }
 
 export async function runLoadBench(options: { pairs: number }): Promise<LoadBenchResult> {
@@ -129,7 +134,7 @@ export function formatLoadBench(r: LoadBenchResult): string {
       (f) =>
         `  ${f.name.padEnd(15)} ${String(Math.round(f.bytes / 1000)).padStart(4)} KB (budget ${r.budget.bytes / 1000})   bare ${f.bareMs} ms, with bundle ${f.loadMs} ms: ${f.ratio}× (budget ${r.budget.ratio}×); with a code cache ${f.cachedMs} ms: ${f.cachedRatio}×; its Node built-ins alone ${f.builtinsMs} ms: ${f.builtinsRatio}×`,
     ),
-    `Node built-ins: what the bundles require of Node (${[...new Set(r.functions.flatMap((f) => f.builtins))].sort().join(', ')}), loaded alone, with no code of mirrorflow's or its packages'`,
+    `Node built-ins: those loading the bundles loads (${[...new Set(r.functions.flatMap((f) => f.builtins))].sort().join(', ')}), loaded alone, with no code of mirrorflow's or its packages'`,
     'code cache: V8 code made on this machine, measured and not shipped (V8 takes it only from its own version and flags; FC documents "Node.js 20.x")',
   ].join('\n');
 }
