@@ -9,6 +9,48 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { bundleFunctions, functionNames } from '../../infra/build/bundleFunctions.js';
 
+/**
+ * One signed call through the bundled fixture (test/fixtures/cloud-functions/caller), run by its own Node
+ * from a folder without node_modules, against a local server answering with `respond`. It prints the answer
+ * and whether zlib was loaded when the bundle had loaded and after the call.
+ */
+async function callThroughBundle(o: {
+  respond: () => { body: string | Buffer; headers?: Record<string, string> };
+  env?: Record<string, string>;
+}): Promise<{ stdout: string; stderr: string }> {
+  const out = mkdtempSync(join(tmpdir(), 'mf-dist-'));
+  await bundleFunctions({ functionsDir: 'test/fixtures/cloud-functions', outDir: out });
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      const { body, headers = {} } = o.respond();
+      res.writeHead(200, { 'content-type': 'application/json', ...headers });
+      res.end(body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const runner = join(out, 'run.cjs');
+    writeFileSync(
+      runner,
+      [
+        "const zlibLoaded = () => process.moduleLoadList.includes('NativeModule zlib');",
+        "const { handler } = require('./caller/index.js');",
+        'const zlibAtLoad = zlibLoaded();',
+        `handler(${JSON.stringify(endpoint)}).then((answer) =>`,
+        '  console.log(JSON.stringify({ zlibAtLoad, zlibAfter: zlibLoaded(), answer })));',
+      ].join('\n'),
+    );
+    return await promisify(execFile)(process.execPath, [runner], {
+      cwd: out,
+      env: { ...process.env, ...o.env },
+    });
+  } finally {
+    server.close();
+  }
+}
+
 describe('bundleFunctions', () => {
   it('bundles each function folder into one self-contained CommonJS file with a handler export', async () => {
     const out = mkdtempSync(join(tmpdir(), 'mf-dist-'));
@@ -32,70 +74,29 @@ describe('bundleFunctions', () => {
   });
 
   it('never writes a signed request to the log, even with DEBUG=httpx:* set', async () => {
-    const out = mkdtempSync(join(tmpdir(), 'mf-dist-'));
-    await bundleFunctions({ functionsDir: 'test/fixtures/cloud-functions', outDir: out });
-    const server = createServer((req, res) => {
-      req.resume();
-      req.on('end', () => {
-        res.setHeader('content-type', 'application/json');
-        res.end(JSON.stringify({ RequestId: 'req-1', Regions: {} }));
-      });
+    const run = await callThroughBundle({
+      respond: () => ({ body: JSON.stringify({ RequestId: 'req-1', Regions: {} }) }),
+      env: { DEBUG: 'httpx:*', DEBUG_COLORS: 'no' },
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    try {
-      const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-      const runner = join(out, 'run.cjs');
-      writeFileSync(
-        runner,
-        `require('./caller/index.js').handler(${JSON.stringify(endpoint)}).then((r) => console.log(JSON.stringify(r)));`,
-      );
-      const run = await promisify(execFile)(process.execPath, [runner], {
-        cwd: out,
-        env: { ...process.env, DEBUG: 'httpx:*', DEBUG_COLORS: 'no' },
-      });
-      // The call went out and was answered…
-      expect(JSON.parse(run.stdout)).toMatchObject({ RequestId: 'req-1' });
-      // …and nothing of it (the key, the STS token, the signed body) reached stderr.
-      expect(run.stderr).not.toMatch(/sts-fixture-token|LTAIfixturekey|Signature|httpx/);
-    } finally {
-      server.close();
-    }
+    // The call went out and was answered…
+    expect(JSON.parse(run.stdout)).toMatchObject({ answer: { RequestId: 'req-1' } });
+    // …and nothing of it (the key, the STS token, the signed body) reached stderr.
+    expect(run.stderr).not.toMatch(/sts-fixture-token|LTAIfixturekey|Signature|httpx/);
   });
 
   it('loads zlib only for a compressed response, and still decodes one', async () => {
-    const out = mkdtempSync(join(tmpdir(), 'mf-dist-'));
-    await bundleFunctions({ functionsDir: 'test/fixtures/cloud-functions', outDir: out });
     // pop-core never asks for compression; this server compresses anyway.
-    const server = createServer((req, res) => {
-      req.resume();
-      req.on('end', () => {
-        res.setHeader('content-type', 'application/json');
-        res.setHeader('content-encoding', 'gzip');
-        res.end(gzipSync(JSON.stringify({ RequestId: 'req-gz', Regions: {} })));
-      });
+    const run = await callThroughBundle({
+      respond: () => ({
+        body: gzipSync(JSON.stringify({ RequestId: 'req-gz', Regions: {} })),
+        headers: { 'content-encoding': 'gzip' },
+      }),
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    try {
-      const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-      const runner = join(out, 'run.cjs');
-      writeFileSync(
-        runner,
-        [
-          "const zlibLoaded = () => process.moduleLoadList.some((m) => m === 'NativeModule zlib');",
-          "const { handler } = require('./caller/index.js');",
-          'const atLoad = zlibLoaded();',
-          `handler(${JSON.stringify(endpoint)}).then((body) => console.log(JSON.stringify({ atLoad, after: zlibLoaded(), body })));`,
-        ].join('\n'),
-      );
-      const run = await promisify(execFile)(process.execPath, [runner], { cwd: out });
-      expect(JSON.parse(run.stdout)).toMatchObject({
-        atLoad: false,
-        after: true,
-        body: { RequestId: 'req-gz' },
-      });
-    } finally {
-      server.close();
-    }
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      zlibAtLoad: false,
+      zlibAfter: true,
+      answer: { RequestId: 'req-gz' },
+    });
   });
 
   it('skips the shared lib folder', () => {
