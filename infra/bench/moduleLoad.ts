@@ -69,10 +69,13 @@ function builtinsOf(file: string): string[] {
 process.stdout.write(JSON.stringify(process.moduleLoadList.filter((m) => !before.has(m))))`;
   const run = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
   if (run.status !== 0) throw new Error(`loading ${file} exited ${run.status}`);
+  // Public modules only: `http`, `tls` and the like load their `_http_*`, `_tls_*` parts themselves.
+  const isPublic = (name: string) =>
+    isBuiltin(name) && !name.startsWith('internal/') && !name.startsWith('_');
   return (JSON.parse(run.stdout) as string[])
     .filter((m) => m.startsWith('NativeModule '))
     .map((m) => m.slice('NativeModule '.length))
-    .filter((name) => isBuiltin(name) && !name.startsWith('internal/'))
+    .filter(isPublic)
     .sort();
 }
 

@@ -5,7 +5,7 @@
  */
 import { stringify } from 'yaml';
 import { parseDesiredState } from '../../functions/lib/contract/desiredState.js';
-import { ORIGIN_TAG_KEY, OWNERSHIP_TAG_KEY } from '../../functions/lib/contract/requestLimits.js';
+import { ORIGIN_TAG_KEY, OWNERSHIP_TAG_KEY } from '../../functions/lib/contract/sessionTags.js';
 import { planReconcile, type RegionalSession } from '../../functions/lib/steps/reconcilePlan.js';
 
 export interface PlanBenchResult {

@@ -17,48 +17,39 @@ export interface BundleResult {
 /** The size every function bundle must stay within (see the README's "Deploy" section for the figures). */
 export const BUNDLE_BUDGET_BYTES = 300_000;
 
+const HTTPX = /[\\/]node_modules[\\/]httpx[\\/]/;
+
+/** Gives httpx `contents` as the module `name`; every other importer keeps the real one. */
+function forHttpx(name: string, contents: string): Plugin {
+  const namespace = `httpx-${name}`;
+  return {
+    name: namespace,
+    setup(builder) {
+      builder.onResolve({ filter: new RegExp(`^${name}$`) }, (args) =>
+        HTTPX.test(args.importer) ? { path: name, namespace } : undefined,
+      );
+      builder.onLoad({ filter: /.*/, namespace }, () => ({ contents, loader: 'js' }));
+    },
+  };
+}
+
 /**
- * `debug` (httpx's) in function bundles is one that is never enabled. With `DEBUG=httpx:*` in a function's
- * environment the real one writes every request's headers and body to the log, and pop-core signs RPC calls
- * in the body, so that is the AccessKeyId, the STS SecurityToken and the signature. It also spares each cold
- * start loading `debug`, `tty` and a failed look-up of `supports-color` (not installed) on the file system.
+ * httpx's `debug` is one that is never enabled. With `DEBUG=httpx:*` in a function's environment the real one
+ * writes every request's headers and body to the log, and pop-core signs RPC calls in the body, so that is
+ * the AccessKeyId, the STS SecurityToken and the signature. It also spares each cold start loading `debug`,
+ * `tty` and a failed look-up of `supports-color` (not installed) on the file system.
  */
-const neverDebug: Plugin = {
-  name: 'never-debug',
-  setup(builder) {
-    builder.onResolve({ filter: /^debug$/ }, () => ({ path: 'debug', namespace: 'never-debug' }));
-    builder.onLoad({ filter: /.*/, namespace: 'never-debug' }, () => ({
-      contents: 'module.exports = () => Object.assign(() => {}, { enabled: false });',
-      loader: 'js',
-    }));
-  },
-};
+const neverDebug = forHttpx('debug', 'module.exports = () => Object.assign(() => {}, { enabled: false });');
 
 /**
  * httpx's `zlib`, loaded when a response is compressed. pop-core never asks for compression (httpx sends
- * `accept-encoding` only with its `compression` option), so a cold start no longer loads zlib for nothing; a
- * server that compressed anyway is still decoded. httpx uses these two functions of it and no other.
+ * `accept-encoding` only with its `compression` option), so a cold start does not load zlib for nothing; a
+ * server that compresses anyway is still decoded.
  */
-const zlibOnDemand: Plugin = {
-  name: 'zlib-on-demand',
-  setup(builder) {
-    builder.onResolve({ filter: /^zlib$/ }, (args) =>
-      /[\\/]node_modules[\\/]httpx[\\/]/.test(args.importer)
-        ? { path: 'zlib', namespace: 'zlib-on-demand' }
-        : undefined,
-    );
-    builder.onLoad({ filter: /.*/, namespace: 'zlib-on-demand' }, () => ({
-      contents: [
-        "const zlib = () => require('node:zlib');",
-        'module.exports = {',
-        '  createGunzip: (options) => zlib().createGunzip(options),',
-        '  createInflate: (options) => zlib().createInflate(options),',
-        '};',
-      ].join('\n'),
-      loader: 'js',
-    }));
-  },
-};
+const zlibOnDemand = forHttpx(
+  'zlib',
+  "module.exports = new Proxy({}, { get: (_, key) => require('node:zlib')[key] });",
+);
 
 export function functionNames(functionsDir: string): string[] {
   if (!existsSync(functionsDir)) return [];
@@ -95,7 +86,9 @@ export async function bundleFunctions(options: {
     format: 'cjs',
     minify: true,
     // No keepNames: it renames every function again as the bundle loads (about 1 ms of each cold start). Stack
-    // traces name minified functions; the linked source map names the originals. Errors set their own `name`.
+    // traces name minified functions: the linked source map, deployed beside the bundle, names the originals
+    // when a trace is read against it (FC does not run Node with --enable-source-maps). Errors set their own
+    // `name`.
     sourcemap: 'linked',
     legalComments: 'none',
     // @alicloud/fc2 → ali-oss → urllib requires proxy-agent dynamically; it is never used on FC.

@@ -1,7 +1,13 @@
-/** Whether the bundles in dist/ are missing or older than the sources they are built from. */
+/**
+ * Whether the bundles in dist/ are missing or older than what they are built from: the functions' sources, and
+ * the build itself (infra/build/, whose plugins change what a bundle holds).
+ */
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { functionNames } from './bundleFunctions.js';
+
+const BUILD_DIR = dirname(fileURLToPath(import.meta.url));
 
 function newestMtime(dir: string): number {
   let newest = 0;
@@ -16,7 +22,7 @@ function newestMtime(dir: string): number {
 export function bundlesAreStale(functionsDir: string, outDir: string): boolean {
   const names = functionNames(functionsDir);
   if (names.length === 0) return false;
-  const sources = newestMtime(functionsDir);
+  const sources = Math.max(newestMtime(functionsDir), newestMtime(BUILD_DIR));
   return names.some((name) => {
     const bundle = join(outDir, name, 'index.js');
     return !existsSync(bundle) || statSync(bundle).mtimeMs < sources;

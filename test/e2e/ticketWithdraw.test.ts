@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createVpcClient, listAllSessions, type VpcApi } from '../../functions/lib/cloud/vpcClient.js';
 import { sessionDeleteToken } from '../../functions/lib/contract/clientToken.js';
-import { OWNERSHIP_TAG_KEY, TICKET_TAG_KEY } from '../../functions/lib/contract/requestLimits.js';
+import { OWNERSHIP_TAG_KEY, TICKET_TAG_KEY } from '../../functions/lib/contract/sessionTags.js';
 import { signHub } from '../../functions/lib/triggers/webhookSignature.js';
 import type { LocalCloud } from '../../infra/local/cloud.js';
 import { LOCAL_ACCESS_KEY } from '../../infra/local/credentials.js';

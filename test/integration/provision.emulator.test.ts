@@ -16,7 +16,7 @@ import {
   ORIGIN_TAG_KEY,
   OWNERSHIP_TAG_KEY,
   TOKEN_TAG_KEY,
-} from '../../functions/lib/contract/requestLimits.js';
+} from '../../functions/lib/contract/sessionTags.js';
 import { loadConfig } from '../../functions/lib/runtime/config.js';
 import { priorityCandidates, priorityKey } from '../../functions/lib/steps/priority.js';
 import { type ProvisionDeps, type ProvisionResult, provision } from '../../functions/lib/steps/provision.js';

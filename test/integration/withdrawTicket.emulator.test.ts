@@ -11,7 +11,7 @@ import {
   ORIGIN_TAG_KEY,
   OWNERSHIP_TAG_KEY,
   TICKET_TAG_KEY,
-} from '../../functions/lib/contract/requestLimits.js';
+} from '../../functions/lib/contract/sessionTags.js';
 import { loadConfig } from '../../functions/lib/runtime/config.js';
 import type { NamedSessionDeps } from '../../functions/lib/steps/namedSession.js';
 import { type TicketWithdrawRequest, withdrawTicket } from '../../functions/lib/steps/withdrawTicket.js';

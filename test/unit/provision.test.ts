@@ -6,7 +6,7 @@ import {
   OWNERSHIP_TAG_KEY,
   TICKET_TAG_KEY,
   TOKEN_TAG_KEY,
-} from '../../functions/lib/contract/requestLimits.js';
+} from '../../functions/lib/contract/sessionTags.js';
 import { priorityCandidates, priorityKey } from '../../functions/lib/steps/priority.js';
 import { isEquivalentSession, type ProvisionDeps, provision } from '../../functions/lib/steps/provision.js';
 import { MemoryVpc } from '../helpers/memoryVpc.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DesiredStateError, parseDesiredState } from '../../functions/lib/contract/desiredState.js';
-import { ORIGIN_TAG_KEY, OWNERSHIP_TAG_KEY } from '../../functions/lib/contract/requestLimits.js';
+import { ORIGIN_TAG_KEY, OWNERSHIP_TAG_KEY } from '../../functions/lib/contract/sessionTags.js';
 import { planReconcile, type RegionalSession } from '../../functions/lib/steps/reconcilePlan.js';
 
 const entry = (name: string, source: string, extra = '') => `

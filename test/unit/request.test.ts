@@ -4,7 +4,8 @@ import {
   validateModifyRequest,
   validateWithdrawRequest,
 } from '../../functions/lib/contract/request.js';
-import { LIMITS, OWNERSHIP_TAG_KEY, TOKEN_TAG_KEY } from '../../functions/lib/contract/requestLimits.js';
+import { LIMITS } from '../../functions/lib/contract/requestLimits.js';
+import { OWNERSHIP_TAG_KEY, TOKEN_TAG_KEY } from '../../functions/lib/contract/sessionTags.js';
 import { validRequest } from '../helpers/requests.js';
 
 const problemsOf = (input: unknown) => {

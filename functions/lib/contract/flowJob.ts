@@ -304,7 +304,10 @@ export function jobItem(
         : request,
     correlation: merged,
     failure: result.outcome === 'Rejected' ? result.error : null,
-    ...('createdEarlier' in result && result.createdEarlier ? { createdEarlier: true as const } : {}),
+    // Only where it changes the first look: a reconcile chunk's sessions are looked at from the start anyway.
+    ...('createdEarlier' in result && result.createdEarlier && trigger !== 'reconcile'
+      ? { createdEarlier: true as const }
+      : {}),
   };
 }
 

@@ -5,7 +5,8 @@
 // zod/mini: the same validation as zod's chaining API, at a small fraction of the bundle size.
 import * as z from 'zod/mini';
 import { type Problem, problemsFromZod } from './problems.js';
-import { CORRELATION_KEY, LIMITS, LIST_TAG_VALUE, RESERVED_TAG_KEYS } from './requestLimits.js';
+import { CORRELATION_KEY, LIMITS } from './requestLimits.js';
+import { LIST_TAG_VALUE, RESERVED_TAG_KEYS } from './sessionTags.js';
 
 /** RFC 3339 with a time zone (Z or ±hh:mm). */
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;

@@ -197,8 +197,8 @@ async function untilTick(job: Job, deps: CheckStatusDeps): Promise<void> {
 /**
  * How long after the job's start none of its sessions can be Created: the shortest creation time, when every
  * session it waits for was created just before (createdJustBefore). A modify or a withdraw may settle at once,
- * a reconcile chunk's sessions are older than the job: those are looked at from the start (0). An item the
- * cloud already refused needs no look at all.
+ * a reconcile chunk's sessions and a redelivery's (created by the delivery before it) are older than the job:
+ * those are looked at from the start (0). An item the cloud already refused needs no look at all.
  */
 function creationWaitSeconds(job: Job, deps: CheckStatusDeps): number {
   const waited = job.items.filter((i) => i.state === 'pending' && i.sessionId && !i.failure);

@@ -7,7 +7,7 @@
 
 import { retryingPages } from '../cloud/retry.js';
 import { listAllSessions, type TrafficMirrorSession } from '../cloud/vpcClient.js';
-import { EXPIRY_TAG_KEY, OWNERSHIP_TAG_KEY, TOKEN_TAG_KEY } from '../contract/requestLimits.js';
+import { EXPIRY_TAG_KEY, OWNERSHIP_TAG_KEY, TOKEN_TAG_KEY } from '../contract/sessionTags.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { type ScheduledWithdrawal, withdrawScheduled } from './scheduledWithdrawal.js';
 

@@ -12,7 +12,7 @@ import { listAllSessions, type TrafficMirrorSession, type VpcApi } from '../clou
 import { clientToken as deriveClientToken, type TriggerKind } from '../contract/clientToken.js';
 import type { Problem } from '../contract/problems.js';
 import type { Validation } from '../contract/request.js';
-import { OWNERSHIP_TAG_KEY, TOKEN_TAG_KEY } from '../contract/requestLimits.js';
+import { OWNERSHIP_TAG_KEY, TOKEN_TAG_KEY } from '../contract/sessionTags.js';
 import type { MirrorflowConfig } from '../runtime/config.js';
 
 export interface SessionName {

@@ -49,7 +49,7 @@ import {
   OWNERSHIP_TAG_KEY,
   TICKET_TAG_KEY,
   TOKEN_TAG_KEY,
-} from '../contract/requestLimits.js';
+} from '../contract/sessionTags.js';
 import type { MirrorflowConfig } from '../runtime/config.js';
 import { applySessionChanges } from './modify.js';
 import { type PriorityCandidate, priorityKey, priorityWalk } from './priority.js';
@@ -390,6 +390,9 @@ async function createOnce(
     const created = await retryingWithRefusalTokens(retrying, candidate.clientToken, (clientToken) =>
       vpc.createTrafficMirrorSession({ ...params, ClientToken: clientToken }),
     );
+    // The cloud answers a token it has seen with that token's session, so one an earlier delivery created
+    // (its look-up missed it) comes back here too, without createdEarlier: its flow waits it out as new,
+    // which costs at most one first look's delay, never an answer.
     return {
       outcome: 'Created',
       sessionId: created.TrafficMirrorSessionId,

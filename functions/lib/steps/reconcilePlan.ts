@@ -15,7 +15,7 @@ import type { TrafficMirrorSession } from '../cloud/vpcClient.js';
 import type { DesiredState } from '../contract/desiredState.js';
 import type { Problem } from '../contract/problems.js';
 import { type MirrorRequest, type SessionChanges, validateMirrorRequest } from '../contract/request.js';
-import { ORIGIN_TAG_KEY, OWNERSHIP_TAG_KEY } from '../contract/requestLimits.js';
+import { ORIGIN_TAG_KEY, OWNERSHIP_TAG_KEY } from '../contract/sessionTags.js';
 import { changesTowards } from './provision.js';
 
 export type EntryStatus = 'create' | 'unchanged' | 'update' | 'drifted' | 'invalid';

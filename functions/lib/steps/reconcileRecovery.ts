@@ -10,7 +10,7 @@ import { cloudCallPolicy } from '../cloud/retry.js';
 import { findExecution } from '../cloud/workflowClient.js';
 import { batchExecutionName } from '../contract/clientToken.js';
 import { JOB_BYTES_LIMIT, type JobItem, jobItem } from '../contract/flowJob.js';
-import { TOKEN_TAG_KEY } from '../contract/requestLimits.js';
+import { TOKEN_TAG_KEY } from '../contract/sessionTags.js';
 import { localTimeScale } from '../runtime/clock.js';
 import { handedOffRequest, type Run } from './reconcileApply.js';
 import { originHandOff, type Plan, type PlannedEntry } from './reconcilePlan.js';

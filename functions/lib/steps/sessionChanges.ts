@@ -1,7 +1,7 @@
 /**
- * What a modify's changes ask of a session, as calls (the Update parameters, the sources to add and remove):
- * read by modify.ts when it makes the calls, and by sessionPhase.ts when it checks a session against them.
- * Apart from modify.ts, so check-status does not build the request schemas when it loads.
+ * What a modify's changes ask of a session, as calls: the Update parameters (modify.ts makes the call,
+ * sessionPhase.ts checks a session against them) and the sources to add and remove (modify.ts). Apart from
+ * modify.ts, so check-status does not build the request schemas when it loads.
  */
 import type { TrafficMirrorSession } from '../cloud/vpcClient.js';
 import type { SessionChanges } from '../contract/request.js';

@@ -16,7 +16,7 @@ import type { FoundExecution } from '../cloud/workflowClient.js';
 import { sessionDeleteToken } from '../contract/clientToken.js';
 import type { WithdrawSummary } from '../contract/flowJob.js';
 import type { WithdrawRequest } from '../contract/request.js';
-import { ORIGIN_TAG_KEY, OWNERSHIP_TAG_KEY, TICKET_TAG_KEY } from '../contract/requestLimits.js';
+import { ORIGIN_TAG_KEY, OWNERSHIP_TAG_KEY, TICKET_TAG_KEY } from '../contract/sessionTags.js';
 import type { NamedSessionDeps } from './namedSession.js';
 import { deleteSession } from './withdraw.js';
 

@@ -15,7 +15,7 @@ import {
   OWNERSHIP_TAG_KEY,
   TICKET_TAG_KEY,
   TOKEN_TAG_KEY,
-} from '../../../functions/lib/contract/requestLimits.js';
+} from '../../../functions/lib/contract/sessionTags.js';
 import { expiresAt as expiresAtOf } from '../../../functions/lib/steps/expiry.js';
 import { originEntry } from '../../../functions/lib/steps/reconcilePlan.js';
 import type { StoredEvent } from '../../local/eventbridge/bus.js';

@@ -1,0 +1,44 @@
+import { mkdirSync, mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { bundlesAreStale } from '../../infra/build/staleness.js';
+
+/** A functions folder with one function, and its bundle, each with the given modification time (seconds). */
+function tree(o: { sourceAt: number; bundleAt?: number }) {
+  const root = mkdtempSync(join(tmpdir(), 'mf-stale-'));
+  const functions = join(root, 'functions');
+  const dist = join(root, 'dist');
+  mkdirSync(join(functions, 'echo'), { recursive: true });
+  writeFileSync(join(functions, 'echo', 'index.ts'), 'export const handler = () => 1;\n');
+  utimesSync(join(functions, 'echo', 'index.ts'), o.sourceAt, o.sourceAt);
+  if (o.bundleAt !== undefined) {
+    mkdirSync(join(dist, 'echo'), { recursive: true });
+    writeFileSync(join(dist, 'echo', 'index.js'), 'exports.handler = () => 1;\n');
+    utimesSync(join(dist, 'echo', 'index.js'), o.bundleAt, o.bundleAt);
+  }
+  return { functions, dist };
+}
+
+describe('bundlesAreStale', () => {
+  // Far in the future: newer than any file of the build itself.
+  const later = Date.now() / 1000 + 86_400 * 365;
+
+  it('is stale when a bundle is missing or older than a source', () => {
+    const missing = tree({ sourceAt: 1_000 });
+    expect(bundlesAreStale(missing.functions, missing.dist)).toBe(true);
+    const older = tree({ sourceAt: later, bundleAt: later - 10 });
+    expect(bundlesAreStale(older.functions, older.dist)).toBe(true);
+  });
+
+  it('is fresh when every bundle is newer than the sources and the build', () => {
+    const fresh = tree({ sourceAt: 1_000, bundleAt: later });
+    expect(bundlesAreStale(fresh.functions, fresh.dist)).toBe(false);
+  });
+
+  it('is stale when the build changed after the bundle, though its sources did not', () => {
+    // Sources from long ago, the bundle after them but before the build's own files were last written.
+    const built = tree({ sourceAt: 1_000, bundleAt: 2_000 });
+    expect(bundlesAreStale(built.functions, built.dist)).toBe(true);
+  });
+});
