@@ -18,15 +18,16 @@ export interface BundleResult {
 export const BUNDLE_BUDGET_BYTES = 300_000;
 
 const HTTPX = /[\\/]node_modules[\\/]httpx[\\/]/;
+const JMESPATH = /[\\/]node_modules[\\/]@aws-lambda-powertools[\\/]jmespath[\\/]/;
 
-/** Gives httpx `contents` as the module `name`; every other importer keeps the real one. */
-function forHttpx(name: string, contents: string): Plugin {
-  const namespace = `httpx-${name}`;
+/** Gives the importers `importer` matches `contents` as the module `name`; every other importer keeps the real one. */
+function replacedFor(label: string, importer: RegExp, name: string, contents: string): Plugin {
+  const namespace = `${label}-${name.replace(/\W/g, '-')}`;
   return {
     name: namespace,
     setup(builder) {
       builder.onResolve({ filter: new RegExp(`^${name}$`) }, (args) =>
-        HTTPX.test(args.importer) ? { path: name, namespace } : undefined,
+        importer.test(args.importer) ? { path: name, namespace } : undefined,
       );
       builder.onLoad({ filter: /.*/, namespace }, () => ({ contents, loader: 'js' }));
     },
@@ -39,16 +40,35 @@ function forHttpx(name: string, contents: string): Plugin {
  * the AccessKeyId, the STS SecurityToken and the signature. It also spares each cold start loading `debug`,
  * `tty` and a failed look-up of `supports-color` (not installed) on the file system.
  */
-const neverDebug = forHttpx('debug', 'module.exports = () => Object.assign(() => {}, { enabled: false });');
+const neverDebug = replacedFor(
+  'httpx',
+  HTTPX,
+  'debug',
+  'module.exports = () => Object.assign(() => {}, { enabled: false });',
+);
 
 /**
  * httpx's `zlib`, loaded when a response is compressed. pop-core never asks for compression (httpx sends
  * `accept-encoding` only with its `compression` option), so a cold start does not load zlib for nothing; a
  * server that compresses anyway is still decoded.
  */
-const zlibOnDemand = forHttpx(
+const zlibOnDemand = replacedFor(
+  'httpx',
+  HTTPX,
   'zlib',
   "module.exports = new Proxy({}, { get: (_, key) => require('node:zlib')[key] });",
+);
+
+/**
+ * Powertools JMESPath's `node:zlib`, loaded when a mapping calls `powertools_base64_gzip`: intake-webhook's
+ * shipped mappings never do, so its cold start does not load zlib for them. The one name JMESPath imports,
+ * as an ES module (a build that needs another name fails, rather than shipping an undefined function).
+ */
+const jmespathZlibOnDemand = replacedFor(
+  'jmespath',
+  JMESPATH,
+  'node:zlib',
+  "export const gunzipSync = (...args) => require('node:zlib').gunzipSync(...args);",
 );
 
 export function functionNames(functionsDir: string): string[] {
@@ -93,7 +113,7 @@ export async function bundleFunctions(options: {
     legalComments: 'none',
     // @alicloud/fc2 → ali-oss → urllib requires proxy-agent dynamically; it is never used on FC.
     external: ['proxy-agent'],
-    plugins: [neverDebug, zlibOnDemand],
+    plugins: [neverDebug, zlibOnDemand, jmespathZlibOnDemand],
     logLevel: 'warning',
   });
   const outputs = Object.entries(result.metafile.outputs);

@@ -99,6 +99,34 @@ describe('bundleFunctions', () => {
     });
   });
 
+  it('loads zlib for a webhook mapping only when it calls powertools_base64_gzip, and still decodes', async () => {
+    // The bundled fixture (test/fixtures/cloud-functions/mapper) applies a mapping through the real JMESPath.
+    const out = mkdtempSync(join(tmpdir(), 'mf-dist-'));
+    await bundleFunctions({ functionsDir: 'test/fixtures/cloud-functions', outDir: out });
+    const runner = join(out, 'map.cjs');
+    const packed = gzipSync(JSON.stringify({ vpcId: 'vpc-gz' })).toString('base64');
+    writeFileSync(
+      runner,
+      [
+        "const zlibLoaded = () => process.moduleLoadList.includes('NativeModule zlib');",
+        "const { handler } = require('./mapper/index.js');",
+        'const zlibAtLoad = zlibLoaded();',
+        "const plain = handler('body.request', { request: { vpcId: 'vpc-plain' } });",
+        'const zlibAfterPlain = zlibLoaded();',
+        `const packed = handler('powertools_json(powertools_base64_gzip(body.packed))', { packed: ${JSON.stringify(packed)} });`,
+        'console.log(JSON.stringify({ zlibAtLoad, zlibAfterPlain, zlibAfter: zlibLoaded(), plain, packed }));',
+      ].join('\n'),
+    );
+    const printed = JSON.parse(execFileSync(process.execPath, [runner], { cwd: out }).toString());
+    expect(printed).toMatchObject({
+      zlibAtLoad: false,
+      zlibAfterPlain: false,
+      zlibAfter: true,
+      plain: { request: { vpcId: 'vpc-plain' } },
+      packed: { request: { vpcId: 'vpc-gz' } },
+    });
+  });
+
   it('skips the shared lib folder', () => {
     expect(functionNames('functions')).not.toContain('lib');
     expect(functionNames('no-such-dir')).toEqual([]);
