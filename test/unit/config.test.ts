@@ -32,6 +32,11 @@ describe('loadConfig', () => {
       regions: [],
     });
   });
+  it('reads an empty variable as unset', () => {
+    expect(
+      loadConfig({ MIRRORFLOW_OWNER: '', MIRRORFLOW_HTTP_TIMEOUT_MS: '', MIRRORFLOW_REGIONS: '' }),
+    ).toMatchObject({ owner: 'mirrorflow', httpTimeoutMs: 10_000, regions: [] });
+  });
   it('reads every variable', () => {
     const c = loadConfig({
       MIRRORFLOW_VPC_ENDPOINT: 'http://127.0.0.1:9000',
@@ -68,6 +73,17 @@ describe('loadConfig', () => {
       /MIRRORFLOW_REGIONS must be region IDs separated by commas \(got "Shanghai"\)/,
     );
     expect(() => loadConfig({ MIRRORFLOW_RECONCILE_PRUNE: 'yes' })).toThrow(/"true" or "false"/);
+    for (const endpoint of ['127.0.0.1:9000', 'ftp://127.0.0.1/']) {
+      expect(() => loadConfig({ MIRRORFLOW_VPC_ENDPOINT: endpoint })).toThrow(
+        /MIRRORFLOW_VPC_ENDPOINT must be an http:\/\/ or https:\/\/ URL/,
+      );
+    }
+    expect(() => loadConfig({ MIRRORFLOW_EVENT_BUS: 'b'.repeat(128) })).toThrow(
+      /MIRRORFLOW_EVENT_BUS must be 1 to 127 characters \(got 128\)/,
+    );
+    expect(() => loadConfig({ MIRRORFLOW_FLOW_NAME: '9 flows' })).toThrow(
+      /MIRRORFLOW_FLOW_NAME must be a CloudFlow flow name/,
+    );
     try {
       attempt();
     } catch (error) {
@@ -78,6 +94,11 @@ describe('loadConfig', () => {
         'MIRRORFLOW_PRIORITY_RANGE',
       ]);
       expect((error as Error).message).toMatch(/MIRRORFLOW_PRIORITY_RANGE must be "MIN-MAX"/);
+      // The rule that names the value, not a generic one, and nothing read from the others.
+      expect((error as ConfigError).problems).toContainEqual({
+        path: 'MIRRORFLOW_HTTP_TIMEOUT_MS',
+        rule: 'must be a whole number from 100 to 120000 (got "soon")',
+      });
     }
   });
 });
