@@ -65,26 +65,29 @@ const LIST_KEYS = [
   'retryLater',
 ] as const satisfies readonly (keyof ReconcileLists)[];
 
-const count = z.number().check(z.int(), z.nonnegative());
-
-const progressSchema = z.object({
-  triggerTime: z.string().check(z.minLength(1)),
-  position: z.object({ cursor: count, pruneAfter: z.nullable(z.string()) }),
-  done: z.boolean(),
-  regions: z.array(z.string()),
-  invocations: count,
-  counts: z.record(z.enum([...LIST_KEYS, 'desired']), count),
-  lists: z.record(z.enum(LIST_KEYS), z.array(z.unknown())),
-  truncated: z.array(z.string()),
-  plan: z.optional(
-    z.object({
-      names: z.string(),
-      creates: z.string(),
-      others: z.string(),
-      taken: z.record(z.string(), z.string()),
-    }),
-  ),
-});
+/** Built when a run's progress is first checked: the timer's invocation, which starts a run, never checks one. */
+const progressSchema = () => {
+  const count = z.number().check(z.int(), z.nonnegative());
+  return z.object({
+    triggerTime: z.string().check(z.minLength(1)),
+    position: z.object({ cursor: count, pruneAfter: z.nullable(z.string()) }),
+    done: z.boolean(),
+    regions: z.array(z.string()),
+    invocations: count,
+    counts: z.record(z.enum([...LIST_KEYS, 'desired']), count),
+    lists: z.record(z.enum(LIST_KEYS), z.array(z.unknown())),
+    truncated: z.array(z.string()),
+    plan: z.optional(
+      z.object({
+        names: z.string(),
+        creates: z.string(),
+        others: z.string(),
+        taken: z.record(z.string(), z.string()),
+      }),
+    ),
+  });
+};
+let builtProgressSchema: ReturnType<typeof progressSchema> | undefined;
 
 export class ProgressError extends Error {
   override readonly name = 'ProgressError';
@@ -97,7 +100,8 @@ export class ProgressError extends Error {
 
 /** The progress the flow hands an invocation, checked (it is the run's own output, so a problem is a bug). */
 export function parseProgress(input: unknown): RunProgress {
-  const result = progressSchema.safeParse(input);
+  builtProgressSchema ??= progressSchema();
+  const result = builtProgressSchema.safeParse(input);
   if (!result.success) throw new ProgressError(problemsFromZod(result.error, input));
   return result.data as RunProgress;
 }
