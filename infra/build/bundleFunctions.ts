@@ -3,7 +3,7 @@
  * what FC 3.0 loads as `index.handler`. `lib` is the shared core, not a function.
  */
 import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { build, type Plugin } from 'esbuild';
 
 export interface BundleResult {
@@ -19,6 +19,7 @@ export const BUNDLE_BUDGET_BYTES = 300_000;
 
 const HTTPX = /[\\/]node_modules[\\/]httpx[\\/]/;
 const JMESPATH = /[\\/]node_modules[\\/]@aws-lambda-powertools[\\/]jmespath[\\/]/;
+const JSON_BIGINT = /[\\/]node_modules[\\/]json-bigint[\\/]index\.js$/;
 
 /** Gives the importers `importer` matches `contents` as the module `name`; every other importer keeps the real one. */
 function replacedFor(label: string, importer: RegExp, name: string, contents: string): Plugin {
@@ -26,10 +27,17 @@ function replacedFor(label: string, importer: RegExp, name: string, contents: st
   return {
     name: namespace,
     setup(builder) {
-      builder.onResolve({ filter: new RegExp(`^${name}$`) }, (args) =>
-        importer.test(args.importer) ? { path: name, namespace } : undefined,
+      builder.onResolve({ filter: new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }, (args) =>
+        importer.test(args.importer)
+          ? { path: name, namespace, pluginData: dirname(resolve(args.resolveDir, name)) }
+          : undefined,
       );
-      builder.onLoad({ filter: /.*/, namespace }, () => ({ contents, loader: 'js' }));
+      // The replacement's own relative requires resolve beside the module it replaces.
+      builder.onLoad({ filter: /.*/, namespace }, (args) => ({
+        contents,
+        loader: 'js',
+        resolveDir: args.pluginData as string,
+      }));
     },
   };
 }
@@ -69,6 +77,18 @@ const jmespathZlibOnDemand = replacedFor(
   JMESPATH,
   'node:zlib',
   "export const gunzipSync = (...args) => require('node:zlib').gunzipSync(...args);",
+);
+
+/**
+ * json-bigint's `stringify`, loaded on its first call. pop-core only parses with json-bigint (whose parser
+ * loads bignumber.js itself, for a number of more than 15 digits), but the stringify module loads bignumber.js
+ * as json-bigint loads: about 1 ms of every cold start, for a function no RPC call uses.
+ */
+const bigintStringifyOnDemand = replacedFor(
+  'json-bigint',
+  JSON_BIGINT,
+  './lib/stringify.js',
+  "exports.stringify = function (...args) { return require('./stringify.js').stringify.apply(this, args); };",
 );
 
 export function functionNames(functionsDir: string): string[] {
@@ -113,7 +133,7 @@ export async function bundleFunctions(options: {
     legalComments: 'none',
     // @alicloud/fc2 → ali-oss → urllib requires proxy-agent dynamically; it is never used on FC.
     external: ['proxy-agent'],
-    plugins: [neverDebug, zlibOnDemand, jmespathZlibOnDemand],
+    plugins: [neverDebug, zlibOnDemand, jmespathZlibOnDemand, bigintStringifyOnDemand],
     logLevel: 'warning',
   });
   const outputs = Object.entries(result.metafile.outputs);

@@ -99,6 +99,26 @@ describe('bundleFunctions', () => {
     });
   });
 
+  it("keeps numbers of more than 15 digits whole, through an answer and json-bigint's deferred stringify", async () => {
+    const big = '12345678901234567890';
+    const run = await callThroughBundle({
+      respond: () => ({ body: `{"RequestId":"req-big","TotalCount":${big}}` }),
+    });
+    // pop-core's parser made a BigNumber of it (printed by its toJSON), not a rounded double.
+    expect(JSON.parse(run.stdout)).toMatchObject({ answer: { RequestId: 'req-big', TotalCount: big } });
+    const out = mkdtempSync(join(tmpdir(), 'mf-dist-'));
+    await bundleFunctions({ functionsDir: 'test/fixtures/cloud-functions', outDir: out });
+    const roundTrip = execFileSync(
+      process.execPath,
+      [
+        '-e',
+        `const { bundledJsonBigint: j } = require('./caller/index.js'); process.stdout.write(j.stringify(j.parse('{"n":${big}}')))`,
+      ],
+      { cwd: out },
+    ).toString();
+    expect(roundTrip).toBe(`{"n":${big}}`);
+  });
+
   it('loads zlib for a webhook mapping only when it calls powertools_base64_gzip, and still decodes', async () => {
     // The bundled fixture (test/fixtures/cloud-functions/mapper) applies a mapping through the real JMESPath.
     const out = mkdtempSync(join(tmpdir(), 'mf-dist-'));
