@@ -41,7 +41,12 @@ function answer(res: ServerResponse, succeeded: boolean, body: unknown): void {
   res.end(text);
 }
 
-/** Serves the handler; listens on all interfaces, as FC requires of a custom runtime's server. */
+/**
+ * Serves the handler, listening on every interface as FC requires of a custom runtime's server (0.0.0.0:CAPort
+ * or *:CAPort; the local cloud refuses a loopback-only one, infra/local/fc/customRuntime.ts). With no host,
+ * Node listens on `::` with IPv4 taken too (libuv clears IPV6_V6ONLY), or on 0.0.0.0 where there is no IPv6;
+ * naming 0.0.0.0 would cost each cold start a DNS look-up of it (about 1 ms).
+ */
 export function serveEvents(handler: EventHandler, env: NodeJS.ProcessEnv = process.env): Server {
   const server = createServer((req, res) => {
     // An initializer is not configured; answer one anyway, as a no-op.
@@ -73,6 +78,6 @@ export function serveEvents(handler: EventHandler, env: NodeJS.ProcessEnv = proc
         );
     });
   });
-  server.listen(Number(env.FC_CUSTOM_LISTEN_PORT ?? 9000), '0.0.0.0');
+  server.listen(Number(env.FC_CUSTOM_LISTEN_PORT ?? 9000));
   return server;
 }

@@ -8,7 +8,9 @@
  * protocol, `x-fc-status`), https://www.alibabacloud.com/help/en/fc/user-guide/specification-details (the
  * headers), https://www.alibabacloud.com/help/ja/functioncompute/fc/environment-variables
  * (FC_CUSTOM_LISTEN_PORT), https://www.alibabacloud.com/help/en/functioncompute/fc/principles-1 (ready
- * within 120 s).
+ * within 120 s; the server must listen on 0.0.0.0:CAPort or *:CAPort — FC reaches it from another address, so
+ * one listening on 127.0.0.1 fails with FunctionNotStarted:
+ * https://www.alibabacloud.com/help/en/functioncompute/fc/must-the-listening-port-of-a-custom-runtime-be-the-same-as-that-of-the-http-server-of-the-custom-runtime).
  */
 import { request as httpRequest } from 'node:http';
 import { connect, createServer } from 'node:net';
@@ -38,7 +40,27 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Resolves once something accepts connections on the port; rejects after `timeoutMs` or when `gone` fires. */
+function accepts(host: string, port: number): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const socket = connect({ port, host }, () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/**
+ * Another address of this machine, standing in for the one FC connects from: on Linux all of 127.0.0.0/8 is
+ * the loopback, so a server listening on every interface accepts 127.0.0.2 and one on 127.0.0.1 refuses it.
+ * Elsewhere no second address can be counted on, and the rule goes unchecked.
+ */
+const OTHER_ADDRESS = process.platform === 'linux' ? '127.0.0.2' : undefined;
+
+/**
+ * Resolves once the port accepts connections as FC makes them; rejects after `timeoutMs`, when `gone` fires,
+ * or when the server listens on the loopback only.
+ */
 export async function untilListening(port: number, timeoutMs: number, gone: Promise<unknown>): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let exited = false;
@@ -47,14 +69,13 @@ export async function untilListening(port: number, timeoutMs: number, gone: Prom
   });
   for (;;) {
     if (exited) throw new Error('the instance exited before its server listened');
-    const accepted = await new Promise<boolean>((resolve) => {
-      const socket = connect({ port, host: '127.0.0.1' }, () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (accepted) return;
+    if (await accepts('127.0.0.1', port)) {
+      if (OTHER_ADDRESS !== undefined && !(await accepts(OTHER_ADDRESS, port)))
+        throw new Error(
+          `the server listens on port ${port} of the loopback only; a custom runtime's server must listen on 0.0.0.0:${port} or *:${port}`,
+        );
+      return;
+    }
     if (Date.now() > deadline)
       throw new Error(`the server did not listen on port ${port} within ${timeoutMs / 1000} s`);
     await new Promise((r) => setTimeout(r, 20));
