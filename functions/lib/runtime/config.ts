@@ -4,7 +4,7 @@
  *
  * Each setting is a small reader of its variable's text rather than a zod schema: every function reads the
  * configuration on every cold start, and building some 80 zod schemas for 26 variables cost dead-letter about
- * 3 ms of a ~65 ms start, and the others 1–2 ms (`npm run bench -- --scenario load`). Untrusted input
+ * 3 ms of a ~65 ms start, and the others 1–2 ms (paired starts of the two bundles). Untrusted input
  * (requests, events, the desired state) is still checked by the zod contracts in `contract/`.
  */
 import type { Problem } from '../contract/problems.js';
