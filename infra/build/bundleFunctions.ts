@@ -28,15 +28,17 @@ function replacedFor(label: string, importer: RegExp, name: string, contents: st
     name: namespace,
     setup(builder) {
       builder.onResolve({ filter: new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }, (args) =>
-        importer.test(args.importer)
-          ? { path: name, namespace, pluginData: dirname(resolve(args.resolveDir, name)) }
+        // Only a real file's import (never the replacement's own, which then reaches the real module); one
+        // replacement per place the name resolves from, so two copies of a package never share one.
+        args.namespace === 'file' && importer.test(args.importer)
+          ? { path: resolve(args.resolveDir, name), namespace }
           : undefined,
       );
       // The replacement's own relative requires resolve beside the module it replaces.
       builder.onLoad({ filter: /.*/, namespace }, (args) => ({
         contents,
         loader: 'js',
-        resolveDir: args.pluginData as string,
+        resolveDir: dirname(args.path),
       }));
     },
   };

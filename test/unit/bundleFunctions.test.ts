@@ -99,7 +99,7 @@ describe('bundleFunctions', () => {
     });
   });
 
-  it("keeps numbers of more than 15 digits whole, through an answer and json-bigint's deferred stringify", async () => {
+  it('keeps numbers of more than 15 digits whole, and runs bignumber.js only once stringify is called', async () => {
     const big = '12345678901234567890';
     const run = await callThroughBundle({
       respond: () => ({ body: `{"RequestId":"req-big","TotalCount":${big}}` }),
@@ -117,6 +117,23 @@ describe('bundleFunctions', () => {
       { cwd: out },
     ).toString();
     expect(roundTrip).toBe(`{"n":${big}}`);
+    // bignumber.js is a UMD module: where an AMD `define` exists it hands itself to it as it runs, which shows
+    // whether it ran as the bundle loaded or only when stringify was first called.
+    const ran = execFileSync(
+      process.execPath,
+      [
+        '-e',
+        [
+          'globalThis.define = Object.assign((factory) => { if (typeof factory().isBigNumber === "function") globalThis.ran = true; }, { amd: true });',
+          "const { bundledJsonBigint } = require('./caller/index.js');",
+          'const atLoad = Boolean(globalThis.ran);',
+          'try { bundledJsonBigint.stringify({ n: 1 }); } catch {}',
+          'process.stdout.write(JSON.stringify({ atLoad, afterStringify: Boolean(globalThis.ran) }));',
+        ].join('\n'),
+      ],
+      { cwd: out },
+    ).toString();
+    expect(JSON.parse(ran)).toEqual({ atLoad: false, afterStringify: true });
   });
 
   it('loads zlib for a webhook mapping only when it calls powertools_base64_gzip, and still decodes', async () => {

@@ -33,9 +33,22 @@ describe('loadConfig', () => {
     });
   });
   it('reads an empty variable as unset', () => {
-    expect(
-      loadConfig({ MIRRORFLOW_OWNER: '', MIRRORFLOW_HTTP_TIMEOUT_MS: '', MIRRORFLOW_REGIONS: '' }),
-    ).toMatchObject({ owner: 'mirrorflow', httpTimeoutMs: 10_000, regions: [] });
+    // s.yaml sets the endpoint overrides to '' where nothing overrides them.
+    const empty = loadConfig({
+      MIRRORFLOW_OWNER: '',
+      MIRRORFLOW_HTTP_TIMEOUT_MS: '',
+      MIRRORFLOW_REGIONS: '',
+      MIRRORFLOW_VPC_ENDPOINT: '',
+      MIRRORFLOW_FNF_ENDPOINT: ' ',
+    });
+    expect(empty).toMatchObject({ owner: 'mirrorflow', httpTimeoutMs: 10_000, regions: [] });
+    expect(empty.vpcEndpoint).toBeUndefined();
+    expect(empty.fnfEndpoint).toBeUndefined();
+  });
+  it('takes an endpoint without the spaces around it', () => {
+    expect(loadConfig({ MIRRORFLOW_VPC_ENDPOINT: ' http://127.0.0.1:9000\r\n' }).vpcEndpoint).toBe(
+      'http://127.0.0.1:9000',
+    );
   });
   it('reads every variable', () => {
     const c = loadConfig({
@@ -73,7 +86,12 @@ describe('loadConfig', () => {
       /MIRRORFLOW_REGIONS must be region IDs separated by commas \(got "Shanghai"\)/,
     );
     expect(() => loadConfig({ MIRRORFLOW_RECONCILE_PRUNE: 'yes' })).toThrow(/"true" or "false"/);
-    for (const endpoint of ['127.0.0.1:9000', 'ftp://127.0.0.1/']) {
+    for (const endpoint of [
+      '127.0.0.1:9000',
+      'ftp://127.0.0.1/',
+      'http:127.0.0.1',
+      'http://127.0.0.1\t:9000',
+    ]) {
       expect(() => loadConfig({ MIRRORFLOW_VPC_ENDPOINT: endpoint })).toThrow(
         /MIRRORFLOW_VPC_ENDPOINT must be an http:\/\/ or https:\/\/ URL/,
       );

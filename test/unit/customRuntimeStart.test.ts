@@ -2,6 +2,12 @@ import { createServer, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort, untilListening } from '../../infra/local/fc/customRuntime.js';
 
+const hasIpv6Loopback = await new Promise<boolean>((resolve) => {
+  const probe = createServer();
+  probe.once('error', () => resolve(false));
+  probe.listen(0, '::1', () => probe.close(() => resolve(true)));
+});
+
 /** What FC is told when the instance never exits on its own. */
 const stillRunning = new Promise<never>(() => {});
 
@@ -33,6 +39,14 @@ describe('untilListening: when FC counts a custom runtime started', () => {
       await expect(untilListening(await listen('127.0.0.1'), 5_000, stillRunning)).rejects.toThrow(
         /loopback only; a custom runtime's server must listen on 0\.0\.0\.0:\d+ or \*:\d+/,
       );
+    },
+  );
+
+  // A machine without IPv6 cannot hold such a server at all.
+  it.runIf(hasIpv6Loopback)(
+    'refuses a server on the IPv6 loopback only at once, rather than waiting out the start',
+    async () => {
+      await expect(untilListening(await listen('::1'), 5_000, stillRunning)).rejects.toThrow(/loopback only/);
     },
   );
 });

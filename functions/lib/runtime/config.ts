@@ -54,16 +54,22 @@ const regionList: Reader<string[]> = (s) => {
   return bad === undefined ? regions : new Broken(`must be region IDs separated by commas (got "${bad}")`);
 };
 
-/** An endpoint override: an http:// or https:// URL. */
+/**
+ * An endpoint override: an http:// or https:// URL, without the spaces around it (an env file's CR included),
+ * which would otherwise reach every call's address. A URL has no whitespace inside.
+ */
 const url: Reader<string | undefined> = (s) => {
-  if (s === undefined) return undefined;
-  let protocol = '';
+  if (s === undefined || s.trim() === '') return undefined;
+  const text = s.trim();
+  let parsed = false;
   try {
-    protocol = new URL(s).protocol;
+    parsed = Boolean(new URL(text));
   } catch {
     // not a URL at all: the same rule
   }
-  return protocol === 'http:' || protocol === 'https:' ? s : new Broken('must be an http:// or https:// URL');
+  return parsed && /^https?:\/\/[^\s]+$/i.test(text)
+    ? text
+    : new Broken('must be an http:// or https:// URL');
 };
 
 /** Text that matches `pattern` (the rule says how), else `fallback` when unset. */

@@ -40,15 +40,25 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** Whether a connection to `host:port` is taken (within a second: a dropped one counts as refused). */
 function accepts(host: string, port: number): Promise<boolean> {
   return new Promise<boolean>((resolve) => {
     const socket = connect({ port, host }, () => {
       socket.destroy();
       resolve(true);
     });
+    socket.setTimeout(1_000, () => {
+      socket.destroy();
+      resolve(false);
+    });
     socket.once('error', () => resolve(false));
   });
 }
+
+const loopbackOnly = (port: number) =>
+  new Error(
+    `the server listens on port ${port} of the loopback only; a custom runtime's server must listen on 0.0.0.0:${port} or *:${port}`,
+  );
 
 /**
  * Another address of this machine, standing in for the one FC connects from: on Linux all of 127.0.0.0/8 is
@@ -70,12 +80,11 @@ export async function untilListening(port: number, timeoutMs: number, gone: Prom
   for (;;) {
     if (exited) throw new Error('the instance exited before its server listened');
     if (await accepts('127.0.0.1', port)) {
-      if (OTHER_ADDRESS !== undefined && !(await accepts(OTHER_ADDRESS, port)))
-        throw new Error(
-          `the server listens on port ${port} of the loopback only; a custom runtime's server must listen on 0.0.0.0:${port} or *:${port}`,
-        );
+      if (OTHER_ADDRESS !== undefined && !(await accepts(OTHER_ADDRESS, port))) throw loopbackOnly(port);
       return;
     }
+    // On IPv6's loopback only (`localhost` may name it): FC cannot reach it either.
+    if (await accepts('::1', port)) throw loopbackOnly(port);
     if (Date.now() > deadline)
       throw new Error(`the server did not listen on port ${port} within ${timeoutMs / 1000} s`);
     await new Promise((r) => setTimeout(r, 20));
