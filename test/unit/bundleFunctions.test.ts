@@ -9,6 +9,13 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { bundleFunctions, functionNames } from '../../infra/build/bundleFunctions.js';
 
+/** The fixtures of test/fixtures/cloud-functions, bundled the way functions are; their folder. */
+async function bundledFixtures(): Promise<string> {
+  const out = mkdtempSync(join(tmpdir(), 'mf-dist-'));
+  await bundleFunctions({ functionsDir: 'test/fixtures/cloud-functions', outDir: out });
+  return out;
+}
+
 /**
  * One signed call through the bundled fixture (test/fixtures/cloud-functions/caller), run by its own Node
  * from a folder without node_modules, against a local server answering with `respond`. It prints the answer
@@ -18,8 +25,7 @@ async function callThroughBundle(o: {
   respond: () => { body: string | Buffer; headers?: Record<string, string> };
   env?: Record<string, string>;
 }): Promise<{ stdout: string; stderr: string }> {
-  const out = mkdtempSync(join(tmpdir(), 'mf-dist-'));
-  await bundleFunctions({ functionsDir: 'test/fixtures/cloud-functions', outDir: out });
+  const out = await bundledFixtures();
   const server = createServer((req, res) => {
     req.resume();
     req.on('end', () => {
@@ -106,8 +112,7 @@ describe('bundleFunctions', () => {
     });
     // pop-core's parser made a BigNumber of it (printed by its toJSON), not a rounded double.
     expect(JSON.parse(run.stdout)).toMatchObject({ answer: { RequestId: 'req-big', TotalCount: big } });
-    const out = mkdtempSync(join(tmpdir(), 'mf-dist-'));
-    await bundleFunctions({ functionsDir: 'test/fixtures/cloud-functions', outDir: out });
+    const out = await bundledFixtures();
     const roundTrip = execFileSync(
       process.execPath,
       [
@@ -138,8 +143,7 @@ describe('bundleFunctions', () => {
 
   it('loads zlib for a webhook mapping only when it calls powertools_base64_gzip, and still decodes', async () => {
     // The bundled fixture (test/fixtures/cloud-functions/mapper) applies a mapping through the real JMESPath.
-    const out = mkdtempSync(join(tmpdir(), 'mf-dist-'));
-    await bundleFunctions({ functionsDir: 'test/fixtures/cloud-functions', outDir: out });
+    const out = await bundledFixtures();
     const runner = join(out, 'map.cjs');
     const packed = gzipSync(JSON.stringify({ vpcId: 'vpc-gz' })).toString('base64');
     writeFileSync(
