@@ -2,8 +2,9 @@
  * Bundles each `functions/<name>/index.ts` into one CommonJS file, `dist/<name>/index.js`, for Node 20 —
  * what FC 3.0 loads as `index.handler`. `lib` is the shared core, not a function.
  */
-import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { build, type Plugin } from 'esbuild';
 
 export interface BundleResult {
@@ -12,6 +13,15 @@ export interface BundleResult {
   bytes: number;
   /** The npm packages inside the bundle (to keep, e.g., @alicloud/fc2 out of function bundles). */
   packages: string[];
+  /** The packages shipped beside the bundle, loaded at their first require (ON_DEMAND_PACKAGES). */
+  onDemand: OnDemandFile[];
+}
+
+export interface OnDemandFile {
+  package: string;
+  /** `<function folder>/on-demand/<package>.js`, the path the bundle requires it by. */
+  file: string;
+  bytes: number;
 }
 
 /** The size every function bundle must stay within (see the README's "Deploy" section for the figures). */
@@ -19,7 +29,7 @@ export const BUNDLE_BUDGET_BYTES = 300_000;
 
 const HTTPX = /[\\/]node_modules[\\/]httpx[\\/]/;
 const JMESPATH = /[\\/]node_modules[\\/]@aws-lambda-powertools[\\/]jmespath[\\/]/;
-const JSON_BIGINT = /[\\/]node_modules[\\/]json-bigint[\\/]index\.js$/;
+const POP_CORE = /[\\/]node_modules[\\/]@alicloud[\\/]pop-core[\\/]/;
 
 /** Gives the importers `importer` matches `contents` as the module `name`; every other importer keeps the real one. */
 function replacedFor(label: string, importer: RegExp, name: string, contents: string): Plugin {
@@ -82,16 +92,82 @@ const jmespathZlibOnDemand = replacedFor(
 );
 
 /**
- * json-bigint's `stringify`, loaded on its first call. pop-core only parses with json-bigint (whose parser
- * loads bignumber.js itself, for a number of more than 15 digits), but the stringify module loads bignumber.js
- * as json-bigint loads: about 1 ms of every cold start, for a function no RPC call uses.
+ * pop-core's json-bigint is functions/lib/cloud/answerJson.ts, which parses an answer with V8's JSON.parse
+ * wherever json-bigint would give the same values, and hands json-bigint (then loaded from beside the bundle)
+ * the rest.
  */
-const bigintStringifyOnDemand = replacedFor(
+const answerJsonPath = fileURLToPath(new URL('../../functions/lib/cloud/answerJson.ts', import.meta.url));
+const popCoreAnswerJson = replacedFor(
+  'pop-core',
+  POP_CORE,
   'json-bigint',
-  JSON_BIGINT,
-  './lib/stringify.js',
-  "exports.stringify = function (...args) { return require('./stringify.js').stringify.apply(this, args); };",
+  `module.exports = require(${JSON.stringify(answerJsonPath)}).answerJson(() => require('json-bigint'));`,
 );
+
+/**
+ * Packages a function needs only on a rare path: each is shipped beside the bundle as
+ * `on-demand/<package>.js` (with what it requires) and loaded at its first require. Inside the bundle, even a
+ * module that never runs costs every cold start the parse of its text (about 3 ms per 100 KB here).
+ * - json-bigint, with bignumber.js (26 KB): for an answer with a number of more than 15 characters, or another
+ *   text V8's JSON.parse may read otherwise (functions/lib/cloud/answerJson.ts).
+ */
+export const ON_DEMAND_PACKAGES = ['json-bigint'] as const;
+
+const onDemandPath = (pkg: string) => `./on-demand/${pkg}.js`;
+
+/** Leaves ON_DEMAND_PACKAGES out of the bundle, required from beside it; records where each resolved. */
+function shippedBeside(resolved: Map<string, string>): Plugin {
+  const names = new Set<string>(ON_DEMAND_PACKAGES);
+  return {
+    name: 'on-demand',
+    setup(builder) {
+      builder.onResolve({ filter: /^[^./]/ }, async (args) => {
+        if (!names.has(args.path) || args.pluginData === 'on-demand') return undefined;
+        const real = await builder.resolve(args.path, {
+          kind: args.kind,
+          resolveDir: args.resolveDir,
+          pluginData: 'on-demand',
+        });
+        if (real.errors.length > 0) return { errors: real.errors };
+        const known = resolved.get(args.path);
+        if (known !== undefined && known !== real.path)
+          return { errors: [{ text: `two copies of ${args.path} (${known}, ${real.path}): one must go` }] };
+        resolved.set(args.path, real.path);
+        return { path: onDemandPath(args.path), external: true };
+      });
+    },
+  };
+}
+
+/** Bundles each on-demand package a function's bundle requires into its folder's `on-demand/`. */
+async function shipOnDemand(
+  functionDir: string,
+  bundleImports: readonly { path: string; external?: boolean }[],
+  resolved: Map<string, string>,
+): Promise<OnDemandFile[]> {
+  const required = ON_DEMAND_PACKAGES.filter((pkg) =>
+    bundleImports.some((i) => i.external && i.path === onDemandPath(pkg)),
+  );
+  const shipped: OnDemandFile[] = [];
+  for (const pkg of required) {
+    const file = join(functionDir, onDemandPath(pkg));
+    mkdirSync(dirname(file), { recursive: true });
+    await build({
+      entryPoints: [resolved.get(pkg)!],
+      outfile: file,
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'cjs',
+      minify: true,
+      sourcemap: 'linked',
+      legalComments: 'none',
+      logLevel: 'warning',
+    });
+    shipped.push({ package: pkg, file, bytes: statSync(file).size });
+  }
+  return shipped;
+}
 
 export function functionNames(functionsDir: string): string[] {
   if (!existsSync(functionsDir)) return [];
@@ -109,6 +185,7 @@ export async function bundleFunctions(options: {
   const outDir = resolve(options.outDir);
   const names = options.names ?? functionNames(functionsDir);
   if (names.length === 0) return [];
+  const onDemandSources = new Map<string, string>();
   const result = await build({
     metafile: true,
     // index.ts is the handler (`index.handler`); a server.ts beside it is the entry a custom runtime's
@@ -135,13 +212,22 @@ export async function bundleFunctions(options: {
     legalComments: 'none',
     // @alicloud/fc2 → ali-oss → urllib requires proxy-agent dynamically; it is never used on FC.
     external: ['proxy-agent'],
-    plugins: [neverDebug, zlibOnDemand, jmespathZlibOnDemand, bigintStringifyOnDemand],
+    // The replacements first: pop-core's json-bigint is answerJson, whose own require is the one shipped beside.
+    plugins: [
+      popCoreAnswerJson,
+      neverDebug,
+      zlibOnDemand,
+      jmespathZlibOnDemand,
+      shippedBeside(onDemandSources),
+    ],
     logLevel: 'warning',
   });
   const outputs = Object.entries(result.metafile.outputs);
-  return names.map((name) => {
+  const outputOf = (file: string) => outputs.find(([path]) => resolve(path) === file)?.[1];
+  const results: BundleResult[] = [];
+  for (const name of names) {
     const file = join(outDir, name, 'index.js');
-    const output = outputs.find(([path]) => resolve(path) === file)?.[1];
+    const output = outputOf(file);
     const packages = [
       ...new Set(
         Object.keys(output?.inputs ?? {})
@@ -152,6 +238,10 @@ export async function bundleFunctions(options: {
     // The bundle is CommonJS; without this, a "type": "module" package.json above it (this repository's)
     // would make Node load it as ESM. FC gets the file too, as part of the function's code folder.
     writeFileSync(join(outDir, name, 'package.json'), '{ "type": "commonjs" }\n');
-    return { name, file, bytes: statSync(file).size, packages };
-  });
+    // server.js (a custom runtime's entry) shares the folder's on-demand files with index.js.
+    const imports = [file, join(outDir, name, 'server.js')].flatMap((f) => outputOf(f)?.imports ?? []);
+    const onDemand = await shipOnDemand(join(outDir, name), imports, onDemandSources);
+    results.push({ name, file, bytes: statSync(file).size, packages, onDemand });
+  }
+  return results;
 }

@@ -6,7 +6,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { clientToken, eventKey } from '../../functions/lib/contract/clientToken.js';
@@ -361,9 +361,25 @@ describe('bundles', () => {
 
   it.each(functionFolders)('%s stays within the budget and carries no local-cloud-only package', (name) => {
     const result = results.find((r) => r.name === name)!;
-    expect(result.bytes).toBeLessThanOrEqual(BUNDLE_BUDGET_BYTES);
+    // What it ships beside the bundle counts too.
+    const shipped = result.bytes + result.onDemand.reduce((sum, f) => sum + f.bytes, 0);
+    expect(shipped).toBeLessThanOrEqual(BUNDLE_BUDGET_BYTES);
     for (const banned of ['@alicloud/fc2', 'cloudevents', 'esbuild', 'jsep', 'commander', 'tsx'])
       expect(result.packages).not.toContain(banned);
     expect(result.packages).toContain('@alicloud/pop-core');
+  });
+
+  it.each(functionFolders)('%s ships every file its bundles require from beside them', (name) => {
+    const result = results.find((r) => r.name === name)!;
+    const folder = dirname(result.file);
+    const required = readdirSync(folder)
+      .filter((f) => f.endsWith('.js'))
+      .flatMap((f) => [...readFileSync(join(folder, f), 'utf8').matchAll(/require\("(\.\/[^"]+)"\)/g)])
+      .map((m) => m[1]!);
+    expect(required).toContain('./on-demand/json-bigint.js');
+    expect([...new Set(required)].sort()).toEqual(
+      result.onDemand.map((f) => `./${relative(folder, f.file).split(sep).join('/')}`).sort(),
+    );
+    for (const file of result.onDemand) expect(existsSync(file.file)).toBe(true);
   });
 });

@@ -7,7 +7,7 @@ export function registerBuild(program: Command, io: CliIo, setExit: (code: numbe
   program
     .command('build')
     .description(
-      "bundle each functions/<name>/index.ts into dist/<name>/index.js (and a server.ts beside it, a custom runtime's entry, into server.js; CommonJS, Node 20) with esbuild",
+      "bundle each functions/<name>/index.ts into dist/<name>/index.js (and a server.ts beside it, a custom runtime's entry, into server.js; CommonJS, Node 20) with esbuild, and the packages loaded on demand into dist/<name>/on-demand/",
     )
     .option('--functions <dir>', 'where the function folders are', 'functions')
     .option('--out <dir>', 'where the bundles go', 'dist')
@@ -18,7 +18,14 @@ export function registerBuild(program: Command, io: CliIo, setExit: (code: numbe
       else if (results.length === 0) io.out(`no functions in ${options.functions}/ to bundle`);
       else
         for (const r of results)
-          io.out(`${r.name.padEnd(16)} ${(r.bytes / 1024).toFixed(1).padStart(8)} KiB  ${r.file}`);
+          io.out(
+            `${r.name.padEnd(16)} ${(r.bytes / 1024).toFixed(1).padStart(8)} KiB  ${r.file}${r.onDemand
+              .map(
+                (f) =>
+                  `\n${''.padEnd(16)} ${(f.bytes / 1024).toFixed(1).padStart(8)} KiB  ${f.file} (loaded on demand)`,
+              )
+              .join('')}`,
+          );
       setExit(EXIT.ok);
     });
 }
