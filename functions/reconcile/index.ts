@@ -1,6 +1,6 @@
 /**
  * reconcile: the timer trigger, and each further invocation of a long run. Reads the desired state
- * (MIRRORFLOW_DESIRED_STATE: a path in the code package, or an http(s) URL), plans against every session of
+ * (MIRRORFLOW_DESIRED_STATE: a path in the code package, or an http(s) URL; JSON or YAML), plans against every session of
  * its regions, and in apply mode converges on it (creates, updates in place, prunes: steps/reconcile.ts) for
  * its share of time; a run with more to do goes on through the reconcile-run flow, which invokes this function
  * again with the run's progress (steps/reconcileRun.ts). The invocation that ends the run sweeps expired
@@ -10,7 +10,7 @@
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { parseDesiredState } from '../lib/contract/desiredState.js';
+import { type DesiredState, jsonDesiredState } from '../lib/contract/desiredState.js';
 import { parseProgress } from '../lib/contract/reconcileProgress.js';
 import { beginInvocation, createLogger } from '../lib/runtime/logger.js';
 import { type FcContext, type Runtime, runtimeFrom } from '../lib/runtime/runtime.js';
@@ -41,6 +41,14 @@ async function loadDesiredState(location: string): Promise<string> {
     ? location
     : join(process.env.FC_FUNC_CODE_PATH ?? process.cwd(), location);
   return readFile(path, 'utf8');
+}
+
+/** JSON, as the build ships it; YAML (its reader loaded now, js-yaml from beside the bundle) otherwise. */
+async function parseDesired(text: string): Promise<DesiredState> {
+  const json = jsonDesiredState(text);
+  if (json) return json;
+  const { parseDesiredState } = await import('../lib/contract/desiredStateText.js');
+  return parseDesiredState(text);
 }
 
 function modeOf(timer: TimerEvent, runtime: Runtime): 'apply' | 'plan' {
@@ -84,7 +92,7 @@ export const handler = async (event: Buffer, context: FcContext) => {
     throw new Error('MIRRORFLOW_DESIRED_STATE is not set: reconcile has nothing to work from');
   const deps: RunDeps = {
     runtime,
-    loadDesired: async () => parseDesiredState(await loadDesiredState(desiredState)),
+    loadDesired: async () => parseDesired(await loadDesiredState(desiredState)),
     log,
     timeIsUp: timeIsUpAfter(runtime.config.reconcileSliceSeconds, runtime),
   };

@@ -9,7 +9,6 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { stringify } from 'yaml';
 import { createVpcClient } from '../../functions/lib/cloud/vpcClient.js';
 import { createWorkflowClient } from '../../functions/lib/cloud/workflowClient.js';
 import { jobItem, newJob } from '../../functions/lib/contract/flowJob.js';
@@ -214,10 +213,11 @@ async function runNaiveFlow(options: BenchOptions, functionsDir: string): Promis
 
 async function runReconcile(options: BenchOptions, functionsDir: string): Promise<BenchResult['reconcile']> {
   const dir = mkdtempSync(join(tmpdir(), 'mf-bench-'));
-  const desired = join(dir, 'desired-state.yaml');
+  // As the build ships it: JSON (infra/build/desiredStateFile.ts).
+  const desired = join(dir, 'desired-state.json');
   writeFileSync(
     desired,
-    stringify({
+    JSON.stringify({
       version: 1,
       sessions: Array.from({ length: options.reconcileSessions }, (_, i) => ({
         name: `bench-${i}`,

@@ -12,7 +12,6 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
 import { startLocalCloud } from '../local/cloud.js';
 import { parseFaults } from '../local/faults.js';
 import {
@@ -72,11 +71,12 @@ export interface ReconcileScaleResult {
   perSession: RequestCosts;
 }
 
+/** The desired state as the build ships it: JSON (infra/build/desiredStateFile.ts). */
 function desiredStateFile(sessions: number): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'mf-bench-reconcile-')), 'desired-state.yaml');
+  const file = join(mkdtempSync(join(tmpdir(), 'mf-bench-reconcile-')), 'desired-state.json');
   writeFileSync(
     file,
-    stringify({
+    JSON.stringify({
       version: 1,
       sessions: Array.from({ length: sessions }, (_, i) => ({ name: `bench-${i}`, request: request(i) })),
     }),

@@ -110,14 +110,20 @@ const popCoreAnswerJson = replacedFor(
  * module that never runs costs every cold start the parse of its text (about 3 ms per 100 KB here).
  * - json-bigint, with bignumber.js (26 KB): for an answer with a number of more than 15 characters, or another
  *   text V8's JSON.parse may read otherwise (functions/lib/cloud/answerJson.ts).
+ * - js-yaml's `load` (46 KB): for reconcile's desired state when it is YAML; the build ships it as JSON.
+ * A package named with its exports ships only those (what the functions import of it; a function that imports
+ * another gets undefined, which the end-to-end tests would show); `'whole'` ships all of it.
  */
-export const ON_DEMAND_PACKAGES = ['json-bigint'] as const;
+export const ON_DEMAND_PACKAGES: Readonly<Record<string, 'whole' | readonly string[]>> = {
+  'json-bigint': 'whole',
+  'js-yaml': ['load'],
+};
 
 const onDemandPath = (pkg: string) => `./on-demand/${pkg}.js`;
 
 /** Leaves ON_DEMAND_PACKAGES out of the bundle, required from beside it; records where each resolved. */
 function shippedBeside(resolved: Map<string, string>): Plugin {
-  const names = new Set<string>(ON_DEMAND_PACKAGES);
+  const names = new Set(Object.keys(ON_DEMAND_PACKAGES));
   return {
     name: 'on-demand',
     setup(builder) {
@@ -145,15 +151,25 @@ async function shipOnDemand(
   bundleImports: readonly { path: string; external?: boolean }[],
   resolved: Map<string, string>,
 ): Promise<OnDemandFile[]> {
-  const required = ON_DEMAND_PACKAGES.filter((pkg) =>
+  const required = Object.keys(ON_DEMAND_PACKAGES).filter((pkg) =>
     bundleImports.some((i) => i.external && i.path === onDemandPath(pkg)),
   );
   const shipped: OnDemandFile[] = [];
   for (const pkg of required) {
     const file = join(functionDir, onDemandPath(pkg));
     mkdirSync(dirname(file), { recursive: true });
+    const exports = ON_DEMAND_PACKAGES[pkg]!;
+    const source = resolved.get(pkg)!;
     await build({
-      entryPoints: [resolved.get(pkg)!],
+      ...(exports === 'whole'
+        ? { entryPoints: [source] }
+        : {
+            stdin: {
+              contents: `export { ${exports.join(', ')} } from ${JSON.stringify(source)};`,
+              resolveDir: dirname(source),
+              sourcefile: `on-demand-${pkg}.js`,
+            },
+          }),
       outfile: file,
       bundle: true,
       platform: 'node',

@@ -18,6 +18,7 @@ import {
   type BundleResult,
   bundleFunctions,
 } from '../../infra/build/bundleFunctions.js';
+import { checkDesiredStateFile, SHIPPED_DESIRED_STATE } from '../../infra/build/desiredStateFile.js';
 import type { LocalCloud } from '../../infra/local/cloud.js';
 import { loadFlowFile } from '../../infra/local/fnf/flows.js';
 import { ACTION_RESOURCES } from '../../infra/local/ram/resources.js';
@@ -55,6 +56,16 @@ describe('s.yaml', () => {
   it('is a Serverless Devs 3 project that builds before it deploys', () => {
     expect(sYaml.edition).toBe('3.0.0');
     expect(sYaml.actions['pre-deploy']![0]!.run).toMatch(/npm ci && npm run build/);
+  });
+
+  it("checks the desired state as it builds, and ships it where reconcile's default looks", async () => {
+    const run = sYaml.actions['pre-deploy']![0]!.run;
+    expect(run).toMatch(/npm run build -- --desired-state \$\{vars\.desiredStateFile\}/);
+    expect(sYaml.vars.desiredState).toContain(`'${SHIPPED_DESIRED_STATE}'`);
+    expect(template.environmentVariables.MIRRORFLOW_DESIRED_STATE).toBe('${vars.desiredState}');
+    // The example it ships by default passes the check.
+    const example = /'MIRRORFLOW_DESIRED_STATE_FILE', '([^']+)'/.exec(sYaml.vars.desiredStateFile!)![1]!;
+    expect(checkDesiredStateFile(example).sessions.length).toBeGreaterThan(0);
   });
 
   it('has one fc3 function per function folder, with code and handler the build produces', async () => {

@@ -8,7 +8,6 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
 import type { LocalCloud } from '../../infra/local/cloud.js';
 import type { StoredEvent } from '../../infra/local/eventbridge/bus.js';
 import {
@@ -21,7 +20,8 @@ import {
 } from '../helpers/localCloud.js';
 import { demoRequest, faultRule } from '../helpers/requests.js';
 
-const desiredFile = join(mkdtempSync(join(tmpdir(), 'mf-desired-')), 'desired-state.yaml');
+// JSON, as the build ships it (infra/build/desiredStateFile.ts); other end-to-end tests read YAML.
+const desiredFile = join(mkdtempSync(join(tmpdir(), 'mf-desired-')), 'desired-state.json');
 const entry = (name: string, source: string, extra: Record<string, unknown> = {}) => ({
   name,
   request: {
@@ -34,7 +34,8 @@ const entry = (name: string, source: string, extra: Record<string, unknown> = {}
     ...extra,
   },
 });
-const writeDesired = (sessions: unknown[]) => writeFileSync(desiredFile, stringify({ version: 1, sessions }));
+const writeDesired = (sessions: unknown[]) =>
+  writeFileSync(desiredFile, JSON.stringify({ version: 1, sessions }));
 
 let cloud: LocalCloud;
 beforeAll(async () => {

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createVpcClient } from '../../functions/lib/cloud/vpcClient.js';
 import { createWorkflowClient } from '../../functions/lib/cloud/workflowClient.js';
-import { parseDesiredState } from '../../functions/lib/contract/desiredState.js';
+import { parseDesiredState } from '../../functions/lib/contract/desiredStateText.js';
 import { foldInvocation, type RunPosition } from '../../functions/lib/contract/reconcileProgress.js';
 import { loadConfig } from '../../functions/lib/runtime/config.js';
 import type { Runtime } from '../../functions/lib/runtime/runtime.js';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DesiredStateError, parseDesiredState } from '../../functions/lib/contract/desiredState.js';
+import { DesiredStateError, jsonDesiredState } from '../../functions/lib/contract/desiredState.js';
+import { parseDesiredState } from '../../functions/lib/contract/desiredStateText.js';
 import { ORIGIN_TAG_KEY, OWNERSHIP_TAG_KEY } from '../../functions/lib/contract/sessionTags.js';
 import { planReconcile, type RegionalSession } from '../../functions/lib/steps/reconcilePlan.js';
 
@@ -39,6 +40,23 @@ describe('desired state', () => {
       parseDesiredState(`version: 1\nsessions:${entry('a', 'eni-1')}${entry('a', 'eni-2')}`),
     ).toThrow(/unique/);
     expect(() => parseDesiredState('version: [')).toThrow(DesiredStateError);
+  });
+
+  it('reads JSON without the YAML reader, to the same document, and the same problems', () => {
+    const yaml = `version: 1\nsessions:${entry('a', 'eni-1')}${entry('b', 'eni-2')}`;
+    const fromYaml = parseDesiredState(yaml);
+    const json = JSON.stringify(fromYaml);
+    expect(jsonDesiredState(json)).toEqual(fromYaml);
+    expect(parseDesiredState(json)).toEqual(fromYaml);
+    // Not JSON: left to the YAML reader, flow style included.
+    expect(jsonDesiredState(yaml)).toBeUndefined();
+    expect(jsonDesiredState('{version: 1, sessions: []}')).toBeUndefined();
+    expect(parseDesiredState('{version: 1, sessions: []}')).toEqual({ version: 1, sessions: [] });
+    // JSON that breaks the schema is refused with the same problem as its YAML would be.
+    expect(() => jsonDesiredState('{"version": 2, "sessions": []}')).toThrow(/version must be 1/);
+    expect(() => jsonDesiredState(' \n{"version": 1, "sessions": [{"name": "a"}]}')).toThrow(
+      /sessions\[0\]\.request/,
+    );
   });
 
   it('the shipped example is valid', async () => {

@@ -1,6 +1,9 @@
-/** `mirrorflow build`: bundles every function for FC (what `npm run build` runs). */
+/** `mirrorflow build`: bundles every function for FC (what `npm run build` runs), and ships the desired state. */
+import { join } from 'node:path';
 import type { Command } from 'commander';
+import { type DesiredState, DesiredStateError } from '../../../functions/lib/contract/desiredState.js';
 import { bundleFunctions } from '../../build/bundleFunctions.js';
+import { checkDesiredStateFile, shipDesiredState } from '../../build/desiredStateFile.js';
 import { type CliIo, EXIT } from '../io.js';
 
 export function registerBuild(program: Command, io: CliIo, setExit: (code: number) => void): void {
@@ -11,21 +14,48 @@ export function registerBuild(program: Command, io: CliIo, setExit: (code: numbe
     )
     .option('--functions <dir>', 'where the function folders are', 'functions')
     .option('--out <dir>', 'where the bundles go', 'dist')
+    .option(
+      '--desired-state <file>',
+      "check a desired-state document (YAML or JSON) and ship it as JSON in reconcile's folder (<out>/reconcile/desired-state.json)",
+    )
     .option('--json', 'machine-readable output')
-    .action(async (options: { functions: string; out: string; json?: boolean }) => {
+    .action(async (options: { functions: string; out: string; desiredState?: string; json?: boolean }) => {
+      // The desired state first: a document that would fail the deploy stops it before anything is written.
+      let desired: DesiredState | undefined;
+      if (options.desiredState !== undefined) {
+        try {
+          desired = checkDesiredStateFile(options.desiredState);
+        } catch (error) {
+          const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
+          if (!(error instanceof DesiredStateError) && !missing) throw error;
+          io.err(
+            missing
+              ? `error: ${options.desiredState} does not exist`
+              : [
+                  `error: ${(error as DesiredStateError).summary}`,
+                  ...(error as DesiredStateError).problems.map((p) => `  ${p.path}: ${p.rule}`),
+                ].join('\n'),
+          );
+          setExit(EXIT.usage);
+          return;
+        }
+      }
       const results = await bundleFunctions({ functionsDir: options.functions, outDir: options.out });
-      if (options.json) io.out(JSON.stringify(results));
+      const shipped = desired && shipDesiredState(desired, join(options.out, 'reconcile'));
+      if (options.json) io.out(JSON.stringify({ functions: results, desiredState: shipped ?? null }));
       else if (results.length === 0) io.out(`no functions in ${options.functions}/ to bundle`);
       else
         for (const r of results)
           io.out(
-            `${r.name.padEnd(16)} ${(r.bytes / 1024).toFixed(1).padStart(8)} KiB  ${r.file}${r.onDemand
-              .map(
-                (f) =>
-                  `\n${''.padEnd(16)} ${(f.bytes / 1024).toFixed(1).padStart(8)} KiB  ${f.file} (loaded on demand)`,
-              )
-              .join('')}`,
+            [
+              `${r.name.padEnd(16)} ${kib(r.bytes)}  ${r.file}`,
+              ...r.onDemand.map((f) => `${''.padEnd(16)} ${kib(f.bytes)}  ${f.file} (loaded on demand)`),
+            ].join('\n'),
           );
+      if (shipped && !options.json)
+        io.out(`desired state    ${shipped.entries} entries checked, shipped as ${shipped.file}`);
       setExit(EXIT.ok);
     });
 }
+
+const kib = (bytes: number) => `${(bytes / 1024).toFixed(1).padStart(8)} KiB`;

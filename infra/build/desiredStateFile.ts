@@ -1,0 +1,46 @@
+/**
+ * The desired state reconcile ships with: the user's document (YAML or JSON) checked at build time — the
+ * schema, and every entry's request against the request contract — and written as JSON into reconcile's
+ * code folder. A typo then stops the deploy, naming the entry and the field, rather than the run at night;
+ * and reconcile reads it without a YAML parser (functions/lib/contract/desiredState.ts).
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type DesiredState, DesiredStateError } from '../../functions/lib/contract/desiredState.js';
+import { parseDesiredState } from '../../functions/lib/contract/desiredStateText.js';
+import type { Problem } from '../../functions/lib/contract/problems.js';
+import { validateMirrorRequest } from '../../functions/lib/contract/request.js';
+
+/** The name reconcile's MIRRORFLOW_DESIRED_STATE gives it in the code package (s.yaml). */
+export const SHIPPED_DESIRED_STATE = 'desired-state.json';
+
+export interface ShippedDesiredState {
+  file: string;
+  entries: number;
+  bytes: number;
+}
+
+/** Reads and checks `source`; DesiredStateError names every problem (ENOENT: there is no such file). */
+export function checkDesiredStateFile(source: string): DesiredState {
+  const desired = parseDesiredState(readFileSync(source, 'utf8'));
+  const problems: Problem[] = desired.sessions.flatMap((entry, index) => {
+    const checked = validateMirrorRequest(entry.request);
+    return checked.ok
+      ? []
+      : checked.problems.map((p) => ({
+          path: `sessions[${index}].request${p.path === '(request)' ? '' : `.${p.path}`}`,
+          rule: `${p.rule} (entry "${entry.name}")`,
+        }));
+  });
+  if (problems.length > 0)
+    throw new DesiredStateError(`${source} has entries that break the request contract`, problems);
+  return desired;
+}
+
+/** Writes a checked desired state as JSON into reconcile's folder, `functionDir`. */
+export function shipDesiredState(desired: DesiredState, functionDir: string): ShippedDesiredState {
+  const file = join(functionDir, SHIPPED_DESIRED_STATE);
+  const text = JSON.stringify(desired);
+  writeFileSync(file, text);
+  return { file, entries: desired.sessions.length, bytes: Buffer.byteLength(text) };
+}
