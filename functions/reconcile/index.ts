@@ -30,23 +30,23 @@ interface TimerEvent {
   progress?: unknown;
 }
 
-async function loadDesiredState(location: string): Promise<string> {
+async function loadDesiredState(location: string): Promise<DesiredState> {
   if (/^https?:\/\//.test(location)) {
     const response = await fetch(location, { signal: AbortSignal.timeout(10_000) });
     if (!response.ok)
       throw new Error(`fetching the desired state from ${location} answered HTTP ${response.status}`);
-    return response.text();
+    return parseAnyForm(await response.text());
   }
   const path = isAbsolute(location)
     ? location
     : join(process.env.FC_FUNC_CODE_PATH ?? process.cwd(), location);
-  return readFile(path, 'utf8');
+  // In the code package: the JSON the build checked and wrote; YAML when it was put there by hand.
+  const text = await readFile(path, 'utf8');
+  return jsonDesiredState(text) ?? parseAnyForm(text);
 }
 
-/** JSON, as the build ships it; YAML (its reader loaded now, js-yaml from beside the bundle) otherwise. */
-async function parseDesired(text: string): Promise<DesiredState> {
-  const json = jsonDesiredState(text);
-  if (json) return json;
+/** YAML or JSON, as a user writes it (its reader loaded now, js-yaml from beside the bundle). */
+async function parseAnyForm(text: string): Promise<DesiredState> {
   const { parseDesiredState } = await import('../lib/contract/desiredStateText.js');
   return parseDesiredState(text);
 }
@@ -92,7 +92,7 @@ export const handler = async (event: Buffer, context: FcContext) => {
     throw new Error('MIRRORFLOW_DESIRED_STATE is not set: reconcile has nothing to work from');
   const deps: RunDeps = {
     runtime,
-    loadDesired: async () => parseDesired(await loadDesiredState(desiredState)),
+    loadDesired: () => loadDesiredState(desiredState),
     log,
     timeIsUp: timeIsUpAfter(runtime.config.reconcileSliceSeconds, runtime),
   };

@@ -108,11 +108,11 @@ const popCoreAnswerJson = replacedFor(
  * Packages a function needs only on a rare path: each is shipped beside the bundle as
  * `on-demand/<package>.js` (with what it requires) and loaded at its first require. Inside the bundle, even a
  * module that never runs costs every cold start the parse of its text (about 3 ms per 100 KB here).
- * - json-bigint, with bignumber.js (26 KB): for an answer with a number of more than 15 characters, or another
+ * - json-bigint, with bignumber.js (24 KB): for an answer with a number of more than 15 characters, or another
  *   text V8's JSON.parse may read otherwise (functions/lib/cloud/answerJson.ts).
  * - js-yaml's `load` (46 KB): for reconcile's desired state when it is YAML; the build ships it as JSON.
- * A package named with its exports ships only those (what the functions import of it; a function that imports
- * another gets undefined, which the end-to-end tests would show); `'whole'` ships all of it.
+ * A package named with its exports ships only those (test/deploy/deployment.test.ts holds the functions'
+ * imports of it to them); `'whole'` ships all of it.
  */
 export const ON_DEMAND_PACKAGES: Readonly<Record<string, 'whole' | readonly string[]>> = {
   'json-bigint': 'whole',

@@ -4,7 +4,7 @@
  * code folder. A typo then stops the deploy, naming the entry and the field, rather than the run at night;
  * and reconcile reads it without a YAML parser (functions/lib/contract/desiredState.ts).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type DesiredState, DesiredStateError } from '../../functions/lib/contract/desiredState.js';
 import { parseDesiredState } from '../../functions/lib/contract/desiredStateText.js';
@@ -39,6 +39,7 @@ export function checkDesiredStateFile(source: string): DesiredState {
 
 /** Writes a checked desired state as JSON into reconcile's folder, `functionDir`. */
 export function shipDesiredState(desired: DesiredState, functionDir: string): ShippedDesiredState {
+  mkdirSync(functionDir, { recursive: true });
   const file = join(functionDir, SHIPPED_DESIRED_STATE);
   const text = JSON.stringify(desired);
   writeFileSync(file, text);

@@ -1,8 +1,9 @@
 /**
  * Whether the bundles in dist/ are missing or older than what they are built from: the functions' sources, and
- * the build itself (infra/build/, whose plugins change what a bundle holds).
+ * the build itself (infra/build/, whose plugins change what a bundle holds); or miss a file they load on demand
+ * (a build stopped between the two).
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { functionNames } from './bundleFunctions.js';
@@ -25,6 +26,11 @@ export function bundlesAreStale(functionsDir: string, outDir: string): boolean {
   const sources = Math.max(newestMtime(functionsDir), newestMtime(BUILD_DIR));
   return names.some((name) => {
     const bundle = join(outDir, name, 'index.js');
-    return !existsSync(bundle) || statSync(bundle).mtimeMs < sources;
+    return !existsSync(bundle) || statSync(bundle).mtimeMs < sources || missesOnDemand(bundle);
   });
+}
+
+function missesOnDemand(bundle: string): boolean {
+  const required = readFileSync(bundle, 'utf8').matchAll(/require\("(\.\/on-demand\/[^"]+)"\)/g);
+  return [...required].some(([, path]) => !existsSync(join(dirname(bundle), path!)));
 }

@@ -17,6 +17,7 @@ import {
   BUNDLE_BUDGET_BYTES,
   type BundleResult,
   bundleFunctions,
+  ON_DEMAND_PACKAGES,
 } from '../../infra/build/bundleFunctions.js';
 import { checkDesiredStateFile, SHIPPED_DESIRED_STATE } from '../../infra/build/desiredStateFile.js';
 import type { LocalCloud } from '../../infra/local/cloud.js';
@@ -378,6 +379,39 @@ describe('bundles', () => {
     for (const banned of ['@alicloud/fc2', 'cloudevents', 'esbuild', 'jsep', 'commander', 'tsx'])
       expect(result.packages).not.toContain(banned);
     expect(result.packages).toContain('@alicloud/pop-core');
+  });
+
+  it('imports of a package shipped in part (ON_DEMAND_PACKAGES) name only what ships of it', () => {
+    const sources = (readdirSync('functions', { recursive: true }) as string[])
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => readFileSync(join('functions', f), 'utf8'));
+    const partial = Object.entries(ON_DEMAND_PACKAGES).filter(([, names]) => names !== 'whole');
+    expect(partial.length).toBeGreaterThan(0);
+    for (const [pkg, shipped] of partial) {
+      const quoted = `'${pkg}'`;
+      const imports = sources.flatMap((text) => [
+        ...text.matchAll(new RegExp(`import\\s+([^;]+?)\\s+from\\s+${quoted}`, 'g')),
+      ]);
+      expect(imports.length).toBeGreaterThan(0);
+      // Named imports only (a default or namespace import would take what did not ship), each one shipped.
+      const named = imports.map(([, clause]) => clause!.trim());
+      for (const clause of named) expect(clause).toMatch(/^\{[^}]*\}$/);
+      const names = named.flatMap((c) =>
+        c
+          .slice(1, -1)
+          .split(',')
+          .map((n) =>
+            n
+              .trim()
+              .split(/\s+as\s+/)[0]!
+              .replace(/^type\s+/, ''),
+          )
+          .filter(Boolean),
+      );
+      expect(shipped).toEqual(expect.arrayContaining(names));
+      // Nor is it reached another way.
+      for (const text of sources) expect(text).not.toMatch(new RegExp(`(?:require|import)\\(${quoted}\\)`));
+    }
   });
 
   it.each(functionFolders)('%s ships every file its bundles require from beside them', (name) => {

@@ -58,6 +58,10 @@ const tricky = fc.constantFrom(
   '{"constructor":2}',
   '{"aconstructorb":3}',
   '{"\\u0063onstructor":4}',
+  // A decoded backslash spells an escape json-bigint's key test matches, where the raw text does not.
+  '{"__\\\\u0070roto__":1}',
+  '{"__\\u005cu0070roto__":1}',
+  '{"a\\\\b":"c\\\\"}',
   '"a\\"b:12345678901234567"',
   '"\\\\"',
   '\u000b1',
@@ -98,6 +102,16 @@ describe("pop-core's answer parser", () => {
       }),
       { seed: SEED, numRuns: 4000 },
     );
+  });
+
+  it('hands a parse with a reviver to json-bigint, which calls it once per value', () => {
+    const seen: string[] = [];
+    const revived = parser.parse('{"a":1,"b":[2]}', (key, value) => {
+      seen.push(key);
+      return typeof value === 'number' ? value * 10 : value;
+    });
+    expect(comparable(revived)).toStrictEqual({ a: 10, b: [20] });
+    expect(seen).toEqual(['a', '0', 'b', '']);
   });
 
   it('keeps long numbers whole through json-bigint, and stringifies with it', () => {

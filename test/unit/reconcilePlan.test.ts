@@ -52,6 +52,9 @@ describe('desired state', () => {
     expect(jsonDesiredState(yaml)).toBeUndefined();
     expect(jsonDesiredState('{version: 1, sessions: []}')).toBeUndefined();
     expect(parseDesiredState('{version: 1, sessions: []}')).toEqual({ version: 1, sessions: [] });
+    expect(jsonDesiredState(`\uFEFF${json}`)).toEqual(fromYaml);
+    // As a user writes it (the build, a URL): a key given twice is refused, JSON or not.
+    expect(() => parseDesiredState('{"version": 1, "sessions": [], "sessions": []}')).toThrow(/duplicated/);
     // JSON that breaks the schema is refused with the same problem as its YAML would be.
     expect(() => jsonDesiredState('{"version": 2, "sessions": []}')).toThrow(/version must be 1/);
     expect(() => jsonDesiredState(' \n{"version": 1, "sessions": [{"name": "a"}]}')).toThrow(

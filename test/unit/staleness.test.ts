@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { bundlesAreStale } from '../../infra/build/staleness.js';
 
 /** A functions folder with one function, and its bundle, each with the given modification time (seconds). */
-function tree(o: { sourceAt: number; bundleAt?: number }) {
+function tree(o: { sourceAt: number; bundleAt?: number; bundle?: string }) {
   const root = mkdtempSync(join(tmpdir(), 'mf-stale-'));
   const functions = join(root, 'functions');
   const dist = join(root, 'dist');
@@ -14,7 +14,7 @@ function tree(o: { sourceAt: number; bundleAt?: number }) {
   utimesSync(join(functions, 'echo', 'index.ts'), o.sourceAt, o.sourceAt);
   if (o.bundleAt !== undefined) {
     mkdirSync(join(dist, 'echo'), { recursive: true });
-    writeFileSync(join(dist, 'echo', 'index.js'), 'exports.handler = () => 1;\n');
+    writeFileSync(join(dist, 'echo', 'index.js'), o.bundle ?? 'exports.handler = () => 1;\n');
     utimesSync(join(dist, 'echo', 'index.js'), o.bundleAt, o.bundleAt);
   }
   return { functions, dist };
@@ -34,6 +34,15 @@ describe('bundlesAreStale', () => {
   it('is fresh when every bundle is newer than the sources and the build', () => {
     const fresh = tree({ sourceAt: 1_000, bundleAt: later });
     expect(bundlesAreStale(fresh.functions, fresh.dist)).toBe(false);
+  });
+
+  it('is stale when a file the bundle loads on demand is missing (a build stopped halfway)', () => {
+    const bundle = 'exports.handler = () => require("./on-demand/json-bigint.js").parse("1");\n';
+    const halfway = tree({ sourceAt: 1_000, bundleAt: later, bundle });
+    expect(bundlesAreStale(halfway.functions, halfway.dist)).toBe(true);
+    mkdirSync(join(halfway.dist, 'echo', 'on-demand'));
+    writeFileSync(join(halfway.dist, 'echo', 'on-demand', 'json-bigint.js'), 'exports.parse = JSON.parse;\n');
+    expect(bundlesAreStale(halfway.functions, halfway.dist)).toBe(false);
   });
 
   it('is stale when the build changed after the bundle, though its sources did not', () => {
