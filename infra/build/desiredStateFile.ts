@@ -20,6 +20,17 @@ export interface ShippedDesiredState {
   bytes: number;
 }
 
+/**
+ * What reconcile would read instead of the shipped file, given MIRRORFLOW_DESIRED_STATE as the deploy sets it
+ * (s.yaml passes the variable through): a URL is fine (the shipped file is then unused); another path in the
+ * package names a file the build does not write, as `desired-state.yaml` did before the build shipped JSON.
+ */
+export function desiredStateMismatch(location: string | undefined): string | undefined {
+  if (location === undefined || location === '' || location === SHIPPED_DESIRED_STATE) return undefined;
+  if (/^https?:\/\//.test(location)) return undefined;
+  return `MIRRORFLOW_DESIRED_STATE=${location} names a file the build does not ship: unset it (reconcile then reads the ${SHIPPED_DESIRED_STATE} the build writes) or set it to an http(s) URL`;
+}
+
 /** Reads and checks `source`; DesiredStateError names every problem (ENOENT: there is no such file). */
 export function checkDesiredStateFile(source: string): DesiredState {
   const desired = parseDesiredState(readFileSync(source, 'utf8'));

@@ -6,7 +6,7 @@
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { jsonDesiredState } from '../../functions/lib/contract/desiredState.js';
 import { parseDesiredState } from '../../functions/lib/contract/desiredStateText.js';
 import { main } from '../../infra/cli/main.js';
@@ -19,7 +19,13 @@ describe('mirrorflow build', () => {
   it("bundles every function and ships the desired state as JSON in reconcile's folder", async () => {
     const out = join(scratch(), 'dist');
     const io = captureIo();
-    expect(await main(['build', '--out', out, '--desired-state', example, '--json'], io)).toBe(0);
+    // A URL in MIRRORFLOW_DESIRED_STATE is fine: reconcile reads it, and the shipped file waits unused.
+    vi.stubEnv('MIRRORFLOW_DESIRED_STATE', 'https://example.invalid/desired-state.yaml');
+    try {
+      expect(await main(['build', '--out', out, '--desired-state', example, '--json'], io)).toBe(0);
+    } finally {
+      vi.unstubAllEnvs();
+    }
     const printed = JSON.parse(io.stdout) as {
       functions: { name: string; onDemand: { package: string }[] }[];
       desiredState: { file: string; entries: number };
@@ -60,6 +66,18 @@ describe('mirrorflow build', () => {
       'sessions[0].request.TrafficMirrorTargetType: must be "NetworkInterface" or "SLB" (entry "web")',
     );
     expect(io.stderr).toContain('sessions[1].request.TrafficMirrorSourceIds: is required (entry "db")');
+    expect(existsSync(out)).toBe(false);
+    // A deploy that still names the file the build used to copy would find nothing there.
+    const renamed = captureIo();
+    vi.stubEnv('MIRRORFLOW_DESIRED_STATE', 'desired-state.yaml');
+    try {
+      expect(await main(['build', '--out', out, '--desired-state', example], renamed)).toBe(2);
+    } finally {
+      vi.unstubAllEnvs();
+    }
+    expect(renamed.stderr).toMatch(
+      /MIRRORFLOW_DESIRED_STATE=desired-state\.yaml names a file the build does not ship/,
+    );
     expect(existsSync(out)).toBe(false);
     const missing = captureIo();
     expect(await main(['build', '--out', out, '--desired-state', join(dir, 'nope.yaml')], missing)).toBe(2);

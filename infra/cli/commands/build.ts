@@ -3,7 +3,11 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { type DesiredState, DesiredStateError } from '../../../functions/lib/contract/desiredState.js';
 import { bundleFunctions } from '../../build/bundleFunctions.js';
-import { checkDesiredStateFile, shipDesiredState } from '../../build/desiredStateFile.js';
+import {
+  checkDesiredStateFile,
+  desiredStateMismatch,
+  shipDesiredState,
+} from '../../build/desiredStateFile.js';
 import { type CliIo, EXIT } from '../io.js';
 
 export function registerBuild(program: Command, io: CliIo, setExit: (code: number) => void): void {
@@ -23,6 +27,12 @@ export function registerBuild(program: Command, io: CliIo, setExit: (code: numbe
       // The desired state first: a document that would fail the deploy stops it before anything is written.
       let desired: DesiredState | undefined;
       if (options.desiredState !== undefined) {
+        const mismatch = desiredStateMismatch(process.env.MIRRORFLOW_DESIRED_STATE);
+        if (mismatch) {
+          io.err(`error: ${mismatch}`);
+          setExit(EXIT.usage);
+          return;
+        }
         try {
           desired = checkDesiredStateFile(options.desiredState);
         } catch (error) {
