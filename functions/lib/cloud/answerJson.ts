@@ -34,7 +34,7 @@ const PROTO_KEY =
 const CONSTRUCTOR_KEY =
   /(?:c|\\u0063)(?:o|\\u006[Ff])(?:n|\\u006[Ee])(?:s|\\u0073)(?:t|\\u0074)(?:r|\\u0072)(?:u|\\u0075)(?:c|\\u0063)(?:t|\\u0074)(?:o|\\u006[Ff])(?:r|\\u0072)/;
 
-/** Whether V8's JSON.parse gives what json-bigint would, judged from the text alone. */
+/** Whether V8's JSON.parse gives what json-bigint would, judged from a text V8 parses. */
 export function parsesAlike(text: string): boolean {
   // For a text V8 parses, strings are where a left-to-right scan for them finds them (nothing else holds `"`).
   return (
@@ -52,14 +52,16 @@ export function answerJson(jsonBigint: () => JsonParser): JsonParser {
       // pop-core hands over the answer's Buffer: made text as json-bigint makes it (`+ ''`, valueOf first; a
       // template literal would call toString first).
       const text = source + '';
-      if (reviver === undefined && parsesAlike(text)) {
-        try {
-          return JSON.parse(text);
-        } catch {
-          // json-bigint's verdict below: it accepts a few texts V8 refuses, and throws its own errors.
-        }
+      if (reviver !== undefined) return jsonBigint().parse(text, reviver);
+      let value: unknown;
+      try {
+        value = JSON.parse(text);
+      } catch {
+        // json-bigint's verdict: it accepts a few texts V8 refuses, and throws its own errors.
+        return jsonBigint().parse(text);
       }
-      return jsonBigint().parse(text, reviver);
+      // Checked once V8 has parsed it: in a text that is JSON, every string closes, so the checks run in one pass.
+      return parsesAlike(text) ? value : jsonBigint().parse(text);
     },
     stringify: (value, replacer, space) => jsonBigint().stringify(value, replacer, space),
   };
