@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build, type Plugin } from 'esbuild';
+import { type BuildOptions, build, type Plugin } from 'esbuild';
 
 export interface BundleResult {
   name: string;
@@ -23,6 +23,23 @@ export interface OnDemandFile {
   file: string;
   bytes: number;
 }
+
+/**
+ * What every file of a function is: one minified CommonJS file for Node 20, FC's `nodejs20`. No keepNames: it
+ * renames every function again as the bundle loads (about 1 ms of each cold start). Stack traces name minified
+ * functions: the linked source map, deployed beside the bundle, names the originals when a trace is read against
+ * it (FC does not run Node with --enable-source-maps). Errors set their own `name`.
+ */
+const FOR_FC = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  minify: true,
+  sourcemap: 'linked',
+  legalComments: 'none',
+  logLevel: 'warning',
+} as const satisfies BuildOptions;
 
 /** The size every function bundle must stay within (see the README's "Deploy" section for the figures). */
 export const BUNDLE_BUDGET_BYTES = 300_000;
@@ -171,14 +188,7 @@ async function shipOnDemand(
             },
           }),
       outfile: file,
-      bundle: true,
-      platform: 'node',
-      target: 'node20',
-      format: 'cjs',
-      minify: true,
-      sourcemap: 'linked',
-      legalComments: 'none',
-      logLevel: 'warning',
+      ...FOR_FC,
     });
     shipped.push({ package: pkg, file, bytes: statSync(file).size });
   }
@@ -215,17 +225,7 @@ export async function bundleFunctions(options: {
       ]),
     ),
     outdir: outDir,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    minify: true,
-    // No keepNames: it renames every function again as the bundle loads (about 1 ms of each cold start). Stack
-    // traces name minified functions: the linked source map, deployed beside the bundle, names the originals
-    // when a trace is read against it (FC does not run Node with --enable-source-maps). Errors set their own
-    // `name`.
-    sourcemap: 'linked',
-    legalComments: 'none',
+    ...FOR_FC,
     // @alicloud/fc2 → ali-oss → urllib requires proxy-agent dynamically; it is never used on FC.
     external: ['proxy-agent'],
     // The replacements first: pop-core's json-bigint is answerJson, whose own require is the one shipped beside.
@@ -236,7 +236,6 @@ export async function bundleFunctions(options: {
       jmespathZlibOnDemand,
       shippedBeside(onDemandSources),
     ],
-    logLevel: 'warning',
   });
   const outputs = Object.entries(result.metafile.outputs);
   const outputOf = (file: string) => outputs.find(([path]) => resolve(path) === file)?.[1];
