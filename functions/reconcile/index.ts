@@ -1,11 +1,11 @@
 /**
  * reconcile: the timer trigger, and each further invocation of a long run. Reads the desired state
- * (MIRRORFLOW_DESIRED_STATE: a path in the code package, or an http(s) URL; JSON or YAML), plans against every session of
- * its regions, and in apply mode converges on it (creates, updates in place, prunes: steps/reconcile.ts) for
- * its share of time; a run with more to do goes on through the reconcile-run flow, which invokes this function
- * again with the run's progress (steps/reconcileRun.ts). The invocation that ends the run sweeps expired
- * sessions and puts the run's one Completed event through the flow. The report is logged and returned.
- * Payload `{"mode":"plan"}` (or MIRRORFLOW_RECONCILE_MODE=plan) plans without changing anything.
+ * (MIRRORFLOW_DESIRED_STATE: a path in the code package, or an http(s) URL; JSON or YAML), plans against every
+ * session of its regions, and in apply mode converges on it (creates, updates in place, prunes:
+ * steps/reconcile.ts) for its share of time; a run with more to do goes on through the reconcile-run flow,
+ * which invokes this function again with the run's progress (steps/reconcileRun.ts). The invocation that ends
+ * the run sweeps expired sessions and puts the run's one Completed event through the flow. The report is logged
+ * and returned. Payload `{"mode":"plan"}` (or MIRRORFLOW_RECONCILE_MODE=plan) plans without changing anything.
  */
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
