@@ -33,7 +33,12 @@ export function desiredStateMismatch(location: string | undefined): string | und
 
 /** Reads and checks `source`; DesiredStateError names every problem (ENOENT: there is no such file). */
 export function checkDesiredStateFile(source: string): DesiredState {
-  const desired = parseDesiredState(readFileSync(source, 'utf8'));
+  return checkDesiredStateText(readFileSync(source, 'utf8'), source);
+}
+
+/** Checks a desired-state document (YAML or JSON) called `name` in what it says. */
+export function checkDesiredStateText(text: string, name: string): DesiredState {
+  const desired = parseDesiredState(text);
   const problems: Problem[] = desired.sessions.flatMap((entry, index) => {
     const checked = validateMirrorRequest(entry.request);
     return checked.ok
@@ -44,7 +49,7 @@ export function checkDesiredStateFile(source: string): DesiredState {
         }));
   });
   if (problems.length > 0)
-    throw new DesiredStateError(`${source} has entries that break the request contract`, problems);
+    throw new DesiredStateError(`${name} has entries that break the request contract`, problems);
   return desired;
 }
 

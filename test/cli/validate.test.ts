@@ -101,6 +101,32 @@ describe('mirrorflow usage', () => {
     expect(io.stdout).toMatch(/Exit codes/);
   });
 
+  it('checks desired-state documents as the build does: entries counted, problems named by entry and field', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mf-validate-'));
+    const bad = join(dir, 'desired.yaml');
+    writeFileSync(
+      bad,
+      'version: 1\nsessions:\n  - name: db\n    request: { RegionId: cn-hangzhou, TrafficMirrorSourceIds: [] }\n',
+    );
+    const io = captureIo();
+    expect(await main(['validate', '--desired-state', 'infra/examples/desired-state.yaml', bad], io)).toBe(2);
+    const lines = io.stdout.trim().split('\n');
+    expect(lines[0]).toBe('valid: infra/examples/desired-state.yaml (3 entries)');
+    expect(lines[1]).toMatch(/^invalid: .*desired\.yaml \(\d+ problems\)$/);
+    expect(lines).toContain(
+      '  sessions[0].request.TrafficMirrorSourceIds: must list at least one source ENI (entry "db")',
+    );
+    // Not YAML at all, from standard input, as JSON.
+    const broken = captureIo('version: 1\nsessions: [');
+    expect(await main(['validate', '--desired-state', '--json', '-'], broken)).toBe(2);
+    expect(JSON.parse(broken.stdout)).toMatchObject({
+      file: '-',
+      valid: false,
+      error: expect.stringMatching(/^the desired state is not valid YAML/),
+      problems: [],
+    });
+  });
+
   it.each([
     ['up'],
     ['provision'],

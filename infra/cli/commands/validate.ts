@@ -1,8 +1,11 @@
 /** `mirrorflow validate <request.json…>`: checks mirror requests against the contract, naming each problem. */
+import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { DesiredStateError } from '../../../functions/lib/contract/desiredState.js';
 import { type MirrorRequest, validateMirrorRequest } from '../../../functions/lib/contract/request.js';
 import { LIMITS } from '../../../functions/lib/contract/requestLimits.js';
 import { loadConfig } from '../../../functions/lib/runtime/config.js';
+import { checkDesiredStateText } from '../../build/desiredStateFile.js';
 import { type CliIo, EXIT } from '../io.js';
 import { InputError, readJsonDocument } from '../readJson.js';
 
@@ -51,12 +54,20 @@ export function registerValidate(program: Command, io: CliIo, setExit: (code: nu
     .command('validate')
     .description('check mirror requests against the contract; prints each problem with its field')
     .argument('<files...>', 'request files (JSON); "-" reads standard input')
+    .option(
+      '--desired-state',
+      'the files are desired-state documents (YAML or JSON), checked as `mirrorflow build --desired-state` checks them',
+    )
     .option('--json', 'machine-readable output: one JSON object per file')
     .addHelpText(
       'after',
-      '\nExit codes: 0 every request is valid, 2 a request is invalid or unreadable.\nExample: mirrorflow validate infra/examples/request-eni.json',
+      '\nExit codes: 0 every request is valid, 2 a request is invalid or unreadable.\nExamples: mirrorflow validate infra/examples/request-eni.json\n          mirrorflow validate --desired-state infra/examples/desired-state.yaml',
     )
-    .action(async (files: string[], options: { json?: boolean }) => {
+    .action(async (files: string[], options: { json?: boolean; desiredState?: boolean }) => {
+      if (options.desiredState) {
+        setExit(await validateDesiredStates(files, io, options.json === true));
+        return;
+      }
       let worst: number = EXIT.ok;
       for (const file of files) {
         let document: unknown;
@@ -90,4 +101,43 @@ export function registerValidate(program: Command, io: CliIo, setExit: (code: nu
       }
       setExit(worst);
     });
+}
+
+/** `validate --desired-state`: each document checked as the build checks it; the worst exit code. */
+async function validateDesiredStates(files: string[], io: CliIo, json: boolean): Promise<number> {
+  let worst: number = EXIT.ok;
+  for (const file of files) {
+    const name = file === '-' ? 'standard input' : file;
+    let text: string;
+    try {
+      text = file === '-' ? await io.readStdin() : await readFile(file, 'utf8');
+    } catch (error) {
+      worst = EXIT.usage;
+      const message = `cannot read ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : 'unreadable'}`;
+      if (json) io.out(JSON.stringify({ file, valid: false, error: message }));
+      else io.err(`error: ${message}`);
+      continue;
+    }
+    try {
+      const desired = checkDesiredStateText(text, name);
+      const entries = desired.sessions.length;
+      if (json) io.out(JSON.stringify({ file, valid: true, entries }));
+      else io.out(`valid: ${name} (${entries} entr${entries === 1 ? 'y' : 'ies'})`);
+    } catch (error) {
+      if (!(error instanceof DesiredStateError)) throw error;
+      worst = EXIT.usage;
+      const { summary, problems } = error;
+      if (json) io.out(JSON.stringify({ file, valid: false, error: summary, problems }));
+      else
+        io.out(
+          problems.length === 0
+            ? `invalid: ${name}: ${summary}`
+            : [
+                `invalid: ${name} (${problems.length} problem${problems.length === 1 ? '' : 's'})`,
+                ...problems.map((p) => `  ${p.path}: ${p.rule}`),
+              ].join('\n'),
+        );
+    }
+  }
+  return worst;
 }
