@@ -40,9 +40,9 @@ async function loadDesiredState(location: string): Promise<DesiredState> {
   const path = isAbsolute(location)
     ? location
     : join(process.env.FC_FUNC_CODE_PATH ?? process.cwd(), location);
-  // In the code package: the JSON the build checked and wrote; YAML when it was put there by hand. Read at
-  // once: an instance runs one invocation at a time, and `fs/promises` alone would add about 2 ms to the
-  // cold start (loading it, and its first read).
+  // In the code package: the JSON the build checked and wrote; elsewhere (a NAS mount, `mirrorflow up`'s
+  // file) it may be YAML. Read at once: an instance runs one invocation at a time, and `fs/promises` alone
+  // would add about 2 ms to the cold start (loading it, and its first read).
   const text = readFileSync(path, 'utf8');
   return jsonDesiredState(text) ?? parseAnyForm(text);
 }

@@ -5,7 +5,7 @@
  * and reconcile reads it without a YAML parser (functions/lib/contract/desiredState.ts).
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import { type DesiredState, DesiredStateError } from '../../functions/lib/contract/desiredState.js';
 import { parseDesiredState } from '../../functions/lib/contract/desiredStateText.js';
 import type { Problem } from '../../functions/lib/contract/problems.js';
@@ -20,15 +20,22 @@ export interface ShippedDesiredState {
   bytes: number;
 }
 
+/** Where FC puts the code package (FC_FUNC_CODE_PATH), for a path written absolute. */
+const CODE_PATH = '/code/';
+
 /**
  * What reconcile would read instead of the shipped file, given MIRRORFLOW_DESIRED_STATE as the deploy sets it
- * (s.yaml passes the variable through): a URL is fine (the shipped file is then unused); another path in the
- * package names a file the build does not write, as `desired-state.yaml` did before the build shipped JSON.
+ * (s.yaml passes the variable through). A URL, or an absolute path outside the package (a NAS mount), is the
+ * user's to keep; a path in the package other than the shipped file names one the build does not write, as
+ * `desired-state.yaml` did before the build shipped JSON.
  */
 export function desiredStateMismatch(location: string | undefined): string | undefined {
-  if (location === undefined || location === '' || location === SHIPPED_DESIRED_STATE) return undefined;
-  if (/^https?:\/\//.test(location)) return undefined;
-  return `MIRRORFLOW_DESIRED_STATE=${location} names a file the build does not ship: unset it (reconcile then reads the ${SHIPPED_DESIRED_STATE} the build writes) or set it to an http(s) URL`;
+  if (location === undefined || location === '' || /^https?:\/\//.test(location)) return undefined;
+  const path = posix.normalize(location);
+  if (posix.isAbsolute(path) && !path.startsWith(CODE_PATH)) return undefined;
+  const inPackage = path.startsWith(CODE_PATH) ? path.slice(CODE_PATH.length) : path;
+  if (inPackage === SHIPPED_DESIRED_STATE) return undefined;
+  return `MIRRORFLOW_DESIRED_STATE=${location} names a file in reconcile's package that the build does not write: unset it (reconcile then reads the ${SHIPPED_DESIRED_STATE} the build writes), or give an http(s) URL or a path outside the package`;
 }
 
 /** Reads and checks `source`; DesiredStateError names every problem (ENOENT: there is no such file). */
@@ -38,7 +45,13 @@ export function checkDesiredStateFile(source: string): DesiredState {
 
 /** Checks a desired-state document (YAML or JSON) called `name` in what it says. */
 export function checkDesiredStateText(text: string, name: string): DesiredState {
-  const desired = parseDesiredState(text);
+  let desired: DesiredState;
+  try {
+    desired = parseDesiredState(text);
+  } catch (error) {
+    if (!(error instanceof DesiredStateError)) throw error;
+    throw new DesiredStateError(`${name}: ${error.summary}`, error.problems);
+  }
   const problems: Problem[] = desired.sessions.flatMap((entry, index) => {
     const checked = validateMirrorRequest(entry.request);
     return checked.ok

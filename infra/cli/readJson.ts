@@ -13,16 +13,20 @@ function lineAndColumn(text: string, position: number): string {
   return `line ${line}, column ${column}`;
 }
 
-export async function readJsonDocument(path: string, io: CliIo): Promise<unknown> {
-  let text: string;
+/** A file's text, or standard input's for `-`; InputError says why it cannot be read. */
+export async function readInputText(path: string, io: CliIo): Promise<string> {
   try {
-    text = path === '-' ? await io.readStdin() : await readFile(path, 'utf8');
+    return path === '-' ? await io.readStdin() : await readFile(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const reason =
       code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (code ?? 'unreadable');
     throw new InputError(`cannot read ${path}: ${reason}`);
   }
+}
+
+export async function readJsonDocument(path: string, io: CliIo): Promise<unknown> {
+  const text = await readInputText(path, io);
   try {
     return JSON.parse(text);
   } catch (error) {

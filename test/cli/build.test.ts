@@ -9,11 +9,35 @@ import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { jsonDesiredState } from '../../functions/lib/contract/desiredState.js';
 import { parseDesiredState } from '../../functions/lib/contract/desiredStateText.js';
+import { desiredStateMismatch } from '../../infra/build/desiredStateFile.js';
 import { main } from '../../infra/cli/main.js';
 import { captureIo } from '../helpers/cliIo.js';
 
 const scratch = () => mkdtempSync(join(tmpdir(), 'mf-build-'));
 const example = 'infra/examples/desired-state.yaml';
+
+describe('MIRRORFLOW_DESIRED_STATE at build time', () => {
+  it.each([
+    [undefined],
+    [''],
+    ['desired-state.json'],
+    ['./desired-state.json'],
+    ['/code/desired-state.json'],
+    ['https://example.invalid/desired-state.yaml'],
+    ['/mnt/auto/mirrorflow/desired-state.yaml'],
+  ])('%s: reconcile reads what the build ships, or the user keeps it elsewhere', (location) => {
+    expect(desiredStateMismatch(location)).toBeUndefined();
+  });
+
+  it.each([['desired-state.yaml'], ['/code/desired-state.yaml'], ['config/desired.json']])(
+    '%s: a file in the package the build does not write, refused',
+    (location) => {
+      expect(desiredStateMismatch(location)).toMatch(
+        /names a file in reconcile's package that the build does not write/,
+      );
+    },
+  );
+});
 
 describe('mirrorflow build', () => {
   it("bundles every function and ships the desired state as JSON in reconcile's folder", async () => {
@@ -76,9 +100,15 @@ describe('mirrorflow build', () => {
       vi.unstubAllEnvs();
     }
     expect(renamed.stderr).toMatch(
-      /MIRRORFLOW_DESIRED_STATE=desired-state\.yaml names a file the build does not ship/,
+      /MIRRORFLOW_DESIRED_STATE=desired-state\.yaml names a file in reconcile's package that the build does not write/,
     );
     expect(existsSync(out)).toBe(false);
+    // Not YAML: named with its file, as the deploy's log shows it.
+    const broken = join(dir, 'broken.yaml');
+    writeFileSync(broken, 'version: 1\nsessions: [');
+    const unreadable = captureIo();
+    expect(await main(['build', '--out', out, '--desired-state', broken], unreadable)).toBe(2);
+    expect(unreadable.stderr).toMatch(/^error: .*broken\.yaml: the desired state is not valid YAML/);
     const missing = captureIo();
     expect(await main(['build', '--out', out, '--desired-state', join(dir, 'nope.yaml')], missing)).toBe(2);
     expect(missing.stderr).toMatch(/nope\.yaml does not exist/);

@@ -116,13 +116,16 @@ describe('mirrorflow usage', () => {
     expect(lines).toContain(
       '  sessions[0].request.TrafficMirrorSourceIds: must list at least one source ENI (entry "db")',
     );
+    const folder = captureIo();
+    expect(await main(['validate', '--desired-state', dir], folder)).toBe(2);
+    expect(folder.stderr).toMatch(/cannot read .*: it is a directory/);
     // Not YAML at all, from standard input, as JSON.
     const broken = captureIo('version: 1\nsessions: [');
     expect(await main(['validate', '--desired-state', '--json', '-'], broken)).toBe(2);
     expect(JSON.parse(broken.stdout)).toMatchObject({
       file: '-',
       valid: false,
-      error: expect.stringMatching(/^the desired state is not valid YAML/),
+      error: expect.stringMatching(/^standard input: the desired state is not valid YAML/),
       problems: [],
     });
   });

@@ -1,5 +1,4 @@
 /** `mirrorflow validate <request.json…>`: checks mirror requests against the contract, naming each problem. */
-import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { DesiredStateError } from '../../../functions/lib/contract/desiredState.js';
 import { type MirrorRequest, validateMirrorRequest } from '../../../functions/lib/contract/request.js';
@@ -7,7 +6,7 @@ import { LIMITS } from '../../../functions/lib/contract/requestLimits.js';
 import { loadConfig } from '../../../functions/lib/runtime/config.js';
 import { checkDesiredStateText } from '../../build/desiredStateFile.js';
 import { type CliIo, EXIT } from '../io.js';
-import { InputError, readJsonDocument } from '../readJson.js';
+import { InputError, readInputText, readJsonDocument } from '../readJson.js';
 
 function allocationRange(): string {
   try {
@@ -52,8 +51,13 @@ function summary(request: MirrorRequest): string[] {
 export function registerValidate(program: Command, io: CliIo, setExit: (code: number) => void): void {
   program
     .command('validate')
-    .description('check mirror requests against the contract; prints each problem with its field')
-    .argument('<files...>', 'request files (JSON); "-" reads standard input')
+    .description(
+      'check mirror requests (or, with --desired-state, desired-state documents) against the contract; prints each problem with its field',
+    )
+    .argument(
+      '<files...>',
+      'request files (JSON), or desired-state documents (YAML or JSON); "-" reads standard input',
+    )
     .option(
       '--desired-state',
       'the files are desired-state documents (YAML or JSON), checked as `mirrorflow build --desired-state` checks them',
@@ -61,7 +65,7 @@ export function registerValidate(program: Command, io: CliIo, setExit: (code: nu
     .option('--json', 'machine-readable output: one JSON object per file')
     .addHelpText(
       'after',
-      '\nExit codes: 0 every request is valid, 2 a request is invalid or unreadable.\nExamples: mirrorflow validate infra/examples/request-eni.json\n          mirrorflow validate --desired-state infra/examples/desired-state.yaml',
+      '\nExit codes: 0 every file is valid, 2 a file is invalid or unreadable.\nExamples: mirrorflow validate infra/examples/request-eni.json\n          mirrorflow validate --desired-state infra/examples/desired-state.yaml',
     )
     .action(async (files: string[], options: { json?: boolean; desiredState?: boolean }) => {
       if (options.desiredState) {
@@ -110,12 +114,12 @@ async function validateDesiredStates(files: string[], io: CliIo, json: boolean):
     const name = file === '-' ? 'standard input' : file;
     let text: string;
     try {
-      text = file === '-' ? await io.readStdin() : await readFile(file, 'utf8');
+      text = await readInputText(file, io);
     } catch (error) {
+      if (!(error instanceof InputError)) throw error;
       worst = EXIT.usage;
-      const message = `cannot read ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : 'unreadable'}`;
-      if (json) io.out(JSON.stringify({ file, valid: false, error: message }));
-      else io.err(`error: ${message}`);
+      if (json) io.out(JSON.stringify({ file, valid: false, error: error.message }));
+      else io.err(`error: ${error.message}`);
       continue;
     }
     try {
@@ -131,7 +135,7 @@ async function validateDesiredStates(files: string[], io: CliIo, json: boolean):
       else
         io.out(
           problems.length === 0
-            ? `invalid: ${name}: ${summary}`
+            ? `invalid: ${summary}`
             : [
                 `invalid: ${name} (${problems.length} problem${problems.length === 1 ? '' : 's'})`,
                 ...problems.map((p) => `  ${p.path}: ${p.rule}`),
