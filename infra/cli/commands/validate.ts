@@ -74,16 +74,12 @@ export function registerValidate(program: Command, io: CliIo, setExit: (code: nu
       }
       let worst: number = EXIT.ok;
       for (const file of files) {
-        let document: unknown;
-        try {
-          document = await readJsonDocument(file, io);
-        } catch (error) {
-          if (!(error instanceof InputError)) throw error;
+        const read = await readOrReport(() => readJsonDocument(file, io), file, io, options.json === true);
+        if (!read.ok) {
           worst = EXIT.usage;
-          if (options.json) io.out(JSON.stringify({ file, valid: false, error: error.message }));
-          else io.err(`error: ${error.message}`);
           continue;
         }
+        const document = read.value;
         const result = validateMirrorRequest(document);
         if (result.ok) {
           if (options.json) io.out(JSON.stringify({ file, valid: true, request: result.value }));
@@ -112,16 +108,12 @@ async function validateDesiredStates(files: string[], io: CliIo, json: boolean):
   let worst: number = EXIT.ok;
   for (const file of files) {
     const name = file === '-' ? 'standard input' : file;
-    let text: string;
-    try {
-      text = await readInputText(file, io);
-    } catch (error) {
-      if (!(error instanceof InputError)) throw error;
+    const read = await readOrReport(() => readInputText(file, io), file, io, json);
+    if (!read.ok) {
       worst = EXIT.usage;
-      if (json) io.out(JSON.stringify({ file, valid: false, error: error.message }));
-      else io.err(`error: ${error.message}`);
       continue;
     }
+    const text = read.value;
     try {
       const desired = checkDesiredStateText(text, name);
       const entries = desired.sessions.length;
@@ -144,4 +136,21 @@ async function validateDesiredStates(files: string[], io: CliIo, json: boolean):
     }
   }
   return worst;
+}
+
+/** What `read` gives, or — the file cannot be read or is not what it must be — that said, the way each mode says it. */
+async function readOrReport<T>(
+  read: () => Promise<T>,
+  file: string,
+  io: CliIo,
+  json: boolean,
+): Promise<{ ok: true; value: T } | { ok: false }> {
+  try {
+    return { ok: true, value: await read() };
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error;
+    if (json) io.out(JSON.stringify({ file, valid: false, error: error.message }));
+    else io.err(`error: ${error.message}`);
+    return { ok: false };
+  }
 }
