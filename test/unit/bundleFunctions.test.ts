@@ -19,8 +19,8 @@ async function bundledFixtures(): Promise<string> {
 /**
  * One signed call through the bundled fixture (test/fixtures/cloud-functions/caller), run by its own Node
  * from a folder without node_modules, against a local server answering with `respond`. It prints the answer
- * and whether zlib, and json-bigint (shipped beside the bundle), were loaded when the bundle had loaded and
- * after the call.
+ * and whether zlib, json-bigint (shipped beside the bundle) and Node's assert were loaded when the bundle had
+ * loaded and after the call.
  */
 async function callThroughBundle(o: {
   respond: () => { body: string | Buffer; headers?: Record<string, string> };
@@ -44,11 +44,13 @@ async function callThroughBundle(o: {
       [
         "const zlibLoaded = () => process.moduleLoadList.includes('NativeModule zlib');",
         "const bigintLoaded = () => Object.keys(require.cache).some((f) => f.endsWith('/on-demand/json-bigint.js'));",
+        "const assertLoaded = () => process.moduleLoadList.includes('NativeModule assert');",
         "const { handler } = require('./caller/index.js');",
         'const zlibAtLoad = zlibLoaded();',
         'const bigintAtLoad = bigintLoaded();',
+        'const assertAtLoad = assertLoaded();',
         `handler(${JSON.stringify(endpoint)}).then((answer) =>`,
-        '  console.log(JSON.stringify({ zlibAtLoad, zlibAfter: zlibLoaded(), bigintAtLoad, bigintAfter: bigintLoaded(), answer })));',
+        '  console.log(JSON.stringify({ zlibAtLoad, zlibAfter: zlibLoaded(), bigintAtLoad, bigintAfter: bigintLoaded(), assertAtLoad, assertAfter: assertLoaded(), answer })));',
       ].join('\n'),
     );
     return await promisify(execFile)(process.execPath, [runner], {
@@ -124,6 +126,9 @@ describe('bundleFunctions', () => {
       zlibAfter: false,
       bigintAtLoad: false,
       bigintAfter: false,
+      // pop-core's config checks passed without loading Node's assert.
+      assertAtLoad: false,
+      assertAfter: false,
       answer: { RequestId: 'req-plain', TotalCount: 12, Subject: arn },
     });
     const big = '12345678901234567890';
@@ -135,6 +140,28 @@ describe('bundleFunctions', () => {
       bigintAtLoad: false,
       bigintAfter: true,
       answer: { RequestId: 'req-big', TotalCount: big },
+    });
+  });
+
+  it("loads Node's assert only when a pop-core config check fails, which throws assert's own error", async () => {
+    const out = await bundledFixtures();
+    const runner = join(out, 'assert.cjs');
+    writeFileSync(
+      runner,
+      [
+        "const assertLoaded = () => process.moduleLoadList.includes('NativeModule assert');",
+        "const { handler } = require('./caller/index.js');",
+        'const assertAtLoad = assertLoaded();',
+        'let thrown;',
+        "try { handler(''); } catch (e) { thrown = { isAssertionError: e instanceof require('node:assert').AssertionError, code: e.code, message: e.message }; }",
+        'console.log(JSON.stringify({ assertAtLoad, thrown }));',
+      ].join('\n'),
+    );
+    const printed = JSON.parse(execFileSync(process.execPath, [runner], { cwd: out }).toString());
+    expect(printed).toEqual({
+      assertAtLoad: false,
+      // An empty endpoint: the real assert's AssertionError, with pop-core's message.
+      thrown: { isAssertionError: true, code: 'ERR_ASSERTION', message: 'must pass "config.endpoint"' },
     });
   });
 
