@@ -9,7 +9,6 @@
  */
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { type DesiredState, jsonDesiredState } from '../lib/contract/desiredState.js';
 import { parseProgress } from '../lib/contract/reconcileProgress.js';
 import { beginInvocation, createLogger } from '../lib/runtime/logger.js';
@@ -69,9 +68,11 @@ function modeOf(timer: TimerEvent, runtime: Runtime): 'apply' | 'plan' {
  */
 function timeIsUpAfter(seconds: number, runtime: Runtime): () => boolean {
   const cloudStart = runtime.now();
-  const realStart = performance.now();
+  // process.hrtime, not `performance`: the same monotonic clock, without loading perf_hooks on a cold start.
+  const realStart = process.hrtime.bigint();
   const budget = seconds * 1000;
-  return () => runtime.now() - cloudStart >= budget || performance.now() - realStart >= budget;
+  const realElapsedMs = () => Number(process.hrtime.bigint() - realStart) / 1e6;
+  return () => runtime.now() - cloudStart >= budget || realElapsedMs() >= budget;
 }
 
 /** Plan mode: one invocation that changes nothing, with its would-be expiries and its Completed event. */
