@@ -1,13 +1,16 @@
 /** reconcile() against the emulator and the fnf API: creates paced under the API's flow control, batches. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CloudApiError } from '../../functions/lib/cloud/cloudError.js';
 import { createVpcClient } from '../../functions/lib/cloud/vpcClient.js';
 import { createWorkflowClient } from '../../functions/lib/cloud/workflowClient.js';
 import { parseDesiredState } from '../../functions/lib/contract/desiredStateText.js';
 import { foldInvocation, type RunPosition } from '../../functions/lib/contract/reconcileProgress.js';
+import { ORIGIN_TAG_KEY, TOKEN_TAG_KEY } from '../../functions/lib/contract/sessionTags.js';
 import { loadConfig } from '../../functions/lib/runtime/config.js';
 import type { Runtime } from '../../functions/lib/runtime/runtime.js';
 import { priorityCandidates, priorityKey } from '../../functions/lib/steps/priority.js';
 import { reconcile } from '../../functions/lib/steps/reconcile.js';
+import { missedExecutionName } from '../../functions/lib/steps/reconcileRecovery.js';
 import { ManualClock } from '../../infra/local/clock.js';
 import { LOCAL_STS } from '../../infra/local/credentials.js';
 import { type FnfApi, startFnfApi } from '../../infra/local/fnf/api.js';
@@ -246,6 +249,88 @@ describe('a reconcile run that dies between its creates and its hand-off', () =>
     ck.advance(1_800_000);
     const after = await reconcile({ ...firing, triggerTime: '2026-11-22T06:00:00Z' }, rt);
     expect(after.handOffs).toEqual([]);
+  });
+});
+
+describe('a session whose Create answer its run never got', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack();
+  });
+  afterAll(async () => {
+    await stack.emu.close();
+    await stack.fnf.close();
+  });
+
+  /** Each live session's id, and the executions whose job holds it. */
+  const answeredBy = () => {
+    const by = new Map<string, string[]>();
+    for (const e of stack.fnf.executions.values())
+      for (const item of (e.input.job as { items: { sessionId: string | null }[] }).items)
+        if (item.sessionId) by.set(item.sessionId, [...(by.get(item.sessionId) ?? []), e.name]);
+    return stack.emu.model.liveSessions().map((s) => [s.id, by.get(s.id) ?? []] as const);
+  };
+
+  it('is answered by a later run, in an execution of its own, once: its chunk went to the flow without it', async () => {
+    const { runtime: rt, clock: ck } = stack;
+    // entry-03's Create runs in the cloud every time, and every answer is lost: the run leaves it for later.
+    const losing: Runtime = {
+      ...rt,
+      // The retries wait on the virtual clock.
+      retryHooks: { sleep: async (ms) => ck.advance(ms) },
+      vpcFor: (regionId) => {
+        const vpc = rt.vpcFor(regionId);
+        return {
+          ...vpc,
+          createTrafficMirrorSession: async (params) => {
+            const created = await vpc.createTrafficMirrorSession(params);
+            if (!params.TrafficMirrorSourceIds.includes('eni-r3')) return created;
+            throw new CloudApiError({
+              code: 'InternalError',
+              message: 'the answer was lost',
+              action: 'CreateTrafficMirrorSession',
+              httpStatus: 500,
+            });
+          },
+        };
+      },
+    };
+    const firing = { triggerTime: '2026-11-23T04:00:00Z', mode: 'apply' as const, desired };
+    const first = await reconcile(firing, losing);
+    expect(first.counts).toMatchObject({ created: COUNT - 1, retryLater: 1 });
+    expect(stack.emu.model.liveSessions()).toHaveLength(COUNT);
+    const lost = stack.emu.model.liveSessions().find((s) => s.sourceIds.includes('eni-r3'))!;
+    expect(
+      answeredBy()
+        .filter(([, by]) => by.length === 0)
+        .map(([id]) => id),
+    ).toEqual([lost.id]);
+    // Its chunk's execution exists (it holds the chunk's other 4 sessions), and the lost one names it.
+    const chunkExecution = first.handOffs[0]!.executionName;
+    expect(lost.tags.find((t) => t.Key === ORIGIN_TAG_KEY)?.Value).toContain(chunkExecution);
+
+    // A later run finds it unchanged (no second session) and, once that run is certainly over, answers it.
+    ck.advance(60_000);
+    const early = await reconcile({ ...firing, triggerTime: '2026-11-23T04:01:00Z' }, rt);
+    expect(early.counts).toMatchObject({ created: 0, unchanged: COUNT });
+    expect(early.handOffs).toEqual([]);
+    ck.advance(1_800_000);
+    const later = await reconcile({ ...firing, triggerTime: '2026-11-23T05:00:00Z' }, rt);
+    const token = lost.tags.find((t) => t.Key === TOKEN_TAG_KEY)!.Value;
+    expect(later.handOffs).toEqual([
+      {
+        executionName: missedExecutionName(chunkExecution, token),
+        sessions: 1,
+        handOff: 'recovered (started)',
+      },
+    ]);
+    for (const [id, by] of answeredBy()) expect(by, id).toHaveLength(1);
+
+    // Two later runs (or one run twice) do not answer it again.
+    ck.advance(1_800_000);
+    const after = await reconcile({ ...firing, triggerTime: '2026-11-23T06:00:00Z' }, rt);
+    expect(after.handOffs).toEqual([]);
+    for (const [id, by] of answeredBy()) expect(by, id).toHaveLength(1);
   });
 });
 

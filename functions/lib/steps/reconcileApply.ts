@@ -220,7 +220,8 @@ export async function applyEntry(run: Run, planned: PlannedEntry, report: Report
       await failEntry(run, planned, report, summarise(error));
       return;
     }
-    // The next run retries it; its token differs, but its look-up finds any session this one made.
+    // The next run retries it. A session this Create did make (its answer lost) carries this run's origin tag:
+    // the next run's listing finds it unchanged, and a run after the grace answers it (reconcileRecovery.ts).
     report.result = 'RetryLater';
     report.error = error.toJSON();
     run.lists.retryLater.push(planned.name);

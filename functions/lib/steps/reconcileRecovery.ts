@@ -3,8 +3,10 @@
  * executions it will hand them to, and each session carries that name in its origin tag
  * (`reconcile.<entry>@<execution>`). Every run lists the region anyway: a session of ours whose execution does
  * not exist was made by a run that died before its hand-off, and this run starts that execution — under the
- * same name, so if the dead run did get to it after all, CloudFlow refuses the second one. Each created
- * session thus gets exactly one Ready event, whichever run sends it.
+ * same name, so if the dead run did get to it after all, CloudFlow refuses the second one. A session whose
+ * execution exists but does not hold it was created by a Create whose answer the run never got (the entry was
+ * left for later, and a later run finds it unchanged): it is handed off alone, under a name derived from that
+ * execution and its token. Each created session thus gets exactly one Ready event, whichever run sends it.
  */
 import { cloudCallPolicy } from '../cloud/retry.js';
 import { findExecution } from '../cloud/workflowClient.js';
@@ -115,8 +117,17 @@ function owed(
 }
 
 /**
+ * The execution that answers one session an existing execution does not hold: one per session (the name
+ * from that execution and the session's token), so however many runs find it, CloudFlow starts it once.
+ */
+export function missedExecutionName(executionName: string, clientToken: string): string {
+  return batchExecutionName([`reconcile:missed:${executionName}`, clientToken]);
+}
+
+/**
  * Starts the executions that runs which died before their hand-off never started, for the sessions of ours
- * they created (one DescribeExecution per execution named in a recent session's origin tag).
+ * they created (one DescribeExecution per execution named in a recent session's origin tag), and hands off
+ * the sessions an execution that exists does not hold.
  */
 export async function recoverHandOffs(run: Run, plan: Plan): Promise<ReconcileReport['handOffs']> {
   const { runtime } = run;
@@ -127,17 +138,31 @@ export async function recoverHandOffs(run: Run, plan: Plan): Promise<ReconcileRe
     if (found) byExecution.set(found.execution, [...(byExecution.get(found.execution) ?? []), found.item]);
   }
   const handOffs: ReconcileReport['handOffs'] = [];
-  for (const [executionName, items] of byExecution) {
-    const existing = await findExecution(runtime.workflow, {
-      flowName: runtime.config.flowName,
-      executionName,
-      policy: cloudCallPolicy(runtime.config),
-      ...(runtime.retryHooks ? { hooks: runtime.retryHooks } : {}),
-    });
-    if (existing) continue;
-    run.log('handing off sessions a run that died had created', { executionName, sessions: items.length });
+  const recover = async (executionName: string, items: JobItem[], why: string) => {
+    run.log(why, { executionName, sessions: items.length });
     const started = await startJob(jobFor(executionName, items, runtime), runtime);
     handOffs.push({ executionName, sessions: items.length, handOff: `recovered (${started.handOff})` });
+  };
+  for (const [executionName, items] of byExecution) {
+    const existing = await findExecutionOf(run, executionName);
+    if (!existing) {
+      await recover(executionName, items, 'handing off sessions a run that died had created');
+      continue;
+    }
+    const held = new Set(existing.job.items.map((i) => i.clientToken));
+    for (const item of items.filter((i) => !held.has(i.clientToken))) {
+      const missed = missedExecutionName(executionName, item.clientToken);
+      if (await findExecutionOf(run, missed)) continue;
+      await recover(missed, [item], 'handing off a session whose Create answer its run never got');
+    }
   }
   return handOffs;
 }
+
+const findExecutionOf = (run: Run, executionName: string) =>
+  findExecution(run.runtime.workflow, {
+    flowName: run.runtime.config.flowName,
+    executionName,
+    policy: cloudCallPolicy(run.runtime.config),
+    ...(run.runtime.retryHooks ? { hooks: run.runtime.retryHooks } : {}),
+  });
