@@ -16,6 +16,18 @@ import type {
 const fail = (code: string, action = 'CreateTrafficMirrorSession') =>
   new CloudApiError({ code, message: code, action });
 
+const FOREIGN_SESSION: TrafficMirrorSession = {
+  TrafficMirrorSessionId: 'tms-foreign',
+  TrafficMirrorSessionStatus: 'Created',
+  Enabled: true,
+  Priority: 0,
+  TrafficMirrorFilterId: 'tmf-foreign',
+  TrafficMirrorSourceIds: ['eni-foreign'],
+  TrafficMirrorTargetId: 'eni-foreign-target',
+  TrafficMirrorTargetType: 'NetworkInterface',
+  Tags: [],
+};
+
 export class MemoryVpc implements VpcApi {
   sessions: TrafficMirrorSession[] = [];
   readonly createCalls: CreateSessionParams[] = [];
@@ -68,16 +80,26 @@ export class MemoryVpc implements VpcApi {
     return { RequestId: 'r', TrafficMirrorSessionId: id };
   }
 
-  async listTrafficMirrorSessions(filters: { TrafficMirrorSourceId?: string }): Promise<SessionPage> {
+  async listTrafficMirrorSessions(filters: {
+    TrafficMirrorSourceId?: string;
+    Priority?: number;
+  }): Promise<SessionPage> {
     this.listCalls++;
     const injected = this.listFailures.shift();
     if (injected) throw fail(injected, 'ListTrafficMirrorSessions');
+    // A foreign priority is held by someone else's session, which List shows like any other.
+    const foreign = [...this.foreignPriorities].map((priority) => ({
+      ...FOREIGN_SESSION,
+      TrafficMirrorSessionId: `tms-foreign${priority}`,
+      Priority: priority,
+    }));
     const visible = this.hideFromList
       ? []
-      : this.sessions.filter(
+      : [...this.sessions, ...foreign].filter(
           (s) =>
-            !filters.TrafficMirrorSourceId ||
-            s.TrafficMirrorSourceIds.includes(filters.TrafficMirrorSourceId),
+            (!filters.TrafficMirrorSourceId ||
+              s.TrafficMirrorSourceIds.includes(filters.TrafficMirrorSourceId)) &&
+            (filters.Priority === undefined || s.Priority === filters.Priority),
         );
     return { RequestId: 'r', TotalCount: visible.length, TrafficMirrorSessions: visible };
   }

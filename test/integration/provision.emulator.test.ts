@@ -18,7 +18,7 @@ import {
   TOKEN_TAG_KEY,
 } from '../../functions/lib/contract/sessionTags.js';
 import { loadConfig } from '../../functions/lib/runtime/config.js';
-import { priorityCandidates, priorityKey } from '../../functions/lib/steps/priority.js';
+import { FreePriorities, priorityCandidates, priorityKey } from '../../functions/lib/steps/priority.js';
 import { type ProvisionDeps, type ProvisionResult, provision } from '../../functions/lib/steps/provision.js';
 import { VirtualClock } from '../../infra/local/clock.js';
 import { LOCAL_STS } from '../../infra/local/credentials.js';
@@ -206,11 +206,12 @@ describe('provision() against the VPC emulator', () => {
       });
       holders.push(body.TrafficMirrorSessionId as string);
     }
-    // The first delivery tries candidates 0 and 1 (both taken) and dies before candidate 2.
+    // The first delivery is refused candidate 0, finds candidate 1 held (a List, no Create) and dies as it
+    // sends candidate 2.
     await expect(
       provision(
         { request: request(), kind: 'event', key },
-        { ...deps(), vpcFor: () => crashingAfter(vpc, 2) },
+        { ...deps(), vpcFor: () => crashingAfter(vpc, 1) },
       ),
     ).rejects.toBeInstanceOf(Crash);
     expect(emu.model.liveSessions()).toHaveLength(2);
@@ -225,9 +226,44 @@ describe('provision() against the VPC emulator', () => {
     const result = await provision({ request: request(), kind: 'event', key }, deps());
     expect(result).toMatchObject({ outcome: 'Created', priority: candidates[2], clientToken: token });
     const creates = emu.calls.slice(callsBefore).filter((c) => c.action === 'CreateTrafficMirrorSession');
-    expect(creates.map((c) => c.code)).toEqual(['IllegalParam.Priority', 'IllegalParam.Priority', 'OK']);
+    // Candidate 0's token fails again (the cloud remembers it); candidate 1 is looked at, held, never sent.
+    expect(creates.map((c) => c.code)).toEqual(['IllegalParam.Priority', 'OK']);
     const mine = emu.model.liveSessions().filter((s) => s.sourceIds[0] === 'eni-bp1web01');
     expect(mine).toMatchObject([{ id: sessionIdOf(result), clientToken: candidateToken(token, 2) }]);
+  });
+
+  it("in a crowded region: one refused Create at most, held candidates looked at, and reconcile's pick", async () => {
+    const range = { min: 1, max: 12 };
+    const mine = request();
+    const walk = priorityCandidates(priorityKey(mine), range, 12);
+    // 7 of the 12 priorities held by someone else's sessions, this request's first three candidates among them.
+    const held = [...walk.slice(0, 3), ...walk.slice(5, 9)];
+    const others = ['db01', 'db02', 'app01', 'app02', 'web02', 'web03', 'db01'].map((n) => `eni-bp1${n}`);
+    const pop = popCoreCaller(emu.url);
+    for (const [i, priority] of held.entries())
+      await pop.call('CreateTrafficMirrorSession', {
+        ...request({ TrafficMirrorSourceIds: [others[i]] }),
+        Priority: priority,
+      });
+    // Where reconcile, planning from a listing of this region, would put the same request.
+    const listed = new FreePriorities(range, held).take(priorityKey(mine));
+    expect(listed).toBe(walk[3]);
+    const callsBefore = emu.calls.length;
+    const key = eventKey('acs.test', 'e-crowded');
+    const result = await provision(
+      { request: mine, kind: 'event', key },
+      { ...deps(), config: { ...config, priorityRange: range } },
+    );
+    expect(result).toMatchObject({ outcome: 'Created', priority: listed });
+    const calls = emu.calls.slice(callsBefore);
+    const creates = calls.filter((c) => c.action === 'CreateTrafficMirrorSession');
+    expect(creates.map((c) => c.code)).toEqual(['IllegalParam.Priority', 'OK']);
+    const created = emu.model.liveSessions().filter((s) => s.sourceIds[0] === 'eni-bp1web01');
+    expect(created).toMatchObject([
+      { priority: listed, clientToken: candidateToken(clientToken('event', key), 3) },
+    ]);
+    // The look-up, the refused candidate's holder, and one look at each of candidates 1, 2 and 3.
+    expect(calls.filter((c) => c.action === 'ListTrafficMirrorSessions')).toHaveLength(5);
   });
 
   it('a redelivery whose look-up misses finds the session its lost answer created, through the same token', async () => {

@@ -7,7 +7,7 @@ describe('loadConfig', () => {
       vpcEndpoint: undefined,
       httpTimeoutMs: 10_000,
       priorityRange: { min: 1000, max: 32766 },
-      priorityAttempts: 8,
+      priorityAttempts: 32,
       owner: 'mirrorflow',
       retryMaxAttempts: 12,
       retryMaxElapsedMs: 30_000,

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { candidateToken } from '../../functions/lib/contract/clientToken.js';
 import {
   FreePriorities,
+  LISTED_CANDIDATES,
   priorityCandidates,
   priorityKey,
   priorityWalk,
@@ -65,15 +66,42 @@ describe('priorityCandidates', () => {
 });
 
 describe('FreePriorities', () => {
-  it("takes the first free priority at the key's position, never one listed or already taken", () => {
+  it("takes the key's first free candidate, never one listed or already taken", () => {
     const range = { min: 1, max: 10 };
-    const first = priorityCandidates('k1', range, 1)[0]!;
-    const free = new FreePriorities(range, [first, 99]);
+    const [first, second] = priorityCandidates('k1', range, 2);
+    const free = new FreePriorities(range, [first!, 99]);
     const got = free.take('k1')!;
-    expect(got).toBe((first % 10) + 1);
+    expect(got).toBe(second);
     const all = [got, ...Array.from({ length: 8 }, (_, i) => free.take(`x${i}`)!)];
     expect(new Set([...all, first]).size).toBe(10);
     expect(free.take('full')).toBeUndefined();
+  });
+
+  it("picks what a request's walk through the same region would end at", () => {
+    const range = { min: 1000, max: 32766 };
+    fc.assert(
+      fc.property(
+        fc.string({ minLength: 1, maxLength: 12 }),
+        fc.uniqueArray(fc.integer({ min: 1000, max: 32766 }), { maxLength: 400 }),
+        (key, taken) => {
+          // The key's own first candidates taken too, as in a crowded region.
+          const walk = priorityCandidates(key, range, 32);
+          const held = new Set([...taken, ...walk.slice(0, taken.length % 20)]);
+          const request = walk.find((p) => !held.has(p));
+          expect(new FreePriorities(range, held).take(key)).toBe(request);
+        },
+      ),
+      { seed: 12, numRuns: 300 },
+    );
+  });
+
+  it('past 64 taken candidates, the first free priority after the first candidate', () => {
+    const range = { min: 1, max: 1000 };
+    const walk = priorityCandidates('crowded', range, LISTED_CANDIDATES);
+    const free = new FreePriorities(range, walk);
+    let expected = walk[0]!;
+    while (walk.includes(expected)) expected = (expected % 1000) + 1;
+    expect(free.take('crowded')).toBe(expected);
   });
 
   it('fits 20,000 sessions into the default range with no collision', () => {

@@ -113,7 +113,7 @@ const SETTINGS = {
   httpTimeoutMs: ['MIRRORFLOW_HTTP_TIMEOUT_MS', wholeFromEnv(100, 120_000, 10_000)],
   /** Where allocated priorities come from; the default leaves 1–999 to people who choose their own. */
   priorityRange: ['MIRRORFLOW_PRIORITY_RANGE', priorityRange],
-  priorityAttempts: ['MIRRORFLOW_PRIORITY_ATTEMPTS', wholeFromEnv(1, 64, 8)],
+  priorityAttempts: ['MIRRORFLOW_PRIORITY_ATTEMPTS', wholeFromEnv(1, 64, 32)],
   /** The value of the ownership tag on sessions this deployment creates. */
   owner: [
     'MIRRORFLOW_OWNER',

@@ -33,22 +33,36 @@ export interface PriorityRange {
   max: number;
 }
 
-/** The first `count` distinct candidates for a key, each in [range.min, range.max]. */
-export function priorityCandidates(key: string, range: PriorityRange, count: number): number[] {
+/** A key's candidates in [range.min, range.max], distinct, in its order (until the range is exhausted). */
+function* hashedCandidates(key: string, range: PriorityRange): Generator<number> {
   const size = range.max - range.min + 1;
-  const wanted = Math.min(count, size);
-  const out: number[] = [];
   const seen = new Set<number>();
-  for (let i = 0; out.length < wanted; i++) {
+  for (let i = 0; seen.size < size; i++) {
     const digest = createHash('sha256').update(`${key}\u0000${i}`).digest();
     const candidate = range.min + (digest.readUInt32BE(0) % size);
     if (!seen.has(candidate)) {
       seen.add(candidate);
-      out.push(candidate);
+      yield candidate;
     }
+  }
+}
+
+/** The first `count` distinct candidates for a key, each in [range.min, range.max]. */
+export function priorityCandidates(key: string, range: PriorityRange, count: number): number[] {
+  const out: number[] = [];
+  if (count <= 0) return out;
+  for (const candidate of hashedCandidates(key, range)) {
+    out.push(candidate);
+    if (out.length >= count) break;
   }
   return out;
 }
+
+/**
+ * How far reconcile follows a key's candidates before it walks on from the first one: further than any
+ * request's walk (MIRRORFLOW_PRIORITY_ATTEMPTS, at most 64), so the two agree wherever a request finds one.
+ */
+export const LISTED_CANDIDATES = 64;
 
 export interface PriorityCandidate {
   priority: number;
@@ -71,8 +85,10 @@ export function priorityWalk(
 
 /**
  * The free priorities of a region, from a listing of all its sessions (reconcile's plan): each take() gives
- * the first free one at or after the key's hash position, and marks it used, so the entries of one run never
- * collide with each other or with anything listed — no Create is wasted unless someone else creates at once.
+ * the key's first free candidate — the one a request's walk through the same region would end at — or, past
+ * LISTED_CANDIDATES, the first free one after its first candidate, and marks it used. So the entries of one
+ * run never collide with each other or with anything listed — no Create is wasted unless someone else creates
+ * at once — and a request for the same traffic through a trigger picks the same priority.
  */
 export class FreePriorities {
   private readonly used = new Set<number>();
@@ -94,10 +110,20 @@ export class FreePriorities {
   /** A free priority for this key, or undefined when the range is full. */
   take(key: string): number | undefined {
     if (this.free <= 0) return undefined;
-    const size = this.range.max - this.range.min + 1;
-    let offset = priorityCandidates(key, this.range, 1)[0]! - this.range.min;
-    while (this.used.has(this.range.min + offset)) offset = (offset + 1) % size;
-    const priority = this.range.min + offset;
+    let first: number | undefined;
+    let priority: number | undefined;
+    let followed = 0;
+    for (const candidate of hashedCandidates(key, this.range)) {
+      first ??= candidate;
+      if (!this.used.has(candidate)) priority = candidate;
+      if (priority !== undefined || ++followed >= LISTED_CANDIDATES) break;
+    }
+    if (priority === undefined) {
+      const size = this.range.max - this.range.min + 1;
+      let offset = first! - this.range.min;
+      while (this.used.has(this.range.min + offset)) offset = (offset + 1) % size;
+      priority = this.range.min + offset;
+    }
     this.used.add(priority);
     this.free--;
     return priority;
