@@ -54,8 +54,17 @@ export interface BenchResult {
   mirrorflow: PollerFigures;
   /** The naive flow on the same stack: look, wait 5 s, look again (`naive-poll.yaml`). */
   naiveFlow: PollerFigures;
-  /** One request alone, its session taking the longest creation time: every List call it caused. */
-  loneRequest: { creationSeconds: number; listCalls: number; lagSeconds: number };
+  /**
+   * One request alone, its session taking the longest creation time: every List call it caused, its lag and
+   * every call; and the same request through the naive flow.
+   */
+  loneRequest: {
+    creationSeconds: number;
+    listCalls: number;
+    lagSeconds: number;
+    perRequest: RequestCosts;
+    naive: { listCalls: number; lagSeconds: number; perRequest: RequestCosts };
+  };
   reconcile: {
     sessions: number;
     executions: number;
@@ -112,6 +121,8 @@ async function runMirrorflow(options: BenchOptions, functionsDir: string): Promi
     timeScale: options.timeScale,
     inventory: benchInventory(options.sessions, options.createSeconds),
     random: seededRandom(options.seed),
+    // The requests are the only traffic: no scheduled reconcile joins them.
+    runTimers: false,
   });
   try {
     for (let i = 0; i < options.sessions; i++) {
@@ -152,6 +163,7 @@ async function runNaiveFlow(options: BenchOptions, functionsDir: string): Promis
     timeScale: options.timeScale,
     inventory: benchInventory(options.sessions, options.createSeconds),
     random: seededRandom(options.seed),
+    runTimers: false,
     extraFlows: [
       {
         name: 'naive-poll',
@@ -257,19 +269,23 @@ export async function runPollingBench(options: BenchOptions): Promise<BenchResul
   if (!options.functionsDir) await bundleFunctions({ functionsDir: 'functions', outDir: functionsDir });
   progress(`mirrorflow: ${options.sessions} requests through EventBridge → intake-event → session-ready…`);
   const mirrorflow = await runMirrorflow(options, functionsDir);
-  progress(`one request alone, created in ${options.createSeconds.max} s…`);
-  const lone = await runMirrorflow(
-    {
-      ...options,
-      sessions: 1,
-      createSeconds: { min: options.createSeconds.max, max: options.createSeconds.max },
-    },
-    functionsDir,
-  );
+  progress(`one request alone, created in ${options.createSeconds.max} s, and through the naive flow…`);
+  const alone = {
+    ...options,
+    sessions: 1,
+    createSeconds: { min: options.createSeconds.max, max: options.createSeconds.max },
+  };
+  const lone = await runMirrorflow(alone, functionsDir);
+  const loneNaive = await runNaiveFlow(alone, functionsDir);
+  const aloneFigures = (x: PollerFigures) => ({
+    listCalls: x.perRequest?.vpc.ListTrafficMirrorSessions ?? 0,
+    lagSeconds: x.lagSeconds.max,
+    perRequest: x.perRequest!,
+  });
   const loneRequest = {
     creationSeconds: options.createSeconds.max,
-    listCalls: lone.perRequest?.vpc.ListTrafficMirrorSessions ?? 0,
-    lagSeconds: lone.lagSeconds.max,
+    ...aloneFigures(lone),
+    naive: aloneFigures(loneNaive),
   };
   progress(`naive 5-second flow: the same ${options.sessions} creation times…`);
   const naiveFlow = await runNaiveFlow(options, functionsDir);
@@ -298,7 +314,8 @@ export function formatBench(result: BenchResult): string {
     '',
     `every call per request, mirrorflow: ${m.perRequest ? costs(m.perRequest) : '—'}`,
     `every call per request, naive flow: ${f.perRequest ? costs(f.perRequest) : '—'}`,
-    `one request alone (created in ${lone.creationSeconds} s): ${lone.listCalls} List calls in all, look-ups included; lag ${lone.lagSeconds} s`,
+    `one request alone (created in ${lone.creationSeconds} s): ${lone.listCalls} List calls in all, look-ups included; lag ${lone.lagSeconds} s; every call: ${costs(lone.perRequest)}`,
+    `the same request through the naive flow: ${lone.naive.listCalls} List calls; lag ${lone.naive.lagSeconds} s; every call: ${costs(lone.naive.perRequest)}`,
     '',
     `reconcile of ${r.sessions} sessions: ${r.listCallsPerSession} List calls per session over ${r.executions} execution(s); lag p50 ${r.lagSeconds.p50} s, p95 ${r.lagSeconds.p95} s`,
     `every call per reconciled session: ${costs(r.perRequest)}`,

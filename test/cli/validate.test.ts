@@ -165,6 +165,12 @@ describe('mirrorflow usage', () => {
     const bad = captureIo();
     expect(await main(['bench', '--scenario', 'nope'], bad)).toBe(2);
     expect(bad.stderr).toMatch(/--scenario must be polling, reconcile, plan, load or memory/);
+    // A rate reconcile itself would refuse (MIRRORFLOW_RECONCILE_CREATES_PER_SECOND) is refused up front.
+    for (const rate of ['20', '2.5']) {
+      const refused = captureIo();
+      expect(await main(['bench', '--scenario', 'reconcile', '--rate', rate], refused)).toBe(2);
+      expect(refused.stderr).toContain(`--rate: must be a whole number from 1 to 10 (got "${rate}")`);
+    }
   });
 
   it('--version prints the package version', async () => {

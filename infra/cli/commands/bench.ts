@@ -3,14 +3,25 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
+import { ConfigError, loadConfig } from '../../../functions/lib/runtime/config.js';
 import { formatMemoryBench, runMemoryBench } from '../../bench/memory.js';
 import { formatLoadBench, runLoadBench } from '../../bench/moduleLoad.js';
 import { formatPlanBench, runPlanBench } from '../../bench/plan.js';
 import { formatBench, runPollingBench } from '../../bench/polling.js';
 import { formatReconcileScale, runReconcileScale } from '../../bench/reconcileScale.js';
 import { bundleFunctions } from '../../build/bundleFunctions.js';
-import { type CliIo, EXIT } from '../io.js';
+import { type CliIo, EXIT, UsageError } from '../io.js';
 import { parseNumberOption } from './emulator.js';
+
+/** --rate as reconcile reads MIRRORFLOW_RECONCILE_CREATES_PER_SECOND: a value it refuses would fail every run. */
+function reconcileRate(value: string): number {
+  try {
+    return loadConfig({ MIRRORFLOW_RECONCILE_CREATES_PER_SECOND: value }).reconcileCreatesPerSecond;
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    throw new UsageError(`--rate: ${error.problems.map((p) => p.rule).join('; ')}`);
+  }
+}
 
 /** What every run on a local cloud takes: the seed of its draws, its time scale and its creation times. */
 function stackOptions(o: Record<string, string | boolean | undefined>) {
@@ -84,14 +95,18 @@ export function registerBench(program: Command, io: CliIo, setExit: (code: numbe
         return setExit(EXIT.ok);
       }
       if (o.scenario === 'reconcile') {
+        // Every option checked before the bundles are built.
+        const options = {
+          sessions: parseNumberOption('--sessions', String(o.sessions), 1, 20_000),
+          throttle: parseNumberOption('--throttle', String(o.throttle), 0, 0.9),
+          ratePerSecond: reconcileRate(String(o.rate)),
+          killAt: parseNumberOption('--kill-at', String(o.killAt), 0, 0.99),
+          ...stackOptions(o),
+        };
         const functionsDir = mkdtempSync(join(tmpdir(), 'mf-bench-dist-'));
         await bundleFunctions({ functionsDir: 'functions', outDir: functionsDir });
         const scale = await runReconcileScale({
-          sessions: parseNumberOption('--sessions', String(o.sessions), 1, 20_000),
-          throttle: parseNumberOption('--throttle', String(o.throttle), 0, 0.9),
-          ratePerSecond: parseNumberOption('--rate', String(o.rate), 1, 100),
-          killAt: parseNumberOption('--kill-at', String(o.killAt), 0, 0.99),
-          ...stackOptions(o),
+          ...options,
           functionsDir,
           progress: (line) => io.err(line),
         });
