@@ -5,9 +5,16 @@ import { createVpcClient } from '../../functions/lib/cloud/vpcClient.js';
 import { createWorkflowClient } from '../../functions/lib/cloud/workflowClient.js';
 import { parseDesiredState } from '../../functions/lib/contract/desiredStateText.js';
 import { foldInvocation, type RunPosition } from '../../functions/lib/contract/reconcileProgress.js';
-import { ORIGIN_TAG_KEY, TOKEN_TAG_KEY } from '../../functions/lib/contract/sessionTags.js';
+import {
+  EXPIRY_TAG_KEY,
+  ORIGIN_TAG_KEY,
+  OWNERSHIP_TAG_KEY,
+  TOKEN_TAG_KEY,
+} from '../../functions/lib/contract/sessionTags.js';
 import { loadConfig } from '../../functions/lib/runtime/config.js';
 import type { Runtime } from '../../functions/lib/runtime/runtime.js';
+import { sweepExpired } from '../../functions/lib/steps/expiry.js';
+import { pacedCalls } from '../../functions/lib/steps/pacing.js';
 import { priorityCandidates, priorityKey } from '../../functions/lib/steps/priority.js';
 import { reconcile } from '../../functions/lib/steps/reconcile.js';
 import { missedExecutionName } from '../../functions/lib/steps/reconcileRecovery.js';
@@ -331,6 +338,72 @@ describe('a session whose Create answer its run never got', () => {
     const after = await reconcile({ ...firing, triggerTime: '2026-11-23T06:00:00Z' }, rt);
     expect(after.handOffs).toEqual([]);
     for (const [id, by] of answeredBy()) expect(by, id).toHaveLength(1);
+  });
+});
+
+describe("an apply run's expiry sweep", () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack();
+  });
+  afterAll(async () => {
+    await stack.emu.close();
+    await stack.fnf.close();
+  });
+
+  it('paces its deletes on the cloud clock and stops at its share; the next run withdraws the rest', async () => {
+    const { runtime: rt, clock: ck } = stack;
+    const vpc = rt.vpcFor(REGION);
+    const past = new Date(ck.now() - 60_000).toISOString();
+    for (let i = 0; i < 5; i++)
+      await vpc.createTrafficMirrorSession({
+        RegionId: REGION,
+        TrafficMirrorSourceIds: [`eni-r${i}`],
+        TrafficMirrorTargetId: 'lb-r',
+        TrafficMirrorTargetType: 'SLB',
+        TrafficMirrorFilterId: 'tmf-r',
+        Priority: i + 1,
+        Tag: [
+          { Key: OWNERSHIP_TAG_KEY, Value: rt.config.owner },
+          { Key: EXPIRY_TAG_KEY, Value: `at:${past}` },
+        ],
+      });
+    ck.advance(120_000);
+    const deletes = () =>
+      stack.emu.calls
+        .filter((c) => c.action === 'DeleteTrafficMirrorSession' && c.code === 'OK')
+        .map((c) => Date.parse(c.virtualTime));
+    // 2 deletes a second, at most 3 this run; waits move the virtual clock.
+    const limits = {
+      pace: pacedCalls(
+        2,
+        () => ck.now(),
+        async (ms) => ck.advance(ms),
+      ),
+      maxDeletes: 3,
+    };
+    const logged: string[] = [];
+    const run = { mode: 'apply' as const, triggerTime: new Date(ck.now()).toISOString() };
+    const first = await sweepExpired([REGION], run, rt, (m) => logged.push(m), limits);
+    expect(first.map((e) => e.outcome)).toEqual(['Deleting', 'Deleting', 'Deleting']);
+    expect(logged).toContain('expiry sweep stopped at its share of deletes; the rest expire at the next run');
+    const times = deletes();
+    expect(times).toHaveLength(3);
+    for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(500);
+
+    // The next run: the two left are withdrawn; the three already Deleting are not counted again.
+    ck.advance(60_000);
+    const next = await sweepExpired(
+      [REGION],
+      { mode: 'apply', triggerTime: new Date(ck.now()).toISOString() },
+      rt,
+      () => {},
+      { ...limits, maxDeletes: 3 },
+    );
+    expect(next).toHaveLength(2);
+    expect(deletes()).toHaveLength(5);
+    expect(new Set(next.map((e) => e.sessionId)).size).toBe(2);
+    expect(first.some((e) => next.some((n) => n.sessionId === e.sessionId))).toBe(false);
   });
 });
 

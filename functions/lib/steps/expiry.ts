@@ -9,6 +9,7 @@ import { retryingPages } from '../cloud/retry.js';
 import { listAllSessions, type TrafficMirrorSession } from '../cloud/vpcClient.js';
 import { EXPIRY_TAG_KEY, OWNERSHIP_TAG_KEY, TOKEN_TAG_KEY } from '../contract/sessionTags.js';
 import type { Runtime } from '../runtime/runtime.js';
+import { pacedCalls } from './pacing.js';
 import { type ScheduledWithdrawal, withdrawScheduled } from './scheduledWithdrawal.js';
 
 /** When a session's tag says it expires (epoch ms), or undefined when it does not. */
@@ -35,14 +36,35 @@ export interface ExpiredSession {
   outcome: ScheduledWithdrawal['outcome'] | 'planned';
 }
 
+/**
+ * How an apply run's sweep deletes: paced like the run's own calls (DeleteTrafficMirrorSession has the API's
+ * flow control too), and at most so many per run — a slice's worth at that pace — so that a mass expiry
+ * cannot carry the invocation that ends the run towards its timeout; the rest expire at the next run.
+ */
+export interface SweepLimits {
+  pace: () => Promise<void>;
+  maxDeletes: number;
+}
+
+/** A run's sweep limits from its settings: its create rate, and one slice's worth of deletes at that rate. */
+export function sweepLimits(runtime: Runtime): SweepLimits {
+  const { reconcileCreatesPerSecond: perSecond, reconcileSliceSeconds } = runtime.config;
+  return {
+    pace: pacedCalls(perSecond, () => runtime.now(), runtime.sleep),
+    maxDeletes: perSecond * reconcileSliceSeconds,
+  };
+}
+
 export async function sweepExpired(
   regions: string[],
   run: { mode: 'apply' | 'plan'; triggerTime: string },
   runtime: Runtime,
   log: (message: string, details: Record<string, unknown>) => void = () => {},
+  limits: SweepLimits = sweepLimits(runtime),
 ): Promise<ExpiredSession[]> {
   const now = runtime.now();
   const swept: ExpiredSession[] = [];
+  let deletes = 0;
   for (const regionId of regions) {
     const owned = listAllSessions(
       runtime.vpcFor(regionId),
@@ -60,6 +82,17 @@ export async function sweepExpired(
       if (run.mode === 'plan') {
         if (!deleting) swept.push({ sessionId, regionId, expiredAt, outcome: 'planned' });
         continue;
+      }
+      if (!deleting) {
+        if (deletes >= limits.maxDeletes) {
+          log('expiry sweep stopped at its share of deletes; the rest expire at the next run', {
+            deletes,
+            regionId,
+          });
+          return swept;
+        }
+        deletes += 1;
+        await limits.pace();
       }
       const token = session.Tags.find((t) => t.Key === TOKEN_TAG_KEY)?.Value;
       const done = await withdrawScheduled(

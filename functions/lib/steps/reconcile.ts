@@ -13,6 +13,7 @@ import type { DesiredState } from '../contract/desiredState.js';
 import { reconcileCounts } from '../contract/reconcileEvent.js';
 import { RUN_START, type RunPosition } from '../contract/reconcileProgress.js';
 import type { Runtime } from '../runtime/runtime.js';
+import { pacedCalls } from './pacing.js';
 import { FreePriorities, type PriorityRange } from './priority.js';
 import type { ProvisionDeps } from './provision.js';
 import { applyEntry, entryToken, handOffChunk, pruneSession, type Run } from './reconcileApply.js';
@@ -107,10 +108,6 @@ function startRun(
   hooks: ReconcileHooks,
 ): Run {
   const { config } = runtime;
-  const sleep = hooks.sleep ?? runtime.sleep;
-  const interval = 1000 / config.reconcileCreatesPerSecond;
-  let calls = 0;
-  let startedAt = 0;
   return {
     runtime,
     triggerTime: options.triggerTime,
@@ -119,15 +116,7 @@ function startRun(
     items: new Map(),
     free,
     log: hooks.log ?? (() => {}),
-    // Stay under the API's flow control: call k is due `k × interval` after the first, on the cloud's
-    // clock, so the rate holds whatever each call's round trip (a slow call is not followed by a full wait).
-    pace: async () => {
-      if (calls === 0) startedAt = runtime.now();
-      const due = startedAt + calls * interval;
-      calls += 1;
-      const wait = due - runtime.now();
-      if (wait > 0) await sleep(wait);
-    },
+    pace: pacedCalls(config.reconcileCreatesPerSecond, () => runtime.now(), hooks.sleep ?? runtime.sleep),
     handOffOf: new Map(),
     tokenOf: (name) => entryToken(options.triggerTime, name),
   };
