@@ -10,13 +10,14 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { type DesiredState, jsonDesiredState } from '../lib/contract/desiredState.js';
+import { runAbandonment } from '../lib/contract/reconcileEvent.js';
 import { parseProgress } from '../lib/contract/reconcileProgress.js';
 import { beginInvocation, createLogger } from '../lib/runtime/logger.js';
 import { type FcContext, type Runtime, runtimeFrom } from '../lib/runtime/runtime.js';
 import { sweepExpired } from '../lib/steps/expiry.js';
 import { reconcile } from '../lib/steps/reconcile.js';
 import { announceRun, describeReport, withExpired } from '../lib/steps/reconcileReport.js';
-import { continueRun, fireRun, type RunDeps } from '../lib/steps/reconcileRun.js';
+import { abandonRun, continueRun, fireRun, type RunDeps } from '../lib/steps/reconcileRun.js';
 
 const logger = createLogger('reconcile');
 const log = (message: string, details?: Record<string, unknown>) => logger.info(message, details ?? {});
@@ -27,6 +28,8 @@ interface TimerEvent {
   payload?: string;
   /** Set when the reconcile-run flow invokes the function to go on with a run. */
   progress?: unknown;
+  /** Set, with the progress, when the flow gave up on the run (its Catch): `$Context.Current.Error`. */
+  abandoned?: { code?: unknown; detail?: unknown };
 }
 
 async function loadDesiredState(location: string): Promise<DesiredState> {
@@ -99,6 +102,16 @@ export const handler = async (event: Buffer, context: FcContext) => {
     log,
     timeIsUp: timeIsUpAfter(runtime.config.reconcileSliceSeconds, runtime),
   };
+
+  if (timer.progress !== undefined && timer.abandoned !== undefined) {
+    const progress = parseProgress(timer.progress);
+    logger.appendKeys({ triggerTime: progress.triggerTime, mode: 'apply', abandoned: true });
+    const { accessKeySecret, securityToken } = runtime.credentials;
+    const why = runAbandonment(timer.abandoned, [accessKeySecret, securityToken]);
+    const outcome = await abandonRun(progress, why, deps);
+    logger.info('abandoned run announced', { counts: progress.counts, announced: outcome.announced });
+    return outcome.progress;
+  }
 
   if (timer.progress !== undefined) {
     // The reconcile-run flow: the run's progress in, the run's progress out (the flow loops until `done`).

@@ -8,12 +8,11 @@
  * The desired state is served over HTTP by the test, so each invocation's read of it is a step the test can
  * hold: what runs when is decided by the test, never by how fast this machine is.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { benchInventory, request } from '../../infra/bench/benchStack.js';
 import type { LocalCloud } from '../../infra/local/cloud.js';
+import { DesiredStateServer } from '../helpers/desiredStateServer.js';
 import { completionEvents, reconcileEvents, settle, startTestCloud } from '../helpers/localCloud.js';
 import { faultRule } from '../helpers/requests.js';
 
@@ -23,40 +22,10 @@ const desiredYaml = stringify({
   sessions: Array.from({ length: ENTRIES }, (_, i) => ({ name: `fleet-${i}`, request: request(i) })),
 });
 
-/** Serves the desired state; a read can be held until the test lets it go. */
-class DesiredStateServer {
-  reads = 0;
-  private held: (() => void)[] = [];
-  private holding = false;
-  private arrived: (() => void)[] = [];
-  readonly server: Server = createServer((_, response) => {
-    this.reads += 1;
-    for (const wake of this.arrived.splice(0)) wake();
-    const answer = () => response.end(desiredYaml);
-    if (this.holding) this.held.push(answer);
-    else answer();
-  });
-
-  url(): string {
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/desired-state.yaml`;
-  }
-  hold(): void {
-    this.holding = true;
-  }
-  release(): void {
-    this.holding = false;
-    for (const answer of this.held.splice(0)) answer();
-  }
-  /** Resolves once `count` reads in all have arrived. */
-  async readsReach(count: number): Promise<void> {
-    while (this.reads < count) await new Promise<void>((r) => this.arrived.push(r));
-  }
-}
-
-const desired = new DesiredStateServer();
+const desired = new DesiredStateServer(() => desiredYaml);
 let cloud: LocalCloud;
 beforeAll(async () => {
-  await new Promise<void>((r) => desired.server.listen(0, '127.0.0.1', r));
+  await desired.listen();
   cloud = await startTestCloud({
     desiredState: undefined,
     inventory: benchInventory(ENTRIES, { min: 5, max: 20 }),

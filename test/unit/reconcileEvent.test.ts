@@ -4,6 +4,7 @@ import { EMIT_CHUNK_BYTES } from '../../functions/lib/contract/flowJob.js';
 import {
   buildReconcileCompletedEvent,
   reconcileCounts,
+  runAbandonment,
 } from '../../functions/lib/contract/reconcileEvent.js';
 import { emptyLists } from '../../functions/lib/steps/reconcileReport.js';
 import { assertReconcileEvent } from '../helpers/eventSchema.js';
@@ -21,6 +22,44 @@ const asCloudEvent = (params: ReturnType<typeof buildReconcileCompletedEvent>) =
   const { eventBusName: _bus, ...rest } = params;
   return { specversion: '1.0', ...rest };
 };
+
+describe('runAbandonment: why the flow gave up on a run, fit for an event', () => {
+  it("keeps the function's message, never its stack trace or a secret, whichever form the detail has", () => {
+    const message =
+      'fetching the desired state from https://b.oss/d.yaml?Signature=abc&x=1 answered HTTP 500';
+    const stack =
+      'Error: boom\n    at loadDesiredState (/code/index.js:1:2)\n    at run (/code/index.js:3:4)';
+    expect(runAbandonment({ code: 'Error', detail: message })).toEqual({
+      code: 'Error',
+      message:
+        'fetching the desired state from https://b.oss/d.yaml?Signature=[redacted]&x=1 answered HTTP 500',
+    });
+    // FC's error body as JSON, stack trace included.
+    const body = JSON.stringify({
+      errorMessage: 'boom sk-LONGSECRET',
+      errorType: 'Error',
+      stackTrace: [stack],
+    });
+    expect(runAbandonment({ code: 'Error', detail: body }, ['sk-LONGSECRET'])).toEqual({
+      code: 'Error',
+      message: 'boom [redacted]',
+    });
+    // A message with its stack appended; a long one cut; nothing at all.
+    expect(runAbandonment({ code: 'FC.Timeout', detail: stack }).message).toBe('Error: boom');
+    expect(runAbandonment({ code: 'E', detail: 'x'.repeat(2000) }).message).toHaveLength(501);
+    expect(runAbandonment({})).toEqual({ code: 'FnF.Unknown', message: 'FnF.Unknown' });
+  });
+
+  it('makes the run event Abandoned, with the error, and still valid against the schema', () => {
+    const built = buildReconcileCompletedEvent(
+      { ...run(), abandoned: { code: 'Error', message: 'boom' } },
+      reconcileCounts(emptyLists(), 3),
+      target,
+    );
+    expect(built.data).toMatchObject({ outcome: 'Abandoned', error: { code: 'Error', message: 'boom' } });
+    assertReconcileEvent(asCloudEvent(built));
+  });
+});
 
 describe('mirrorflow:Reconcile:Completed', () => {
   it('carries counts and lists, and passes the published schema', () => {

@@ -5,6 +5,7 @@
  * it (the run's log has every entry). Put by the flow, like every mirrorflow event (schemas/).
  */
 import type { ErrorSummary } from '../cloud/cloudError.js';
+import { redactText } from '../runtime/redact.js';
 import { EVENT_SOURCE } from './completionEvent.js';
 import { type CompletionEventParams, EMIT_CHUNK_BYTES } from './flowJob.js';
 import type { Problem } from './problems.js';
@@ -38,6 +39,45 @@ export interface ReconcileLists {
   retryLater: string[];
 }
 
+/**
+ * Why a run ended before its end: the reconcile-run flow gave up on a Slice that kept failing. `code` and
+ * `message` are the flow's error for it, the message without a stack trace, redacted and cut short.
+ */
+export interface RunAbandonment {
+  code: string;
+  message: string;
+}
+
+const ABANDON_MESSAGE_CHARS = 500;
+
+/**
+ * A RunAbandonment from the flow's Catch (`$Context.Current.Error`): FC's error detail may be the function's
+ * message or its error body as JSON (`{errorMessage, errorType, stackTrace}`; the docs leave CloudFlow's form
+ * open), so either is read, and only its message kept.
+ */
+export function runAbandonment(
+  raw: { code?: unknown; detail?: unknown },
+  secrets: readonly (string | undefined)[] = [],
+): RunAbandonment {
+  const code = typeof raw.code === 'string' && raw.code ? raw.code : 'FnF.Unknown';
+  let message = typeof raw.detail === 'string' ? raw.detail : '';
+  try {
+    const body = JSON.parse(message) as { errorMessage?: unknown } | null;
+    if (body && typeof body.errorMessage === 'string') message = body.errorMessage;
+  } catch {
+    // Not JSON: the message itself.
+  }
+  const withoutStack = message.split(/\n\s+at /)[0]!.trim();
+  const redacted = redactText(withoutStack, secrets);
+  return {
+    code,
+    message:
+      redacted.length > ABANDON_MESSAGE_CHARS
+        ? `${redacted.slice(0, ABANDON_MESSAGE_CHARS)}…`
+        : redacted || code,
+  };
+}
+
 export interface ReconcileRun {
   triggerTime: string;
   mode: 'apply' | 'plan';
@@ -57,7 +97,7 @@ export function reconcileCounts(lists: ReconcileLists, desired: number): Reconci
 
 /** The Completed event of a run, its lists cut (longest first) until it fits the flow's emit room. */
 export function buildReconcileCompletedEvent(
-  run: ReconcileRun & { truncated?: string[] },
+  run: ReconcileRun & { truncated?: string[]; abandoned?: RunAbandonment },
   counts: ReconcileCounts,
   target: { eventBusName: string; executionName: string },
 ): CompletionEventParams {
@@ -70,7 +110,9 @@ export function buildReconcileCompletedEvent(
     type: RECONCILE_COMPLETED_TYPE,
     subject: `mirrorflow:reconcile/${run.triggerTime}`,
     data: {
-      outcome: 'Completed',
+      // Abandoned: the run stopped before its end; the counts and lists say how far it went.
+      outcome: run.abandoned ? 'Abandoned' : 'Completed',
+      ...(run.abandoned ? { error: run.abandoned } : {}),
       triggerTime: run.triggerTime,
       mode: run.mode,
       owner: run.owner,

@@ -12,6 +12,7 @@ import {
   type ReconcileCounts,
   type ReconcileLists,
   type ReconcileRun,
+  type RunAbandonment,
 } from '../contract/reconcileEvent.js';
 import type { RunPosition } from '../contract/reconcileProgress.js';
 import type { Runtime } from '../runtime/runtime.js';
@@ -162,7 +163,7 @@ export function withExpired<T extends { lists: ReconcileLists; counts: Reconcile
  * the same run fired twice announces once.
  */
 export async function announceRun(
-  run: ReconcileRun & { counts: ReconcileCounts; truncated?: string[] },
+  run: ReconcileRun & { counts: ReconcileCounts; truncated?: string[]; abandoned?: RunAbandonment },
   runtime: Runtime,
 ): Promise<HandOffResult> {
   const { config } = runtime;

@@ -12,6 +12,7 @@ import { cloudCallPolicy, withRetry } from '../cloud/retry.js';
 import { type HandOffResult, runningExecution } from '../cloud/workflowClient.js';
 import { continuationExecutionName } from '../contract/clientToken.js';
 import type { DesiredState } from '../contract/desiredState.js';
+import type { RunAbandonment } from '../contract/reconcileEvent.js';
 import { foldInvocation, type RunProgress } from '../contract/reconcileProgress.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { type ExpiredSession, sweepExpired } from './expiry.js';
@@ -109,6 +110,27 @@ async function applyInvocation(
     expired,
     announced,
   };
+}
+
+/**
+ * The reconcile-run flow gave up on the run: a Slice kept failing (the desired state unreadable, the function
+ * failing or timing out). The run's Completed event still goes out, once, as far as the run went — outcome
+ * `Abandoned`, with the flow's error — from its progress alone: no desired state, no listing. The sessions it
+ * created were handed off chunk by chunk; any it had not handed off the next firing answers
+ * (reconcileRecovery.ts).
+ */
+export async function abandonRun(
+  progress: RunProgress,
+  abandoned: RunAbandonment,
+  deps: Pick<RunDeps, 'runtime' | 'log'>,
+): Promise<{ progress: RunProgress; announced: HandOffResult }> {
+  const { config } = deps.runtime;
+  deps.log('the reconcile-run flow gave up on the run; announcing it as far as it went', { ...abandoned });
+  const announced = await announceRun(
+    { ...progress, mode: 'apply', owner: config.owner, prune: config.reconcilePrune, abandoned },
+    deps.runtime,
+  );
+  return { progress: { ...progress, done: true }, announced };
 }
 
 /**

@@ -1,0 +1,49 @@
+/**
+ * Serves a desired state over HTTP for end-to-end reconcile tests, so each invocation's read of it is a step
+ * the test can hold (what runs when is decided by the test, never by how fast this machine is) — or fail.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export class DesiredStateServer {
+  reads = 0;
+  /** Every read from now on is answered 500, as a desired state that has become unreadable. */
+  failing = false;
+  private held: (() => void)[] = [];
+  private holding = false;
+  private arrived: (() => void)[] = [];
+  readonly server: Server;
+
+  constructor(text: () => string) {
+    this.server = createServer((_, response) => {
+      this.reads += 1;
+      for (const wake of this.arrived.splice(0)) wake();
+      const answer = () => {
+        if (this.failing) {
+          response.statusCode = 500;
+          response.end('unavailable');
+        } else response.end(text());
+      };
+      if (this.holding) this.held.push(answer);
+      else answer();
+    });
+  }
+
+  listen(): Promise<void> {
+    return new Promise((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+  }
+  url(): string {
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/desired-state.yaml`;
+  }
+  hold(): void {
+    this.holding = true;
+  }
+  release(): void {
+    this.holding = false;
+    for (const answer of this.held.splice(0)) answer();
+  }
+  /** Resolves once `count` reads in all have arrived. */
+  async readsReach(count: number): Promise<void> {
+    while (this.reads < count) await new Promise<void>((r) => this.arrived.push(r));
+  }
+}
