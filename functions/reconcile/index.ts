@@ -101,6 +101,9 @@ export const handler = async (event: Buffer, context: FcContext) => {
     loadDesired: () => loadDesiredState(desiredState),
     log,
     timeIsUp: timeIsUpAfter(runtime.config.reconcileSliceSeconds, runtime),
+    // The sweep after the run's last entries: until twice the slice from this invocation's start (a third of
+    // FC's 900 s timeout left at the default slice).
+    sweepTimeIsUp: timeIsUpAfter(2 * runtime.config.reconcileSliceSeconds, runtime),
   };
 
   if (timer.progress !== undefined && timer.abandoned !== undefined) {

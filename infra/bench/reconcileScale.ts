@@ -1,7 +1,8 @@
 /**
  * `npm run bench -- --scenario reconcile --sessions N [--throttle R] [--kill-at S]`: the fleet case. A desired
  * state of N sessions, none existing yet, reconciled by one firing of the scheduled run (its timer invocation,
- * then the reconcile-run flow's), optionally with a share R of every call to the VPC and fnf APIs throttled, and
+ * then the reconcile-run flow's), optionally with a share R of every call throttled — the VPC and fnf APIs,
+ * FC's invoke API (the flows' and EventBridge's invocations) and EventBridge's PutEvents (the flows') — and
  * optionally with reconcile's running instance stopped once a share S of the sessions exists (as FC may stop
  * an instance; a stopped timer invocation is fired again, as FC's async retry does). Printed against the bound
  * N / rate + the longest creation time: the virtual time from the firing to the last completion event, the
@@ -13,7 +14,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLocalCloud } from '../local/cloud.js';
-import { parseFaults } from '../local/faults.js';
+import { type FaultInjector, parseFaults } from '../local/faults.js';
 import {
   benchInventory,
   type RequestCosts,
@@ -69,7 +70,13 @@ export interface ReconcileScaleResult {
   createsWastedOnPriority: number;
   executions: number;
   perSession: RequestCosts;
+  /** Calls the throttling turned away (--throttle), by service: what the run had to retry. */
+  throttled: { vpc: number; cloudFlow: number; fcInvoke: number; putEvents: number };
 }
+
+/** The calls an injector turned away as throttled. */
+const turnedAway = (faults: FaultInjector) =>
+  [...faults.injected].filter(([key]) => key.endsWith(' throttled')).reduce((sum, [, n]) => sum + n, 0);
 
 /** The desired state as the build ships it: JSON (infra/build/desiredStateFile.ts). */
 function desiredStateFile(sessions: number): string {
@@ -110,6 +117,8 @@ export async function runReconcileScale(options: ReconcileScaleOptions): Promise
       const rule = { throttleRate: options.throttle };
       cloud.vpc.faults.set(parseFaults({ seed: options.seed, rules: [rule] }));
       cloud.fnf.faults.set(parseFaults({ seed: options.seed + 1, rules: [rule] }));
+      cloud.stack.fc.faults.set(parseFaults({ seed: options.seed + 2, rules: [rule] }));
+      cloud.stack.bus.faults.set(parseFaults({ seed: options.seed + 3, rules: [rule] }));
     }
     const firedAt = cloud.clock.now();
     const triggerTime = new Date(firedAt).toISOString();
@@ -188,6 +197,12 @@ export async function runReconcileScale(options: ReconcileScaleOptions): Promise
       ).length,
       executions: [...cloud.fnf.executions.values()].filter((e) => e.flow.Name === 'session-ready').length,
       perSession: requestCosts(cloud, n),
+      throttled: {
+        vpc: turnedAway(cloud.vpc.faults),
+        cloudFlow: turnedAway(cloud.fnf.faults),
+        fcInvoke: turnedAway(cloud.stack.fc.faults),
+        putEvents: turnedAway(cloud.stack.bus.faults),
+      },
     };
   } finally {
     await cloud.close();
@@ -199,7 +214,7 @@ export function formatReconcileScale(r: ReconcileScaleResult): string {
     .map(([a, k]) => `${a} ${k}`)
     .join(', ');
   return [
-    `mirrorflow reconcile at scale — ${r.sessions} entries, ${r.ratePerSecond} creates/s${r.throttle > 0 ? `, ${Math.round(r.throttle * 100)} % of every VPC and fnf call throttled` : ''}, time scale ${r.timeScale}×`,
+    `mirrorflow reconcile at scale — ${r.sessions} entries, ${r.ratePerSecond} creates/s${r.throttle > 0 ? `, ${Math.round(r.throttle * 100)} % of every call throttled (VPC, CloudFlow, FC invoke, PutEvents)` : ''}, time scale ${r.timeScale}×`,
     '',
     `  last completion event  ${r.lastCompletionSeconds ?? '—'} virtual s after the firing; bound N / rate + longest creation = ${r.boundSeconds} s; ratio ${r.ratio ?? '—'} (goal ≤ 1.15)`,
     `  creates                ${r.keptCreateRate} per virtual second from the firing to the last Create (asked ${r.ratePerSecond}/s; far less means this machine could not keep the pace at ${r.timeScale}×: run at a lower --time-scale)`,
@@ -214,5 +229,10 @@ export function formatReconcileScale(r: ReconcileScaleResult): string {
     `  duplicates             ${r.duplicateSessions} entries with more than one session, ${r.duplicateEvents} with more than one completion event`,
     `  Creates wasted on IllegalParam.Priority: ${r.createsWastedOnPriority}`,
     `  per session            VPC ${calls}; ${r.perSession.stateTransitions} state transitions; ${r.perSession.putEvents} PutEvents`,
+    ...(r.throttle > 0
+      ? [
+          `  throttled              VPC ${r.throttled.vpc}, CloudFlow ${r.throttled.cloudFlow}, FC invoke ${r.throttled.fcInvoke}, PutEvents ${r.throttled.putEvents} calls (each retried)`,
+        ]
+      : []),
   ].join('\n');
 }

@@ -1,7 +1,9 @@
 /**
  * Fault injection for the local cloud's RPC APIs (VPC, fnf): throttling (with the platform's throttling
  * codes), 5xx, a response lost after the action ran (the case idempotency exists for), latency, and for the
- * VPC emulator sessions stuck in Creating or vanishing. Rules apply to every action, or to the one they name.
+ * VPC emulator sessions stuck in Creating or vanishing. FC's invoke API and EventBridge's PutEvents take
+ * throttling, 5xx and latency too (serviceFault), each answered in its service's own codes. Rules apply to
+ * every action, or to the one they name.
  *
  * Seeded, never Math.random: whether a call is faulted is drawn from a PRNG seeded by (seed, the action, its
  * parameters, how many identical calls came before). So a run with the same seed faults the same calls the
@@ -94,6 +96,13 @@ const MAX_IDENTITIES = 50_000;
 export class FaultInjector {
   private faults: Faults = { rules: [] };
   private readonly seen = new Map<string, number>();
+  /** How many calls were turned away before their action, by `<action> <throttled|serverError>`. */
+  readonly injected = new Map<string, number>();
+
+  private count(action: string, fault: 'throttled' | 'serverError'): void {
+    const key = `${action} ${fault}`;
+    this.injected.set(key, (this.injected.get(key) ?? 0) + 1);
+  }
 
   constructor(private seed: number = DEFAULT_FAULT_SEED) {}
 
@@ -137,13 +146,39 @@ export class FaultInjector {
       if (rule.latencyMs > 0) await new Promise((r) => setTimeout(r, rule.latencyMs));
       if (random() < rule.throttleRate) {
         const t = pick(THROTTLING);
+        this.count(action, 'throttled');
         throw new RpcError(t.code, t.message, t.status);
       }
       if (random() < rule.serverErrorRate) {
         const s = pick(SERVER);
+        this.count(action, 'serverError');
         throw new RpcError(s.code, s.message, s.status);
       }
     }
+  }
+
+  /**
+   * Before a call to an API that is not RPC-style (FC's invoke, EventBridge's PutEvents): latency, then
+   * perhaps a throttling or a server error instead of the call, which the service answers in its own words.
+   */
+  async serviceFault(action: string, params: Params = {}): Promise<'throttled' | 'serverError' | undefined> {
+    const rules = this.rulesFor(action);
+    if (rules.length === 0) return undefined;
+    const random = this.draws('service', action, params);
+    for (const rule of rules) {
+      if (rule.latencyMs > 0) await new Promise((r) => setTimeout(r, rule.latencyMs));
+      const fault =
+        random() < rule.throttleRate
+          ? 'throttled'
+          : random() < rule.serverErrorRate
+            ? 'serverError'
+            : undefined;
+      if (fault) {
+        this.count(action, fault);
+        return fault;
+      }
+    }
+    return undefined;
   }
 
   /** After the action ran: perhaps lose the answer. */

@@ -16,18 +16,6 @@ import type {
 const fail = (code: string, action = 'CreateTrafficMirrorSession') =>
   new CloudApiError({ code, message: code, action });
 
-const FOREIGN_SESSION: TrafficMirrorSession = {
-  TrafficMirrorSessionId: 'tms-foreign',
-  TrafficMirrorSessionStatus: 'Created',
-  Enabled: true,
-  Priority: 0,
-  TrafficMirrorFilterId: 'tmf-foreign',
-  TrafficMirrorSourceIds: ['eni-foreign'],
-  TrafficMirrorTargetId: 'eni-foreign-target',
-  TrafficMirrorTargetType: 'NetworkInterface',
-  Tags: [],
-};
-
 export class MemoryVpc implements VpcApi {
   sessions: TrafficMirrorSession[] = [];
   readonly createCalls: CreateSessionParams[] = [];
@@ -80,26 +68,16 @@ export class MemoryVpc implements VpcApi {
     return { RequestId: 'r', TrafficMirrorSessionId: id };
   }
 
-  async listTrafficMirrorSessions(filters: {
-    TrafficMirrorSourceId?: string;
-    Priority?: number;
-  }): Promise<SessionPage> {
+  async listTrafficMirrorSessions(filters: { TrafficMirrorSourceId?: string }): Promise<SessionPage> {
     this.listCalls++;
     const injected = this.listFailures.shift();
     if (injected) throw fail(injected, 'ListTrafficMirrorSessions');
-    // A foreign priority is held by someone else's session, which List shows like any other.
-    const foreign = [...this.foreignPriorities].map((priority) => ({
-      ...FOREIGN_SESSION,
-      TrafficMirrorSessionId: `tms-foreign${priority}`,
-      Priority: priority,
-    }));
     const visible = this.hideFromList
       ? []
-      : [...this.sessions, ...foreign].filter(
+      : this.sessions.filter(
           (s) =>
-            (!filters.TrafficMirrorSourceId ||
-              s.TrafficMirrorSourceIds.includes(filters.TrafficMirrorSourceId)) &&
-            (filters.Priority === undefined || s.Priority === filters.Priority),
+            !filters.TrafficMirrorSourceId ||
+            s.TrafficMirrorSourceIds.includes(filters.TrafficMirrorSourceId),
         );
     return { RequestId: 'r', TotalCount: visible.length, TrafficMirrorSessions: visible };
   }

@@ -206,12 +206,11 @@ describe('provision() against the VPC emulator', () => {
       });
       holders.push(body.TrafficMirrorSessionId as string);
     }
-    // The first delivery is refused candidate 0, finds candidate 1 held (a List, no Create) and dies as it
-    // sends candidate 2.
+    // The first delivery tries candidates 0 and 1 (both taken) and dies before candidate 2.
     await expect(
       provision(
         { request: request(), kind: 'event', key },
-        { ...deps(), vpcFor: () => crashingAfter(vpc, 1) },
+        { ...deps(), vpcFor: () => crashingAfter(vpc, 2) },
       ),
     ).rejects.toBeInstanceOf(Crash);
     expect(emu.model.liveSessions()).toHaveLength(2);
@@ -226,13 +225,12 @@ describe('provision() against the VPC emulator', () => {
     const result = await provision({ request: request(), kind: 'event', key }, deps());
     expect(result).toMatchObject({ outcome: 'Created', priority: candidates[2], clientToken: token });
     const creates = emu.calls.slice(callsBefore).filter((c) => c.action === 'CreateTrafficMirrorSession');
-    // Candidate 0's token fails again (the cloud remembers it); candidate 1 is looked at, held, never sent.
-    expect(creates.map((c) => c.code)).toEqual(['IllegalParam.Priority', 'OK']);
+    expect(creates.map((c) => c.code)).toEqual(['IllegalParam.Priority', 'IllegalParam.Priority', 'OK']);
     const mine = emu.model.liveSessions().filter((s) => s.sourceIds[0] === 'eni-bp1web01');
     expect(mine).toMatchObject([{ id: sessionIdOf(result), clientToken: candidateToken(token, 2) }]);
   });
 
-  it("in a crowded region: one refused Create at most, held candidates looked at, and reconcile's pick", async () => {
+  it('in a crowded region: the walk ends where reconcile, planning from a listing, would put the request', async () => {
     const range = { min: 1, max: 12 };
     const mine = request();
     const walk = priorityCandidates(priorityKey(mine), range, 12);
@@ -255,15 +253,18 @@ describe('provision() against the VPC emulator', () => {
       { ...deps(), config: { ...config, priorityRange: range } },
     );
     expect(result).toMatchObject({ outcome: 'Created', priority: listed });
-    const calls = emu.calls.slice(callsBefore);
-    const creates = calls.filter((c) => c.action === 'CreateTrafficMirrorSession');
-    expect(creates.map((c) => c.code)).toEqual(['IllegalParam.Priority', 'OK']);
+    // Each held candidate is sent (its token then remembers the refusal), and its holder looked at.
+    const creates = emu.calls.slice(callsBefore).filter((c) => c.action === 'CreateTrafficMirrorSession');
+    expect(creates.map((c) => c.code)).toEqual([
+      'IllegalParam.Priority',
+      'IllegalParam.Priority',
+      'IllegalParam.Priority',
+      'OK',
+    ]);
     const created = emu.model.liveSessions().filter((s) => s.sourceIds[0] === 'eni-bp1web01');
     expect(created).toMatchObject([
       { priority: listed, clientToken: candidateToken(clientToken('event', key), 3) },
     ]);
-    // The look-up, the refused candidate's holder, and one look at each of candidates 1, 2 and 3.
-    expect(calls.filter((c) => c.action === 'ListTrafficMirrorSessions')).toHaveLength(5);
   });
 
   it('a redelivery whose look-up misses finds the session its lost answer created, through the same token', async () => {

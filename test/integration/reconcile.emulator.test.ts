@@ -374,36 +374,38 @@ describe("an apply run's expiry sweep", () => {
         .filter((c) => c.action === 'DeleteTrafficMirrorSession' && c.code === 'OK')
         .map((c) => Date.parse(c.virtualTime));
     // 2 deletes a second, at most 3 this run; waits move the virtual clock.
-    const limits = {
-      pace: pacedCalls(
-        2,
-        () => ck.now(),
-        async (ms) => ck.advance(ms),
-      ),
-      maxDeletes: 3,
-    };
+    const pace = pacedCalls(
+      2,
+      () => ck.now(),
+      async (ms) => ck.advance(ms),
+    );
     const logged: string[] = [];
-    const run = { mode: 'apply' as const, triggerTime: new Date(ck.now()).toISOString() };
-    const first = await sweepExpired([REGION], run, rt, (m) => logged.push(m), limits);
+    const run = () => ({ mode: 'apply' as const, triggerTime: new Date(ck.now()).toISOString() });
+    const first = await sweepExpired([REGION], run(), rt, (m) => logged.push(m), {
+      pace,
+      maxDeletes: 3,
+      timeIsUp: () => false,
+    });
     expect(first.map((e) => e.outcome)).toEqual(['Deleting', 'Deleting', 'Deleting']);
-    expect(logged).toContain('expiry sweep stopped at its share of deletes; the rest expire at the next run');
+    expect(logged).toContain(
+      'expiry sweep stopped at its share of deletes or time; the rest expire at the next run',
+    );
     const times = deletes();
     expect(times).toHaveLength(3);
     for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(500);
 
-    // The next run: the two left are withdrawn; the three already Deleting are not counted again.
+    // The next run has time for one delete only; the three already Deleting are not counted again.
     ck.advance(60_000);
-    const next = await sweepExpired(
-      [REGION],
-      { mode: 'apply', triggerTime: new Date(ck.now()).toISOString() },
-      rt,
-      () => {},
-      { ...limits, maxDeletes: 3 },
-    );
-    expect(next).toHaveLength(2);
+    const limits = { pace, maxDeletes: 3, timeIsUp: () => deletes().length >= 4 };
+    const second = await sweepExpired([REGION], run(), rt, () => {}, limits);
+    expect(second).toHaveLength(1);
+    // And the one after it, the last.
+    ck.advance(60_000);
+    const third = await sweepExpired([REGION], run(), rt, () => {}, { ...limits, timeIsUp: () => false });
+    expect(third).toHaveLength(1);
     expect(deletes()).toHaveLength(5);
-    expect(new Set(next.map((e) => e.sessionId)).size).toBe(2);
-    expect(first.some((e) => next.some((n) => n.sessionId === e.sessionId))).toBe(false);
+    const ids = [...first, ...second, ...third].map((e) => e.sessionId);
+    expect(new Set(ids).size).toBe(5);
   });
 });
 

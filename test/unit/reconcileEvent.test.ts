@@ -25,16 +25,21 @@ const asCloudEvent = (params: ReturnType<typeof buildReconcileCompletedEvent>) =
 
 describe('runAbandonment: why the flow gave up on a run, fit for an event', () => {
   it("keeps the function's message, never its stack trace or a secret, whichever form the detail has", () => {
-    const message =
-      'fetching the desired state from https://b.oss/d.yaml?Signature=abc&x=1 answered HTTP 500';
-    const stack =
-      'Error: boom\n    at loadDesiredState (/code/index.js:1:2)\n    at run (/code/index.js:3:4)';
-    expect(runAbandonment({ code: 'Error', detail: message })).toEqual({
+    const presigned =
+      'https://u:p@b.oss-cn-hangzhou.aliyuncs.com/d.yaml?OSSAccessKeyId=STS.k&Signature=s%3D&security-token=t#f';
+    expect(
+      runAbandonment({
+        code: 'Error',
+        detail: `fetching the desired state from ${presigned} answered HTTP 500`,
+      }),
+    ).toEqual({
       code: 'Error',
       message:
-        'fetching the desired state from https://b.oss/d.yaml?Signature=[redacted]&x=1 answered HTTP 500',
+        'fetching the desired state from https://b.oss-cn-hangzhou.aliyuncs.com/d.yaml answered HTTP 500',
     });
-    // FC's error body as JSON, stack trace included.
+    const stack =
+      'Error: boom\n    at loadDesiredState (/code/index.js:1:2)\n    at run (/code/index.js:3:4)';
+    // FC's error body as JSON, stack trace included; a secret given is redacted.
     const body = JSON.stringify({
       errorMessage: 'boom sk-LONGSECRET',
       errorType: 'Error',
@@ -44,8 +49,12 @@ describe('runAbandonment: why the flow gave up on a run, fit for an event', () =
       code: 'Error',
       message: 'boom [redacted]',
     });
-    // A message with its stack appended; a long one cut; nothing at all.
+    // A body without a message gives none of itself; a message with its stack (or an escaped one) the first line.
+    expect(runAbandonment({ code: 'E', detail: JSON.stringify({ stackTrace: [stack] }) }).message).toBe('E');
     expect(runAbandonment({ code: 'FC.Timeout', detail: stack }).message).toBe('Error: boom');
+    expect(runAbandonment({ code: 'E', detail: 'Error: boom\\n    at x (/code/index.js:1:2)' }).message).toBe(
+      'Error: boom',
+    );
     expect(runAbandonment({ code: 'E', detail: 'x'.repeat(2000) }).message).toHaveLength(501);
     expect(runAbandonment({})).toEqual({ code: 'FnF.Unknown', message: 'FnF.Unknown' });
   });

@@ -50,10 +50,14 @@ export interface RunAbandonment {
 
 const ABANDON_MESSAGE_CHARS = 500;
 
+/** A URL's userinfo, query and fragment: where presigned URLs (OSS's among them) carry their credentials. */
+const URL_CREDENTIALS = /\b(https?:\/\/)(?:[^\s/@]*@)?([^\s?#]*)[^\s]*/gi;
+
 /**
  * A RunAbandonment from the flow's Catch (`$Context.Current.Error`): FC's error detail may be the function's
  * message or its error body as JSON (`{errorMessage, errorType, stackTrace}`; the docs leave CloudFlow's form
- * open), so either is read, and only its message kept.
+ * open), so either is read, and only the message's first line kept (a stack trace follows it), each URL in it
+ * without its query or userinfo, then redacted.
  */
 export function runAbandonment(
   raw: { code?: unknown; detail?: unknown },
@@ -62,13 +66,17 @@ export function runAbandonment(
   const code = typeof raw.code === 'string' && raw.code ? raw.code : 'FnF.Unknown';
   let message = typeof raw.detail === 'string' ? raw.detail : '';
   try {
-    const body = JSON.parse(message) as { errorMessage?: unknown } | null;
-    if (body && typeof body.errorMessage === 'string') message = body.errorMessage;
+    const body = JSON.parse(message) as unknown;
+    // An error body: its message alone (never the body, which carries the stack trace).
+    if (body !== null && typeof body === 'object') {
+      const { errorMessage } = body as { errorMessage?: unknown };
+      message = typeof errorMessage === 'string' ? errorMessage : '';
+    }
   } catch {
     // Not JSON: the message itself.
   }
-  const withoutStack = message.split(/\n\s+at /)[0]!.trim();
-  const redacted = redactText(withoutStack, secrets);
+  const firstLine = message.split(/\r?\n|\\n/)[0]!.trim();
+  const redacted = redactText(firstLine.replace(URL_CREDENTIALS, '$1$2'), secrets);
   return {
     code,
     message:

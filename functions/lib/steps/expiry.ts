@@ -38,20 +38,23 @@ export interface ExpiredSession {
 
 /**
  * How an apply run's sweep deletes: paced like the run's own calls (DeleteTrafficMirrorSession has the API's
- * flow control too), and at most so many per run — a slice's worth at that pace — so that a mass expiry
- * cannot carry the invocation that ends the run towards its timeout; the rest expire at the next run.
+ * flow control too), at most so many per run — a slice's worth at that pace — and only while the invocation
+ * has time left (`timeIsUp`), so that a mass expiry cannot carry the invocation that ends the run towards its
+ * timeout; the rest expire at the next run.
  */
 export interface SweepLimits {
   pace: () => Promise<void>;
   maxDeletes: number;
+  timeIsUp: () => boolean;
 }
 
-/** A run's sweep limits from its settings: its create rate, and one slice's worth of deletes at that rate. */
-export function sweepLimits(runtime: Runtime): SweepLimits {
+/** A run's sweep limits from its settings: its create rate, one slice's worth of deletes, and `timeIsUp`. */
+export function sweepLimits(runtime: Runtime, timeIsUp: () => boolean = () => false): SweepLimits {
   const { reconcileCreatesPerSecond: perSecond, reconcileSliceSeconds } = runtime.config;
   return {
     pace: pacedCalls(perSecond, () => runtime.now(), runtime.sleep),
     maxDeletes: perSecond * reconcileSliceSeconds,
+    timeIsUp,
   };
 }
 
@@ -84,8 +87,8 @@ export async function sweepExpired(
         continue;
       }
       if (!deleting) {
-        if (deletes >= limits.maxDeletes) {
-          log('expiry sweep stopped at its share of deletes; the rest expire at the next run', {
+        if (deletes >= limits.maxDeletes || limits.timeIsUp()) {
+          log('expiry sweep stopped at its share of deletes or time; the rest expire at the next run', {
             deletes,
             regionId,
           });

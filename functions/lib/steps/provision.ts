@@ -353,41 +353,25 @@ interface CreateContext {
 const isMismatch = (error: unknown) =>
   error instanceof CloudApiError && error.code === 'IdempotentParameterMismatch';
 
-/** The session that holds a priority in the request's region now, if any (priorities are unique there). */
-async function holderAt({ vpc, request, retrying }: CreateContext, priority: number) {
-  return retrying(async () => {
-    for await (const session of listAllSessions(vpc, { RegionId: request.RegionId, Priority: priority }))
-      return session;
-    return undefined;
-  });
-}
-
 /**
- * The answer when a priority's holder already mirrors what this request asks — this request's own (an
- * earlier delivery, an answer that was lost: Created) or the same request through another trigger at the same
- * moment (AlreadyExists). Undefined: someone else's; walk on.
+ * After a Create refused because the priority is taken: the holder, when it already mirrors what this
+ * request asks — this request's own (an earlier delivery, an answer that was lost: Created) or the same
+ * request through another trigger at the same moment (AlreadyExists). Undefined: someone else's; walk on.
  */
-function heldAlready(
-  { request, token, log }: CreateContext,
-  holder: TrafficMirrorSession | undefined,
-): ProvisionResult | undefined {
-  if (!holder || !isEquivalentSession(holder, request)) return undefined;
+async function equivalentHolder(
+  { vpc, request, token, retrying, log }: CreateContext,
+  error: unknown,
+  priority: number,
+): Promise<ProvisionResult | undefined> {
+  if (!isPriorityTaken(error) || request.DryRun) return undefined;
+  const holder = await retrying(() => firstEquivalent(vpc, request, { Priority: priority }));
+  if (!holder) return undefined;
   const own = holder.Tags.some((t) => t.Key === TOKEN_TAG_KEY && t.Value === token);
   log('the priority is held by a session that already mirrors this', {
     sessionId: holder.TrafficMirrorSessionId,
     own,
   });
   return existingResult(holder, own ? 'Created' : 'AlreadyExists', token, request);
-}
-
-/** After a Create refused because the priority is taken: its holder's answer (heldAlready), or walk on. */
-async function equivalentHolder(
-  create: CreateContext,
-  error: unknown,
-  priority: number,
-): Promise<ProvisionResult | undefined> {
-  if (!isPriorityTaken(error) || create.request.DryRun) return undefined;
-  return heldAlready(create, await holderAt(create, priority));
 }
 
 async function createOnce(
@@ -433,19 +417,11 @@ async function createWithAllocatedPriority(
   const own = priorityWalk(priorityKey(create.request), create.token, priorityRange, priorityAttempts);
   const walk = [...preferred, ...own.filter((c) => !preferred.some((p) => p.priority === c.priority))];
   let last: CloudApiError | undefined;
-  for (const [index, candidate] of walk.entries()) {
-    // Past a refused first candidate the region is busy: each further one is looked at first (one List), and a
-    // Create goes out only where nobody holds it. A taken priority then costs a List, not a refused Create
-    // and a List, so a long walk stays cheap and a request almost never runs out of candidates.
-    if (index > 0 && !create.request.DryRun) {
-      const holder = await holderAt(create, candidate.priority);
-      const answer = heldAlready(create, holder);
-      if (answer) return answer;
-      if (holder) {
-        create.log('allocated priority taken, trying the next', { priority: candidate.priority });
-        continue;
-      }
-    }
+  // Every candidate is sent, taken or not, never skipped on a look (a List by Priority): the cloud remembers
+  // each token's refusal, so a redelivery whose look-up misses (read-after-create lag) walks into the same
+  // refusals and reaches the token that created the session. A candidate skipped because it looked taken would
+  // leave its token unsent: freed before a redelivery, it would take that redelivery's Create — a second session.
+  for (const candidate of walk) {
     try {
       return await createOnce(create, candidate);
     } catch (error) {

@@ -15,7 +15,7 @@ import type { DesiredState } from '../contract/desiredState.js';
 import type { RunAbandonment } from '../contract/reconcileEvent.js';
 import { foldInvocation, type RunProgress } from '../contract/reconcileProgress.js';
 import type { Runtime } from '../runtime/runtime.js';
-import { type ExpiredSession, sweepExpired } from './expiry.js';
+import { type ExpiredSession, sweepExpired, sweepLimits } from './expiry.js';
 import { reconcile } from './reconcile.js';
 import { announceRun, describeReport, type ReconcileReport, withExpired } from './reconcileReport.js';
 
@@ -25,6 +25,8 @@ export interface RunDeps {
   log: (message: string, details?: Record<string, unknown>) => void;
   /** True once this invocation has used its share of time. */
   timeIsUp: () => boolean;
+  /** True once the invocation that ends a run has no time left for its expiry sweep (none: no bound). */
+  sweepTimeIsUp?: () => boolean;
 }
 
 export interface InvocationOutcome {
@@ -97,7 +99,13 @@ async function applyInvocation(
     // The flow's own invocations return the progress to it; only the timer's starts the flow.
     return soFar ? { report, progress } : { report, progress, continuedBy: await handOn(progress, runtime) };
   }
-  const expired = await sweepExpired(progress.regions, { mode: 'apply', triggerTime }, runtime, deps.log);
+  const expired = await sweepExpired(
+    progress.regions,
+    { mode: 'apply', triggerTime },
+    runtime,
+    deps.log,
+    sweepLimits(runtime, deps.sweepTimeIsUp),
+  );
   const completed = withExpired(progress, expired);
   const announced = await announceRun(
     { ...completed, mode: 'apply', owner: runtime.config.owner, prune: runtime.config.reconcilePrune },

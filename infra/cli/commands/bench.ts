@@ -61,7 +61,11 @@ export function registerBench(program: Command, io: CliIo, setExit: (code: numbe
     .option('--pairs <n>', 'load: bare/with-bundle process start pairs', '15')
     .option('--requests <n>', 'memory: requests in all', '20000')
     .option('--checkpoint <n>', 'memory: requests before the first measurement', '2000')
-    .option('--throttle <share>', 'reconcile: share of every VPC and fnf call throttled (0–0.9)', '0')
+    .option(
+      '--throttle <share>',
+      'reconcile: share of every call throttled: VPC, CloudFlow, FC invoke, PutEvents (0–0.9)',
+      '0',
+    )
     .option('--rate <n>', 'reconcile: creates per second (MIRRORFLOW_RECONCILE_CREATES_PER_SECOND)', '10')
     .option(
       '--kill-at <share>',

@@ -6,6 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from '../clock.js';
 import type { Journal } from '../durable/journal.js';
+import { FaultInjector } from '../faults.js';
 import { isLoopback, listen, readJson, sendJson } from '../http.js';
 import type { ServiceAccess } from '../ram/access.js';
 import { controlPlane } from './controlPlane.js';
@@ -31,6 +32,8 @@ export interface BusOptions {
 
 export interface Bus {
   url: string;
+  /** Faults on PutEvents as the SDK sends it: throttled (TooManyRequests), server errors, latency. */
+  faults: FaultInjector;
   model: EventBridgeModel;
   events: StoredEvent[];
   /** Virtual time (epoch ms) each event arrived, by index in `events`. */
@@ -57,7 +60,8 @@ export async function startBus(options: BusOptions): Promise<Bus> {
   );
   router.duplicates = options.duplicates ?? 0;
   const control = controlPlane(model, options.access);
-  const data = dataPlane(router, options.access);
+  const faults = new FaultInjector();
+  const data = dataPlane(router, options.access, faults);
 
   const setDuplicatesByAdmin = async (req: IncomingMessage, res: ServerResponse) => {
     if (!isLoopback(req)) return sendJson(res, 403, { error: 'the admin API answers loopback callers only' });
@@ -85,6 +89,7 @@ export async function startBus(options: BusOptions): Promise<Bus> {
   );
   return {
     url: running.url,
+    faults,
     model,
     events: router.events,
     arrivals: router.arrivals,

@@ -9,6 +9,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type CloudEvent, CloudEvent as CloudEventClass, HTTP } from 'cloudevents';
+import type { FaultInjector } from '../faults.js';
 import { isLoopback, readBody, sendJson } from '../http.js';
 import { check, type ServiceAccess } from '../ram/access.js';
 import { NonceMemory, sameText, withinClockSkew } from '../signing.js';
@@ -68,7 +69,7 @@ function parseBatch(body: Buffer): StoredEvent[] {
   );
 }
 
-export function dataPlane(router: EventRouter, access: ServiceAccess) {
+export function dataPlane(router: EventRouter, access: ServiceAccess, faults: FaultInjector) {
   const nonces = new NonceMemory();
 
   const putEvents = async (req: IncomingMessage, res: ServerResponse) => {
@@ -98,6 +99,16 @@ export function dataPlane(router: EventRouter, access: ServiceAccess) {
           `The OwnerId that your Access Key Id associated to is forbidden for this operation. (${denial.action} on ${denial.resource})`,
         );
     }
+    // A call's identity for the seeded draws: its events' ids (a retry of the same events is a repeat).
+    const fault = await faults.serviceFault('PutEvents', { Ids: batch.map((e) => e.id).join(',') });
+    if (fault === 'throttled')
+      return sendDataPlaneError(
+        res,
+        'TooManyRequests',
+        'The request is denied by flow limiter for too many requests.',
+      );
+    if (fault === 'serverError')
+      return sendDataPlaneError(res, 'InternalError', 'The request processing has failed: try again.');
     const entries = router.accept(batch, busOf);
     return sendJson(res, 200, {
       RequestId: randomUUID().toUpperCase(),

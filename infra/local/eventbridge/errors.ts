@@ -27,6 +27,10 @@ export const EVENTBRIDGE_ERRORS = {
   /** Uncertain status. */
   EventBusAlreadyExist: 409,
   EventRuleAlreadyExisted: 409,
+  /** "The request is denied by flow limiter for too many requests." (the error-code page). */
+  TooManyRequests: 429,
+  /** Uncertain: the page lists no server error; the platform's common one. */
+  InternalError: 500,
 } as const;
 
 export type EventBridgeErrorCode = keyof typeof EVENTBRIDGE_ERRORS;

@@ -17,6 +17,12 @@ export const FC_ERRORS = {
   PathNotFound: 404,
   MethodNotAllowed: 405,
   PayloadTooLarge: 413,
+  /**
+   * Throttled: too many invocations at once. CloudFlow names it FC.ResourceThrottled ("your function is
+   * throttled for too high a concurrency", its FDL error page); FC's async retry page has 429 retried for up to
+   * 5 hours. (An older FC table gives it 503; CloudFlow and mirrorflow go by the code.)
+   */
+  ResourceThrottled: 429,
   ServiceUnavailable: 503,
 } as const;
 

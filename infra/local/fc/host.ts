@@ -7,10 +7,11 @@
  * invocations are retried as the function's async settings say, then sent to its failure destination.
  * HTTP triggers (`/http/<fn>/<path>`) exist only for functions s.yaml gives one, for the methods it lists.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type Clock, VirtualClock } from '../clock.js';
 import type { Journal } from '../durable/journal.js';
+import { FaultInjector } from '../faults.js';
 import { listen, readBody } from '../http.js';
 import { check, type ServiceAccess } from '../ram/access.js';
 import { AsyncInvoker, type AsyncRecord, type DeadLetter } from './asyncInvoker.js';
@@ -60,6 +61,8 @@ export interface FcHostOptions {
 
 export interface FcHost {
   url: string;
+  /** Faults on the invoke API (`InvokeFunction`): throttled (ResourceThrottled), server errors, latency. */
+  faults: FaultInjector;
   invocations: InvocationRecord[];
   logs: { function: string; line: string }[];
   /** Async invocations that failed every retry and went to the function's failure destination. */
@@ -81,6 +84,7 @@ export interface FcHost {
 
 export async function startFcHost(options: FcHostOptions): Promise<FcHost> {
   const invocations: InvocationRecord[] = [];
+  const faults = new FaultInjector();
   const keptRecords = options.keptRecords ?? KEPT_RECORDS;
   const logs: FcHost['logs'] = [];
   const pools = new Map<string, InstancePool>();
@@ -184,6 +188,15 @@ export async function startFcHost(options: FcHostOptions): Promise<FcHost> {
       );
     const pool = pools.get(fnName);
     if (!pool) return sendFcError(res, 'FunctionNotFound', `function ${fnName} does not exist`, requestId);
+    // A call's identity for the seeded draws: the function and what it is given (a retry is a repeat of it).
+    const fault = await faults.serviceFault('InvokeFunction', {
+      FunctionName: fnName,
+      Body: createHash('sha256').update(body).digest('hex'),
+    });
+    if (fault === 'throttled')
+      return sendFcError(res, 'ResourceThrottled', 'Reserve resource exceeded limit', requestId);
+    if (fault === 'serverError')
+      return sendFcError(res, 'ServiceUnavailable', 'the service is unavailable: invoke again', requestId);
     if (type === 'Async') {
       if (body.length > ASYNC_BODY_LIMIT)
         return sendFcError(
@@ -265,6 +278,7 @@ export async function startFcHost(options: FcHostOptions): Promise<FcHost> {
 
   return {
     url: running.url,
+    faults,
     invocations,
     logs,
     deadLetters: asyncInvoker.deadLetters,
