@@ -341,6 +341,34 @@ describe('a session whose Create answer its run never got', () => {
   });
 });
 
+describe('two firings at once', () => {
+  it('make one session per entry: the later Create meets the earlier session at the same priority', async () => {
+    const stack = await startStack();
+    try {
+      const { runtime: rt } = stack;
+      // Both list the empty region before either creates; their Creates then interleave.
+      const [a, b] = await Promise.all([
+        reconcile({ triggerTime: '2026-11-24T04:00:00Z', mode: 'apply', desired }, rt),
+        reconcile({ triggerTime: '2026-11-24T04:01:00Z', mode: 'apply', desired }, rt),
+      ]);
+      const sessions = stack.emu.model.liveSessions();
+      expect(sessions).toHaveLength(COUNT);
+      expect(new Set(sessions.map((s) => s.sourceIds[0])).size).toBe(COUNT);
+      // Each entry: made by one firing's Create; the other's, at the same priority, refused — and it answers
+      // its entry with the session it found there (both runs list every entry with its session).
+      const creates = stack.emu.calls.filter((c) => c.action === 'CreateTrafficMirrorSession');
+      expect(creates.filter((c) => c.code === 'OK')).toHaveLength(COUNT);
+      expect(creates.filter((c) => c.code === 'IllegalParam.Priority')).toHaveLength(COUNT);
+      const byEntry = (r: typeof a) => new Map(r.lists.created.map((c) => [c.name, c.sessionId]));
+      expect(byEntry(a)).toEqual(byEntry(b));
+      expect(byEntry(a).size).toBe(COUNT);
+    } finally {
+      await stack.emu.close();
+      await stack.fnf.close();
+    }
+  });
+});
+
 describe("an apply run's expiry sweep", () => {
   let stack: Stack;
   beforeAll(async () => {
