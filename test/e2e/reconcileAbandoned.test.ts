@@ -5,33 +5,19 @@
  * it created got its own Ready event. The execution ends Failed, as CloudFlow shows a run that did not finish.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
-import { benchInventory, request } from '../../infra/bench/benchStack.js';
 import type { LocalCloud } from '../../infra/local/cloud.js';
-import { DesiredStateServer } from '../helpers/desiredStateServer.js';
-import { completionEvents, reconcileEvents, settle, startTestCloud } from '../helpers/localCloud.js';
+import {
+  DesiredStateServer,
+  fleetDesiredState,
+  startSlicedReconcileCloud,
+} from '../helpers/desiredStateServer.js';
+import { completionEvents, reconcileEvents, settle } from '../helpers/localCloud.js';
 
 const ENTRIES = 15;
-const desired = new DesiredStateServer(() =>
-  stringify({
-    version: 1,
-    sessions: Array.from({ length: ENTRIES }, (_, i) => ({ name: `fleet-${i}`, request: request(i) })),
-  }),
-);
+const desired = new DesiredStateServer(() => fleetDesiredState(ENTRIES));
 let cloud: LocalCloud;
 beforeAll(async () => {
-  await desired.listen();
-  cloud = await startTestCloud({
-    desiredState: undefined,
-    inventory: benchInventory(ENTRIES, { min: 5, max: 20 }),
-    env: {
-      MIRRORFLOW_DESIRED_STATE: desired.url(),
-      // One chunk of 5 an invocation (see reconcileRun.test.ts): the timer's applies the first and hands on.
-      MIRRORFLOW_RECONCILE_CREATES_PER_SECOND: '2',
-      MIRRORFLOW_RECONCILE_BATCH_SIZE: '5',
-      MIRRORFLOW_RECONCILE_SLICE_SECONDS: '1',
-    },
-  });
+  cloud = await startSlicedReconcileCloud(desired, ENTRIES);
 }, 120_000);
 afterAll(async () => {
   await cloud?.close();

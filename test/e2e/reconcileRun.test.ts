@@ -9,36 +9,20 @@
  * hold: what runs when is decided by the test, never by how fast this machine is.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
-import { benchInventory, request } from '../../infra/bench/benchStack.js';
 import type { LocalCloud } from '../../infra/local/cloud.js';
-import { DesiredStateServer } from '../helpers/desiredStateServer.js';
-import { completionEvents, reconcileEvents, settle, startTestCloud } from '../helpers/localCloud.js';
+import {
+  DesiredStateServer,
+  fleetDesiredState,
+  startSlicedReconcileCloud,
+} from '../helpers/desiredStateServer.js';
+import { completionEvents, reconcileEvents, settle } from '../helpers/localCloud.js';
 import { faultRule } from '../helpers/requests.js';
 
 const ENTRIES = 15;
-const desiredYaml = stringify({
-  version: 1,
-  sessions: Array.from({ length: ENTRIES }, (_, i) => ({ name: `fleet-${i}`, request: request(i) })),
-});
-
-const desired = new DesiredStateServer(() => desiredYaml);
+const desired = new DesiredStateServer(() => fleetDesiredState(ENTRIES));
 let cloud: LocalCloud;
 beforeAll(async () => {
-  await desired.listen();
-  cloud = await startTestCloud({
-    desiredState: undefined,
-    inventory: benchInventory(ENTRIES, { min: 5, max: 20 }),
-    env: {
-      MIRRORFLOW_DESIRED_STATE: desired.url(),
-      // 5 entries a chunk at 2 creates/s: at least 2 virtual s a chunk, paced on the cloud's clock. An
-      // invocation applies one chunk at least and stops at the next boundary once 1 s has gone, so each one
-      // applies exactly one chunk, however fast this machine is, and the 15 entries take three invocations.
-      MIRRORFLOW_RECONCILE_CREATES_PER_SECOND: '2',
-      MIRRORFLOW_RECONCILE_BATCH_SIZE: '5',
-      MIRRORFLOW_RECONCILE_SLICE_SECONDS: '1',
-    },
-  });
+  cloud = await startSlicedReconcileCloud(desired, ENTRIES);
 }, 120_000);
 afterAll(async () => {
   await cloud?.close();

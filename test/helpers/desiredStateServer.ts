@@ -4,6 +4,10 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { stringify } from 'yaml';
+import { benchInventory, request } from '../../infra/bench/benchStack.js';
+import type { LocalCloud } from '../../infra/local/cloud.js';
+import { startTestCloud } from './localCloud.js';
 
 export class DesiredStateServer {
   reads = 0;
@@ -46,4 +50,35 @@ export class DesiredStateServer {
   async readsReach(count: number): Promise<void> {
     while (this.reads < count) await new Promise<void>((r) => this.arrived.push(r));
   }
+}
+
+/** A desired state of `entries` bench requests, `fleet-<i>`, as YAML. */
+export function fleetDesiredState(entries: number): string {
+  return stringify({
+    version: 1,
+    sessions: Array.from({ length: entries }, (_, i) => ({ name: `fleet-${i}`, request: request(i) })),
+  });
+}
+
+/**
+ * A local cloud whose reconcile reads its desired state from `desired`, one chunk an invocation: 5 entries a
+ * chunk at 2 creates/s take at least 2 virtual s, paced on the cloud's clock, and an invocation applies one
+ * chunk at least and stops at the next boundary once 1 s has gone — exactly one chunk, however fast this
+ * machine is (15 entries take three invocations).
+ */
+export async function startSlicedReconcileCloud(
+  desired: DesiredStateServer,
+  entries: number,
+): Promise<LocalCloud> {
+  await desired.listen();
+  return startTestCloud({
+    desiredState: undefined,
+    inventory: benchInventory(entries, { min: 5, max: 20 }),
+    env: {
+      MIRRORFLOW_DESIRED_STATE: desired.url(),
+      MIRRORFLOW_RECONCILE_CREATES_PER_SECOND: '2',
+      MIRRORFLOW_RECONCILE_BATCH_SIZE: '5',
+      MIRRORFLOW_RECONCILE_SLICE_SECONDS: '1',
+    },
+  });
 }

@@ -75,6 +75,31 @@ async function startStack(): Promise<Stack> {
   return { emu, fnf, runtime, clock };
 }
 
+/**
+ * A stack of its own for the describe block this is called in: started before its tests, closed after. The
+ * object is the same throughout; its fields are set once the stack has started.
+ */
+function ownStack(): Stack {
+  const stack = {} as Stack;
+  beforeAll(async () => {
+    Object.assign(stack, await startStack());
+  });
+  afterAll(async () => {
+    await stack.emu.close();
+    await stack.fnf.close();
+  });
+  return stack;
+}
+
+/** Each live session's id, and the executions whose job holds it (the flow answers each item once). */
+function answeredBy(stack: Stack) {
+  const by = new Map<string, string[]>();
+  for (const e of stack.fnf.executions.values())
+    for (const item of (e.input.job as { items: { sessionId: string | null }[] }).items)
+      if (item.sessionId) by.set(item.sessionId, [...(by.get(item.sessionId) ?? []), e.name]);
+  return stack.emu.model.liveSessions().map((s) => [s.id, by.get(s.id) ?? []] as const);
+}
+
 beforeAll(async () => {
   ({ emu, fnf, runtime, clock } = await startStack());
 });
@@ -188,23 +213,7 @@ describe('reconcile()', () => {
 });
 
 describe('a reconcile run that dies between its creates and its hand-off', () => {
-  let stack: Stack;
-  beforeAll(async () => {
-    stack = await startStack();
-  });
-  afterAll(async () => {
-    await stack.emu.close();
-    await stack.fnf.close();
-  });
-
-  /** Each live session's id, and the executions whose job holds it (the flow answers each item once). */
-  const answeredBy = () => {
-    const by = new Map<string, string[]>();
-    for (const e of stack.fnf.executions.values())
-      for (const item of (e.input.job as { items: { sessionId: string | null }[] }).items)
-        if (item.sessionId) by.set(item.sessionId, [...(by.get(item.sessionId) ?? []), e.name]);
-    return stack.emu.model.liveSessions().map((s) => [s.id, by.get(s.id) ?? []] as const);
-  };
+  const stack = ownStack();
 
   it('is answered: by its own retry at once, by a later run once it is certainly over; never twice', async () => {
     const { runtime: rt, clock: ck } = stack;
@@ -241,14 +250,14 @@ describe('a reconcile run that dies between its creates and its hand-off', () =>
     // Created by this firing: the 5 of its dead attempt and the 2 it made now; the dead later run's 5 are unchanged.
     expect(retry.counts).toMatchObject({ created: 7, unchanged: 5 });
     // The 5 the second (dead) run created wait for the grace: not answered yet, not answered twice.
-    expect(answeredBy().filter(([, by]) => by.length === 0)).toHaveLength(5);
+    expect(answeredBy(stack).filter(([, by]) => by.length === 0)).toHaveLength(5);
 
     ck.advance(1_800_000);
     const later = await reconcile({ ...firing, triggerTime: '2026-11-22T05:00:00Z' }, rt);
     expect(later.handOffs).toEqual([
       expect.objectContaining({ sessions: 5, handOff: 'recovered (started)' }),
     ]);
-    const answers = answeredBy();
+    const answers = answeredBy(stack);
     expect(answers).toHaveLength(COUNT);
     for (const [id, by] of answers) expect(by, id).toHaveLength(1);
 
@@ -260,23 +269,7 @@ describe('a reconcile run that dies between its creates and its hand-off', () =>
 });
 
 describe('a session whose Create answer its run never got', () => {
-  let stack: Stack;
-  beforeAll(async () => {
-    stack = await startStack();
-  });
-  afterAll(async () => {
-    await stack.emu.close();
-    await stack.fnf.close();
-  });
-
-  /** Each live session's id, and the executions whose job holds it. */
-  const answeredBy = () => {
-    const by = new Map<string, string[]>();
-    for (const e of stack.fnf.executions.values())
-      for (const item of (e.input.job as { items: { sessionId: string | null }[] }).items)
-        if (item.sessionId) by.set(item.sessionId, [...(by.get(item.sessionId) ?? []), e.name]);
-    return stack.emu.model.liveSessions().map((s) => [s.id, by.get(s.id) ?? []] as const);
-  };
+  const stack = ownStack();
 
   it('is answered by a later run, in an execution of its own, once: its chunk went to the flow without it', async () => {
     const { runtime: rt, clock: ck } = stack;
@@ -308,7 +301,7 @@ describe('a session whose Create answer its run never got', () => {
     expect(stack.emu.model.liveSessions()).toHaveLength(COUNT);
     const lost = stack.emu.model.liveSessions().find((s) => s.sourceIds.includes('eni-r3'))!;
     expect(
-      answeredBy()
+      answeredBy(stack)
         .filter(([, by]) => by.length === 0)
         .map(([id]) => id),
     ).toEqual([lost.id]);
@@ -331,13 +324,13 @@ describe('a session whose Create answer its run never got', () => {
         handOff: 'recovered (started)',
       },
     ]);
-    for (const [id, by] of answeredBy()) expect(by, id).toHaveLength(1);
+    for (const [id, by] of answeredBy(stack)) expect(by, id).toHaveLength(1);
 
     // Two later runs (or one run twice) do not answer it again.
     ck.advance(1_800_000);
     const after = await reconcile({ ...firing, triggerTime: '2026-11-23T06:00:00Z' }, rt);
     expect(after.handOffs).toEqual([]);
-    for (const [id, by] of answeredBy()) expect(by, id).toHaveLength(1);
+    for (const [id, by] of answeredBy(stack)) expect(by, id).toHaveLength(1);
   });
 });
 
@@ -370,14 +363,7 @@ describe('two firings at once', () => {
 });
 
 describe("an apply run's expiry sweep", () => {
-  let stack: Stack;
-  beforeAll(async () => {
-    stack = await startStack();
-  });
-  afterAll(async () => {
-    await stack.emu.close();
-    await stack.fnf.close();
-  });
+  const stack = ownStack();
 
   it('paces its deletes on the cloud clock and stops at its share; the next run withdraws the rest', async () => {
     const { runtime: rt, clock: ck } = stack;
