@@ -4,32 +4,29 @@
  * retry both, and EventBridge retries its deliveries to intake-event, so every request still ends in exactly
  * one completion event.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOCAL_ACCOUNT_ID, type LocalCloud } from '../../infra/local/cloud.js';
+import { describe, expect, it } from 'vitest';
+import { LOCAL_ACCOUNT_ID } from '../../infra/local/cloud.js';
 import { LOCAL_ACCESS_KEY } from '../../infra/local/credentials.js';
 import { putEvents } from '../../infra/local/eventbridge/signature.js';
 import { parseFaults } from '../../infra/local/faults.js';
 import { createFcInvoker } from '../../infra/local/flow/integrations/fc.js';
 import {
   completionEvents,
+  fileCloud,
   putRequestEvent,
   settle,
-  startTestCloud,
   waitForCompletion,
 } from '../helpers/localCloud.js';
 import { demoRequest } from '../helpers/requests.js';
 
-let cloud: LocalCloud;
-beforeAll(async () => {
-  cloud = await startTestCloud();
-}, 120_000);
-afterAll(() => cloud?.close());
+const cloudOf = fileCloud();
 
 const throttling = (action: string, throttleRate: number) =>
   parseFaults({ seed: 7, rules: [{ action, throttleRate }] });
 
 describe('the platform throttling FC invokes and PutEvents', () => {
   it('FC answers a throttled invoke ResourceThrottled; EventBridge a throttled PutEvents TooManyRequests', async () => {
+    const cloud = cloudOf();
     cloud.stack.fc.faults.set(throttling('InvokeFunction', 1));
     const invoke = createFcInvoker({
       endpoint: cloud.stack.fc.url,
@@ -60,6 +57,7 @@ describe('the platform throttling FC invokes and PutEvents', () => {
   });
 
   it('with a third of invokes and puts throttled, every request still ends in exactly one completion event', async () => {
+    const cloud = cloudOf();
     cloud.stack.fc.faults.set(throttling('InvokeFunction', 0.3));
     cloud.stack.bus.faults.set(throttling('PutEvents', 0.3));
     const sources = ['eni-bp1web01', 'eni-bp1web02', 'eni-bp1db01', 'eni-bp1db02'];

@@ -4,28 +4,22 @@
  * error (its message, no stack trace) and the counts and lists as far as the run went — while every session
  * it created got its own Ready event. The execution ends Failed, as CloudFlow shows a run that did not finish.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalCloud } from '../../infra/local/cloud.js';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
   DesiredStateServer,
   fleetDesiredState,
   startSlicedReconcileCloud,
 } from '../helpers/desiredStateServer.js';
-import { completionEvents, reconcileEvents, settle } from '../helpers/localCloud.js';
+import { completionEvents, fileCloud, reconcileEvents, settle } from '../helpers/localCloud.js';
 
 const ENTRIES = 15;
 const desired = new DesiredStateServer(() => fleetDesiredState(ENTRIES));
-let cloud: LocalCloud;
-beforeAll(async () => {
-  cloud = await startSlicedReconcileCloud(desired, ENTRIES);
-}, 120_000);
-afterAll(async () => {
-  await cloud?.close();
-  desired.server.close();
-});
+const cloudOf = fileCloud(() => startSlicedReconcileCloud(desired, ENTRIES));
+afterAll(() => desired.server.close());
 
 describe('a reconcile run the flow gives up on', () => {
   it('ends in one Completed event, Abandoned, as far as it went; each session it created is answered once', async () => {
+    const cloud = cloudOf();
     const firing = '2026-11-30T06:00:00Z';
     desired.hold();
     const first = cloud.reconcile(firing) as Promise<Record<string, unknown>>;

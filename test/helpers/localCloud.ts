@@ -2,6 +2,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { clientToken, eventKey } from '../../functions/lib/contract/clientToken.js';
 import { signMirrorflow } from '../../functions/lib/triggers/webhookSignature.js';
 import { bundleFunctions } from '../../infra/build/bundleFunctions.js';
@@ -42,6 +43,22 @@ export async function startTestCloud(options: Partial<LocalCloudOptions> = {}): 
     }
   };
   return cloud;
+}
+
+/**
+ * The file's local cloud: started before its tests (by `start`, the test cloud by default), closed after them.
+ * The getter gives it inside a test or hook.
+ */
+export function fileCloud(start: () => Promise<LocalCloud> = () => startTestCloud()): () => LocalCloud {
+  let cloud: LocalCloud | undefined;
+  beforeAll(async () => {
+    cloud = await start();
+  }, 120_000);
+  afterAll(() => cloud?.close());
+  return () => {
+    if (!cloud) throw new Error('the local cloud has not started');
+    return cloud;
+  };
 }
 
 export const COMPLETION_TYPES = [
