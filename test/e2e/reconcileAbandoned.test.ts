@@ -4,18 +4,12 @@
  * error (its message, no stack trace) and the counts and lists as far as the run went — while every session
  * it created got its own Ready event. The execution ends Failed, as CloudFlow shows a run that did not finish.
  */
-import { afterAll, describe, expect, it } from 'vitest';
-import {
-  DesiredStateServer,
-  fleetDesiredState,
-  startSlicedReconcileCloud,
-} from '../helpers/desiredStateServer.js';
-import { completionEvents, fileCloud, reconcileEvents, settle } from '../helpers/localCloud.js';
+import { describe, expect, it } from 'vitest';
+import { slicedReconcileFile } from '../helpers/desiredStateServer.js';
+import { completionEvents, reconcileEvents, settle } from '../helpers/localCloud.js';
 
 const ENTRIES = 15;
-const desired = new DesiredStateServer(() => fleetDesiredState(ENTRIES));
-const cloudOf = fileCloud(() => startSlicedReconcileCloud(desired, ENTRIES));
-afterAll(() => desired.server.close());
+const { desired, cloud: cloudOf } = slicedReconcileFile(ENTRIES);
 
 describe('a reconcile run the flow gives up on', () => {
   it('ends in one Completed event, Abandoned, as far as it went; each session it created is answered once', async () => {

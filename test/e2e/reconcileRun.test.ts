@@ -8,36 +8,24 @@
  * The desired state is served over HTTP by the test, so each invocation's read of it is a step the test can
  * hold: what runs when is decided by the test, never by how fast this machine is.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalCloud } from '../../infra/local/cloud.js';
-import {
-  DesiredStateServer,
-  fleetDesiredState,
-  startSlicedReconcileCloud,
-} from '../helpers/desiredStateServer.js';
+import { describe, expect, it } from 'vitest';
+import { slicedReconcileFile } from '../helpers/desiredStateServer.js';
 import { completionEvents, reconcileEvents, settle } from '../helpers/localCloud.js';
 import { faultRule } from '../helpers/requests.js';
 
 const ENTRIES = 15;
-const desired = new DesiredStateServer(() => fleetDesiredState(ENTRIES));
-let cloud: LocalCloud;
-beforeAll(async () => {
-  cloud = await startSlicedReconcileCloud(desired, ENTRIES);
-}, 120_000);
-afterAll(async () => {
-  await cloud?.close();
-  desired.server.close();
-});
+const { desired, cloud: cloudOf } = slicedReconcileFile(ENTRIES);
 
 const sourceOf = (data: unknown) =>
   String((data as { request?: { TrafficMirrorSourceIds?: string[] } }).request?.TrafficMirrorSourceIds?.[0]);
 const reconcileInvocations = () =>
-  cloud.stack.fc.logs.filter((l) => l.function === 'reconcile' && l.line.includes('"counts"')).length;
+  cloudOf().stack.fc.logs.filter((l) => l.function === 'reconcile' && l.line.includes('"counts"')).length;
 
 describe('a reconcile run across invocations', () => {
   const firing = '2026-11-29T06:00:00Z';
 
   it('goes on through the reconcile-run flow; a firing meanwhile is skipped; a failed invocation is retried from the same place', async () => {
+    const cloud = cloudOf();
     desired.hold();
     const first = cloud.reconcile(firing) as Promise<Record<string, unknown>>;
     await desired.readsReach(1);
@@ -115,6 +103,7 @@ describe('a reconcile run across invocations', () => {
   });
 
   it('the same firing again changes nothing and announces nothing new', async () => {
+    const cloud = cloudOf();
     const events = cloud.stack.bus.events.length;
     const createsBefore = cloud.vpc.calls.filter((c) => c.action === 'CreateTrafficMirrorSession').length;
     const again = (await cloud.reconcile(firing)) as {

@@ -4,10 +4,11 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { afterAll } from 'vitest';
 import { stringify } from 'yaml';
 import { benchInventory, request } from '../../infra/bench/benchStack.js';
 import type { LocalCloud } from '../../infra/local/cloud.js';
-import { startTestCloud } from './localCloud.js';
+import { fileCloud, startTestCloud } from './localCloud.js';
 
 export class DesiredStateServer {
   reads = 0;
@@ -81,4 +82,18 @@ export async function startSlicedReconcileCloud(
       MIRRORFLOW_RECONCILE_SLICE_SECONDS: '1',
     },
   });
+}
+
+/**
+ * For a test file: a desired state of `entries` served over HTTP, and the sliced-reconcile cloud reading it,
+ * started before the file's tests and closed after them.
+ */
+export function slicedReconcileFile(entries: number): {
+  desired: DesiredStateServer;
+  cloud: () => LocalCloud;
+} {
+  const desired = new DesiredStateServer(() => fleetDesiredState(entries));
+  const cloud = fileCloud(() => startSlicedReconcileCloud(desired, entries));
+  afterAll(() => desired.server.close());
+  return { desired, cloud };
 }
