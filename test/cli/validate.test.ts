@@ -157,10 +157,15 @@ describe('mirrorflow usage', () => {
     const figures = JSON.parse(io.stdout) as {
       entries: number;
       planCpuMs: number;
+      preparedCpuMs: number;
+      firstRunCpuMs: number;
       statuses: Record<string, number>;
     };
     expect(figures.entries).toBe(300);
     expect(figures.planCpuMs).toBeGreaterThanOrEqual(0);
+    // The budgeted plan counts the plan and what an apply does from it before its first Create.
+    expect(figures.preparedCpuMs).toBeGreaterThanOrEqual(figures.planCpuMs);
+    expect(figures.firstRunCpuMs).toBeGreaterThan(0);
     expect(figures.statuses).toMatchObject({ create: 12, update: 24, prune: 12 });
     const bad = captureIo();
     expect(await main(['bench', '--scenario', 'nope'], bad)).toBe(2);

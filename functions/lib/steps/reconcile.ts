@@ -37,7 +37,7 @@ export interface ReconcileHooks {
  * Each region's free priorities, from the listing the plan was made from: every listed session's priority
  * (a Deleting one still holds its own) and every explicit Priority of an entry about to be created is taken.
  */
-function freePriorities(
+export function freePriorities(
   plan: Plan,
   existing: readonly RegionalSession[],
   range: PriorityRange,
