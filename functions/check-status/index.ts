@@ -8,6 +8,7 @@
 
 import type { Job } from '../lib/contract/flowJob.js';
 import { localTimeScale } from '../lib/runtime/clock.js';
+import { answersCodeCacheRequests } from '../lib/runtime/codeCache.js';
 import { createLogger, invocationLogger } from '../lib/runtime/logger.js';
 import { type FcContext, type Runtime, runtimeFrom } from '../lib/runtime/runtime.js';
 import { type CheckStatusDeps, checkStatusRounds, LOOKS_WITHIN_MS } from '../lib/steps/checkStatus.js';
@@ -49,7 +50,7 @@ function sharedLooks(runtime: Runtime): Pick<CheckStatusDeps, 'sleep' | 'lookUp'
  */
 const lookingBudgetMs = () => LOOKS_WITHIN_MS * Math.min(1, localTimeScale());
 
-export const handler = async (event: Buffer, context: FcContext): Promise<Job> => {
+const handle = async (event: Buffer, context: FcContext): Promise<Job> => {
   const job = JSON.parse(event.toString('utf8')) as Job;
   if (job?.version !== 1 || !Array.isArray(job.items))
     throw new Error('check-status expects the session-ready job (version 1)');
@@ -79,3 +80,6 @@ export const handler = async (event: Buffer, context: FcContext): Promise<Job> =
   });
   return next;
 };
+
+/** FC's `index.handler`; it also answers `mirrorflow code-cache` (functions/lib/runtime/codeCache.ts). */
+export const handler = answersCodeCacheRequests(handle);

@@ -7,6 +7,7 @@
  */
 import { clientToken, eventKey, executionName } from '../lib/contract/clientToken.js';
 import { type JobItem, undeliveredItem } from '../lib/contract/flowJob.js';
+import { answersCodeCacheRequests } from '../lib/runtime/codeCache.js';
 import { beginInvocation, createLogger } from '../lib/runtime/logger.js';
 import { type FcContext, runtimeFrom } from '../lib/runtime/runtime.js';
 import { jobFor, startJob } from '../lib/steps/startJob.js';
@@ -61,7 +62,7 @@ function requestEvents(payload: unknown) {
   });
 }
 
-export const handler = async (event: Buffer, context: FcContext): Promise<{ answered: string[] }> => {
+const handle = async (event: Buffer, context: FcContext): Promise<{ answered: string[] }> => {
   beginInvocation(logger, { requestId: context.requestId });
   const record = readFailureRecord(parsed(event.toString('utf8')));
   if (!record) {
@@ -92,3 +93,6 @@ export const handler = async (event: Buffer, context: FcContext): Promise<{ answ
   }
   return { answered };
 };
+
+/** FC's `index.handler`; it also answers `mirrorflow code-cache` (functions/lib/runtime/codeCache.ts). */
+export const handler = answersCodeCacheRequests(handle);

@@ -9,6 +9,7 @@
 import { createHash } from 'node:crypto';
 import { CloudApiError } from '../lib/cloud/cloudError.js';
 import { eventKey } from '../lib/contract/clientToken.js';
+import { answersCodeCacheRequests } from '../lib/runtime/codeCache.js';
 import { beginInvocation, createLogger } from '../lib/runtime/logger.js';
 import { type FcContext, runtimeFrom } from '../lib/runtime/runtime.js';
 import { intake, intakeModify, intakeWithdraw } from '../lib/steps/intake.js';
@@ -54,10 +55,7 @@ function requestOf(data: unknown): unknown {
   }
 }
 
-export const handler = async (
-  event: Buffer,
-  context: FcContext,
-): Promise<{ results: IntakeEventResult[] }> => {
+const handle = async (event: Buffer, context: FcContext): Promise<{ results: IntakeEventResult[] }> => {
   beginInvocation(logger, { requestId: context.requestId });
   const runtime = runtimeFrom(context);
   let parsed: unknown;
@@ -133,3 +131,6 @@ export const handler = async (
   if (retryLater) throw new Error(`retry later: ${retryLater.code} (${retryLater.message})`);
   return { results };
 };
+
+/** FC's `index.handler`; it also answers `mirrorflow code-cache` (functions/lib/runtime/codeCache.ts). */
+export const handler = answersCodeCacheRequests(handle);

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { CloudApiError } from '../lib/cloud/cloudError.js';
 import { webhookKey } from '../lib/contract/clientToken.js';
+import { answersCodeCacheRequests } from '../lib/runtime/codeCache.js';
 import { ConfigError } from '../lib/runtime/config.js';
 import { beginInvocation, createLogger } from '../lib/runtime/logger.js';
 import { type FcContext, runtimeFrom } from '../lib/runtime/runtime.js';
@@ -53,7 +54,7 @@ function loadMapping(name: string): WebhookMapping {
   return parsed.data;
 }
 
-export const handler = async (event: Buffer, context: FcContext): Promise<HttpResponse> => {
+const handle = async (event: Buffer, context: FcContext): Promise<HttpResponse> => {
   beginInvocation(logger, { requestId: context.requestId });
   let http: HttpEvent;
   try {
@@ -191,3 +192,6 @@ export const handler = async (event: Buffer, context: FcContext): Promise<HttpRe
     throw error;
   }
 };
+
+/** FC's `index.handler`; it also answers `mirrorflow code-cache` (functions/lib/runtime/codeCache.ts). */
+export const handler = answersCodeCacheRequests(handle);

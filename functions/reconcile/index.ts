@@ -12,6 +12,7 @@ import { isAbsolute, join } from 'node:path';
 import { type DesiredState, jsonDesiredState } from '../lib/contract/desiredState.js';
 import { runAbandonment } from '../lib/contract/reconcileEvent.js';
 import { parseProgress } from '../lib/contract/reconcileProgress.js';
+import { answersCodeCacheRequests } from '../lib/runtime/codeCache.js';
 import { beginInvocation, createLogger } from '../lib/runtime/logger.js';
 import { type FcContext, type Runtime, runtimeFrom } from '../lib/runtime/runtime.js';
 import { sweepExpired } from '../lib/steps/expiry.js';
@@ -89,7 +90,7 @@ async function planRun(triggerTime: string, runtime: Runtime, deps: RunDeps) {
   return { ...completed, text: describeReport(completed), expired, announced };
 }
 
-export const handler = async (event: Buffer, context: FcContext) => {
+const handle = async (event: Buffer, context: FcContext) => {
   beginInvocation(logger, { requestId: context.requestId });
   const timer = JSON.parse(event.toString('utf8') || '{}') as TimerEvent;
   const runtime = runtimeFrom(context);
@@ -144,3 +145,6 @@ export const handler = async (event: Buffer, context: FcContext) => {
   logger.info(report.text, { counts: report.counts, handOffs: report.handOffs, continuedBy, announced });
   return { ...report, ...(continuedBy ? { continuedBy } : {}), expired: expired ?? [], announced };
 };
+
+/** FC's `index.handler`; it also answers `mirrorflow code-cache` (functions/lib/runtime/codeCache.ts). */
+export const handler = answersCodeCacheRequests(handle);

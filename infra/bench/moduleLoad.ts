@@ -1,24 +1,27 @@
 /**
- * The module-load benchmark: how much longer a Node process takes to start and load a function's bundle than
- * to start bare (`node -e 0`), measured in rounds — a bare start, one with the bundle, one with the bundle and
- * a V8 code cache, alternately — so a machine busy for a moment slows every start of a round alike. The
- * budget: ≤ 1.3× a bare start. Printed. A function is measured as FC starts it: check-status, a custom runtime,
- * by its `server.js` until the port listens; the others by their handler module.
+ * The module-load benchmark: how much longer a Node process takes to start and load a function than to start
+ * bare (`node -e 0`), measured in rounds — a bare start, then the function as deployed with the code cache it
+ * made for itself, as first deployed (no cache), with a cache V8 refuses, and its Node built-ins alone —
+ * alternately, so a machine busy for a moment slows every start of a round alike. The budget: ≤ 1.3× a bare
+ * start, for the function as deployed with its cache. Printed. A function is measured as FC starts it:
+ * check-status, a custom runtime, by its `server.js` until the port listens; the others by `index.js`.
+ *
+ * The cache is made as `mirrorflow code-cache` has the deployed function make it: by the function, in a
+ * process that has loaded it, so with the same Node build and flags as the starts that use it (on FC, the
+ * runtime's own). The refused one is made with another V8 flag: what a start pays when FC's runtime changed
+ * after the cache was made.
  *
  * Beside them, a start that loads only the Node built-ins loading the bundle loads (its SDK's `http`, `https`,
  * `crypto`…): the part of the load no change to mirrorflow's own code can remove.
- *
- * The code cache is measured, not shipped: V8 takes a cache only from its own version and flags, and FC's
- * runtime is documented only as "Node.js 20.x", so a cache built where the product is deployed from would
- * most likely be refused there. The figure says what a runtime with a known Node build (or Node 22's
- * `module.enableCompileCache`) would gain.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, statSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { BUNDLE_BUDGET_BYTES, bundleFunctions } from '../build/bundleFunctions.js';
+import { LOADED_CODE } from '../../functions/lib/runtime/codeCache.js';
+import { BUNDLE_BUDGET_BYTES, type BundleResult, bundleFunctions } from '../build/bundleFunctions.js';
+import { cacheFileOf } from '../build/codeCacheLoader.js';
 
 export interface LoadBenchResult {
   scenario: 'load';
@@ -27,11 +30,14 @@ export interface LoadBenchResult {
     name: string;
     /** The file FC starts with: `index.js`, or a custom runtime's `server.js` (timed until it listens). */
     entry: string;
-    /** The entry file's size. */
+    /** The size of the bundle the entry loads. */
     bytes: number;
+    /** The code cache the function made for itself. */
+    codeCacheBytes: number;
     /** All the JavaScript the function ships (entry, bundle, on-demand files): what the size budget holds. */
     shippedBytes: number;
     bareMs: number;
+    /** As first deployed: no code cache beside the bundle. */
     loadMs: number;
     ratio: number;
     /** The Node built-ins loading the bundle loads, loaded alone. */
@@ -43,9 +49,12 @@ export interface LoadBenchResult {
      * runtime, an HTTP server, may well have (its code is not public, so this is a reference, not the budget).
      */
     overBuiltinsRatio: number;
-    /** With a V8 code cache of the bundle made on this machine (see above). */
+    /** As deployed after `mirrorflow code-cache`: with the cache it made for itself. What the budget holds. */
     cachedMs: number;
     cachedRatio: number;
+    /** With a cache V8 refuses (made under another flag): FC's runtime changed since the cache was made. */
+    refusedMs: number;
+    refusedRatio: number;
   }[];
   budget: { ratio: number; bytes: number };
 }
@@ -66,9 +75,11 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
  * What FC starts for a function: its handler module, or for a custom runtime (check-status) the server its
  * command runs, whose start FC counts until the port listens.
  */
-function entryOf(bundle: { file: string }): { file: string; serves: boolean } {
-  const server = join(dirname(bundle.file), 'server.js');
-  return existsSync(server) ? { file: server, serves: true } : { file: bundle.file, serves: false };
+function entryOf(bundle: BundleResult): { file: string; bundleFile: string; serves: boolean } {
+  const server = bundle.entries.find((e) => e.entry === 'server');
+  return server
+    ? { file: server.file, bundleFile: server.bundleFile, serves: true }
+    : { file: bundle.file, bundleFile: bundle.bundleFile, serves: false };
 }
 
 /** Before a server's entry loads: its server closes once it listens, so the start ends there. */
@@ -76,18 +87,37 @@ const closeOnceListening = `{const net=require('node:net'),listen=net.Server.pro
 net.Server.prototype.listen=function(...a){this.once('listening',()=>this.close());return listen.apply(this,a)}}`;
 
 /**
- * A `node -e` script that loads the bundle as `require` would (the CommonJS wrapper, its own module object and
- * `require`, in the module cache), compiled with the code cache beside it — or, with `make`, compiles it
- * without one and writes the cache after running it, so the cache holds the functions the load compiled.
+ * Loads the entry and writes the code cache the function makes of itself (what its answer to a code-cache
+ * request holds: functions/lib/runtime/codeCache.ts), with `flags` given to that Node.
  */
-function cachedLoad(file: string, mode: 'make' | 'use', serves: boolean): string {
-  return `${serves ? closeOnceListening : ''}const fs=require('node:fs'),vm=require('node:vm'),path=require('node:path'),Module=require('node:module');
-const f=${JSON.stringify(file)},c=f+'.v8cache';
-const s=new vm.Script(Module.wrap(fs.readFileSync(f,'utf8')),{filename:f${mode === 'use' ? ',cachedData:fs.readFileSync(c)' : ''}});
-${mode === 'use' ? "if(s.cachedDataRejected)throw new Error('code cache refused');" : ''}
-const m=new Module(f,null);m.filename=f;m.paths=Module._nodeModulePaths(path.dirname(f));Module._cache[f]=m;
-s.runInThisContext().call(m.exports,m.exports,Module.createRequire(f),m,f,path.dirname(f));m.loaded=true;
-${mode === 'make' ? 'fs.writeFileSync(c,s.createCachedData());' : ''}`;
+function makeCodeCache(entry: { file: string; bundleFile: string; serves: boolean }, flags: string[]): void {
+  const script = `${entry.serves ? closeOnceListening : ''}require(${JSON.stringify(entry.file)});
+const loaded = globalThis[Symbol.for(${JSON.stringify(LOADED_CODE.description)})];
+require('node:fs').writeFileSync(${JSON.stringify(cacheFileOf(entry.bundleFile))}, Buffer.concat([Buffer.from(loaded.key, 'latin1'), loaded.make()]));`;
+  const run = spawnSync(process.execPath, [...flags, '-e', script], { stdio: 'inherit', env: serverEnv });
+  if (run.status !== 0) throw new Error(`making the code cache of ${entry.file} exited ${run.status}`);
+}
+
+/** Whether a start of the entry compiles it from its cache (`used`) or not. */
+function cacheStatus(entry: { file: string; serves: boolean }): string {
+  const script = `${entry.serves ? closeOnceListening : ''}require(${JSON.stringify(entry.file)});
+process.stdout.write(globalThis[Symbol.for(${JSON.stringify(LOADED_CODE.description)})].status)`;
+  return spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', env: serverEnv }).stdout;
+}
+
+/** The function's folder, copied beside itself as `<name>-<variant>` (each start's files differ only in the cache). */
+function variantOf(
+  entry: { file: string; bundleFile: string; serves: boolean },
+  variant: string,
+): { file: string; bundleFile: string; serves: boolean } {
+  const dir = dirname(entry.file);
+  const copy = `${dir}-${variant}`;
+  cpSync(dir, copy, { recursive: true });
+  return {
+    ...entry,
+    file: join(copy, basename(entry.file)),
+    bundleFile: join(copy, basename(entry.bundleFile)),
+  };
 }
 
 /** The public Node built-ins loading the bundle loads (what it requires, and what those require in turn). */
@@ -111,14 +141,29 @@ export async function runLoadBench(options: { pairs: number }): Promise<LoadBenc
   const out = mkdtempSync(join(tmpdir(), 'mf-load-'));
   const bundles = await bundleFunctions({ functionsDir: 'functions', outDir: out });
   const functions = bundles.map((bundle) => {
-    const { file, serves } = entryOf(bundle);
-    startMs(['-e', cachedLoad(file, 'make', serves)]);
-    if (!existsSync(`${file}.v8cache`)) throw new Error(`no code cache was written for ${bundle.name}`);
+    const entry = entryOf(bundle);
+    const { file, serves } = entry;
+    const cached = variantOf(entry, 'cached');
+    makeCodeCache(cached, []);
+    const refused = variantOf(entry, 'refused');
+    makeCodeCache(refused, ['--stack-trace-limit=11']);
+    rmSync(cacheFileOf(entry.bundleFile), { force: true });
+    for (const [variant, expected] of [
+      [cached, 'used'],
+      [refused, 'refused'],
+      [entry, 'none'],
+    ] as const) {
+      const status = cacheStatus(variant);
+      if (status !== expected)
+        throw new Error(`${variant.file} loaded with code cache "${status}", not "${expected}"`);
+    }
     const ratios: number[] = [];
     const cachedRatios: number[] = [];
     const bare: number[] = [];
     const loaded: number[] = [];
-    const cached: number[] = [];
+    const cachedStarts: number[] = [];
+    const refusedRatios: number[] = [];
+    const refusedStarts: number[] = [];
     const builtinRatios: number[] = [];
     const overBuiltinRatios: number[] = [];
     const builtinStarts: number[] = [];
@@ -127,14 +172,20 @@ export async function runLoadBench(options: { pairs: number }): Promise<LoadBenc
     for (let i = 0; i < options.pairs; i++) {
       const b = startMs(['-e', '0']);
       const l = startMs(['-e', `${serves ? closeOnceListening : ''}require(${JSON.stringify(file)})`]);
-      const c = startMs(['-e', cachedLoad(file, 'use', serves)]);
+      const c = startMs(['-e', `${serves ? closeOnceListening : ''}require(${JSON.stringify(cached.file)})`]);
+      const r = startMs([
+        '-e',
+        `${serves ? closeOnceListening : ''}require(${JSON.stringify(refused.file)})`,
+      ]);
       const n = startMs(['-e', loadBuiltins]);
       bare.push(b);
       loaded.push(l);
-      cached.push(c);
+      cachedStarts.push(c);
+      refusedStarts.push(r);
       builtinStarts.push(n);
       ratios.push(l / b);
       cachedRatios.push(c / b);
+      refusedRatios.push(r / b);
       builtinRatios.push(n / b);
       overBuiltinRatios.push(l / n);
     }
@@ -142,7 +193,8 @@ export async function runLoadBench(options: { pairs: number }): Promise<LoadBenc
     return {
       name: bundle.name,
       entry: basename(file),
-      bytes: statSync(file).size,
+      bytes: statSync(entry.bundleFile).size,
+      codeCacheBytes: statSync(cacheFileOf(cached.bundleFile)).size,
       shippedBytes: bundle.shippedBytes,
       bareMs: Math.round(median(bare)),
       loadMs: Math.round(median(loaded)),
@@ -151,8 +203,10 @@ export async function runLoadBench(options: { pairs: number }): Promise<LoadBenc
       builtinsMs: Math.round(median(builtinStarts)),
       builtinsRatio: twoPlaces(median(builtinRatios)),
       overBuiltinsRatio: twoPlaces(median(overBuiltinRatios)),
-      cachedMs: Math.round(median(cached)),
+      cachedMs: Math.round(median(cachedStarts)),
       cachedRatio: twoPlaces(median(cachedRatios)),
+      refusedMs: Math.round(median(refusedStarts)),
+      refusedRatio: twoPlaces(median(refusedRatios)),
     };
   });
   return {
@@ -164,13 +218,19 @@ export async function runLoadBench(options: { pairs: number }): Promise<LoadBenc
 }
 
 export function formatLoadBench(r: LoadBenchResult): string {
+  const kb = (bytes: number) => Math.round(bytes / 1000);
   return [
-    `module load: node starting with the bundle vs bare \`node -e 0\`, median of ${r.pairs} alternating rounds`,
-    ...r.functions.map(
-      (f) =>
-        `  ${`${f.name} (${f.entry})`.padEnd(26)} ${String(Math.round(f.bytes / 1000)).padStart(4)} KB, ${Math.round(f.shippedBytes / 1000)} KB shipped (budget ${r.budget.bytes / 1000})   bare ${f.bareMs} ms, with bundle ${f.loadMs} ms: ${f.ratio}× (budget ${r.budget.ratio}×); with a code cache ${f.cachedMs} ms: ${f.cachedRatio}×; its Node built-ins alone ${f.builtinsMs} ms: ${f.builtinsRatio}× (the bundle over them: ${f.overBuiltinsRatio}×)`,
+    `module load: node starting with the function vs bare \`node -e 0\`, median of ${r.pairs} alternating rounds (budget ${r.budget.ratio}×, as deployed with its code cache)`,
+    ...r.functions.map((f) =>
+      [
+        `  ${`${f.name} (${f.entry})`.padEnd(26)} bare ${f.bareMs} ms; with its code cache ${f.cachedMs} ms: ${f.cachedRatio}×`,
+        `before \`mirrorflow code-cache\` ${f.loadMs} ms: ${f.ratio}×`,
+        `with a refused cache ${f.refusedMs} ms: ${f.refusedRatio}×`,
+        `its Node built-ins alone ${f.builtinsMs} ms: ${f.builtinsRatio}× (the function over them: ${f.overBuiltinsRatio}×)`,
+        `bundle ${kb(f.bytes)} KB, ${kb(f.shippedBytes)} KB of JavaScript shipped (budget ${kb(r.budget.bytes)}), code cache ${kb(f.codeCacheBytes)} KB`,
+      ].join('; '),
     ),
-    `Node built-ins: those loading the bundles loads (${[...new Set(r.functions.flatMap((f) => f.builtins))].sort().join(', ')}), loaded alone, with no code of mirrorflow's or its packages'; "the bundle over them": the load over a Node that has loaded them already, as FC's own runtime (an HTTP server) may have — a reference, not the budget`,
-    'code cache: V8 code made on this machine, measured and not shipped (V8 takes it only from its own version and flags; FC documents "Node.js 20.x")',
+    `Node built-ins: those loading the functions loads (${[...new Set(r.functions.flatMap((f) => f.builtins))].sort().join(', ')}), loaded alone, with no code of mirrorflow's or its packages'; "the function over them": the load over a Node that has loaded them already, as FC's own runtime (an HTTP server) may have — a reference, not the budget`,
+    "code cache: made by the function in a Node that loaded it, as `mirrorflow code-cache` has the deployed function make it (so with FC's own Node build and flags); a refused cache was made under another V8 flag, as when FC's runtime changes after the cache was made",
   ].join('\n');
 }

@@ -1,16 +1,24 @@
 /**
- * Bundles each `functions/<name>/index.ts` into one CommonJS file, `dist/<name>/index.js`, for Node 20 —
- * what FC 3.0 loads as `index.handler`. `lib` is the shared core, not a function.
+ * Bundles each `functions/<name>/index.ts` into one CommonJS file, `dist/<name>/index.bundle.js`, for Node 20,
+ * loaded by `dist/<name>/index.js` — what FC 3.0 loads as `index.handler` — through the function's code cache
+ * when it has one (codeCacheLoader.ts). `lib` is the shared core, not a function.
  */
-import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BuildOptions, build, type Plugin } from 'esbuild';
+import { cacheFileOf, codeCacheKey, loaderSource } from './codeCacheLoader.js';
 
 export interface BundleResult {
   name: string;
+  /** The file FC loads, `index.js`: the loader of the bundle (codeCacheLoader.ts). */
   file: string;
+  /** The bundle, `index.bundle.js`. */
+  bundleFile: string;
+  /** The bundle's size. */
   bytes: number;
+  /** Each entry FC may load (`index`, and a custom runtime's `server`), with its code cache if it has one. */
+  entries: BundleEntry[];
   /** The npm packages inside the bundle (to keep, e.g., @alicloud/fc2 out of function bundles). */
   packages: string[];
   /** The packages shipped beside the bundle, loaded at their first require (ON_DEMAND_PACKAGES). */
@@ -20,6 +28,17 @@ export interface BundleResult {
    * files. What BUNDLE_BUDGET_BYTES holds.
    */
   shippedBytes: number;
+}
+
+export interface BundleEntry {
+  entry: 'index' | 'server';
+  /** The loader: `<entry>.js`. */
+  file: string;
+  bundleFile: string;
+  /** The bundle's SHA-256, which a code cache must be made for. */
+  key: string;
+  /** `<entry>.bundle.js.v8cache`, when one made for this bundle is there (a stale one is removed). */
+  codeCacheBytes?: number;
 }
 
 export interface OnDemandFile {
@@ -214,6 +233,26 @@ async function shipOnDemand(
   return shipped;
 }
 
+/**
+ * Writes `<entry>.js`, the loader of `<entry>.bundle.js`, and keeps the code cache beside the bundle only if
+ * it was made for this bundle: a build that changed nothing keeps the cache `mirrorflow code-cache` fetched,
+ * one that changed the bundle drops it (the loader would not use it).
+ */
+function writeLoader(dir: string, entry: BundleEntry['entry']): BundleEntry {
+  const bundleFile = join(dir, `${entry}.bundle.js`);
+  const key = codeCacheKey(readFileSync(bundleFile, 'utf8'));
+  const file = join(dir, `${entry}.js`);
+  writeFileSync(file, loaderSource({ entry, bundleName: `${entry}.bundle.js`, key }));
+  const cacheFile = cacheFileOf(bundleFile);
+  if (!existsSync(cacheFile)) return { entry, file, bundleFile, key };
+  const cache = readFileSync(cacheFile);
+  if (cache.toString('latin1', 0, key.length) !== key) {
+    rmSync(cacheFile);
+    return { entry, file, bundleFile, key };
+  }
+  return { entry, file, bundleFile, key, codeCacheBytes: cache.length };
+}
+
 export function functionNames(functionsDir: string): string[] {
   if (!existsSync(functionsDir)) return [];
   return readdirSync(functionsDir)
@@ -237,9 +276,9 @@ export async function bundleFunctions(options: {
     // command runs (`node server.js`).
     entryPoints: Object.fromEntries(
       names.flatMap((name) => [
-        [`${name}/index`, join(functionsDir, name, 'index.ts')],
+        [`${name}/index.bundle`, join(functionsDir, name, 'index.ts')],
         ...(existsSync(join(functionsDir, name, 'server.ts'))
-          ? [[`${name}/server`, join(functionsDir, name, 'server.ts')]]
+          ? [[`${name}/server.bundle`, join(functionsDir, name, 'server.ts')]]
           : []),
       ]),
     ),
@@ -261,8 +300,8 @@ export async function bundleFunctions(options: {
   const outputOf = (file: string) => outputs.find(([path]) => resolve(path) === file)?.[1];
   const results: BundleResult[] = [];
   for (const name of names) {
-    const file = join(outDir, name, 'index.js');
-    const output = outputOf(file);
+    const bundleFile = join(outDir, name, 'index.bundle.js');
+    const output = outputOf(bundleFile);
     const packages = [
       ...new Set(
         Object.keys(output?.inputs ?? {})
@@ -274,15 +313,25 @@ export async function bundleFunctions(options: {
     // would make Node load it as ESM. FC gets the file too, as part of the function's code folder.
     writeFileSync(join(outDir, name, 'package.json'), '{ "type": "commonjs" }\n');
     // server.js (a custom runtime's entry) shares the folder's on-demand files with index.js.
-    const imports = [file, join(outDir, name, 'server.js')].flatMap((f) => outputOf(f)?.imports ?? []);
+    const serverBundle = join(outDir, name, 'server.bundle.js');
+    const imports = [bundleFile, serverBundle].flatMap((f) => outputOf(f)?.imports ?? []);
     const onDemand = await shipOnDemand(join(outDir, name), imports, onDemandSources);
-    const bytes = statSync(file).size;
-    const server = join(outDir, name, 'server.js');
+    const entries = (['index', 'server'] as const)
+      .filter((entry) => outputOf(join(outDir, name, `${entry}.bundle.js`)) !== undefined)
+      .map((entry) => writeLoader(join(outDir, name), entry));
     const shippedBytes =
-      bytes +
-      (existsSync(server) ? statSync(server).size : 0) +
+      entries.reduce((sum, e) => sum + statSync(e.file).size + statSync(e.bundleFile).size, 0) +
       onDemand.reduce((sum, f) => sum + f.bytes, 0);
-    results.push({ name, file, bytes, packages, onDemand, shippedBytes });
+    results.push({
+      name,
+      file: entries[0]!.file,
+      bundleFile,
+      bytes: statSync(bundleFile).size,
+      entries,
+      packages,
+      onDemand,
+      shippedBytes,
+    });
   }
   return results;
 }

@@ -113,7 +113,7 @@ describe('bundleFunctions', () => {
   it("parses answers with V8's JSON.parse, and one with a long number through json-bigint, loaded then", async () => {
     const out = await bundledFixtures();
     // json-bigint and bignumber.js (whose own error prefix this is) are beside the bundle, not in it.
-    expect(readFileSync(join(out, 'caller', 'index.js'), 'utf8')).not.toContain('[BigNumber Error]');
+    expect(readFileSync(join(out, 'caller', 'index.bundle.js'), 'utf8')).not.toContain('[BigNumber Error]');
     expect(readFileSync(join(out, 'caller', 'on-demand', 'json-bigint.js'), 'utf8')).toContain(
       '[BigNumber Error]',
     );

@@ -14,7 +14,7 @@ export function registerBuild(program: Command, io: CliIo, setExit: (code: numbe
   program
     .command('build')
     .description(
-      "bundle each functions/<name>/index.ts into dist/<name>/index.js (and a server.ts beside it, a custom runtime's entry, into server.js; CommonJS, Node 20) with esbuild, and the packages loaded on demand into dist/<name>/on-demand/",
+      "bundle each functions/<name>/index.ts into dist/<name>/index.bundle.js, loaded by dist/<name>/index.js through the function's code cache when it has one (and a server.ts beside it, a custom runtime's entry, into server.bundle.js and server.js; CommonJS, Node 20) with esbuild, and the packages loaded on demand into dist/<name>/on-demand/",
     )
     .option('--functions <dir>', 'where the function folders are', 'functions')
     .option('--out <dir>', 'where the bundles go', 'dist')
