@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registerBench } from './commands/bench.js';
 import { registerBuild } from './commands/build.js';
+import { registerCodeCache } from './commands/codeCache.js';
 import { registerEmulator } from './commands/emulator.js';
 import { registerEvents } from './commands/events.js';
 import { registerFlow } from './commands/flow.js';
@@ -41,6 +42,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   registerStatus(program, io, setExit);
   registerStop(program, io, setExit);
   registerPreflight(program, io, setExit);
+  registerCodeCache(program, io, setExit);
   registerBuild(program, io, setExit);
   registerEmulator(program, io, setExit);
   registerFlow(program, io, setExit);

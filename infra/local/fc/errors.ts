@@ -37,3 +37,17 @@ export function sendFcError(
   res.writeHead(FC_ERRORS[code], { 'content-type': 'application/json', 'x-fc-request-id': requestId });
   res.end(JSON.stringify({ ErrorCode: code, ErrorMessage: message }));
 }
+
+/**
+ * The same errors as the FC 3.0 API (`/2023-03-30/...`) answers them: its Error structure, `{Code, Message,
+ * RequestId}` (https://help.aliyun.com/zh/functioncompute/api-fc-2023-03-30-struct-error), same statuses.
+ */
+export function sendFc3Error(
+  res: ServerResponse,
+  code: FcErrorCode,
+  message: string,
+  requestId: string,
+): void {
+  res.writeHead(FC_ERRORS[code], { 'content-type': 'application/json', 'x-fc-request-id': requestId });
+  res.end(JSON.stringify({ Code: code, Message: message, RequestId: requestId }));
+}

@@ -1,7 +1,9 @@
 /**
  * The local Function Compute host. It serves the invoke API as `@alicloud/fc2` speaks it
  * (`POST /2016-08-15/services/<svc>[.<qualifier>]/functions/<fn>/invocations`, signed, `x-fc-invocation-type`
- * Sync or Async, `x-fc-error-type` on function errors) and authorises each call with RAM
+ * Sync or Async, `x-fc-error-type` on function errors), and as FC 3.0's `@alicloud/fc20230330` does
+ * (`POST /2023-03-30/functions/<fn>/invocations`, ACS3-signed, its errors `{Code, Message, RequestId}`), and
+ * authorises each call with RAM
  * (`fc:InvokeFunction` on the function). Each function runs as its role: every invocation's
  * `context.credentials` are temporary keys of the role s.yaml gives it, from the local RAM. Async
  * invocations are retried as the function's async settings say, then sent to its failure destination.
@@ -15,9 +17,10 @@ import { FaultInjector } from '../faults.js';
 import { listen, readBody } from '../http.js';
 import { check, type ServiceAccess } from '../ram/access.js';
 import { AsyncInvoker, type AsyncRecord, type DeadLetter } from './asyncInvoker.js';
-import { authenticateFc } from './authenticate.js';
+import { authenticateFc, type FcAuthFailure } from './authenticate.js';
+import { authenticateFc3 } from './authenticateV3.js';
 import { invocationContext } from './context.js';
-import { sendFcError } from './errors.js';
+import { type FcErrorCode, sendFc3Error, sendFcError } from './errors.js';
 import { httpTriggerEvent, sendHttpTriggerReply } from './httpTrigger.js';
 import { type FcFunctionConfig, InstancePool, type InvocationOutcome, ShuttingDownError } from './pool.js';
 import { startTimers, type TimerTrigger, timerEvent } from './timers.js';
@@ -26,6 +29,13 @@ export type { DeadLetter } from './asyncInvoker.js';
 export type { FcFunctionConfig } from './pool.js';
 
 const INVOKE_PATH = /^\/2016-08-15\/services\/([^/]+)\/functions\/([^/]+)\/invocations$/;
+const INVOKE_PATH_V3 = /^\/2023-03-30\/functions\/([^/]+)\/invocations$/;
+
+/** The two invoke APIs differ in how a call is signed and how an error is written; the rest is one. */
+interface InvokeApi {
+  authenticate(req: IncomingMessage, body: Buffer, path: string): { accessKeyId: string } | FcAuthFailure;
+  sendError(res: ServerResponse, code: FcErrorCode, message: string, requestId: string): void;
+}
 const HTTP_TRIGGER_PATH = /^\/http\/([A-Za-z_][A-Za-z0-9_-]*)(\/.*)?$/;
 /** FC's limits on invocation payloads: 32 MB sync, 128 KB async (HTTP handler limits page). */
 const SYNC_BODY_LIMIT = 32 * 1024 * 1024;
@@ -171,35 +181,51 @@ export async function startFcHost(options: FcHostOptions): Promise<FcHost> {
     res.end(kind === 'bytes' ? Buffer.from(payload, 'base64') : Buffer.from(payload));
   };
 
-  const handleInvoke = async (req: IncomingMessage, res: ServerResponse, fnName: string, path: string) => {
+  const credentials = (id: string) => authority.credentials(id);
+  const fc2: InvokeApi = {
+    authenticate: (req, body, path) => authenticateFc(req, body, path, credentials),
+    sendError: sendFcError,
+  };
+  const fc3: InvokeApi = {
+    authenticate: (req, body) => authenticateFc3(req, body, credentials),
+    sendError: sendFc3Error,
+  };
+
+  const handleInvoke = async (
+    api: InvokeApi,
+    req: IncomingMessage,
+    res: ServerResponse,
+    fnName: string,
+    path: string,
+  ) => {
     const requestId = randomUUID();
     const type = String(req.headers['x-fc-invocation-type'] ?? 'Sync');
     const body = await readBody(req, SYNC_BODY_LIMIT);
-    const caller = authenticateFc(req, body, path, (id) => authority.credentials(id));
-    if ('code' in caller) return sendFcError(res, caller.code, caller.message, requestId);
+    const caller = api.authenticate(req, body, path);
+    if ('code' in caller) return api.sendError(res, caller.code, caller.message, requestId);
     const denial = check(options.access, caller.accessKeyId, 'fc:InvokeFunction', { functionName: fnName });
     if (denial)
       // FC error codes: 403 AccessDenied (https://www.alibabacloud.com/help/en/functioncompute/error-codes).
-      return sendFcError(
+      return api.sendError(
         res,
         'AccessDenied',
         `the caller is not authorized to perform ${denial.action} on resource ${denial.resource}`,
         requestId,
       );
     const pool = pools.get(fnName);
-    if (!pool) return sendFcError(res, 'FunctionNotFound', `function ${fnName} does not exist`, requestId);
+    if (!pool) return api.sendError(res, 'FunctionNotFound', `function ${fnName} does not exist`, requestId);
     // A call's identity for the seeded draws: the function and what it is given (a retry is a repeat of it).
     const fault = await faults.serviceFault('InvokeFunction', {
       FunctionName: fnName,
       Body: createHash('sha256').update(body).digest('hex'),
     });
     if (fault === 'throttled')
-      return sendFcError(res, 'ResourceThrottled', 'Reserve resource exceeded limit', requestId);
+      return api.sendError(res, 'ResourceThrottled', 'Reserve resource exceeded limit', requestId);
     if (fault === 'serverError')
-      return sendFcError(res, 'ServiceUnavailable', 'the service is unavailable: invoke again', requestId);
+      return api.sendError(res, 'ServiceUnavailable', 'the service is unavailable: invoke again', requestId);
     if (type === 'Async') {
       if (body.length > ASYNC_BODY_LIMIT)
-        return sendFcError(
+        return api.sendError(
           res,
           'PayloadTooLarge',
           `async payloads are limited to ${ASYNC_BODY_LIMIT} bytes`,
@@ -207,7 +233,7 @@ export async function startFcHost(options: FcHostOptions): Promise<FcHost> {
         );
       // Stopping (its journal closed): an invocation taken now would be acknowledged and not kept.
       if (options.asyncJournal?.isClosed)
-        return sendFcError(res, 'ServiceUnavailable', 'the local FC is stopping: invoke again', requestId);
+        return api.sendError(res, 'ServiceUnavailable', 'the local FC is stopping: invoke again', requestId);
       // Queued (and journaled, with a state directory) before the 202 that acknowledges it.
       invokeAsync(pool, body, requestId, 'Async');
       res.writeHead(202, { 'x-fc-request-id': requestId });
@@ -270,7 +296,11 @@ export async function startFcHost(options: FcHostOptions): Promise<FcHost> {
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://local');
     const invokeMatch = INVOKE_PATH.exec(url.pathname);
-    if (invokeMatch && req.method === 'POST') return handleInvoke(req, res, invokeMatch[2]!, url.pathname);
+    if (invokeMatch && req.method === 'POST')
+      return handleInvoke(fc2, req, res, invokeMatch[2]!, url.pathname);
+    const invokeV3Match = INVOKE_PATH_V3.exec(url.pathname);
+    if (invokeV3Match && req.method === 'POST')
+      return handleInvoke(fc3, req, res, decodeURIComponent(invokeV3Match[1]!), url.pathname);
     const httpMatch = HTTP_TRIGGER_PATH.exec(url.pathname);
     if (httpMatch) return handleHttpTrigger(req, res, httpMatch[1]!, httpMatch[2] ?? '/', url);
     return sendFcError(res, 'PathNotFound', `no route ${req.method} ${url.pathname}`, randomUUID());

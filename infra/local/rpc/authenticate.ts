@@ -20,7 +20,7 @@ import {
 
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
 
-function headerValues(req: IncomingMessage): Record<string, string[]> {
+export function headerValues(req: IncomingMessage): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   for (let i = 0; i < req.rawHeaders.length; i += 2) {
     const name = req.rawHeaders[i]!.toLowerCase();
