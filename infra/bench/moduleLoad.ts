@@ -87,13 +87,28 @@ const closeOnceListening = `{const net=require('node:net'),listen=net.Server.pro
 net.Server.prototype.listen=function(...a){this.once('listening',()=>this.close());return listen.apply(this,a)}}`;
 
 /**
- * Loads the entry and writes the code cache the function makes of itself (what its answer to a code-cache
- * request holds: functions/lib/runtime/codeCache.ts), with `flags` given to that Node.
+ * Has the function make its code cache as `mirrorflow code-cache` has a deployed one make it: a Node (with
+ * `flags`) loads the entry, and the function answers a code-cache request — its handler, or a custom
+ * runtime's server on `POST /invoke` — whose answer is written where the loader looks.
  */
 function makeCodeCache(entry: { file: string; bundleFile: string; serves: boolean }, flags: string[]): void {
-  const script = `${entry.serves ? closeOnceListening : ''}require(${JSON.stringify(entry.file)});
-const loaded = globalThis[Symbol.for(${JSON.stringify(LOADED_CODE.description)})];
-require('node:fs').writeFileSync(${JSON.stringify(cacheFileOf(entry.bundleFile))}, Buffer.concat([Buffer.from(loaded.key, 'latin1'), loaded.make()]));`;
+  const request = JSON.stringify(JSON.stringify({ mirrorflowCodeCache: 'bench' }));
+  const write = `(answer) => require('node:fs').writeFileSync(${JSON.stringify(cacheFileOf(entry.bundleFile))}, Buffer.from(answer.cache, 'base64'))`;
+  const script = entry.serves
+    ? `const net = require('node:net'), http = require('node:http'), listen = net.Server.prototype.listen;
+net.Server.prototype.listen = function (...a) {
+  this.once('listening', () => {
+    const ask = http.request({ port: this.address().port, method: 'POST', path: '/invoke' }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => { (${write})(JSON.parse(Buffer.concat(chunks).toString())); this.close(); });
+    });
+    ask.end(${request});
+  });
+  return listen.apply(this, a);
+};
+require(${JSON.stringify(entry.file)});`
+    : `require(${JSON.stringify(entry.file)}).handler(Buffer.from(${request}), { requestId: 'bench' }).then(${write});`;
   const run = spawnSync(process.execPath, [...flags, '-e', script], { stdio: 'inherit', env: serverEnv });
   if (run.status !== 0) throw new Error(`making the code cache of ${entry.file} exited ${run.status}`);
 }

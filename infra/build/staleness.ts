@@ -1,7 +1,7 @@
 /**
  * Whether the bundles in dist/ are missing or older than what they are built from: the functions' sources, and
- * the build itself (infra/build/, whose plugins change what a bundle holds); or miss a file they load on demand
- * (a build stopped between the two).
+ * the build itself (infra/build/, whose plugins change what a bundle holds); or miss their loader or a file they
+ * load on demand (a build stopped between them). A dist from before the loaders has no `index.bundle.js`.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -25,8 +25,13 @@ export function bundlesAreStale(functionsDir: string, outDir: string): boolean {
   if (names.length === 0) return false;
   const sources = Math.max(newestMtime(functionsDir), newestMtime(BUILD_DIR));
   return names.some((name) => {
-    const bundle = join(outDir, name, 'index.js');
-    return !existsSync(bundle) || statSync(bundle).mtimeMs < sources || missesOnDemand(bundle);
+    const bundle = join(outDir, name, 'index.bundle.js');
+    return (
+      !existsSync(bundle) ||
+      !existsSync(join(outDir, name, 'index.js')) ||
+      statSync(bundle).mtimeMs < sources ||
+      missesOnDemand(bundle)
+    );
   });
 }
 

@@ -4,8 +4,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { bundlesAreStale } from '../../infra/build/staleness.js';
 
-/** A functions folder with one function, and its bundle, each with the given modification time (seconds). */
-function tree(o: { sourceAt: number; bundleAt?: number; bundle?: string }) {
+/**
+ * A functions folder with one function, and its bundle, each with the given modification time (seconds); the
+ * bundle's loader beside it unless `loader` is false.
+ */
+function tree(o: { sourceAt: number; bundleAt?: number; bundle?: string; loader?: boolean }) {
   const root = mkdtempSync(join(tmpdir(), 'mf-stale-'));
   const functions = join(root, 'functions');
   const dist = join(root, 'dist');
@@ -14,8 +17,9 @@ function tree(o: { sourceAt: number; bundleAt?: number; bundle?: string }) {
   utimesSync(join(functions, 'echo', 'index.ts'), o.sourceAt, o.sourceAt);
   if (o.bundleAt !== undefined) {
     mkdirSync(join(dist, 'echo'), { recursive: true });
-    writeFileSync(join(dist, 'echo', 'index.js'), o.bundle ?? 'exports.handler = () => 1;\n');
-    utimesSync(join(dist, 'echo', 'index.js'), o.bundleAt, o.bundleAt);
+    writeFileSync(join(dist, 'echo', 'index.bundle.js'), o.bundle ?? 'exports.handler = () => 1;\n');
+    utimesSync(join(dist, 'echo', 'index.bundle.js'), o.bundleAt, o.bundleAt);
+    if (o.loader !== false) writeFileSync(join(dist, 'echo', 'index.js'), "require('./index.bundle.js');\n");
   }
   return { functions, dist };
 }
@@ -43,6 +47,16 @@ describe('bundlesAreStale', () => {
     mkdirSync(join(halfway.dist, 'echo', 'on-demand'));
     writeFileSync(join(halfway.dist, 'echo', 'on-demand', 'json-bigint.js'), 'exports.parse = JSON.parse;\n');
     expect(bundlesAreStale(halfway.functions, halfway.dist)).toBe(false);
+  });
+
+  it('is stale when the loader is missing: a build stopped before it, or a dist from before loaders', () => {
+    const noLoader = tree({ sourceAt: 1_000, bundleAt: later, loader: false });
+    expect(bundlesAreStale(noLoader.functions, noLoader.dist)).toBe(true);
+    const before = tree({ sourceAt: 1_000 });
+    mkdirSync(join(before.dist, 'echo'), { recursive: true });
+    writeFileSync(join(before.dist, 'echo', 'index.js'), 'exports.handler = () => 1;\n');
+    utimesSync(join(before.dist, 'echo', 'index.js'), later, later);
+    expect(bundlesAreStale(before.functions, before.dist)).toBe(true);
   });
 
   it('is stale when the build changed after the bundle, though its sources did not', () => {
