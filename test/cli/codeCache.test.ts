@@ -98,6 +98,45 @@ describe('mirrorflow code-cache', () => {
     });
   });
 
+  it('refuses to run without a region, an account, a build, or with a function the build does not hold', async () => {
+    const usage = async (args: string[], env: Record<string, string | undefined> = {}) => {
+      const saved = { ...process.env };
+      Object.assign(process.env, env);
+      for (const [k, v] of Object.entries(env)) if (v === undefined) delete process.env[k];
+      try {
+        const io = captureIo();
+        return { code: await main(['code-cache', ...args], io), err: io.stderr };
+      } finally {
+        process.env = saved;
+      }
+    };
+    expect(await usage(['--dist', dist], { MIRRORFLOW_REGION: undefined })).toMatchObject({
+      code: 2,
+      err: expect.stringContaining('--region (or MIRRORFLOW_REGION) is required'),
+    });
+    expect(
+      await usage(['--dist', dist, '--region', 'cn-hangzhou'], { ALIBABA_CLOUD_ACCOUNT_ID: undefined }),
+    ).toMatchObject({ code: 2, err: expect.stringContaining('--account-id (or ALIBABA_CLOUD_ACCOUNT_ID)') });
+    expect(await usage(['--dist', mkdtempSync(join(tmpdir(), 'mf-empty-')), '--local'])).toMatchObject({
+      code: 2,
+      err: expect.stringContaining('holds no built function'),
+    });
+    expect(await usage(['--dist', dist, '--local', '--functions', 'intake-event,nope'])).toMatchObject({
+      code: 2,
+      err: expect.stringContaining('not built in'),
+    });
+  });
+
+  it('exits 1 and names the function when one cannot answer', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'mf-code-cache-')), 'endpoints.json');
+    writeEndpoints(file, { ...(cloud().endpoints() as unknown as Endpoints), accessKeySecret: 'wrong' });
+    const io = captureIo();
+    expect(
+      await main(['code-cache', '--local', file, '--dist', dist, '--functions', 'dead-letter'], io),
+    ).toBe(1);
+    expect(io.stdout).toMatch(/✗ dead-letter: SignatureNotMatch: /);
+  });
+
   it('lists the functions a build folder holds', () => {
     expect(builtFunctions(dist)).toEqual([
       'check-status',

@@ -29,7 +29,7 @@ export function registerCodeCache(program: Command, io: CliIo, setExit: (code: n
     .description(
       "fetch from each deployed function the V8 code cache FC's runtime makes of its bundle, into the build's folder: the next deploy ships them, and a cold start compiles from its cache",
     )
-    .option('--region <id>', 'the region the functions are deployed to')
+    .option('--region <id>', 'the region the functions are deployed to; default MIRRORFLOW_REGION')
     .option(
       '--account-id <id>',
       'the Alibaba Cloud account (its FC endpoint); default ALIBABA_CLOUD_ACCOUNT_ID',
@@ -67,7 +67,8 @@ export function registerCodeCache(program: Command, io: CliIo, setExit: (code: n
           });
         } else {
           const accountId = o.accountId ?? process.env.ALIBABA_CLOUD_ACCOUNT_ID;
-          if (!o.region) throw new UsageError('--region is required (or --local)');
+          const region = o.region ?? process.env.MIRRORFLOW_REGION;
+          if (!region) throw new UsageError('--region (or MIRRORFLOW_REGION) is required, or --local');
           if (!accountId) throw new UsageError('--account-id (or ALIBABA_CLOUD_ACCOUNT_ID) is required');
           let credentials: ReturnType<typeof resolveCredentials>;
           try {
@@ -77,8 +78,8 @@ export function registerCodeCache(program: Command, io: CliIo, setExit: (code: n
             throw error;
           }
           invoke = fc3Invoker({
-            ...fc3Endpoint({ accountId, region: o.region }),
-            region: o.region,
+            ...fc3Endpoint({ accountId, region }),
+            region,
             credentials,
           });
         }
