@@ -133,4 +133,4 @@ const handle = async (event: Buffer, context: FcContext): Promise<{ results: Int
 };
 
 /** FC's `index.handler`; it also answers `mirrorflow code-cache` (functions/lib/runtime/codeCache.ts). */
-export const handler = answersCodeCacheRequests(handle);
+export const handler = answersCodeCacheRequests(handle, logger);

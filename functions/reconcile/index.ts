@@ -147,4 +147,4 @@ const handle = async (event: Buffer, context: FcContext) => {
 };
 
 /** FC's `index.handler`; it also answers `mirrorflow code-cache` (functions/lib/runtime/codeCache.ts). */
-export const handler = answersCodeCacheRequests(handle);
+export const handler = answersCodeCacheRequests(handle, logger);

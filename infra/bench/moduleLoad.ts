@@ -83,7 +83,7 @@ function entryOf(bundle: BundleResult): { file: string; bundleFile: string; serv
 }
 
 /** Before a server's entry loads: its server closes once it listens, so the start ends there. */
-const closeOnceListening = `{const net=require('node:net'),listen=net.Server.prototype.listen;
+export const closeOnceListening = `{const net=require('node:net'),listen=net.Server.prototype.listen;
 net.Server.prototype.listen=function(...a){this.once('listening',()=>this.close());return listen.apply(this,a)}}`;
 
 /**
@@ -246,6 +246,6 @@ export function formatLoadBench(r: LoadBenchResult): string {
       ].join('; '),
     ),
     `Node built-ins: those loading the functions loads (${[...new Set(r.functions.flatMap((f) => f.builtins))].sort().join(', ')}), loaded alone, with no code of mirrorflow's or its packages'; "the function over them": the load over a Node that has loaded them already, as FC's own runtime (an HTTP server) may have — a reference, not the budget`,
-    "code cache: made by the function in a Node that loaded it, as `mirrorflow code-cache` has the deployed function make it (so with FC's own Node build and flags); a refused cache was made under another V8 flag, as when FC's runtime changes after the cache was made",
+    "code cache: made by the function in a Node that loaded it, as `mirrorflow code-cache` has the deployed function make it (here with this machine's Node, which the starts then use; on FC, with FC's own build and flags); a refused cache was made under another V8 flag, as when FC's runtime changes after the cache was made",
   ].join('\n');
 }

@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, wri
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BuildOptions, build, type Plugin } from 'esbuild';
+import { codeCacheFileIsFor } from '../../functions/lib/runtime/codeCache.js';
 import { cacheFileOf, codeCacheKey, loaderSource } from './codeCacheLoader.js';
 
 export interface BundleResult {
@@ -37,8 +38,10 @@ export interface BundleEntry {
   bundleFile: string;
   /** The bundle's SHA-256, which a code cache must be made for. */
   key: string;
-  /** `<entry>.bundle.js.v8cache`, when one made for this bundle is there (a stale one is removed). */
+  /** `<entry>.bundle.js.v8cache`, when one made for this bundle is there. */
   codeCacheBytes?: number;
+  /** A cache was there and was removed: made for the bundle before this build, or damaged. */
+  codeCacheDropped?: true;
 }
 
 export interface OnDemandFile {
@@ -234,23 +237,34 @@ async function shipOnDemand(
 }
 
 /**
- * Writes `<entry>.js`, the loader of `<entry>.bundle.js`, and keeps the code cache beside the bundle only if
- * it was made for this bundle: a build that changed nothing keeps the cache `mirrorflow code-cache` fetched,
- * one that changed the bundle drops it (the loader would not use it).
+ * Removes the code cache beside a bundle unless it was made for the bundle about to be written (`text`): a
+ * build that changed nothing keeps the cache `mirrorflow code-cache` fetched, one that changed the bundle drops
+ * it, before the bundle is written, so a build stopped halfway never leaves a cache beside a bundle it was not
+ * made for. (The loader checks the key it was written with, and V8 only a source's length.)
  */
-function writeLoader(dir: string, entry: BundleEntry['entry']): BundleEntry {
+function keepCacheOnlyFor(bundleFile: string, text: string): boolean {
+  const cacheFile = cacheFileOf(bundleFile);
+  if (!existsSync(cacheFile) || codeCacheFileIsFor(readFileSync(cacheFile), codeCacheKey(text))) return false;
+  rmSync(cacheFile);
+  return true;
+}
+
+/** Writes `<entry>.js`, the loader of `<entry>.bundle.js` (codeCacheLoader.ts), once the bundle is written. */
+function writeLoader(dir: string, entry: BundleEntry['entry'], dropped: ReadonlySet<string>): BundleEntry {
   const bundleFile = join(dir, `${entry}.bundle.js`);
   const key = codeCacheKey(readFileSync(bundleFile, 'utf8'));
   const file = join(dir, `${entry}.js`);
   writeFileSync(file, loaderSource({ entry, bundleName: `${entry}.bundle.js`, key }));
   const cacheFile = cacheFileOf(bundleFile);
-  if (!existsSync(cacheFile)) return { entry, file, bundleFile, key };
-  const cache = readFileSync(cacheFile);
-  if (cache.toString('latin1', 0, key.length) !== key) {
-    rmSync(cacheFile);
-    return { entry, file, bundleFile, key };
-  }
-  return { entry, file, bundleFile, key, codeCacheBytes: cache.length };
+  if (existsSync(cacheFile))
+    return { entry, file, bundleFile, key, codeCacheBytes: statSync(cacheFile).size };
+  return {
+    entry,
+    file,
+    bundleFile,
+    key,
+    ...(dropped.has(bundleFile) ? { codeCacheDropped: true as const } : {}),
+  };
 }
 
 export function functionNames(functionsDir: string): string[] {
@@ -284,6 +298,8 @@ export async function bundleFunctions(options: {
     ),
     outdir: outDir,
     ...FOR_FC,
+    // Written below, after each stale code cache is gone (keepCacheOnlyFor).
+    write: false,
     // @alicloud/fc2 → ali-oss → urllib requires proxy-agent dynamically; it is never used on FC.
     external: ['proxy-agent'],
     // The replacements first: pop-core's json-bigint is answerJson, whose own require is the one shipped beside.
@@ -296,6 +312,15 @@ export async function bundleFunctions(options: {
       shippedBeside(onDemandSources),
     ],
   });
+  const dropped = new Set(
+    result.outputFiles
+      .filter((output) => output.path.endsWith('.bundle.js') && keepCacheOnlyFor(output.path, output.text))
+      .map((output) => output.path),
+  );
+  for (const output of result.outputFiles) {
+    mkdirSync(dirname(output.path), { recursive: true });
+    writeFileSync(output.path, output.contents);
+  }
   const outputs = Object.entries(result.metafile.outputs);
   const outputOf = (file: string) => outputs.find(([path]) => resolve(path) === file)?.[1];
   const results: BundleResult[] = [];
@@ -318,7 +343,7 @@ export async function bundleFunctions(options: {
     const onDemand = await shipOnDemand(join(outDir, name), imports, onDemandSources);
     const entries = (['index', 'server'] as const)
       .filter((entry) => outputOf(join(outDir, name, `${entry}.bundle.js`)) !== undefined)
-      .map((entry) => writeLoader(join(outDir, name), entry));
+      .map((entry) => writeLoader(join(outDir, name), entry, dropped));
     const shippedBytes =
       entries.reduce((sum, e) => sum + statSync(e.file).size + statSync(e.bundleFile).size, 0) +
       onDemand.reduce((sum, f) => sum + f.bytes, 0);

@@ -17,11 +17,12 @@ export function codeCacheKey(bundleText: string): string {
   return createHash('sha256').update(bundleText).digest('hex');
 }
 
-/** The cache file beside a bundle. */
+/** The cache file beside a bundle (its layout: functions/lib/runtime/codeCache.ts, codeCacheFile). */
 export const cacheFileOf = (bundleFile: string) => `${bundleFile}.v8cache`;
 
 export function loaderSource(o: { entry: string; bundleName: string; key: string }): string {
   const symbol = LOADED_CODE.description!;
+  // The cache file's layout is functions/lib/runtime/codeCache.ts's codeCacheFile: key, SHA-256 of the data, data.
   return `'use strict';
 // Loads ${o.bundleName} (from the code cache beside it when that was made for it): infra/build/codeCacheLoader.ts.
 const { readFileSync } = require('node:fs');
@@ -32,14 +33,16 @@ let cachedData;
 let status = 'none';
 try {
   const cache = readFileSync(bundle + '.v8cache');
-  if (cache.toString('latin1', 0, key.length) === key) cachedData = cache.subarray(key.length);
-  else status = 'stale';
+  if (cache.toString('latin1', 0, 64) !== key) status = 'stale';
+  else if (cache.length <= 128 || require('node:crypto').createHash('sha256').update(cache.subarray(128)).digest('hex') !== cache.toString('latin1', 64, 128)) status = 'corrupt';
+  else cachedData = cache.subarray(128);
 } catch {}
 const script = new vm.Script('(function (exports, require, module, __filename, __dirname) {\\n' + readFileSync(bundle, 'utf8') + '\\n})', {
   filename: bundle,
   lineOffset: -1,
   cachedData,
-  importModuleDynamically: vm.constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+  // Node 20.12+ names the main context's loader; before, a function that does the same.
+  importModuleDynamically: vm.constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER ?? ((specifier) => import(specifier)),
 });
 if (cachedData) status = script.cachedDataRejected ? 'refused' : 'used';
 globalThis[Symbol.for(${JSON.stringify(symbol)})] = { key, entry: ${JSON.stringify(o.entry)}, status, make: () => script.createCachedData() };

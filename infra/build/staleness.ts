@@ -1,12 +1,14 @@
 /**
  * Whether the bundles in dist/ are missing or older than what they are built from: the functions' sources, and
- * the build itself (infra/build/, whose plugins change what a bundle holds); or miss their loader or a file they
- * load on demand (a build stopped between them). A dist from before the loaders has no `index.bundle.js`.
+ * the build itself (infra/build/, whose plugins change what a bundle holds); or miss a file they load on demand,
+ * or a loader written for them (a build stopped between them). A dist from before the loaders has no
+ * `index.bundle.js`.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { functionNames } from './bundleFunctions.js';
+import { codeCacheKey } from './codeCacheLoader.js';
 
 const BUILD_DIR = dirname(fileURLToPath(import.meta.url));
 
@@ -26,13 +28,23 @@ export function bundlesAreStale(functionsDir: string, outDir: string): boolean {
   const sources = Math.max(newestMtime(functionsDir), newestMtime(BUILD_DIR));
   return names.some((name) => {
     const bundle = join(outDir, name, 'index.bundle.js');
+    const server = join(outDir, name, 'server.bundle.js');
     return (
       !existsSync(bundle) ||
-      !existsSync(join(outDir, name, 'index.js')) ||
       statSync(bundle).mtimeMs < sources ||
-      missesOnDemand(bundle)
+      missesOnDemand(bundle) ||
+      !loaderIsFor(bundle) ||
+      (existsSync(server) && !loaderIsFor(server))
     );
   });
+}
+
+/** Whether `<entry>.js` beside `<entry>.bundle.js` was written for that very bundle (its key). */
+function loaderIsFor(bundle: string): boolean {
+  const loader = bundle.replace(/\.bundle\.js$/, '.js');
+  if (!existsSync(loader)) return false;
+  const key = /^const key = "([0-9a-f]{64})";$/m.exec(readFileSync(loader, 'utf8'))?.[1];
+  return key === codeCacheKey(readFileSync(bundle, 'utf8'));
 }
 
 function missesOnDemand(bundle: string): boolean {

@@ -8,7 +8,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as z from 'zod/mini';
-import type { CodeCacheRequest } from '../../functions/lib/runtime/codeCache.js';
+import { type CodeCacheRequest, codeCacheFileIsFor } from '../../functions/lib/runtime/codeCache.js';
 import { cacheFileOf, codeCacheKey } from '../build/codeCacheLoader.js';
 
 /** One synchronous invocation: the function's answer, or why there is none. */
@@ -32,7 +32,7 @@ export interface CodeCacheOutcome {
 const answerSchema = z.object({
   key: z.string().check(z.regex(/^[0-9a-f]{64}$/)),
   entry: z.enum(['index', 'server']),
-  status: z.enum(['used', 'refused', 'stale', 'none']),
+  status: z.enum(['used', 'refused', 'stale', 'corrupt', 'none']),
   cache: z.base64(),
 });
 
@@ -84,8 +84,13 @@ async function fetchOne(dist: string, name: string, invoke: Invoke): Promise<Cod
       error: `the deployed ${entry} bundle is not the one in ${dir} (deploy this build first)`,
     };
   const bytes = Buffer.from(cache, 'base64');
-  if (bytes.toString('latin1', 0, key.length) !== key)
-    return { function: name, entry, loaded: status, error: 'the cache is not headed by its bundle key' };
+  if (!codeCacheFileIsFor(bytes, key))
+    return {
+      function: name,
+      entry,
+      loaded: status,
+      error: 'the cache answered is damaged or not for its bundle',
+    };
   const file = cacheFileOf(join(dir, `${entry}.bundle.js`));
   writeFileSync(file, bytes);
   return { function: name, entry, loaded: status, file, bytes: bytes.length };

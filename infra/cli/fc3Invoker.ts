@@ -25,7 +25,7 @@ export function fc3Endpoint(o: { accountId: string; region: string } | { url: st
   return { endpoint: `${o.accountId}.${o.region}.fc.aliyuncs.com`, protocol: 'https' };
 }
 
-async function text(stream: Readable | undefined): Promise<Buffer> {
+async function readAll(stream: Readable | undefined): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream ?? []) chunks.push(Buffer.from(chunk as Uint8Array));
   return Buffer.concat(chunks);
@@ -59,7 +59,7 @@ export function fc3Invoker(o: {
         name,
         new $Fc3.InvokeFunctionRequest({ body: Readable.from([event]) }),
       );
-      const body = await text(response.body);
+      const body = await readAll(response.body);
       // A function's own error comes with HTTP 200 and its type in a header (FC's invoke API).
       const errorType = response.headers?.['x-fc-error-type'];
       if (errorType) return { ok: false, error: `${errorType}: ${body.toString('utf8').slice(0, 300)}` };

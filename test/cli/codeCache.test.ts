@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LOADED_CODE } from '../../functions/lib/runtime/codeCache.js';
+import { closeOnceListening } from '../../infra/bench/moduleLoad.js';
 import { bundleFunctions } from '../../infra/build/bundleFunctions.js';
 import { cacheFileOf } from '../../infra/build/codeCacheLoader.js';
 import { builtFunctions, fetchCodeCaches } from '../../infra/cli/codeCaches.js';
@@ -27,7 +28,7 @@ const cloud = fileCloud(async () => {
 
 /** How a new Node (a cold start after the next deploy) loads an entry: from its cache, or not. */
 function loadedWith(entryFile: string, serves: boolean): string {
-  const script = `${serves ? "process.env.FC_CUSTOM_LISTEN_PORT='0';{const net=require('node:net'),listen=net.Server.prototype.listen;net.Server.prototype.listen=function(...a){this.once('listening',()=>this.close());return listen.apply(this,a)}}" : ''}
+  const script = `${serves ? `process.env.FC_CUSTOM_LISTEN_PORT='0';${closeOnceListening}` : ''}
 require(${JSON.stringify(entryFile)});
 process.stdout.write(globalThis[Symbol.for(${JSON.stringify(LOADED_CODE.description)})].status);`;
   return execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' });

@@ -1,4 +1,5 @@
 /** The local FC host through the real @alicloud/fc2 client over HTTP, with bundled fixture handlers. */
+import { createHash, randomUUID } from 'node:crypto';
 import FCClient from '@alicloud/fc2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fc3Endpoint, fc3Invoker } from '../../infra/cli/fc3Invoker.js';
@@ -9,6 +10,7 @@ import { InstancePool } from '../../infra/local/fc/pool.js';
 import { functionsFromDir } from '../../infra/local/flowStack.js';
 import { RamAuthority } from '../../infra/local/ram/authority.js';
 import type { RoleDefinition } from '../../infra/local/ram/roles.js';
+import { canonicalRequestV3, signV3 } from '../../infra/local/rpc/signatureV3.js';
 import { fixtureBundles } from '../helpers/fixtures.js';
 
 let host: FcHost;
@@ -303,25 +305,94 @@ describe('FC host invoke API, as FC 3.0 (@alicloud/fc20230330, ACS3)', () => {
     });
   });
 
-  it('refuses an unknown key, and a body that is not the one signed for', async () => {
+  it('refuses an unknown key', async () => {
     expect(
       await fc3({ accessKeyId: 'nobody-key-id', accessKeySecret: 'x' })('echo', Buffer.from('{}')),
     ).toEqual({
       ok: false,
       error: expect.stringMatching(/^InvalidAccessKeyID: /),
     });
-    // The SDK signs what it sends; a body changed on the way no longer matches x-acs-content-sha256.
-    const signed = await fetch(`${host.url}/2023-03-30/functions/echo/invocations`, {
+  });
+
+  /** A request to echo signed as the SDK signs (ACS3), with one thing about it changed by `o`. */
+  const signed = async (
+    o: {
+      body?: string;
+      signedBody?: string;
+      date?: Date;
+      nonce?: string;
+      leaveUnsigned?: string;
+      keys?: { accessKeyId: string; accessKeySecret: string; securityToken?: string };
+    } = {},
+  ) => {
+    const keys = o.keys ?? LOCAL_ACCESS_KEY;
+    const body = o.body ?? '{}';
+    const path = '/2023-03-30/functions/echo/invocations';
+    const headers: Record<string, string> = {
+      host: new URL(host.url).host,
+      'x-acs-date': (o.date ?? new Date()).toISOString().replace(/\.\d+Z$/, 'Z'),
+      'x-acs-signature-nonce': o.nonce ?? randomUUID(),
+      'x-acs-content-sha256': createHash('sha256').update(body).digest('hex'),
+      ...(keys.securityToken ? { 'x-acs-security-token': keys.securityToken } : {}),
+    };
+    const names = Object.keys(headers).filter((n) => n !== o.leaveUnsigned);
+    const payloadHash = createHash('sha256')
+      .update(o.signedBody ?? body)
+      .digest('hex');
+    const canonical = canonicalRequestV3(
+      {
+        method: 'POST',
+        path,
+        query: {},
+        headers: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, [v]])),
+        payloadHash,
+      },
+      names,
+    );
+    const response = await fetch(`${host.url}${path}`, {
       method: 'POST',
       headers: {
-        authorization: `ACS3-HMAC-SHA256 Credential=${LOCAL_ACCESS_KEY.accessKeyId},SignedHeaders=host;x-acs-content-sha256;x-acs-date,Signature=00`,
-        'x-acs-date': new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
-        'x-acs-content-sha256': '0'.repeat(64),
+        ...headers,
+        authorization: `ACS3-HMAC-SHA256 Credential=${keys.accessKeyId},SignedHeaders=${names.sort().join(';')},Signature=${signV3(canonical, keys.accessKeySecret)}`,
       },
-      body: '{}',
+      body,
     });
-    expect(signed.status).toBe(400);
-    expect(await signed.json()).toMatchObject({ Code: 'InvalidArgument', RequestId: expect.any(String) });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  };
+
+  it('takes a request signed as the SDK signs it, once: a replay of its nonce is refused', async () => {
+    const nonce = randomUUID();
+    expect(await signed({ nonce })).toMatchObject({ status: 200, body: { functionName: 'echo' } });
+    expect(await signed({ nonce })).toMatchObject({
+      status: 400,
+      body: { Code: 'InvalidArgument', Message: expect.stringContaining('nonce was used already') },
+    });
+  });
+
+  it('binds the body to the signature, and refuses a request too far from the time', async () => {
+    // The body's hash in its header is right, but the signature was made over another body's.
+    expect(await signed({ body: '{"a":2}', signedBody: '{"a":1}' })).toMatchObject({
+      status: 403,
+      body: { Code: 'SignatureNotMatch' },
+    });
+    expect(await signed({ date: new Date(Date.now() - 20 * 60_000) })).toMatchObject({
+      status: 403,
+      body: { Code: 'RequestTimeTooSkewed' },
+    });
+  });
+
+  it('refuses a signature that leaves out the nonce, or the STS token that comes with the keys', async () => {
+    expect(await signed({ leaveUnsigned: 'x-acs-signature-nonce' })).toMatchObject({
+      status: 400,
+      body: { Message: expect.stringContaining('x-acs-signature-nonce') },
+    });
+    const keys = authority.assumeRole(ECHO_ONLY.arn, 'fc.aliyuncs.com', 'test');
+    const sts = { ...keys, securityToken: keys.securityToken! };
+    expect(await signed({ keys: sts })).toMatchObject({ status: 200 });
+    expect(await signed({ keys: sts, leaveUnsigned: 'x-acs-security-token' })).toMatchObject({
+      status: 400,
+      body: { Message: expect.stringContaining('x-acs-security-token') },
+    });
   });
 });
 

@@ -82,6 +82,22 @@ describe('the code-cache loader', () => {
     writeFileSync(cacheFile, Buffer.concat([Buffer.from('0'.repeat(64), 'latin1'), cache.subarray(64)]));
     expect(start(dir, { hello: 'fc' }).status).toBe('stale');
     const [rebuilt] = await bundleFunctions({ functionsDir: FIXTURES, outDir: dir });
+    expect(rebuilt!.entries[0]).toMatchObject({ codeCacheDropped: true });
+    expect(rebuilt!.entries[0]!.codeCacheBytes).toBeUndefined();
+    expect(existsSync(cacheFile)).toBe(false);
+  });
+
+  it('does not hand V8 a damaged cache (V8 does not check, and may crash on one), and the next build removes it', async () => {
+    const { dir, result } = await fresh();
+    fetchCache(dir, result);
+    const cacheFile = cacheFileOf(result.bundleFile);
+    const cache = readFileSync(cacheFile);
+    // Bytes of V8's data changed, its key and hash kept: what a disk or a copy might do.
+    for (let i = 0; i < 8; i++) cache[200 + i * 997]! ^= 0x5a;
+    writeFileSync(cacheFile, cache);
+    expect(start(dir, { hello: 'fc' })).toEqual({ status: 'corrupt', answer: { echoed: { hello: 'fc' } } });
+    const [rebuilt] = await bundleFunctions({ functionsDir: FIXTURES, outDir: dir });
+    expect(rebuilt!.entries[0]).toMatchObject({ codeCacheDropped: true });
     expect(rebuilt!.entries[0]!.codeCacheBytes).toBeUndefined();
     expect(existsSync(cacheFile)).toBe(false);
   });
@@ -96,11 +112,20 @@ describe('the code-cache loader', () => {
     expect(start(dir, {}).status).toBe('used');
   });
 
-  it("gives stack traces the bundle's own lines and columns, as its source map reads them", () => {
-    const { error } = start(out, { fail: true });
-    const frame = /\/index\.bundle\.js:(\d+):(\d+)\)?$/m.exec(error!)!;
-    expect(frame).not.toBeNull();
-    const line = readFileSync(bundle.bundleFile, 'utf8').split('\n')[Number(frame[1]) - 1]!;
-    expect(line.slice(Number(frame[2]) - 1)).toMatch(/^new Error\("boom from the bundle"\)/);
+  it("gives stack traces the bundle's own lines and columns, as its source map reads them, cache or not", async () => {
+    const { dir, result } = await fresh();
+    const at = (where: string) => {
+      const { status, error } = start(where, { fail: true });
+      const frame = /\/index\.bundle\.js:(\d+):(\d+)\)?$/m.exec(error!)!;
+      expect(frame).not.toBeNull();
+      const line = readFileSync(join(where, 'thrower', 'index.bundle.js'), 'utf8').split('\n')[
+        Number(frame[1]) - 1
+      ]!;
+      expect(line.slice(Number(frame[2]) - 1)).toMatch(/^new Error\("boom from the bundle"\)/);
+      return status;
+    };
+    expect(at(dir)).toBe('none');
+    fetchCache(dir, result);
+    expect(at(dir)).toBe('used');
   });
 });

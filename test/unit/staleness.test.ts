@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { codeCacheKey, loaderSource } from '../../infra/build/codeCacheLoader.js';
 import { bundlesAreStale } from '../../infra/build/staleness.js';
 
 /**
@@ -17,9 +18,14 @@ function tree(o: { sourceAt: number; bundleAt?: number; bundle?: string; loader?
   utimesSync(join(functions, 'echo', 'index.ts'), o.sourceAt, o.sourceAt);
   if (o.bundleAt !== undefined) {
     mkdirSync(join(dist, 'echo'), { recursive: true });
-    writeFileSync(join(dist, 'echo', 'index.bundle.js'), o.bundle ?? 'exports.handler = () => 1;\n');
+    const bundle = o.bundle ?? 'exports.handler = () => 1;\n';
+    writeFileSync(join(dist, 'echo', 'index.bundle.js'), bundle);
     utimesSync(join(dist, 'echo', 'index.bundle.js'), o.bundleAt, o.bundleAt);
-    if (o.loader !== false) writeFileSync(join(dist, 'echo', 'index.js'), "require('./index.bundle.js');\n");
+    if (o.loader !== false)
+      writeFileSync(
+        join(dist, 'echo', 'index.js'),
+        loaderSource({ entry: 'index', bundleName: 'index.bundle.js', key: codeCacheKey(bundle) }),
+      );
   }
   return { functions, dist };
 }
@@ -57,6 +63,29 @@ describe('bundlesAreStale', () => {
     writeFileSync(join(before.dist, 'echo', 'index.js'), 'exports.handler = () => 1;\n');
     utimesSync(join(before.dist, 'echo', 'index.js'), later, later);
     expect(bundlesAreStale(before.functions, before.dist)).toBe(true);
+  });
+
+  it('is stale when a loader was written for another bundle (the bundle rewritten, its loader not yet)', () => {
+    const rewritten = tree({ sourceAt: 1_000, bundleAt: later });
+    expect(bundlesAreStale(rewritten.functions, rewritten.dist)).toBe(false);
+    writeFileSync(join(rewritten.dist, 'echo', 'index.bundle.js'), 'exports.handler = () => 2;\n');
+    utimesSync(join(rewritten.dist, 'echo', 'index.bundle.js'), later, later);
+    expect(bundlesAreStale(rewritten.functions, rewritten.dist)).toBe(true);
+  });
+
+  it("checks a custom runtime's server entry the same way", () => {
+    const withServer = tree({ sourceAt: 1_000, bundleAt: later });
+    writeFileSync(join(withServer.dist, 'echo', 'server.bundle.js'), 'require("http");\n');
+    expect(bundlesAreStale(withServer.functions, withServer.dist)).toBe(true);
+    writeFileSync(
+      join(withServer.dist, 'echo', 'server.js'),
+      loaderSource({
+        entry: 'server',
+        bundleName: 'server.bundle.js',
+        key: codeCacheKey('require("http");\n'),
+      }),
+    );
+    expect(bundlesAreStale(withServer.functions, withServer.dist)).toBe(false);
   });
 
   it('is stale when the build changed after the bundle, though its sources did not', () => {

@@ -7,6 +7,7 @@
  * they answered). A cache from another runtime is refused by V8 and the bundle compiles as it would without
  * one.
  */
+import { createHash } from 'node:crypto';
 import type { FcContext } from './runtime.js';
 
 /** Where the loader leaves what it loaded, for the code-cache request (a registered symbol: no import needed). */
@@ -20,14 +21,38 @@ export interface LoadedCode {
   entry: string;
   /**
    * `used`: compiled from the cache; `refused`: V8 would not take it (another Node build or other flags);
-   * `stale`: the cache was made for another bundle; `none`: there was none (or it could not be read).
+   * `stale`: the cache was made for another bundle; `corrupt`: its data is not what was written (V8 does not
+   * check, and may crash on a damaged cache); `none`: there was none (or it could not be read).
    */
-  status: 'used' | 'refused' | 'stale' | 'none';
+  status: 'used' | 'refused' | 'stale' | 'corrupt' | 'none';
   /** V8's cache of the bundle as compiled so far in this instance. */
   make(): Buffer;
 }
 
-/** The request, as `mirrorflow code-cache` sends it: the key it expects the deployed bundle to have. */
+/**
+ * A code-cache file: the bundle's key (64 hex), the SHA-256 of V8's data (64 hex), then the data. The loader
+ * (infra/build/codeCacheLoader.ts, plain JavaScript) reads the same layout.
+ */
+const HEX = 64;
+const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
+
+export function codeCacheFile(key: string, data: Uint8Array): Buffer {
+  return Buffer.concat([Buffer.from(key + sha256(data), 'latin1'), data]);
+}
+
+/** Whether a code-cache file was made for the bundle with `key`, and holds the data it was written with. */
+export function codeCacheFileIsFor(file: Buffer, key: string): boolean {
+  return (
+    file.length > 2 * HEX &&
+    file.toString('latin1', 0, HEX) === key &&
+    file.toString('latin1', HEX, 2 * HEX) === sha256(file.subarray(2 * HEX))
+  );
+}
+
+/**
+ * The request, as `mirrorflow code-cache` sends it: the key of the bundle its build holds. The function answers
+ * with its own, whatever is asked (the caller compares), and logs both.
+ */
 export interface CodeCacheRequest {
   mirrorflowCodeCache: string;
 }
@@ -37,7 +62,7 @@ export interface CodeCacheAnswer {
   key: string;
   entry: string;
   status: LoadedCode['status'];
-  /** base64 of the key followed by V8's cache: the file's bytes. */
+  /** base64 of the cache file (codeCacheFile). */
   cache: string;
 }
 
@@ -69,17 +94,34 @@ export function answerCodeCache(
   loaded: LoadedCode | undefined = (globalThis as Record<symbol, LoadedCode | undefined>)[LOADED_CODE],
 ): CodeCacheAnswer {
   if (!loaded) throw new CodeCacheError('this function was not loaded through its code-cache loader');
-  const cache = Buffer.concat([Buffer.from(loaded.key, 'latin1'), loaded.make()]);
+  const cache = codeCacheFile(loaded.key, loaded.make());
   return { key: loaded.key, entry: loaded.entry, status: loaded.status, cache: cache.toString('base64') };
 }
 
 type Handler<R> = (event: Buffer, context: FcContext) => Promise<R>;
 
 /**
- * The handler, answering code-cache requests itself. A trigger cannot send one: an HTTP trigger's event is
- * its envelope, EventBridge's a CloudEvent (both longer, and shaped otherwise). Anyone who can invoke the
- * function directly can; what they get is V8's compilation of code the deployment already ships.
+ * The handler, answering code-cache requests itself. No trigger sends one as the deployment wires them: an HTTP
+ * trigger's event is its envelope, EventBridge's target sends the whole CloudEvent (`Body` ORIGINAL in
+ * infra/eventbridge/), a timer its own record; a target that sent only the event's `data` would let whoever
+ * may publish on the bus ask too. What anyone gets is V8's compilation of code the deployment already ships:
+ * bytecode and literals, no value of the running instance.
  */
-export function answersCodeCacheRequests<R>(handler: Handler<R>): Handler<R | CodeCacheAnswer> {
-  return async (event, context) => (codeCacheRequestOf(event) ? answerCodeCache() : handler(event, context));
+export function answersCodeCacheRequests<R>(
+  handler: Handler<R>,
+  log: { info(message: string, attributes: Record<string, unknown>): void },
+): Handler<R | CodeCacheAnswer> {
+  return async (event, context) => {
+    const request = codeCacheRequestOf(event);
+    if (!request) return handler(event, context);
+    const answer = answerCodeCache();
+    log.info('answered a code-cache request', {
+      requestId: context.requestId,
+      asked: request.mirrorflowCodeCache,
+      key: answer.key,
+      entry: answer.entry,
+      loaded: answer.status,
+    });
+    return answer;
+  };
 }

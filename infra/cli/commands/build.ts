@@ -1,5 +1,5 @@
 /** `mirrorflow build`: bundles every function for FC (what `npm run build` runs), and ships the desired state. */
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { Command } from 'commander';
 import { type DesiredState, DesiredStateError } from '../../../functions/lib/contract/desiredState.js';
 import { bundleFunctions } from '../../build/bundleFunctions.js';
@@ -58,8 +58,17 @@ export function registerBuild(program: Command, io: CliIo, setExit: (code: numbe
         for (const r of results)
           io.out(
             [
-              `${r.name.padEnd(16)} ${kib(r.bytes)}  ${r.file}`,
+              `${r.name.padEnd(16)} ${kib(r.bytes)}  ${r.bundleFile} (loaded by ${basename(r.file)})`,
               ...r.onDemand.map((f) => `${''.padEnd(16)} ${kib(f.bytes)}  ${f.file} (loaded on demand)`),
+              ...r.entries.flatMap((e) =>
+                e.codeCacheBytes !== undefined
+                  ? [`${''.padEnd(16)} ${kib(e.codeCacheBytes)}  ${e.bundleFile}.v8cache (code cache, kept)`]
+                  : e.codeCacheDropped
+                    ? [
+                        `${''.padEnd(16)} code cache of ${basename(e.bundleFile)} removed: the bundle changed (\`mirrorflow code-cache\` after deploying makes a new one)`,
+                      ]
+                    : [],
+              ),
             ].join('\n'),
           );
       if (shipped && !options.json)

@@ -16,6 +16,7 @@ const LOADED: Record<string, string> = {
   used: 'it had loaded from its cache already',
   refused: "V8 had refused its cache (FC's runtime changed since it was made)",
   stale: 'its cache was for another bundle',
+  corrupt: 'its cache was damaged',
 };
 
 function describe(o: CodeCacheOutcome): string {

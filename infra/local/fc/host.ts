@@ -18,7 +18,7 @@ import { listen, readBody } from '../http.js';
 import { check, type ServiceAccess } from '../ram/access.js';
 import { AsyncInvoker, type AsyncRecord, type DeadLetter } from './asyncInvoker.js';
 import { authenticateFc, type FcAuthFailure } from './authenticate.js';
-import { authenticateFc3 } from './authenticateV3.js';
+import { createFc3Authenticator } from './authenticateV3.js';
 import { invocationContext } from './context.js';
 import { type FcErrorCode, sendFc3Error, sendFcError } from './errors.js';
 import { httpTriggerEvent, sendHttpTriggerReply } from './httpTrigger.js';
@@ -186,8 +186,9 @@ export async function startFcHost(options: FcHostOptions): Promise<FcHost> {
     authenticate: (req, body, path) => authenticateFc(req, body, path, credentials),
     sendError: sendFcError,
   };
+  const authenticateFc3 = createFc3Authenticator(credentials);
   const fc3: InvokeApi = {
-    authenticate: (req, body) => authenticateFc3(req, body, credentials),
+    authenticate: (req, body) => authenticateFc3(req, body),
     sendError: sendFc3Error,
   };
 
@@ -299,8 +300,15 @@ export async function startFcHost(options: FcHostOptions): Promise<FcHost> {
     if (invokeMatch && req.method === 'POST')
       return handleInvoke(fc2, req, res, invokeMatch[2]!, url.pathname);
     const invokeV3Match = INVOKE_PATH_V3.exec(url.pathname);
-    if (invokeV3Match && req.method === 'POST')
-      return handleInvoke(fc3, req, res, decodeURIComponent(invokeV3Match[1]!), url.pathname);
+    if (invokeV3Match && req.method === 'POST') {
+      let name: string;
+      try {
+        name = decodeURIComponent(invokeV3Match[1]!);
+      } catch {
+        return sendFc3Error(res, 'InvalidArgument', 'the function name is not well encoded', randomUUID());
+      }
+      return handleInvoke(fc3, req, res, name, url.pathname);
+    }
     const httpMatch = HTTP_TRIGGER_PATH.exec(url.pathname);
     if (httpMatch) return handleHttpTrigger(req, res, httpMatch[1]!, httpMatch[2] ?? '/', url);
     return sendFcError(res, 'PathNotFound', `no route ${req.method} ${url.pathname}`, randomUUID());
