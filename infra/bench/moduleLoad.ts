@@ -109,7 +109,11 @@ net.Server.prototype.listen = function (...a) {
 };
 require(${JSON.stringify(entry.file)});`
     : `require(${JSON.stringify(entry.file)}).handler(Buffer.from(${request}), { requestId: 'bench' }).then(${write});`;
-  const run = spawnSync(process.execPath, [...flags, '-e', script], { stdio: 'inherit', env: serverEnv });
+  // Its log line (the function logs the request) stays out of the bench's own output, which may be JSON.
+  const run = spawnSync(process.execPath, [...flags, '-e', script], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: serverEnv,
+  });
   if (run.status !== 0) throw new Error(`making the code cache of ${entry.file} exited ${run.status}`);
 }
 
