@@ -28,14 +28,18 @@ export const FC_ERRORS = {
 
 export type FcErrorCode = keyof typeof FC_ERRORS;
 
+function sendError(res: ServerResponse, code: FcErrorCode, requestId: string, body: object): void {
+  res.writeHead(FC_ERRORS[code], { 'content-type': 'application/json', 'x-fc-request-id': requestId });
+  res.end(JSON.stringify(body));
+}
+
 export function sendFcError(
   res: ServerResponse,
   code: FcErrorCode,
   message: string,
   requestId: string,
 ): void {
-  res.writeHead(FC_ERRORS[code], { 'content-type': 'application/json', 'x-fc-request-id': requestId });
-  res.end(JSON.stringify({ ErrorCode: code, ErrorMessage: message }));
+  sendError(res, code, requestId, { ErrorCode: code, ErrorMessage: message });
 }
 
 /**
@@ -48,6 +52,5 @@ export function sendFc3Error(
   message: string,
   requestId: string,
 ): void {
-  res.writeHead(FC_ERRORS[code], { 'content-type': 'application/json', 'x-fc-request-id': requestId });
-  res.end(JSON.stringify({ Code: code, Message: message, RequestId: requestId }));
+  sendError(res, code, requestId, { Code: code, Message: message, RequestId: requestId });
 }
